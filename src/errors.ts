@@ -1,0 +1,62 @@
+/**
+ * Every error codeagent throws is an {@link AgentError}. Subclasses carry typed fields, and each
+ * message says what the user can do about it. Errors never log or print: callers decide.
+ */
+
+const MARKER = Symbol.for("codeagent.error");
+
+/** Base class of every error thrown by codeagent. */
+export class AgentError extends Error {
+  readonly [MARKER] = true;
+  override readonly name: string = "AgentError";
+
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+  }
+
+  /** True for any codeagent error, even one thrown by another copy of the package. */
+  static isInstance(value: unknown): value is AgentError {
+    return typeof value === "object" && value !== null && (value as Record<symbol, unknown>)[MARKER] === true;
+  }
+}
+
+/** A tool was called with arguments that do not match its input schema. */
+export class ToolArgumentError extends AgentError {
+  override readonly name = "ToolArgumentError";
+  constructor(
+    readonly toolName: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+/** A tool's `execute` threw; `message` is the tool's own message, without a host stack trace. */
+export class ToolExecutionError extends AgentError {
+  override readonly name = "ToolExecutionError";
+  constructor(
+    readonly toolName: string,
+    message: string,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+  }
+}
+
+/** A tool definition itself is invalid (bad name, schema that is not an object, ...). */
+export class ToolDefinitionError extends AgentError {
+  override readonly name = "ToolDefinitionError";
+}
+
+/** The sandbox could not be started, or died in a way that could not be recovered. */
+export class SandboxError extends AgentError {
+  override readonly name: string = "SandboxError";
+}
+
+/** The sandbox was used after `close()`. */
+export class SandboxClosedError extends SandboxError {
+  override readonly name = "SandboxClosedError";
+  constructor() {
+    super("This executor is closed. Create a new executor to run more code.");
+  }
+}

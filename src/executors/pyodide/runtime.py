@@ -1,0 +1,321 @@
+# The Python half of the sandbox: runs the model's code in a persistent namespace, gates imports,
+# turns values into JSON for the host and exposes host tools as plain synchronous functions.
+# The JavaScript half (sandbox.mjs) calls `setup` once, then `run`, `install_tools`, ... per request.
+# Everything that crosses to the host is a JSON string: the bridge hands no live objects either way.
+
+import ast
+import builtins
+import json
+import linecache
+import math
+import sys
+import time
+import types
+
+_SAFE_INTEGER = 2**53
+_MAX_DEPTH = 64
+_PLATFORM_MODULES = ("js", "pyodide_js", "pyodide", "_pyodide", "_pyodide_core", "pyodide_http", "micropip")
+
+
+class _FinalAnswerRaised(BaseException):
+    """Raised by final_answer(); a BaseException so that `except Exception:` lets it through."""
+
+
+class _Interrupted(BaseException):
+    """The host ended a tool call because the run ran out of time or was aborted."""
+
+
+class _State:
+    def __init__(self):
+        self.bridge = None
+        self.sleep = None
+        self.allowed = set()
+        self.allow_all = False
+        self.namespace = {}
+        self.tools = {}
+        self.final = None
+        self.run_count = 0
+        self.module_views = {}
+
+
+_state = _State()
+_real_import = builtins.__import__
+
+
+# ---------------------------------------------------------------- values to JSON
+
+
+def to_plain(value, depth=0, seen=None):
+    """Converts a Python value into a JSON-compatible one; what has no JSON form becomes its repr."""
+    if value is None or isinstance(value, (bool, str)):
+        return value
+    if isinstance(value, int):
+        return value if -_SAFE_INTEGER <= value <= _SAFE_INTEGER else repr(value)
+    if isinstance(value, float):
+        return value if math.isfinite(value) else repr(value)
+    if depth >= _MAX_DEPTH:
+        return _safe_repr(value)
+    if seen is None:
+        seen = set()
+    if isinstance(value, (dict, list, tuple)):
+        if id(value) in seen:
+            return _safe_repr(value)
+        seen.add(id(value))
+        try:
+            if isinstance(value, dict):
+                return {_plain_key(key): to_plain(item, depth + 1, seen) for key, item in value.items()}
+            return [to_plain(item, depth + 1, seen) for item in value]
+        finally:
+            seen.discard(id(value))
+    return _safe_repr(value)
+
+
+def _plain_key(key):
+    return key if isinstance(key, str) else str(to_plain(key))
+
+
+def _safe_repr(value):
+    try:
+        return repr(value)
+    except BaseException as error:  # a hostile __repr__ must not break the run
+        return f"<unrepresentable {type(value).__name__}: {type(error).__name__}>"
+
+
+def to_json(value):
+    return json.dumps(to_plain(value), ensure_ascii=False)
+
+
+# ---------------------------------------------------------------- imports
+
+
+def _is_authorized(name):
+    if _state.allow_all:
+        return name.split(".")[0] not in _PLATFORM_MODULES
+    parts = name.split(".")
+    return any(".".join(parts[: index + 1]) in _state.allowed for index in range(len(parts)))
+
+
+def _refuse_import(name):
+    allowed = ", ".join(sorted(_state.allowed)) or "none"
+    if _state.allow_all:
+        message = f"Import of '{name}' is not allowed: it belongs to the sandbox's platform."
+    else:
+        message = (
+            f"Import of '{name}' is not allowed. Authorized imports: {allowed}. "
+            "Solve the task with these, or ask the user to add the module to authorizedImports."
+        )
+    error = ImportError(message)
+    error.name = name
+    return error
+
+
+class _ModuleView(types.ModuleType):
+    """What the model's code gets for an import: the module's attributes, but any module reached
+    through it (`random._os`, `json.decoder.sys`) must be authorized in its own right."""
+
+    def __init__(self, module):
+        super().__init__(module.__name__, getattr(module, "__doc__", None))
+        object.__setattr__(self, "_ModuleView__module", module)
+
+    def __getattr__(self, attribute):
+        value = getattr(self.__module, attribute)
+        if isinstance(value, types.ModuleType):
+            return _view_of(value)
+        return value
+
+    def __setattr__(self, attribute, value):
+        setattr(self.__module, attribute, value)
+
+    def __dir__(self):
+        return dir(self.__module)
+
+    def __repr__(self):
+        return f"<module '{self.__module.__name__}'>"
+
+
+def _view_of(module):
+    name = module.__name__
+    if not _is_authorized(name):
+        raise _refuse_import(name)
+    view = _state.module_views.get(name)
+    if view is None:
+        view = _state.module_views[name] = _ModuleView(module)
+    return view
+
+
+def _gated_import(name, globals=None, locals=None, fromlist=(), level=0):
+    if level != 0:
+        raise ImportError("Relative imports are not available in the sandbox.")
+    if not _is_authorized(name):
+        raise _refuse_import(name)
+    module = _real_import(name, globals, locals, fromlist, level)
+    return _view_of(module)
+
+
+# ---------------------------------------------------------------- tools and final answer
+
+
+def final_answer(answer):
+    """Ends the run with `answer` as its result."""
+    _state.final = (answer,)
+    raise _FinalAnswerRaised()
+
+
+def _call_tool(name, args, kwargs):
+    request = json.dumps(
+        {"name": name, "args": [to_plain(item) for item in args], "kwargs": {key: to_plain(item) for key, item in kwargs.items()}},
+        ensure_ascii=False,
+    )
+    reply = json.loads(_state.bridge(request))
+    if reply.get("ok"):
+        return reply.get("value")
+    error = reply.get("error") or {}
+    kind = error.get("type")
+    message = error.get("message", "the tool failed")
+    if kind == "interrupted":
+        raise _Interrupted(message)
+    if kind == "ToolArgumentError":
+        raise TypeError(message)
+    raise RuntimeError(f"{name}() failed: {message}")
+
+
+def _make_tool(name, description):
+    def call(*args, **kwargs):
+        return _call_tool(name, args, kwargs)
+
+    call.__name__ = call.__qualname__ = name
+    call.__doc__ = description
+    return call
+
+
+def install_tools(specification):
+    _state.tools = {item["name"]: _make_tool(item["name"], item.get("description", "")) for item in json.loads(specification)}
+    _state.namespace.update(_state.tools)
+
+
+def send_variables(payload):
+    _state.namespace.update(json.loads(payload))
+
+
+# ---------------------------------------------------------------- running code
+
+
+def _fresh_namespace():
+    sandbox_builtins = dict(builtins.__dict__)
+    sandbox_builtins["__import__"] = _gated_import
+    for name in ("breakpoint", "exit", "quit", "help", "copyright", "credits", "license"):
+        sandbox_builtins.pop(name, None)
+    namespace = {"__name__": "__main__", "__builtins__": sandbox_builtins}
+    namespace.update(_state.tools)
+    namespace["final_answer"] = final_answer
+    return namespace
+
+
+def reset():
+    _state.namespace = _fresh_namespace()
+
+
+def configure(payload):
+    options = json.loads(payload)
+    imports = options.get("authorizedImports") or []
+    _state.allow_all = "*" in imports
+    _state.allowed = {name for name in imports if name != "*"}
+    _state.module_views = {}
+
+
+def _source_line(filename, line_number):
+    line = linecache.getline(filename, line_number).strip()
+    return line
+
+
+def _model_frames(traceback_object, filename):
+    frames = []
+    while traceback_object is not None:
+        code = traceback_object.tb_frame.f_code
+        if code.co_filename.startswith("<code"):
+            frames.append((code.co_filename, traceback_object.tb_lineno, code.co_name))
+        traceback_object = traceback_object.tb_next
+    return frames
+
+
+def _describe_error(error, filename):
+    message = str(error) if str(error) else type(error).__name__
+    frames = _model_frames(error.__traceback__, filename)
+    if not frames:
+        return message
+    lines = [message, "Traceback (most recent call last), in your code:"]
+    for frame_file, line_number, function in frames:
+        where = "at top level" if function == "<module>" else f"in {function}()"
+        lines.append(f"  line {line_number} {where}: {_source_line(frame_file, line_number)}")
+    return "\n".join(lines)
+
+
+def _describe_syntax_error(error):
+    line = (error.text or "").rstrip("\n")
+    message = f"{error.msg} (line {error.lineno})"
+    if line:
+        pointer = " " * max((error.offset or 1) - 1 - (len(line) - len(line.lstrip())), 0) + "^"
+        message += f"\n    {line.strip()}\n    {pointer}"
+    return message
+
+
+def _result(output=None, final=False, error=None):
+    return json.dumps({"output": output, "isFinalAnswer": final, "error": error}, ensure_ascii=False)
+
+
+def run(code, time_limit_note):
+    _state.run_count += 1
+    filename = f"<code {_state.run_count}>"
+    try:
+        tree = ast.parse(code, filename=filename, mode="exec")
+    except SyntaxError as error:
+        return _result(error={"type": type(error).__name__, "message": _describe_syntax_error(error)})
+    except (ValueError, MemoryError, RecursionError) as error:
+        return _result(error={"type": type(error).__name__, "message": str(error)})
+    linecache.cache[filename] = (len(code), None, code.splitlines(True), filename)
+    last_expression = None
+    if tree.body and isinstance(tree.body[-1], ast.Expr):
+        last_expression = ast.Expression(tree.body.pop().value)
+    namespace = _state.namespace
+    namespace.update(_state.tools)
+    namespace["final_answer"] = final_answer
+    _state.final = None
+    output, error = None, None
+    try:
+        exec(compile(tree, filename, "exec"), namespace)
+        if last_expression is not None:
+            output = eval(compile(last_expression, filename, "eval"), namespace)
+    except _FinalAnswerRaised:
+        pass
+    except (KeyboardInterrupt, _Interrupted) as interruption:
+        error = {"type": "TimeoutError", "message": _describe_error(interruption, filename) if str(interruption) else time_limit_note}
+        frames = _model_frames(interruption.__traceback__, filename)
+        if frames and not str(interruption):
+            error["message"] = f"{time_limit_note} It was stopped at line {frames[-1][1]}: {_source_line(frames[-1][0], frames[-1][1])}"
+    except SystemExit as exit_request:
+        error = {"type": "SystemExit", "message": f"The code called exit({exit_request.code!r}). Call final_answer(...) to finish instead."}
+    except BaseException as raised:
+        error = {"type": type(raised).__name__, "message": _describe_error(raised, filename)}
+    if _state.final is not None:
+        return _result(output=to_plain(_state.final[0]), final=True)
+    if error is not None:
+        return _result(error=error)
+    return _result(output=to_plain(output))
+
+
+def _interruptible_sleep(seconds):
+    if not isinstance(seconds, (int, float)):
+        raise TypeError(f"sleep() argument must be a number, not {type(seconds).__name__}")
+    if seconds < 0:
+        raise ValueError("sleep length must be non-negative")
+    if _state.sleep(float(seconds)):
+        raise KeyboardInterrupt()
+
+
+def setup(bridge, sleep):
+    _state.bridge = bridge
+    _state.sleep = sleep
+    time.sleep = _interruptible_sleep
+    for name in _PLATFORM_MODULES[:2]:
+        sys.modules.pop(name, None)
+    reset()

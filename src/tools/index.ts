@@ -1,0 +1,12 @@
+export { tool, toolFromJsonSchema } from "./tool.js";
+export type { JsonSchemaToolDefinition, ObjectSchema, Tool, ToolContext, ToolDefinition } from "./tool.js";
+export { FINAL_ANSWER_TOOL_NAME } from "./definition-checks.js";
+export type { JsonSchema, JsonSchemaObject } from "./json-schema.js";
+export { toolParameterOrder } from "./tool-parameters.js";
+export { renderPythonStub } from "./python-stub.js";
+export { renderJavaScriptStub } from "./javascript-stub.js";
+export { bindArguments, unwrapObjectArgument } from "./bind-arguments.js";
+export type { ToolInvocation } from "./bind-arguments.js";
+export { invokeTool } from "./invoke-tool.js";
+export { pythonParameterName } from "./identifiers.js";
+export type { CallingLanguage } from "./type-names.js";

@@ -1,0 +1,159 @@
+import { z } from "zod";
+
+import { ToolDefinitionError } from "../errors.js";
+import { checkDescription, checkExecute, checkParameterSchema, checkToolName } from "./definition-checks.js";
+import type { JsonSchema, JsonSchemaObject } from "./json-schema.js";
+
+/**
+ * What a tool's `execute` receives besides its arguments. Kept small on purpose: fields are added
+ * here (never as extra positional parameters) so existing tools keep working.
+ */
+export interface ToolContext {
+  /** Aborted when the run is cancelled; pass it on to `fetch` and other long operations. */
+  readonly signal?: AbortSignal;
+}
+
+/** Any zod object schema, whatever its unknown-key policy (`z.object`, `z.strictObject`, ...). */
+export type ObjectSchema = z.ZodObject<z.core.$ZodShape, z.core.$ZodObjectConfig>;
+
+/**
+ * A function the model's code can call. Inside the sandbox it is a plain synchronous function;
+ * outside, `execute` runs on the host with validated arguments.
+ *
+ * `parameters` (and `returns`) are JSON Schema and are what stubs and argument binding read, so a
+ * tool without zod schemas (see {@link toolFromJsonSchema}) behaves the same way.
+ */
+export interface Tool<ARGUMENTS = Record<string, unknown>, RESULT = unknown> {
+  /** The function name in the sandbox: a Python and JavaScript identifier. */
+  readonly name: string;
+  /** Shown to the model as the docstring; say what the tool does and when to use it. */
+  readonly description: string;
+  /** The zod schema arguments are validated with; absent for tools built from JSON Schema. */
+  readonly inputSchema?: ObjectSchema;
+  /** The zod schema the result is validated with, when the tool declares one. */
+  readonly outputSchema?: z.ZodType;
+  /** JSON Schema of the arguments object: an object schema whose properties are the parameters. */
+  readonly parameters: JsonSchemaObject;
+  /** JSON Schema of the result, shown to the model as the return type; absent means "any". */
+  readonly returns?: JsonSchema;
+  /** Does the work. May be sync or async; a throw reaches the model's code as an exception. */
+  execute(args: ARGUMENTS, context: ToolContext): Promise<RESULT> | RESULT;
+}
+
+/** The definition given to {@link tool}. */
+export interface ToolDefinition<INPUT extends ObjectSchema, OUTPUT extends z.ZodType> {
+  /** The function name in the sandbox: a Python and JavaScript identifier, not `final_answer`. */
+  name: string;
+  /** Shown to the model as the docstring. */
+  description: string;
+  /** A zod object; each property is a parameter. Use `.describe()` to document parameters. */
+  inputSchema: INPUT;
+  /** Validates the result and is shown to the model as the return type. */
+  outputSchema?: OUTPUT;
+  /** Receives the parsed arguments (defaults applied); may be sync or async. */
+  execute(args: z.output<INPUT>, context: ToolContext): Promise<z.input<OUTPUT>> | z.input<OUTPUT>;
+}
+
+/**
+ * Defines a tool from zod schemas. Throws {@link ToolDefinitionError} when the name is not usable
+ * as a function name in Python and JavaScript, or when `inputSchema` is not a zod object.
+ *
+ * @example
+ * const getWeather = tool({
+ *   name: "get_weather",
+ *   description: "Current weather for a city.",
+ *   inputSchema: z.object({ city: z.string().describe("City name, e.g. 'Paris'") }),
+ *   outputSchema: z.string(),
+ *   execute: async ({ city }) => `Sunny in ${city}`,
+ * });
+ */
+export function tool<INPUT extends ObjectSchema, OUTPUT extends z.ZodType = z.ZodUnknown>(
+  definition: ToolDefinition<INPUT, OUTPUT>,
+): Tool<z.output<INPUT>, z.input<OUTPUT>> {
+  checkToolName(definition.name);
+  checkDescription(definition.name, definition.description);
+  if (!isZodObject(definition.inputSchema)) {
+    throw new ToolDefinitionError(
+      `Tool "${definition.name}": inputSchema must be a zod object schema, e.g. z.object({ city: z.string() }). ` +
+        `Wrap a single value in an object to give the argument a name.`,
+    );
+  }
+  if (definition.outputSchema !== undefined && !isZodSchema(definition.outputSchema)) {
+    throw new ToolDefinitionError(
+      `Tool "${definition.name}": outputSchema must be a zod schema such as z.string(), or left out.`,
+    );
+  }
+  checkExecute(definition.name, definition.execute);
+  const parameters = toJsonSchema(definition.name, "inputSchema", definition.inputSchema, "input") as JsonSchemaObject;
+  const outputSchema = definition.outputSchema;
+  return Object.freeze({
+    name: definition.name,
+    description: definition.description,
+    inputSchema: definition.inputSchema,
+    parameters,
+    ...(outputSchema === undefined
+      ? {}
+      : { outputSchema, returns: toJsonSchema(definition.name, "outputSchema", outputSchema, "output") }),
+    execute: definition.execute,
+  });
+}
+
+/** The definition given to {@link toolFromJsonSchema}. */
+export interface JsonSchemaToolDefinition {
+  /** The function name in the sandbox: a Python and JavaScript identifier, not `final_answer`. */
+  name: string;
+  /** Shown to the model as the docstring; may be empty. */
+  description: string;
+  /** JSON Schema of the arguments object (`{ type: "object", properties, required }`). */
+  parameters: JsonSchemaObject;
+  /** JSON Schema of the result, shown to the model as the return type. */
+  returns?: JsonSchema;
+  execute(args: Record<string, unknown>, context: ToolContext): Promise<unknown> | unknown;
+}
+
+/**
+ * Defines a tool from a JSON Schema, for tools that come from elsewhere (MCP servers, other
+ * frameworks). Arguments are only checked structurally (required ones present, no unknown ones);
+ * the tool is expected to validate the rest itself. Results are not validated.
+ */
+export function toolFromJsonSchema(definition: JsonSchemaToolDefinition): Tool {
+  checkToolName(definition.name);
+  // Descriptions are optional in MCP, so an empty one is accepted here (but it must be a string).
+  checkDescription(definition.name, definition.description, { allowEmpty: true });
+  checkParameterSchema(definition.name, definition.parameters);
+  checkExecute(definition.name, definition.execute);
+  return Object.freeze({
+    name: definition.name,
+    description: definition.description,
+    parameters: definition.parameters,
+    ...(definition.returns === undefined ? {} : { returns: definition.returns }),
+    execute: definition.execute,
+  });
+}
+
+function toJsonSchema(toolName: string, field: string, schema: z.ZodType, io: "input" | "output"): JsonSchema {
+  try {
+    // Values JSON cannot describe (dates, functions, ...) render as "any" instead of failing the
+    // whole tool: validation still uses the zod schema, so nothing is lost but a type hint.
+    const { $schema: _dialect, ...jsonSchema } = z.toJSONSchema(schema, { io, unrepresentable: "any" }) as Record<
+      string,
+      unknown
+    >;
+    return jsonSchema as JsonSchemaObject;
+  } catch (error) {
+    throw new ToolDefinitionError(
+      `Tool "${toolName}": ${field} cannot be converted to JSON Schema (${(error as Error).message}). ` +
+        `Simplify the schema so the model can be shown its type.`,
+      { cause: error },
+    );
+  }
+}
+
+// Checked by shape rather than `instanceof` so schemas from another copy of zod are accepted.
+function isZodSchema(value: unknown): value is z.ZodType {
+  return typeof value === "object" && value !== null && "_zod" in value;
+}
+
+function isZodObject(value: unknown): value is ObjectSchema {
+  return isZodSchema(value) && (value as { _zod: { def: { type: string } } })._zod.def.type === "object";
+}
