@@ -264,6 +264,14 @@ def _result(output=None, final=False, error=None):
 
 
 def run(code, time_limit_note):
+    try:
+        return _run(code, time_limit_note)
+    except KeyboardInterrupt:
+        # The host's interrupt landed after the code finished, while its result was being built.
+        return _result(error={"type": "TimeoutError", "message": time_limit_note})
+
+
+def _run(code, time_limit_note):
     _state.run_count += 1
     filename = f"<code {_state.run_count}>"
     try:

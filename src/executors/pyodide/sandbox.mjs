@@ -159,10 +159,7 @@ const pyodide = await loadPyodide(loadOptions);
 const WARM_MODULES = "import ast, json, linecache, math, types, re, collections, datetime, itertools, random, statistics, functools";
 if (mode === "make-snapshot") {
   pyodide.runPython(WARM_MODULES);
-  const snapshot = pyodide.makeMemorySnapshot();
-  const path = snapshotPath;
-  Deno.writeFileSync(path, snapshot);
-  send({ type: "snapshot-written", bytes: snapshot.length });
+  Deno.writeFileSync(snapshotPath, pyodide.makeMemorySnapshot());
   exitProcess(0);
 }
 
@@ -229,6 +226,9 @@ function handle(message) {
     case "reset":
       resetNamespace();
       break;
+    case "tool-result":
+      return; // a late answer to a call that was interrupted
+
     default:
       send({ type: "error", id: message.id, message: `unknown request ${message.type}` });
       return;

@@ -1,0 +1,98 @@
+import type { Tool } from "../tools/tool.js";
+
+/** What one snippet's run produced. */
+export interface CodeOutput {
+  /** Value of the last top-level expression as a JSON-like value, the final answer, or `null`. */
+  output: unknown;
+  /** Everything the code printed, stdout and stderr in order, cut at `maxOutputChars` with a note. */
+  logs: string;
+  /** True when the code called `final_answer(...)`; `output` is then the answer. */
+  isFinalAnswer: boolean;
+  /** Set when the code raised: the exception's class name and a message naming the line. */
+  error?: CodeError;
+}
+
+/** An error raised by sandboxed code, as the model will read it. */
+export interface CodeError {
+  /** The exception class name: `ZeroDivisionError`, `SyntaxError`, `TimeoutError`, ... */
+  type: string;
+  /** What happened and where, in the model's own code. */
+  message: string;
+}
+
+/** Options for one `run`. */
+export interface RunOptions {
+  /** Aborting stops the run like a timeout does; the result's error says it was aborted. */
+  signal?: AbortSignal;
+  /** Overrides the executor's `timeoutMs` for this run. */
+  timeoutMs?: number;
+}
+
+/** The language an executor runs. */
+export type ExecutorLanguage = "python" | "javascript";
+
+/**
+ * A sandbox that runs the model's code. Every implementation passes the shared executor contract
+ * suite (`test/executor-contract.ts`): a namespace that persists across runs until `reset()`,
+ * tools as plain synchronous functions, errors as values, `final_answer`, limits.
+ */
+export interface Executor {
+  readonly language: ExecutorLanguage;
+  /** Installs the tools as functions in the sandbox; they are kept across `reset()`. */
+  sendTools(tools: readonly Tool[]): Promise<void>;
+  /** Defines JSON-like values as variables in the sandbox's namespace. */
+  sendVariables(variables: Record<string, unknown>): Promise<void>;
+  /** Runs one snippet. Never throws for anything the code does; throws only if the executor is closed. */
+  run(code: string, options?: RunOptions): Promise<CodeOutput>;
+  /** Fresh interpreter state: variables, functions and imports are gone; tools stay. */
+  reset(): Promise<void>;
+  /** Ends the sandbox and frees everything it holds. Safe to call twice. */
+  close(): Promise<void>;
+}
+
+/** Options every executor understands. */
+export interface ExecutorOptions {
+  /** Modules the code may import (Python). `"*"` allows every module. Defaults to a safe standard-library list. */
+  authorizedImports?: readonly string[];
+  /** Wall-clock limit for one run, in milliseconds. Default 30,000. */
+  timeoutMs?: number;
+  /** Printed output beyond this many characters is cut, with a note. Default 50,000. */
+  maxOutputChars?: number;
+  /** Memory the sandboxed code may use, in MiB. Default 512. */
+  memoryLimitMb?: number;
+}
+
+/** The modules Python code may import when `authorizedImports` is not given. */
+export const DEFAULT_AUTHORIZED_IMPORTS: readonly string[] = Object.freeze([
+  "collections",
+  "datetime",
+  "itertools",
+  "math",
+  "queue",
+  "random",
+  "re",
+  "stat",
+  "statistics",
+  "time",
+  "unicodedata",
+  "json",
+  "functools",
+  "operator",
+  "string",
+  "decimal",
+  "fractions",
+  "heapq",
+  "bisect",
+  "copy",
+  "textwrap",
+  "dataclasses",
+  "enum",
+  "typing",
+]);
+
+/** Defaults shared by executors. */
+export const EXECUTOR_DEFAULTS = Object.freeze({
+  timeoutMs: 30_000,
+  maxOutputChars: 50_000,
+  memoryLimitMb: 512,
+});

@@ -1,0 +1,89 @@
+import { existsSync } from "node:fs";
+import { createRequire } from "node:module";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+
+import { SandboxError } from "../../errors.js";
+
+const require = createRequire(import.meta.url);
+const sandboxDirectory = dirname(fileURLToPath(import.meta.url));
+
+/** The files the sandbox process reads: its own scripts and Pyodide's distribution. */
+export const SANDBOX_FILES = Object.freeze({
+  main: join(sandboxDirectory, "sandbox.mjs"),
+  interruptWorker: join(sandboxDirectory, "interrupt-worker.mjs"),
+  runtime: join(sandboxDirectory, "runtime.py"),
+});
+
+/** Where Pyodide's npm package lives (its `pyodide.mjs`, wasm and standard library). */
+export function pyodideDirectory(): string {
+  return dirname(require.resolve("pyodide/package.json"));
+}
+
+/** The version of the installed Pyodide package. */
+export function pyodideVersion(): string {
+  return (require("pyodide/package.json") as { version: string }).version;
+}
+
+/**
+ * The Deno binary that runs the sandbox. The `deno` npm package ships one per platform as an
+ * optional dependency; its own install script may not have run, so look for the platform package.
+ */
+export function denoExecutable(): string {
+  const fromEnvironment = process.env["CODEAGENT_DENO"];
+  if (fromEnvironment) return fromEnvironment;
+  const platformPackage = platformPackageName();
+  const candidates: string[] = [];
+  for (const name of [platformPackage, "deno"]) {
+    try {
+      candidates.push(join(dirname(require.resolve(`${name}/package.json`)), process.platform === "win32" ? "deno.exe" : "deno"));
+    } catch {
+      // not installed
+    }
+  }
+  const found = candidates.find((candidate) => existsSync(candidate));
+  if (found === undefined) {
+    throw new SandboxError(
+      `The Pyodide sandbox needs Deno, which was not found (looked for the npm package ${platformPackage}). ` +
+        "Run `npm install` so the `deno` dependency installs its binary for this platform, or set CODEAGENT_DENO to a deno executable.",
+    );
+  }
+  return found;
+}
+
+function platformPackageName(): string {
+  const arch = process.arch === "arm64" ? "arm64" : "x64";
+  if (process.platform === "linux") return `@deno/linux-${arch}-glibc`;
+  if (process.platform === "darwin") return `@deno/darwin-${arch}`;
+  return `@deno/win32-${arch}`;
+}
+
+/** How the sandbox process is started: read-only access to exactly these files, nothing else. */
+export interface DenoLaunch {
+  readonly readable: readonly string[];
+  readonly writable?: readonly string[];
+  readonly args: readonly string[];
+}
+
+/**
+ * The `deno run` arguments. Permissions: read the listed files only; no write (except the snapshot
+ * file while one is made), network, environment, subprocess, FFI or system information. Code
+ * generation from strings is disabled, so even a JavaScript object reached from Python cannot eval.
+ */
+export function denoArguments(launch: DenoLaunch): string[] {
+  const permissions = [`--allow-read=${launch.readable.join(",")}`];
+  if (launch.writable?.length) permissions.push(`--allow-write=${launch.writable.join(",")}`);
+  return [
+    "run",
+    "--no-prompt",
+    "--no-config",
+    "--no-lock",
+    "--no-remote",
+    "--no-npm",
+    "--quiet",
+    ...permissions,
+    "--v8-flags=--disallow-code-generation-from-strings",
+    SANDBOX_FILES.main,
+    ...launch.args,
+  ];
+}

@@ -1,0 +1,225 @@
+import { AgentError, SandboxClosedError, ToolArgumentError } from "../../errors.js";
+import { invokeTool } from "../../tools/invoke-tool.js";
+import type { Tool } from "../../tools/tool.js";
+import {
+  DEFAULT_AUTHORIZED_IMPORTS,
+  EXECUTOR_DEFAULTS,
+  type CodeError,
+  type CodeOutput,
+  type Executor,
+  type ExecutorOptions,
+  type RunOptions,
+} from "../executor.js";
+import { toJsonText } from "../json-text.js";
+import { sharedSandboxPool, startSandbox } from "./sandbox-pool.js";
+import type { SandboxProcess, SandboxRunResult, SandboxToolCall } from "./sandbox-process.js";
+
+/** How long Python gets to honour an interrupt before its process is ended and replaced. */
+const INTERRUPT_GRACE_MS = 2_000;
+
+/** Options of {@link PyodideExecutor}. */
+export interface PyodideExecutorOptions extends ExecutorOptions {
+  /** Take a warm sandbox from the process-wide pool (default), or start a private one. */
+  usePool?: boolean;
+}
+
+const STATE_LOST =
+  "The sandbox was restarted, so every variable, function and import from earlier runs is gone: define what you need again.";
+
+/**
+ * Runs Python (real CPython, compiled to WebAssembly by Pyodide) in a separate Deno process that
+ * may read Pyodide's own files and nothing else: no host files, environment, network or
+ * subprocesses. Tools stay on the host; Python calls them as plain synchronous functions and
+ * only JSON crosses the boundary.
+ */
+export class PyodideExecutor implements Executor {
+  readonly language = "python" as const;
+  private readonly authorizedImports: readonly string[];
+  private readonly timeoutMs: number;
+  private readonly maxOutputChars: number;
+  private readonly memoryLimitMb: number;
+  private readonly usePool: boolean;
+  private tools = new Map<string, Tool>();
+  private sandbox: Promise<SandboxProcess> | undefined;
+  private closed = false;
+
+  constructor(options: PyodideExecutorOptions = {}) {
+    this.authorizedImports = options.authorizedImports ?? DEFAULT_AUTHORIZED_IMPORTS;
+    this.timeoutMs = options.timeoutMs ?? EXECUTOR_DEFAULTS.timeoutMs;
+    this.maxOutputChars = options.maxOutputChars ?? EXECUTOR_DEFAULTS.maxOutputChars;
+    this.memoryLimitMb = options.memoryLimitMb ?? EXECUTOR_DEFAULTS.memoryLimitMb;
+    this.usePool = options.usePool ?? true;
+  }
+
+  /** Starts `count` sandboxes in the background of this process, so later executors start warm. */
+  static prewarm(count = 1): Promise<void> {
+    return sharedSandboxPool.prewarm(count);
+  }
+
+  /** Ends the warm spare sandboxes of the shared pool. */
+  static drainPool(): Promise<void> {
+    return sharedSandboxPool.drain();
+  }
+
+  /** Starts the sandbox now rather than on first use. */
+  async start(): Promise<void> {
+    await this.ready();
+  }
+
+  async sendTools(tools: readonly Tool[]): Promise<void> {
+    this.tools = new Map(tools.map((tool) => [tool.name, tool]));
+    const sandbox = await this.ready();
+    await this.installTools(sandbox);
+  }
+
+  async sendVariables(variables: Record<string, unknown>): Promise<void> {
+    let json: string;
+    try {
+      json = toJsonText(variables);
+    } catch (error) {
+      throw new AgentError(`Cannot send these variables to the sandbox: ${(error as Error).message}.`);
+    }
+    const sandbox = await this.ready();
+    await sandbox.request({ type: "variables", json });
+  }
+
+  async reset(): Promise<void> {
+    const sandbox = await this.ready();
+    await sandbox.request({ type: "reset" });
+  }
+
+  async run(code: string, options: RunOptions = {}): Promise<CodeOutput> {
+    const sandbox = await this.ready();
+    const timeoutMs = options.timeoutMs ?? this.timeoutMs;
+    const timeLimitNote = `Execution exceeded the time limit of ${formatSeconds(timeoutMs)} and was interrupted; variables set before that point are kept.`;
+    const toolAbort = new AbortController();
+    let stopReason: "timeout" | "abort" | undefined;
+    let hardStop: NodeJS.Timeout | undefined;
+
+    const stop = (reason: "timeout" | "abort") => {
+      if (stopReason !== undefined) return;
+      stopReason = reason;
+      toolAbort.abort(new AgentError(reason === "timeout" ? "The run timed out." : "The run was aborted."));
+      if (!sandbox.interruptToolCalls(reason === "timeout" ? timeLimitNote : "The run was aborted.")) sandbox.interrupt();
+      hardStop = setTimeout(() => sandbox.kill("did not respond to an interrupt"), INTERRUPT_GRACE_MS);
+    };
+    const onAbort = () => stop("abort");
+    const timer = setTimeout(() => stop("timeout"), timeoutMs);
+    options.signal?.addEventListener("abort", onAbort, { once: true });
+    if (options.signal?.aborted) stop("abort");
+    sandbox.onToolCall = (call) => this.answerToolCall(call, toolAbort.signal);
+
+    try {
+      const message = (await sandbox.request({ type: "run", code, timeLimitNote })) as unknown as SandboxRunResult;
+      return toCodeOutput(message, stopReason);
+    } catch (error) {
+      // The process died: killed after ignoring an interrupt, out of memory, or a crash.
+      this.replaceSandbox();
+      return {
+        output: null,
+        logs: "",
+        isFinalAnswer: false,
+        error: lostStateError(stopReason, timeoutMs, error),
+      };
+    } finally {
+      clearTimeout(timer);
+      clearTimeout(hardStop);
+      options.signal?.removeEventListener("abort", onAbort);
+      sandbox.onToolCall = undefined;
+    }
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    const sandbox = await this.sandbox?.catch(() => undefined);
+    this.sandbox = undefined;
+    if (sandbox) {
+      sandbox.kill("closed");
+      await sandbox.exited;
+    }
+  }
+
+  private ready(): Promise<SandboxProcess> {
+    if (this.closed) return Promise.reject(new SandboxClosedError());
+    this.sandbox ??= this.prepareSandbox();
+    return this.sandbox;
+  }
+
+  private async prepareSandbox(): Promise<SandboxProcess> {
+    const sandbox = await (this.usePool ? sharedSandboxPool.acquire() : startSandbox());
+    if (this.closed) {
+      sandbox.kill("closed");
+      throw new SandboxClosedError();
+    }
+    await sandbox.request({
+      type: "configure",
+      authorizedImports: this.authorizedImports,
+      memoryLimitMb: this.memoryLimitMb,
+      maxOutputChars: this.maxOutputChars,
+    });
+    await this.installTools(sandbox);
+    return sandbox;
+  }
+
+  private replaceSandbox(): void {
+    const previous = this.sandbox;
+    this.sandbox = undefined;
+    void previous?.then((sandbox) => sandbox.kill("replaced"), () => undefined);
+    if (!this.closed) {
+      // Start the replacement now so the next run does not wait for it.
+      this.sandbox = this.prepareSandbox();
+      this.sandbox.catch(() => undefined);
+    }
+  }
+
+  private async installTools(sandbox: SandboxProcess): Promise<void> {
+    const tools = [...this.tools.values()].map((tool) => ({ name: tool.name, description: tool.description }));
+    await sandbox.request({ type: "tools", tools });
+  }
+
+  private async answerToolCall(call: SandboxToolCall, signal: AbortSignal): Promise<string> {
+    const tool = this.tools.get(call.name);
+    if (tool === undefined) {
+      return JSON.stringify({ ok: false, error: { type: "ToolError", message: `there is no tool named '${call.name}'` } });
+    }
+    try {
+      const value = await invokeTool(tool, { args: call.args, kwargs: call.kwargs, language: "python" }, { signal });
+      return `{"ok":true,"value":${toJsonText(value)}}`;
+    } catch (error) {
+      const type = error instanceof ToolArgumentError ? "ToolArgumentError" : "ToolError";
+      const message = error instanceof Error ? error.message : String(error);
+      return JSON.stringify({ ok: false, error: { type, message } });
+    }
+  }
+}
+
+function toCodeOutput(message: SandboxRunResult, stopReason: "timeout" | "abort" | undefined): CodeOutput {
+  const { output, isFinalAnswer, error } = message.result;
+  const result: CodeOutput = { output: output ?? null, logs: message.logs, isFinalAnswer };
+  if (error) {
+    result.error =
+      stopReason === "abort" && error.type === "TimeoutError"
+        ? { type: "AbortError", message: "The run was aborted before it finished; variables set before that point are kept." }
+        : error;
+  }
+  return result;
+}
+
+function lostStateError(stopReason: "timeout" | "abort" | undefined, timeoutMs: number, cause: unknown): CodeError {
+  if (stopReason === "timeout") {
+    return {
+      type: "TimeoutError",
+      message: `Execution exceeded the time limit of ${formatSeconds(timeoutMs)} and could not be interrupted (a long native operation). ${STATE_LOST}`,
+    };
+  }
+  if (stopReason === "abort") {
+    return { type: "AbortError", message: `The run was aborted and could not be interrupted. ${STATE_LOST}` };
+  }
+  const detail = cause instanceof Error ? cause.message : String(cause);
+  return { type: "SandboxCrash", message: `The sandbox stopped unexpectedly (${detail}). ${STATE_LOST}` };
+}
+
+function formatSeconds(milliseconds: number): string {
+  return milliseconds >= 1000 ? `${milliseconds / 1000} s` : `${milliseconds} ms`;
+}

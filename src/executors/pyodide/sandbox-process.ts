@@ -1,0 +1,209 @@
+import { spawn, type ChildProcessWithoutNullStreams } from "node:child_process";
+import { randomBytes } from "node:crypto";
+
+import { SandboxError } from "../../errors.js";
+import { liveProcesses } from "./live-processes.js";
+
+/** A run's raw result as the sandbox reports it. */
+export interface SandboxRunResult {
+  logs: string;
+  result: { output: unknown; isFinalAnswer: boolean; error: { type: string; message: string } | null };
+}
+
+/** A tool call made by Python: the tool's name and its JSON arguments. */
+export interface SandboxToolCall {
+  name: string;
+  args: unknown[];
+  kwargs: Record<string, unknown>;
+}
+
+/** Answers a tool call with the JSON text Python will read (`{ ok, value }` or `{ ok: false, error }`). */
+export type ToolCallHandler = (call: SandboxToolCall) => Promise<string>;
+
+/** The sandbox process ended while a request was in flight. */
+export class SandboxExitedError extends SandboxError {
+  override readonly name = "SandboxExitedError";
+}
+
+interface Pending {
+  resolve(message: Record<string, unknown>): void;
+  reject(error: Error): void;
+}
+
+const STDERR_TAIL = 4000;
+
+/**
+ * One Deno process running Pyodide, and the JSON-lines protocol with it. Only lines that start
+ * with this process's secret token are read; Python never sees the token, so it cannot forge one.
+ */
+export class SandboxProcess {
+  private readonly child: ChildProcessWithoutNullStreams;
+  private readonly token = randomBytes(16).toString("hex");
+  private readonly pending = new Map<number, Pending>();
+  private readonly openToolCalls = new Set<number>();
+  private nextRequestId = 0;
+  private buffered = "";
+  private stderrTail = "";
+  private interruptsSent = 0;
+  private busy = 0;
+  private exitReason: string | undefined;
+  /** Settles once the process has exited. */
+  readonly exited: Promise<void>;
+  /** Called for every tool call Python makes during a run. */
+  onToolCall: ToolCallHandler | undefined;
+  /** Resolves when Pyodide is loaded and the sandbox answers requests. */
+  readonly ready: Promise<void>;
+
+  constructor(command: string, args: readonly string[]) {
+    this.child = spawn(command, args, { env: {}, stdio: ["pipe", "pipe", "pipe"], detached: false });
+    liveProcesses.add(this.child);
+    this.child.stdout.setEncoding("utf8");
+    this.child.stdout.on("data", (text: string) => this.receive(text));
+    this.child.stderr.setEncoding("utf8");
+    this.child.stderr.on("data", (text: string) => {
+      this.stderrTail = (this.stderrTail + text).slice(-STDERR_TAIL);
+    });
+    this.child.stdin.on("error", () => {
+      // The process died; `exit` reports it.
+    });
+    this.exited = new Promise((resolve) => {
+      this.child.on("exit", (code, signal) => {
+        liveProcesses.delete(this.child);
+        this.exitReason ??= signal ? `killed by ${signal}` : `exited with code ${code}`;
+        const error = new SandboxExitedError(this.describeExit());
+        for (const waiter of this.pending.values()) waiter.reject(error);
+        this.pending.clear();
+        resolve();
+      });
+      this.child.on("error", (error) => {
+        this.exitReason = `could not start: ${error.message}`;
+      });
+    });
+    this.ready = this.expect(0).then(() => undefined);
+    this.writeLine({ token: this.token });
+    this.idle();
+  }
+
+  /** Whether the process is still running. */
+  get alive(): boolean {
+    return this.child.exitCode === null && this.child.signalCode === null && this.exitReason === undefined;
+  }
+
+  /** Operating-system process id, for measuring memory. */
+  get pid(): number | undefined {
+    return this.child.pid;
+  }
+
+  /** Sends a request and resolves with the sandbox's `done` (or `result`) message. */
+  async request(message: Record<string, unknown>): Promise<Record<string, unknown>> {
+    const id = ++this.nextRequestId;
+    const answer = this.expect(id);
+    this.busy++;
+    this.child.ref();
+    this.writeLine({ ...message, id, interrupts: this.interruptsSent });
+    try {
+      return await answer;
+    } finally {
+      if (--this.busy === 0) this.idle();
+    }
+  }
+
+  /** Asks Python to stop what it is doing (it raises KeyboardInterrupt at the next bytecode). */
+  interrupt(): void {
+    if (!this.alive) return;
+    this.interruptsSent++;
+    this.child.kill("SIGUSR1");
+  }
+
+  /** Ends the process now. */
+  kill(reason: string): void {
+    this.exitReason ??= reason;
+    if (this.child.exitCode === null && this.child.signalCode === null) this.child.kill("SIGKILL");
+  }
+
+  private idle(): void {
+    // An idle sandbox must not keep the host's event loop alive.
+    this.child.unref();
+    for (const stream of [this.child.stdout, this.child.stderr, this.child.stdin]) {
+      (stream as unknown as { unref?: () => void }).unref?.();
+    }
+  }
+
+  private expect(id: number): Promise<Record<string, unknown>> {
+    return new Promise((resolve, reject) => {
+      if (!this.alive && id !== 0) reject(new SandboxExitedError(this.describeExit()));
+      else this.pending.set(id, { resolve, reject });
+    });
+  }
+
+  private describeExit(): string {
+    const detail = this.stderrTail.trim() ? `: ${this.stderrTail.trim().split("\n").slice(-3).join(" | ")}` : "";
+    return `The Python sandbox process ${this.exitReason ?? "stopped"}${detail}`;
+  }
+
+  private writeLine(message: Record<string, unknown>): void {
+    if (this.child.stdin.writable) this.child.stdin.write(`${JSON.stringify(message)}\n`);
+  }
+
+  private receive(text: string): void {
+    this.buffered += text;
+    let newline: number;
+    while ((newline = this.buffered.indexOf("\n")) >= 0) {
+      const line = this.buffered.slice(0, newline);
+      this.buffered = this.buffered.slice(newline + 1);
+      if (line.startsWith(this.token)) this.dispatch(JSON.parse(line.slice(this.token.length)) as Record<string, unknown>);
+    }
+  }
+
+  private dispatch(message: Record<string, unknown>): void {
+    switch (message["type"]) {
+      case "ready":
+        this.settle(0, message);
+        return;
+      case "tool-call":
+        this.handleToolCall(message["id"] as number, message["request"] as SandboxToolCall);
+        return;
+      case "fatal":
+        this.exitReason = `failed: ${String(message["message"]).split("\n").slice(-2).join(" ")}`;
+        this.settle(message["id"] as number, message, true);
+        return;
+      case "error":
+        this.settle(message["id"] as number, message, true);
+        return;
+      default:
+        this.settle(message["id"] as number, message);
+    }
+  }
+
+  private settle(id: number, message: Record<string, unknown>, failed = false): void {
+    const waiter = this.pending.get(id);
+    if (waiter === undefined) return;
+    this.pending.delete(id);
+    if (failed) waiter.reject(new SandboxError(`The Python sandbox ${String(message["message"] ?? "failed")}`));
+    else waiter.resolve(message);
+  }
+
+  /** Answers every tool call still running with an interruption, so Python stops waiting. */
+  interruptToolCalls(message: string): boolean {
+    const interrupted = this.openToolCalls.size > 0;
+    for (const callId of this.openToolCalls) {
+      this.writeLine({ type: "tool-result", id: callId, reply: JSON.stringify({ ok: false, error: { type: "interrupted", message } }) });
+    }
+    this.openToolCalls.clear();
+    return interrupted;
+  }
+
+  private handleToolCall(callId: number, call: SandboxToolCall): void {
+    this.openToolCalls.add(callId);
+    const handler = this.onToolCall;
+    const answer = handler ? handler(call) : Promise.reject(new Error("no tools are installed"));
+    answer
+      .catch((error: unknown) =>
+        JSON.stringify({ ok: false, error: { type: "ToolError", message: error instanceof Error ? error.message : String(error) } }),
+      )
+      .then((reply) => {
+        // A call already answered by an interruption gets no second reply.
+        if (this.openToolCalls.delete(callId)) this.writeLine({ type: "tool-result", id: callId, reply });
+      });
+  }
+}
