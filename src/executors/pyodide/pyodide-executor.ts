@@ -136,7 +136,7 @@ export class PyodideExecutor implements Executor {
     this.sandbox = undefined;
     if (sandbox) {
       sandbox.kill("closed");
-      await sandbox.exited;
+      await sandbox.hold(sandbox.exited);
     }
   }
 

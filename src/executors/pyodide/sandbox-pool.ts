@@ -2,14 +2,19 @@ import { denoArguments, denoExecutable, pyodideDirectory, SANDBOX_FILES } from "
 import { SandboxProcess } from "./sandbox-process.js";
 import { pyodideSnapshot } from "./snapshot.js";
 
-/** Starts one sandbox process and waits until it answers; from the memory snapshot when there is one. */
-export async function startSandbox(): Promise<SandboxProcess> {
+/** Starts one sandbox process, from the memory snapshot when there is one; it loads in the background. */
+async function spawnSandbox(): Promise<SandboxProcess> {
   const snapshot = await pyodideSnapshot();
   const pyodide = pyodideDirectory();
   const readable = [pyodide, SANDBOX_FILES.main, SANDBOX_FILES.interruptWorker, SANDBOX_FILES.runtime];
   if (snapshot) readable.push(snapshot);
-  const sandbox = new SandboxProcess(denoExecutable(), denoArguments({ readable, args: [pyodide, snapshot ?? "", "run"] }));
-  await sandbox.ready;
+  return new SandboxProcess(denoExecutable(), denoArguments({ readable, args: [pyodide, snapshot ?? "", "run"] }));
+}
+
+/** Starts one sandbox process and waits until it answers. */
+export async function startSandbox(): Promise<SandboxProcess> {
+  const sandbox = await spawnSandbox();
+  await sandbox.hold(sandbox.ready);
   return sandbox;
 }
 
@@ -28,7 +33,7 @@ export class SandboxPool {
       const spare = this.spares.shift()!;
       this.refill();
       const sandbox = await spare.catch(() => undefined);
-      if (sandbox?.alive) return sandbox;
+      if (sandbox?.alive && (await sandbox.hold(sandbox.ready).then(() => true, () => false))) return sandbox;
     }
     const sandbox = startSandbox();
     this.refill();
@@ -39,7 +44,7 @@ export class SandboxPool {
   async prewarm(count: number): Promise<void> {
     this.spareCount = Math.max(this.spareCount, count);
     this.refill();
-    await Promise.allSettled(this.spares);
+    await Promise.allSettled(this.spares.map(async (spare) => (await spare).ready));
   }
 
   /** Ends every spare sandbox; the pool refills on its next use. */
@@ -50,7 +55,7 @@ export class SandboxPool {
         const sandbox = await spare.catch(() => undefined);
         if (sandbox) {
           sandbox.kill("pool drained");
-          await sandbox.exited;
+          await sandbox.hold(sandbox.exited);
         }
       }),
     );
@@ -58,8 +63,8 @@ export class SandboxPool {
 
   private refill(): void {
     while (this.spares.length < this.spareCount) {
-      const spare = startSandbox();
-      spare.catch(() => undefined);
+      const spare = spawnSandbox();
+      spare.then((sandbox) => sandbox.ready).catch(() => undefined);
       this.spares.push(spare);
     }
   }

@@ -80,6 +80,7 @@ export class SandboxProcess {
       });
     });
     this.ready = this.expect(0).then(() => undefined);
+    this.ready.catch(() => undefined); // awaited by whoever uses the sandbox; a spare may never be
     this.writeLine({ token: this.token });
     this.idle();
   }
@@ -95,14 +96,24 @@ export class SandboxProcess {
   }
 
   /** Sends a request and resolves with the sandbox's `done` (or `result`) message. */
-  async request(message: Record<string, unknown>): Promise<Record<string, unknown>> {
+  request(message: Record<string, unknown>): Promise<Record<string, unknown>> {
     const id = ++this.nextRequestId;
     const answer = this.expect(id);
-    this.busy++;
-    this.child.ref();
     this.writeLine({ ...message, id, interrupts: this.interruptsSent });
+    return this.hold(answer);
+  }
+
+  /**
+   * Keeps the host's event loop alive until `work` settles: an idle sandbox lets the host exit,
+   * but one the host is waiting for must not.
+   */
+  async hold<T>(work: Promise<T>): Promise<T> {
+    if (this.busy++ === 0) {
+      this.child.ref();
+      for (const stream of this.streams()) stream.ref?.();
+    }
     try {
-      return await answer;
+      return await work;
     } finally {
       if (--this.busy === 0) this.idle();
     }
@@ -122,11 +133,12 @@ export class SandboxProcess {
   }
 
   private idle(): void {
-    // An idle sandbox must not keep the host's event loop alive.
     this.child.unref();
-    for (const stream of [this.child.stdout, this.child.stderr, this.child.stdin]) {
-      (stream as unknown as { unref?: () => void }).unref?.();
-    }
+    for (const stream of this.streams()) stream.unref?.();
+  }
+
+  private streams(): { ref?: () => void; unref?: () => void }[] {
+    return [this.child.stdout, this.child.stderr, this.child.stdin] as unknown as { ref?: () => void; unref?: () => void }[];
   }
 
   private expect(id: number): Promise<Record<string, unknown>> {

@@ -1,0 +1,353 @@
+// Benchmarks of the Pyodide executor (a Deno process running CPython in WebAssembly), through
+// the package's public API. Only the memory figure looks outside it, at /proc, for the
+// sandboxes' process ids and resident memory.
+import { spawn, spawnSync } from "node:child_process";
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from "node:fs";
+import { homedir, tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+
+import { z } from "zod";
+
+import { PyodideExecutor, tool } from "../dist/index.js";
+import { row } from "./report.mjs";
+import { best, median, now, percentile, sleep, timeEach } from "./stats.mjs";
+
+const TRIVIAL = "x = 1";
+const LOOP = "s = 0\nfor i in range(10**6): s += i";
+const TOOL_CALLS = 2000;
+const COLD_START_CHILD = fileURLToPath(new URL("./cold-start-child.mjs", import.meta.url));
+
+const addOne = tool({
+  name: "add_one",
+  description: "Returns n + 1.",
+  inputSchema: z.object({ n: z.number() }),
+  outputSchema: z.number(),
+  execute: async ({ n }) => n + 1,
+});
+
+/**
+ * Runs every Pyodide benchmark and returns its rows. `options.quick` cuts the repetitions (for a
+ * smoke test); `options.log` receives progress lines.
+ */
+export async function benchPyodide({ quick = false, log = () => {} } = {}) {
+  const scale = quick ? 0.1 : 1;
+  const rows = [];
+  const open = new Set();
+  const track = (executor) => (open.add(executor), executor);
+  const closeAll = async () => {
+    await Promise.all([...open].map((executor) => executor.close()));
+    open.clear();
+  };
+
+  try {
+    // ------------------------------------------------------------ warm runs and tool calls
+    log("warm trivial runs");
+    const executor = track(new PyodideExecutor());
+    await executor.start(); // also makes the memory snapshot if this machine has none yet
+    await PyodideExecutor.prewarm(1); // let the pool's refill finish so it does not compete for CPU
+    await executor.sendTools([addOne]);
+    await mustRun(executor, TRIVIAL);
+
+    const runs = Math.max(200, Math.round(3000 * scale));
+    await timeEach(300, () => executor.run(TRIVIAL)); // warm-up
+    const trivial = await timeEach(runs, () => executor.run(TRIVIAL));
+    const trivialP50 = median(trivial);
+    rows.push(row(`warm run "x = 1", p50 (${runs} runs)`, trivialP50, "ms", { max: 0.5 }));
+    rows.push(row(`warm run "x = 1", p99`, percentile(trivial, 99), "ms"));
+
+    log("tool calls");
+    const loopSnippet = `s = 0\nfor _ in range(${TOOL_CALLS}):\n    s = add_one(n=s)\ns`;
+    const loopOutput = await mustRun(executor, loopSnippet); // warm-up, and checks the answer
+    if (loopOutput.output !== TOOL_CALLS) throw new Error(`tool loop returned ${JSON.stringify(loopOutput.output)}`);
+    const loopTimes = await timeEach(quick ? 1 : 5, () => mustRun(executor, loopSnippet));
+    const perCall = (median(loopTimes) - trivialP50) / TOOL_CALLS;
+    rows.push(
+      row(`tool call round trip, per call (${TOOL_CALLS} calls in one run, median of ${loopTimes.length})`, perCall * 1000, "µs", {
+        max: 200,
+      }),
+    );
+
+    // Single-call runs interleaved with trivial runs, so drift on a noisy machine hits both alike.
+    const pairs = Math.max(100, Math.round(1000 * scale));
+    const single = [];
+    const plain = [];
+    for (let index = 0; index < pairs; index++) {
+      let start = now();
+      await executor.run("add_one(n=1)");
+      single.push(now() - start);
+      start = now();
+      await executor.run(TRIVIAL);
+      plain.push(now() - start);
+    }
+    rows.push(row(`one tool call: run p50 minus "x = 1" p50 (${pairs} pairs)`, (median(single) - median(plain)) * 1000, "µs"));
+
+    // ------------------------------------------------------------ compute speed against CPython
+    log("10^6-addition loop");
+    const repeats = quick ? 2 : 5;
+    const sandboxLoop = await timeEach(repeats, () => mustRun(executor, LOOP));
+    const insideCode = `import time as _time\n_t0 = _time.perf_counter()\n${LOOP}\n(_time.perf_counter() - _t0) * 1000`;
+    const insideLoop = [];
+    for (let index = 0; index < repeats; index++) insideLoop.push((await mustRun(executor, insideCode)).output);
+    const cpython = cpythonLoop(repeats);
+    if (cpython) {
+      rows.push(
+        row(`10^6-addition loop vs python3 ${cpython.version} (best of ${repeats}, run() end to end)`, best(sandboxLoop) / cpython.bestMs, "x", {
+          max: 2.5,
+          note: `sandbox ${best(sandboxLoop).toFixed(1)} ms through run(), ${best(insideLoop).toFixed(1)} ms timed inside Python; python3 ${cpython.bestMs.toFixed(1)} ms`,
+        }),
+      );
+      rows.push(row(`10^6-addition loop vs python3, timed inside both`, best(insideLoop) / cpython.bestMs, "x"));
+    } else {
+      rows.push(row("10^6-addition loop vs python3", NaN, "x", { max: 2.5, note: "python3 was not found or failed" }));
+    }
+    await executor.close();
+    open.delete(executor);
+
+    // ------------------------------------------------------------ start-up
+    log("ready from the warm pool");
+    const poolTotals = [];
+    const poolStarts = [];
+    for (let index = 0; index < (quick ? 2 : 5); index++) {
+      await PyodideExecutor.prewarm(1);
+      await sleep(100); // let the spare finish settling after its ready message
+      const start = now();
+      const fresh = track(new PyodideExecutor());
+      await fresh.start();
+      const started = now();
+      const output = await mustRun(fresh, "1");
+      const end = now();
+      if (output.output !== 1) throw new Error(`pooled run returned ${JSON.stringify(output.output)}`);
+      poolTotals.push(end - start);
+      poolStarts.push(started - start);
+      await fresh.close();
+      open.delete(fresh);
+    }
+    await PyodideExecutor.drainPool();
+    rows.push(
+      row(`ready from warm pool: new executor + first run("1"), median of ${poolTotals.length}`, median(poolTotals), "ms", {
+        max: 10,
+        note: `start() ${median(poolStarts).toFixed(2)} ms (acquire, refill spawn, configure, tools) + first run; all: ${poolTotals.map((t) => t.toFixed(1)).join(", ")} ms`,
+      }),
+    );
+
+    log("cold start from the snapshot (private sandbox, this process)");
+    const inProcess = [];
+    for (let index = 0; index < (quick ? 1 : 3); index++) {
+      const start = now();
+      const fresh = track(new PyodideExecutor({ usePool: false }));
+      await mustRun(fresh, "1");
+      inProcess.push(now() - start);
+      await fresh.close();
+      open.delete(fresh);
+    }
+    rows.push(row(`cold sandbox from snapshot, in a running host (usePool: false), median of ${inProcess.length}`, median(inProcess), "ms"));
+
+    log("cold start from the snapshot (new Node process)");
+    const snapshot = snapshotFile();
+    const children = [];
+    for (let index = 0; index < (quick ? 1 : 3); index++) children.push(await coldStartChild());
+    const wall = children.map((child) => child.wallMs);
+    rows.push(
+      row(`cold start: new Node process to first result, snapshot made, median of ${children.length}`, median(wall), "ms", {
+        max: 1500,
+        note:
+          `in the child: import ${median(children.map((c) => c.importMs)).toFixed(0)} ms, sandbox start + run ${median(children.map((c) => c.sandboxMs)).toFixed(0)} ms; ` +
+          `all: ${wall.map((t) => t.toFixed(0)).join(", ")} ms` +
+          (snapshot ? `; snapshot ${snapshot.name} (${(snapshot.size / 2 ** 20).toFixed(1)} MB)` : ""),
+      }),
+    );
+    if (snapshot) rows.push(row("memory snapshot file size", snapshot.size / 2 ** 20, "MB"));
+
+    if (!quick) {
+      log("cold start without a snapshot");
+      // An unusable cache directory: the snapshot cannot be made, so Pyodide loads from scratch.
+      const noCache = await coldStartChild({ CODEAGENT_CACHE_DIR: "/dev/null/codeagent-bench" });
+      rows.push(row("cold start without snapshot (cache unusable), once", noCache.wallMs, "ms"));
+      // An empty cache directory: what the very first run on a machine pays (make + load snapshot).
+      const emptyCache = mkdtempSync(join(tmpdir(), "codeagent-bench-"));
+      try {
+        const firstEver = await coldStartChild({ CODEAGENT_CACHE_DIR: emptyCache });
+        rows.push(row("first start on a machine (snapshot made, then loaded), once", firstEver.wallMs, "ms"));
+      } finally {
+        rmSync(emptyCache, { recursive: true, force: true });
+      }
+    }
+
+    // ------------------------------------------------------------ memory
+    log("memory per live sandbox");
+    const count = 5;
+    const memory = await measureSandboxMemory(count, track);
+    if (memory) {
+      const perRss = memory.rssKb / count / 1024;
+      const perPss = memory.pssKb / count / 1024;
+      rows.push(
+        row(`resident memory per live sandbox (VmRSS, ${count} sandboxes)`, perRss, "MB", {
+          max: 100,
+          note: `pids ${memory.pids.join(", ")}; RSS ${memory.perProcessMb.map((mb) => mb.toFixed(0)).join(", ")} MB; PSS per sandbox ${perPss.toFixed(1)} MB`,
+        }),
+      );
+      rows.push(row("sandboxes that fit in 4 GB (by RSS)", Math.floor(4096 / perRss), "sandboxes"));
+      rows.push(row("proportional memory per live sandbox (PSS)", perPss, "MB"));
+    } else {
+      rows.push(row("resident memory per live sandbox", NaN, "MB", { max: 100, note: "needs Linux /proc" }));
+    }
+  } finally {
+    await closeAll();
+    await PyodideExecutor.drainPool();
+  }
+  return rows;
+}
+
+/** Runs `code` and throws if it raised: a benchmark of failing runs would measure the wrong thing. */
+async function mustRun(executor, code) {
+  const output = await executor.run(code);
+  if (output.error) throw new Error(`benchmark snippet failed: ${output.error.type}: ${output.error.message}`);
+  return output;
+}
+
+/** The same loop in the machine's python3, at module level as in the sandbox, timed inside it. */
+function cpythonLoop(repeats) {
+  const script = [
+    "import json, sys, time",
+    `code = compile(${JSON.stringify(LOOP)}, "<bench>", "exec")`,
+    "times = []",
+    `for _ in range(${repeats}):`,
+    "    namespace = {}",
+    "    start = time.perf_counter()",
+    "    exec(code, namespace)",
+    "    times.append((time.perf_counter() - start) * 1000)",
+    "print(json.dumps({'bestMs': min(times), 'version': sys.version.split()[0]}))",
+  ].join("\n");
+  const result = spawnSync("python3", ["-c", script], { encoding: "utf8", timeout: 60_000 });
+  if (result.status !== 0) return undefined;
+  try {
+    return JSON.parse(result.stdout.trim().split("\n").pop());
+  } catch {
+    return undefined;
+  }
+}
+
+/** Starts cold-start-child.mjs and times it from spawn to the line with its first result. */
+function coldStartChild(extraEnv = {}) {
+  return new Promise((resolve, reject) => {
+    const start = now();
+    const child = spawn(process.execPath, [COLD_START_CHILD], {
+      env: { ...process.env, ...extraEnv },
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    let stdout = "";
+    let stderr = "";
+    let answer;
+    child.stdout.setEncoding("utf8").on("data", (text) => {
+      stdout += text;
+      if (answer === undefined && stdout.includes("\n")) {
+        const wallMs = now() - start;
+        try {
+          answer = { ...JSON.parse(stdout.slice(0, stdout.indexOf("\n"))), wallMs };
+        } catch (error) {
+          answer = error;
+        }
+      }
+    });
+    child.stderr.setEncoding("utf8").on("data", (text) => (stderr += text));
+    const timer = setTimeout(() => child.kill("SIGKILL"), 120_000);
+    child.on("error", reject);
+    child.on("exit", (code) => {
+      clearTimeout(timer);
+      if (answer instanceof Error || answer === undefined) {
+        reject(new Error(`cold-start child exited with ${code} without a result: ${stderr.slice(-1000)}`));
+      } else if (answer.error) {
+        reject(new Error(`cold-start child's run failed: ${JSON.stringify(answer.error)}`));
+      } else resolve(answer);
+    });
+  });
+}
+
+/** The memory snapshot file in codeagent's cache directory, if there is one. */
+function snapshotFile() {
+  const directory =
+    process.env["CODEAGENT_CACHE_DIR"] || join(process.env["XDG_CACHE_HOME"] || join(homedir(), ".cache"), "codeagent");
+  try {
+    const files = readdirSync(directory)
+      .filter((name) => /^pyodide-.*\.snapshot$/.test(name))
+      .map((name) => ({ name, ...statSync(join(directory, name)) }))
+      .sort((a, b) => b.mtimeMs - a.mtimeMs);
+    return files[0] ? { name: files[0].name, size: files[0].size } : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+// ------------------------------------------------------------ /proc helpers (Linux)
+
+/** pid -> parent pid for every process we can see. */
+function processParents() {
+  const parents = new Map();
+  for (const entry of readdirSync("/proc")) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, "utf8");
+      // The command name may contain spaces and parentheses: fields resume after the last ")".
+      const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+      parents.set(Number(entry), Number(fields[1]));
+    } catch {
+      // the process ended meanwhile
+    }
+  }
+  return parents;
+}
+
+function descendants(root) {
+  const parents = processParents();
+  const found = new Set();
+  let grew = true;
+  while (grew) {
+    grew = false;
+    for (const [pid, parent] of parents) {
+      if (!found.has(pid) && (parent === root || found.has(parent))) {
+        found.add(pid);
+        grew = true;
+      }
+    }
+  }
+  return found;
+}
+
+function readKb(path, field) {
+  const match = readFileSync(path, "utf8").match(new RegExp(`^${field}:\\s+(\\d+) kB`, "m"));
+  return match ? Number(match[1]) : 0;
+}
+
+/**
+ * Starts `count` private sandboxes, runs a trivial snippet in each and sums the resident memory
+ * of the processes they added to this host's process tree.
+ */
+async function measureSandboxMemory(count, track) {
+  try {
+    statSync("/proc/self/status");
+  } catch {
+    return undefined;
+  }
+  const before = descendants(process.pid);
+  const executors = Array.from({ length: count }, () => track(new PyodideExecutor({ usePool: false })));
+  await Promise.all(executors.map((executor) => mustRun(executor, TRIVIAL)));
+  await sleep(200);
+  const pids = [...descendants(process.pid)].filter((pid) => !before.has(pid));
+  if (pids.length < count) throw new Error(`expected ${count} new sandbox processes, found ${pids.length}`);
+  let rssKb = 0;
+  let pssKb = 0;
+  const perProcessMb = [];
+  for (const pid of pids) {
+    const rss = readKb(`/proc/${pid}/status`, "VmRSS");
+    rssKb += rss;
+    perProcessMb.push(rss / 1024);
+    try {
+      pssKb += readKb(`/proc/${pid}/smaps_rollup`, "Pss");
+    } catch {
+      pssKb = NaN;
+    }
+  }
+  await Promise.all(executors.map((executor) => executor.close()));
+  return { pids, rssKb, pssKb, perProcessMb };
+}
