@@ -1,0 +1,149 @@
+/**
+ * What only the Pyodide executor does: its process, pool, snapshot, and recovery when Python
+ * cannot be interrupted or the process dies. The shared behaviour is in the executor contract.
+ */
+import { existsSync, readdirSync } from "node:fs";
+import { afterAll, describe, expect, test } from "vitest";
+import { z } from "zod";
+
+import { PyodideExecutor } from "../src/executors/pyodide/pyodide-executor.js";
+import { cacheDirectory } from "../src/executors/pyodide/snapshot.js";
+import { tool } from "../src/tools/tool.js";
+
+function processExists(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function sandboxPid(executor: PyodideExecutor): Promise<number> {
+  // The sandbox process is private; its pid is reachable for this test only.
+  const internals = executor as unknown as { sandbox: Promise<{ pid: number }> };
+  return internals.sandbox.then((sandbox) => sandbox.pid);
+}
+
+afterAll(() => PyodideExecutor.drainPool());
+
+describe("PyodideExecutor process", () => {
+  test("close() ends the sandbox process", async () => {
+    const executor = new PyodideExecutor();
+    await executor.run("1");
+    const pid = await sandboxPid(executor);
+    expect(processExists(pid)).toBe(true);
+    await executor.close();
+    expect(processExists(pid)).toBe(false);
+    await executor.close(); // twice is fine
+  });
+
+  test("a memory snapshot is made once and reused, with no partial files left", async () => {
+    const executor = new PyodideExecutor({ usePool: false });
+    await executor.run("1");
+    await executor.close();
+    const files = readdirSync(cacheDirectory());
+    expect(files.some((name) => name.endsWith(".snapshot"))).toBe(true);
+    expect(files.filter((name) => name.endsWith(".partial"))).toEqual([]);
+  });
+
+  test("code that ignores interrupts gets its sandbox replaced, and says state was lost", async () => {
+    const executor = new PyodideExecutor({ timeoutMs: 300 });
+    try {
+      await executor.run("kept = 1");
+      const firstPid = await sandboxPid(executor);
+      const result = await executor.run("sum(range(10**11))");
+      expect(result.error?.type).toBe("TimeoutError");
+      expect(result.error?.message).toMatch(/state|gone/i);
+      expect(processExists(firstPid)).toBe(false);
+      expect((await executor.run("kept")).error?.type).toBe("NameError");
+      expect((await executor.run("2 * 21")).output).toBe(42);
+    } finally {
+      await executor.close();
+    }
+  });
+
+  test("a sandbox that dies is replaced and the next run works", async () => {
+    const executor = new PyodideExecutor({ authorizedImports: ["*"] });
+    try {
+      process.kill(await sandboxPidAfterStart(executor), "SIGKILL");
+      const result = await executor.run("1 + 1");
+      expect(result.error?.type).toBe("SandboxCrash");
+      expect(result.error?.message).toMatch(/restarted/);
+      expect((await executor.run("1 + 1")).output).toBe(2);
+    } finally {
+      await executor.close();
+    }
+  });
+
+  test("a tool still running at the time limit is abandoned: its signal aborts, Python gets a timeout", async () => {
+    let aborted = false;
+    const slow = tool({
+      name: "slow",
+      description: "Takes long.",
+      inputSchema: z.object({}),
+      execute: (_args, { signal }) =>
+        new Promise<string>((resolve) => {
+          const timer = setTimeout(() => resolve("late"), 10_000);
+          signal?.addEventListener("abort", () => {
+            aborted = true;
+            clearTimeout(timer);
+            resolve("late");
+          });
+        }),
+    });
+    const executor = new PyodideExecutor({ timeoutMs: 300 });
+    try {
+      await executor.sendTools([slow]);
+      await executor.run("before = 'kept'");
+      const result = await executor.run("slow()");
+      expect(result.error?.type).toBe("TimeoutError");
+      expect(aborted).toBe(true);
+      expect((await executor.run("before")).output).toBe("kept");
+    } finally {
+      await executor.close();
+    }
+  });
+
+  test("tools that return non-JSON values are converted, unknown tools raise", async () => {
+    const odd = tool({
+      name: "odd",
+      description: "Returns odd values.",
+      inputSchema: z.object({}),
+      execute: () => ({ big: 10n ** 20n, when: new Date(0), missing: undefined, set: new Set([1]) }),
+    });
+    const executor = new PyodideExecutor();
+    try {
+      await executor.sendTools([odd]);
+      expect((await executor.run("odd()")).output).toEqual({
+        big: "100000000000000000000",
+        when: "1970-01-01T00:00:00.000Z",
+        missing: null,
+        set: [1],
+      });
+    } finally {
+      await executor.close();
+    }
+  });
+
+  test("sendVariables refuses functions with a clear message", async () => {
+    const executor = new PyodideExecutor();
+    try {
+      await expect(executor.sendVariables({ callback: () => 1 })).rejects.toThrow(/'callback' is a function/);
+    } finally {
+      await executor.close();
+    }
+  });
+
+  test("the sandbox files exist where the process reads them", () => {
+    const directory = new URL("../src/executors/pyodide/", import.meta.url);
+    for (const name of ["sandbox.mjs", "interrupt-worker.mjs", "runtime.py"]) {
+      expect(existsSync(new URL(name, directory))).toBe(true);
+    }
+  });
+});
+
+async function sandboxPidAfterStart(executor: PyodideExecutor): Promise<number> {
+  await executor.run("1");
+  return sandboxPid(executor);
+}
