@@ -45,7 +45,7 @@ export async function benchPyodide({ quick = false, log = () => {} } = {}) {
     log("warm trivial runs");
     const executor = track(new PyodideExecutor());
     await executor.start(); // also makes the memory snapshot if this machine has none yet
-    await PyodideExecutor.prewarm(1); // let the pool's refill finish so it does not compete for CPU
+    await prewarm(); // let the pool's refill finish so it does not compete for CPU
     await executor.sendTools([addOne]);
     await mustRun(executor, TRIVIAL);
 
@@ -109,7 +109,7 @@ export async function benchPyodide({ quick = false, log = () => {} } = {}) {
     const poolTotals = [];
     const poolStarts = [];
     for (let index = 0; index < (quick ? 2 : 5); index++) {
-      await PyodideExecutor.prewarm(1);
+      await prewarm();
       await sleep(100); // let the spare finish settling after its ready message
       const start = now();
       const fresh = track(new PyodideExecutor());
@@ -197,6 +197,19 @@ export async function benchPyodide({ quick = false, log = () => {} } = {}) {
     await PyodideExecutor.drainPool();
   }
   return rows;
+}
+
+/**
+ * `PyodideExecutor.prewarm(1)`, holding the event loop open meanwhile: the pool's spares are
+ * unreferenced child processes, so a host awaiting only prewarm() would otherwise exit.
+ */
+async function prewarm() {
+  const keepAlive = setInterval(() => {}, 1000);
+  try {
+    await PyodideExecutor.prewarm(1);
+  } finally {
+    clearInterval(keepAlive);
+  }
 }
 
 /** Runs `code` and throws if it raised: a benchmark of failing runs would measure the wrong thing. */
@@ -314,6 +327,14 @@ function descendants(root) {
   return found;
 }
 
+function commandName(pid) {
+  try {
+    return readFileSync(`/proc/${pid}/comm`, "utf8").trim();
+  } catch {
+    return "";
+  }
+}
+
 function readKb(path, field) {
   const match = readFileSync(path, "utf8").match(new RegExp(`^${field}:\\s+(\\d+) kB`, "m"));
   return match ? Number(match[1]) : 0;
@@ -333,8 +354,8 @@ async function measureSandboxMemory(count, track) {
   const executors = Array.from({ length: count }, () => track(new PyodideExecutor({ usePool: false })));
   await Promise.all(executors.map((executor) => mustRun(executor, TRIVIAL)));
   await sleep(200);
-  const pids = [...descendants(process.pid)].filter((pid) => !before.has(pid));
-  if (pids.length < count) throw new Error(`expected ${count} new sandbox processes, found ${pids.length}`);
+  const pids = [...descendants(process.pid)].filter((pid) => !before.has(pid) && commandName(pid) === "deno");
+  if (pids.length !== count) throw new Error(`expected ${count} new sandbox processes, found ${pids.length}`);
   let rssKb = 0;
   let pssKb = 0;
   const perProcessMb = [];
