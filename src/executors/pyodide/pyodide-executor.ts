@@ -157,8 +157,8 @@ export class PyodideExecutor implements Executor {
       authorizedImports: this.authorizedImports,
       memoryLimitMb: this.memoryLimitMb,
       maxOutputChars: this.maxOutputChars,
+      tools: this.toolSpecifications(),
     });
-    await this.installTools(sandbox);
     return sandbox;
   }
 
@@ -174,8 +174,11 @@ export class PyodideExecutor implements Executor {
   }
 
   private async installTools(sandbox: SandboxProcess): Promise<void> {
-    const tools = [...this.tools.values()].map((tool) => ({ name: tool.name, description: tool.description }));
-    await sandbox.request({ type: "tools", tools });
+    await sandbox.request({ type: "tools", tools: this.toolSpecifications() });
+  }
+
+  private toolSpecifications(): { name: string; description: string }[] {
+    return [...this.tools.values()].map((tool) => ({ name: tool.name, description: tool.description }));
   }
 
   private async answerToolCall(call: SandboxToolCall, signal: AbortSignal): Promise<string> {

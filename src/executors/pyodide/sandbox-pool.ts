@@ -18,37 +18,47 @@ export async function startSandbox(): Promise<SandboxProcess> {
   return sandbox;
 }
 
+const REFILL_DELAY_MS = 200;
+
 /**
  * Sandboxes started ahead of need, so an executor gets a ready one in milliseconds instead of
  * waiting for Pyodide to load. A sandbox leaves the pool for good: used ones are never reused.
  */
 export class SandboxPool {
   private readonly spares: Promise<SandboxProcess>[] = [];
+  private refillTimer: NodeJS.Timeout | undefined;
 
   constructor(private spareCount: number) {}
 
   /** A ready sandbox: a warm spare when there is one, else a new one. Refills the pool behind it. */
   async acquire(): Promise<SandboxProcess> {
-    while (this.spares.length > 0) {
-      const spare = this.spares.shift()!;
-      this.refill();
-      const sandbox = await spare.catch(() => undefined);
-      if (sandbox?.alive && (await sandbox.hold(sandbox.ready).then(() => true, () => false))) return sandbox;
+    try {
+      while (this.spares.length > 0) {
+        const sandbox = await this.spares.shift()!.catch(() => undefined);
+        if (sandbox?.alive && (await sandbox.hold(sandbox.ready).then(() => true, () => false))) return sandbox;
+      }
+      return await startSandbox();
+    } finally {
+      this.refillSoon();
     }
-    const sandbox = startSandbox();
-    this.refill();
-    return sandbox;
   }
 
   /** Keeps at least `count` sandboxes ready from now on, and resolves once they are. */
   async prewarm(count: number): Promise<void> {
     this.spareCount = Math.max(this.spareCount, count);
     this.refill();
-    await Promise.allSettled(this.spares.map(async (spare) => (await spare).ready));
+    await Promise.allSettled(
+      this.spares.map(async (spare) => {
+        const sandbox = await spare;
+        await sandbox.hold(sandbox.ready);
+      }),
+    );
   }
 
   /** Ends every spare sandbox; the pool refills on its next use. */
   async drain(): Promise<void> {
+    clearTimeout(this.refillTimer);
+    this.refillTimer = undefined;
     const spares = this.spares.splice(0);
     await Promise.all(
       spares.map(async (spare) => {
@@ -59,6 +69,19 @@ export class SandboxPool {
         }
       }),
     );
+  }
+
+  /**
+   * Loading a spare takes both cores of a small machine for a moment; starting it right away would
+   * slow the first steps of the sandbox just handed out, so the refill waits a little.
+   */
+  private refillSoon(): void {
+    if (this.refillTimer !== undefined || this.spares.length >= this.spareCount) return;
+    this.refillTimer = setTimeout(() => {
+      this.refillTimer = undefined;
+      this.refill();
+    }, REFILL_DELAY_MS);
+    this.refillTimer.unref();
   }
 
   private refill(): void {

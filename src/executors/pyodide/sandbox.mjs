@@ -216,6 +216,7 @@ function handle(message) {
       if (message.memoryLimitMb) configuredMemoryLimit = memoryLimitBytes = message.memoryLimitMb * 1024 * 1024;
       if (message.maxOutputChars) maxOutputChars = message.maxOutputChars;
       configure(JSON.stringify({ authorizedImports: message.authorizedImports }));
+      if (message.tools) installTools(JSON.stringify(message.tools));
       break;
     case "tools":
       installTools(JSON.stringify(message.tools));
@@ -235,6 +236,13 @@ function handle(message) {
   }
   send({ type: "done", id: message.id });
 }
+
+// The first calls into a fresh interpreter are slow; pay for them before reporting ready.
+configure(JSON.stringify({ authorizedImports: [] }));
+installTools("[]");
+runPython("warm_up = [1]\nwarm_up[0] + 1", "");
+resetNamespace();
+takeLogs();
 
 token = JSON.parse(readLine()).token;
 send({ type: "ready", pyodideVersion: pyodide.version });

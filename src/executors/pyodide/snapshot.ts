@@ -1,6 +1,6 @@
 import { spawn } from "node:child_process";
 import { createHash } from "node:crypto";
-import { mkdirSync, readFileSync, renameSync, rmSync, statSync } from "node:fs";
+import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync } from "node:fs";
 import { homedir } from "node:os";
 import { join } from "node:path";
 
@@ -45,6 +45,7 @@ async function makeSnapshotOnce(): Promise<string> {
   } finally {
     rmSync(partial, { force: true });
   }
+  removeOutdatedSnapshots(directory, path);
   return path;
 }
 
@@ -67,6 +68,14 @@ function runSnapshotMaker(outputPath: string): Promise<void> {
       else reject(new Error(`snapshot maker exited with ${code}: ${stderr}`));
     });
   });
+}
+
+/** Snapshots of other Pyodide versions or sandbox scripts are never read again. */
+function removeOutdatedSnapshots(directory: string, current: string): void {
+  for (const name of readdirSync(directory)) {
+    const path = join(directory, name);
+    if (name.startsWith("pyodide-") && name.endsWith(".snapshot") && path !== current) rmSync(path, { force: true });
+  }
 }
 
 function isFile(path: string): boolean {
