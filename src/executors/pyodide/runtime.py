@@ -5,12 +5,12 @@
 
 import ast
 import builtins
-import json
 import linecache
-import math
 import sys
 import time
 import types
+from json import dumps as _json_dumps, loads as _json_loads
+from math import isfinite as _isfinite
 
 _SAFE_INTEGER = 2**53
 _MAX_DEPTH = 64
@@ -52,7 +52,7 @@ def to_plain(value, depth=0, seen=None):
     if isinstance(value, int):
         return value if -_SAFE_INTEGER <= value <= _SAFE_INTEGER else repr(value)
     if isinstance(value, float):
-        return value if math.isfinite(value) else repr(value)
+        return value if _isfinite(value) else repr(value)
     if depth >= _MAX_DEPTH:
         return _safe_repr(value)
     if seen is None:
@@ -82,7 +82,7 @@ def _safe_repr(value):
 
 
 def to_json(value):
-    return json.dumps(to_plain(value), ensure_ascii=False)
+    return _json_dumps(to_plain(value), ensure_ascii=False)
 
 
 # ---------------------------------------------------------------- imports
@@ -124,7 +124,9 @@ class _ModuleView(types.ModuleType):
         return value
 
     def __setattr__(self, attribute, value):
-        setattr(self.__module, attribute, value)
+        # Assignments stay on the view: the model's code cannot patch the real module, which the
+        # runtime and the standard library go on using.
+        object.__setattr__(self, attribute, value)
 
     def __dir__(self):
         return dir(self.__module)
@@ -162,11 +164,11 @@ def final_answer(answer):
 
 
 def _call_tool(name, args, kwargs):
-    request = json.dumps(
+    request = _json_dumps(
         {"name": name, "args": [to_plain(item) for item in args], "kwargs": {key: to_plain(item) for key, item in kwargs.items()}},
         ensure_ascii=False,
     )
-    reply = json.loads(_state.bridge(request))
+    reply = _json_loads(_state.bridge(request))
     if reply.get("ok"):
         return reply.get("value")
     error = reply.get("error") or {}
@@ -189,12 +191,12 @@ def _make_tool(name, description):
 
 
 def install_tools(specification):
-    _state.tools = {item["name"]: _make_tool(item["name"], item.get("description", "")) for item in json.loads(specification)}
+    _state.tools = {item["name"]: _make_tool(item["name"], item.get("description", "")) for item in _json_loads(specification)}
     _state.namespace.update(_state.tools)
 
 
 def send_variables(payload):
-    _state.namespace.update(json.loads(payload))
+    _state.namespace.update(_json_loads(payload))
 
 
 # ---------------------------------------------------------------- running code
@@ -216,7 +218,7 @@ def reset():
 
 
 def configure(payload):
-    options = json.loads(payload)
+    options = _json_loads(payload)
     imports = options.get("authorizedImports") or []
     _state.allow_all = "*" in imports
     _state.allowed = {name for name in imports if name != "*"}
@@ -260,7 +262,7 @@ def _describe_syntax_error(error):
 
 
 def _result(output=None, final=False, error=None):
-    return json.dumps({"output": output, "isFinalAnswer": final, "error": error}, ensure_ascii=False)
+    return _json_dumps({"output": output, "isFinalAnswer": final, "error": error}, ensure_ascii=False)
 
 
 def run(code, time_limit_note):

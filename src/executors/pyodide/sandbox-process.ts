@@ -163,7 +163,11 @@ export class SandboxProcess {
     while ((newline = this.buffered.indexOf("\n")) >= 0) {
       const line = this.buffered.slice(0, newline);
       this.buffered = this.buffered.slice(newline + 1);
-      if (line.startsWith(this.token)) this.dispatch(JSON.parse(line.slice(this.token.length)) as Record<string, unknown>);
+      if (!line.startsWith(this.token)) continue;
+      const message = parseMessage(line.slice(this.token.length));
+      // The sandbox is untrusted: a line it cannot have meant ends it, never the host.
+      if (message === undefined) this.kill("sent a malformed protocol message");
+      else this.dispatch(message);
     }
   }
 
@@ -173,7 +177,7 @@ export class SandboxProcess {
         this.settle(0, message);
         return;
       case "tool-call":
-        this.handleToolCall(message["id"] as number, message["request"] as SandboxToolCall);
+        this.handleToolCall(message["id"] as number, toToolCall(message["request"]));
         return;
       case "fatal":
         this.exitReason = `failed: ${String(message["message"]).split("\n").slice(-2).join(" ")}`;
@@ -181,6 +185,10 @@ export class SandboxProcess {
         return;
       case "error":
         this.settle(message["id"] as number, message, true);
+        return;
+      case "result":
+        if (!isRunResult(message)) this.kill("sent a malformed result");
+        else this.settle(message["id"] as number, message);
         return;
       default:
         this.settle(message["id"] as number, message);
@@ -205,10 +213,15 @@ export class SandboxProcess {
     return interrupted;
   }
 
-  private handleToolCall(callId: number, call: SandboxToolCall): void {
+  private handleToolCall(callId: number, call: SandboxToolCall | undefined): void {
     this.openToolCalls.add(callId);
     const handler = this.onToolCall;
-    const answer = handler ? handler(call) : Promise.reject(new Error("no tools are installed"));
+    const answer =
+      call === undefined
+        ? Promise.reject(new Error("malformed tool call"))
+        : handler
+          ? handler(call)
+          : Promise.reject(new Error("no tools are installed"));
     answer
       .catch((error: unknown) =>
         JSON.stringify({ ok: false, error: { type: "ToolError", message: error instanceof Error ? error.message : String(error) } }),
@@ -218,4 +231,34 @@ export class SandboxProcess {
         if (this.openToolCalls.delete(callId)) this.writeLine({ type: "tool-result", id: callId, reply });
       });
   }
+}
+
+function parseMessage(text: string): Record<string, unknown> | undefined {
+  try {
+    const value: unknown = JSON.parse(text);
+    return isPlainObject(value) && typeof value["type"] === "string" ? value : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
+}
+
+function toToolCall(request: unknown): SandboxToolCall | undefined {
+  if (!isPlainObject(request)) return undefined;
+  const { name, args, kwargs } = request;
+  if (typeof name !== "string" || !Array.isArray(args) || !isPlainObject(kwargs)) return undefined;
+  return { name, args, kwargs };
+}
+
+function isRunResult(message: Record<string, unknown>): boolean {
+  const result = message["result"];
+  return (
+    typeof message["logs"] === "string" &&
+    isPlainObject(result) &&
+    typeof result["isFinalAnswer"] === "boolean" &&
+    (result["error"] === null || (isPlainObject(result["error"]) && typeof result["error"]["type"] === "string" && typeof result["error"]["message"] === "string"))
+  );
 }

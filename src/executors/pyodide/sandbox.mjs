@@ -98,9 +98,16 @@ function send(message) {
   writeAll(encoder.encode(`${token}${JSON.stringify(message)}\n`));
 }
 
-// JSON produced by Python is passed through as text, never parsed and re-serialised here.
-function sendRaw(prefix, json, suffix) {
-  writeAll(encoder.encode(`${token}${prefix}${json}${suffix}\n`));
+// Python hands over JSON text. Hostile code can replace the runtime's serialiser, so the text is
+// parsed here and must be one JSON object; it is then sent as a value, never spliced into a line.
+function parseObject(json) {
+  if (typeof json !== "string") return undefined;
+  try {
+    const value = JSON.parse(json);
+    return typeof value === "object" && value !== null && !Array.isArray(value) ? value : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 // ------------------------------------------------------------------ output capture
@@ -134,8 +141,12 @@ function takeLogs() {
 let nextCallId = 0;
 
 function callTool(requestJson) {
+  const request = parseObject(requestJson);
+  if (request === undefined) {
+    return JSON.stringify({ ok: false, error: { type: "ToolError", message: "malformed tool call" } });
+  }
   const id = ++nextCallId;
-  sendRaw(`{"type":"tool-call","id":${id},"request":`, requestJson, "}");
+  send({ type: "tool-call", id, request });
   for (;;) {
     const message = JSON.parse(readLine());
     if (message.type === "tool-result" && message.id === id) return message.reply;
@@ -144,6 +155,13 @@ function callTool(requestJson) {
 }
 
 // ------------------------------------------------------------------ start Pyodide
+// Emscripten implements system() with child_process.spawnSync, which has no permission here and
+// would take the interpreter down with it: make it fail the way a missing shell does.
+{
+  const { createRequire } = await import("node:module");
+  const childProcess = createRequire(import.meta.url)("node:child_process");
+  childProcess.spawnSync = () => ({ status: 127, signal: null, output: [null, "", ""], pid: 0, stdout: "", stderr: "" });
+}
 const { loadPyodide } = await import(`${pyodideDirectory}/pyodide.mjs`);
 const loadOptions = {
   indexURL: `${pyodideDirectory}/`,
@@ -209,7 +227,12 @@ function handle(message) {
         send({ type: "fatal", id: message.id, message: String(error?.message ?? error) });
         exitProcess(70);
       }
-      sendRaw(`{"type":"result","id":${message.id},"logs":${JSON.stringify(takeLogs())},"result":`, resultJson, "}");
+      const result = parseObject(resultJson);
+      if (result === undefined) {
+        send({ type: "fatal", id: message.id, message: "the sandbox runtime produced a malformed result" });
+        exitProcess(70);
+      }
+      send({ type: "result", id: message.id, logs: takeLogs(), result });
       return;
     }
     case "configure":

@@ -1,0 +1,744 @@
+/**
+ * Hostile Python against the Pyodide sandbox. Every probe is a small snippet that tries one way
+ * out and prints what it found (or the exception that stopped it), so a leak shows in the logs.
+ * The assertions then check, on the host side, that nothing got through: the secret file's content
+ * and the secret environment variable never appear in what the run returned, the local HTTP server
+ * saw no connection, no marker file was created, the host's globals are untouched, forged protocol
+ * messages changed nothing, and the host process itself never crashed.
+ *
+ * Everything runs twice: with the default authorizedImports and with ["*"]. The import list is a
+ * convenience, not the boundary, so most probes also "escalate" first: they reach the unrestricted
+ * `sys` module by whatever route Python leaves open and go on from there with full access to
+ * Pyodide's own JavaScript API. What must hold is what Deno enforces and what the host accepts.
+ *
+ * Set CODEAGENT_ESCAPE_DEBUG=<file> to append every probe's full output to that file.
+ */
+import { randomBytes } from "node:crypto";
+import { appendFileSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { createServer, type Server } from "node:http";
+import type { AddressInfo } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, beforeEach, describe, expect, test } from "vitest";
+import { z } from "zod";
+
+import type { CodeOutput } from "../src/executors/executor.js";
+import { PyodideExecutor, type PyodideExecutorOptions } from "../src/executors/pyodide/pyodide-executor.js";
+import { tool } from "../src/tools/tool.js";
+
+// ------------------------------------------------------------------ host-side secrets and traps
+
+const FILE_SECRET = `file-secret-${randomBytes(16).toString("hex")}`;
+const ENV_NAME = "CODEAGENT_ESCAPE_SECRET";
+const ENV_SECRET = `env-secret-${randomBytes(16).toString("hex")}`;
+process.env[ENV_NAME] = ENV_SECRET;
+
+const TRAP_DIR = mkdtempSync(join(tmpdir(), "codeagent-escape-"));
+const SECRET_FILE = join(TRAP_DIR, "secret.txt");
+writeFileSync(SECRET_FILE, `${FILE_SECRET}\n`);
+/** Probes that try to run a command make it `touch` a file with this prefix. */
+const MARKER_PREFIX = join(TRAP_DIR, "marker-");
+
+/** Every TCP connection and HTTP request the local server saw. */
+const serverHits: string[] = [];
+let server: Server;
+let serverPort = 0;
+
+/** Everything tools were called with, to catch forged tool calls. */
+const toolCalls: unknown[] = [];
+const recordTool = tool({
+  name: "record",
+  description: "Records its argument on the host.",
+  inputSchema: z.object({ value: z.string() }),
+  execute: ({ value }) => {
+    toolCalls.push(value);
+    return "recorded";
+  },
+});
+const echoTool = tool({
+  name: "echo",
+  description: "Returns its argument.",
+  inputSchema: z.object({ value: z.unknown() }),
+  execute: ({ value }) => ({ echoed: value }),
+});
+
+/** Uncaught exceptions and unhandled rejections the host process saw while probes ran. */
+const hostErrors: string[] = [];
+const onHostError = (error: unknown) => {
+  hostErrors.push(error instanceof Error ? `${error.name}: ${error.message}` : String(error));
+};
+
+const pwnedGlobals = ["__pwned", "__codeagent_pwned"];
+
+/** hostErrors.length when the current test started: each test checks only its own. */
+let hostErrorsBefore = 0;
+
+const DEBUG_FILE = process.env["CODEAGENT_ESCAPE_DEBUG"];
+
+// ------------------------------------------------------------------ the Python side
+
+/**
+ * Defined before every probe: the paths and addresses to attack, `_report` (runs one attempt,
+ * prints `probe <label>: GOT <repr>` or `probe <label>: blocked (<exception>)`), and routes to
+ * unrestricted modules that do not depend on the import list.
+ */
+function prelude(): string {
+  return String.raw`
+SECRET_FILE = ${JSON.stringify(SECRET_FILE)}
+SECRET_DIR = ${JSON.stringify(TRAP_DIR)}
+MARKER = ${JSON.stringify(MARKER_PREFIX)}
+ENV_NAME = ${JSON.stringify(ENV_NAME)}
+PORT = ${serverPort}
+URL = "http://127.0.0.1:${serverPort}/"
+
+def _report(label, attempt):
+    try:
+        value = attempt()
+        print(f"probe {label}: GOT", repr(value)[:1500])
+        return value
+    except KeyboardInterrupt:
+        raise
+    except BaseException as error:
+        print(f"probe {label}: blocked ({type(error).__name__}: {str(error)[:300]})")
+        return None
+
+def _sys():
+    """The real sys module, past the import gate."""
+    routes = (
+        lambda: final_answer.__globals__["sys"],
+        lambda: [c for c in ().__class__.__base__.__subclasses__() if c.__name__ == "_wrap_close"][0].__init__.__globals__["sys"],
+        lambda: __import__("random").Random.seed.__globals__["__builtins__"]["__import__"]("sys"),
+        lambda: __import__("sys"),
+    )
+    for route in routes:
+        try:
+            found = route()
+            if hasattr(found, "modules"):
+                return found
+        except BaseException:
+            pass
+    raise ImportError("no route to sys")
+
+def _imp(name):
+    """Any module, past the import gate (including the platform's own: js, pyodide_js, pyodide...)."""
+    return _sys().modules["importlib"].import_module(name)
+
+def _api():
+    """Pyodide's internal JavaScript API object, if Python can still reach it."""
+    return _sys().modules["pyodide_js._api"]
+
+def _pub():
+    return _api().public_api
+
+def _ctor(source):
+    """new Function(source)() through any JavaScript object Python can reach."""
+    return _pub().constructor.constructor(source)()
+
+def _run_js(source):
+    return _imp("pyodide.code").run_js(source)
+
+def _js_object(mapping):
+    return _imp("pyodide.ffi").to_js(mapping, dict_converter=_pub().constructor.fromEntries)
+`;
+}
+
+// ------------------------------------------------------------------ the probes
+
+const FILE_PROBES = String.raw`
+_report("open()", lambda: open(SECRET_FILE).read())
+_report("open() binary", lambda: open(SECRET_FILE, "rb").read())
+_report("import os (gated)", lambda: __import__("os").listdir(SECRET_DIR))
+_report("os.listdir", lambda: _imp("os").listdir(SECRET_DIR))
+_report("os.open/os.read", lambda: _imp("os").read(_imp("os").open(SECRET_FILE, 0), 1000))
+_report("os.stat", lambda: _imp("os").stat(SECRET_FILE))
+_report("os.listdir /", lambda: _imp("os").listdir("/"))
+_report("os.listdir /tmp", lambda: _imp("os").listdir("/tmp"))
+_report("pathlib", lambda: _imp("pathlib").Path(SECRET_FILE).read_text())
+_report("io.FileIO", lambda: _imp("io").FileIO(SECRET_FILE).read())
+_report("_io.open", lambda: _imp("_io").open(SECRET_FILE).read())
+_report("linecache", lambda: _imp("linecache").getlines(SECRET_FILE))
+_report("runtime's linecache", lambda: final_answer.__globals__["linecache"].getlines(SECRET_FILE))
+_report("glob", lambda: _imp("glob").glob(SECRET_DIR + "/*"))
+_report("shutil.copy into the sandbox", lambda: _imp("shutil").copy(SECRET_FILE, "/tmp/copied.txt"))
+_report("/proc/self/environ", lambda: open("/proc/self/environ").read())
+_report("/proc/self/cmdline", lambda: open("/proc/self/cmdline").read())
+_report("/etc/hostname", lambda: open("/etc/hostname").read())
+_report("import pyodide_js (gated)", lambda: __import__("pyodide_js").FS)
+_report("pyodide_js module", lambda: _imp("pyodide_js").FS)
+_report("FS.readFile", lambda: bytes(_pub().FS.readFile(SECRET_FILE).to_py()))
+
+def _mount(root, mountpoint):
+    FS = _pub().FS
+    FS.mkdirTree(mountpoint)
+    FS.mount(FS.filesystems.NODEFS, _js_object({"root": root}), mountpoint)
+    os = _imp("os")
+    return os.listdir(mountpoint), open(mountpoint + "/" + (SECRET_FILE.rsplit("/", 1)[1] if root == SECRET_DIR else "etc/hostname")).read()
+
+_report("FS.mount(NODEFS, secret dir)", lambda: _mount(SECRET_DIR, "/mnt/secret"))
+_report("FS.mount(NODEFS, /)", lambda: _mount("/", "/mnt/root"))
+_report("mountNodeFS", lambda: (_pub().mountNodeFS("/mnt/node", SECRET_DIR), _imp("os").listdir("/mnt/node"), open("/mnt/node/secret.txt").read()))
+_report("open after mounts", lambda: [open(p).read() for p in ("/mnt/secret/secret.txt", "/mnt/node/secret.txt", "/mnt/root" + SECRET_FILE)])
+_report("api.loadBinaryFile", lambda: _api().loadBinaryFile(SECRET_FILE))
+_report("pyodide.code.run_js", lambda: _run_js("Deno.readTextFileSync(" + repr(SECRET_FILE) + ")"))
+_report("Function constructor", lambda: _ctor("return Deno.readTextFileSync(" + repr(SECRET_FILE) + ")"))
+_report("js.Deno", lambda: _imp("js").Deno.readTextFileSync(SECRET_FILE))
+_report("loadPackage(file)", lambda: _pub().loadPackage(SECRET_FILE))
+_report("write a file in the trap dir", lambda: open(MARKER + "write", "w").write("pwned"))
+_report("os.makedirs + write", lambda: (_imp("os").makedirs(SECRET_DIR, exist_ok=True), open(MARKER + "write2", "w").write("pwned")))
+print("probe-end")
+`;
+
+const ENV_PROBES = String.raw`
+_report("import os (gated)", lambda: dict(__import__("os").environ))
+_report("os.environ", lambda: dict(_imp("os").environ))
+_report("os.getenv", lambda: _imp("os").getenv(ENV_NAME))
+_report("posix.environ", lambda: _imp("posix").environ)
+_report("import js (gated)", lambda: __import__("js").process.env)
+_report("js.process.env", lambda: _imp("js").process.env)
+_report("js.Deno.env", lambda: _imp("js").Deno.env.toObject())
+_report("pyodide_js", lambda: _imp("pyodide_js")._module.ENV)
+_report("Emscripten ENV", lambda: _pub()._module.ENV.to_py())
+_report("Emscripten getEnvStrings", lambda: _pub()._module.getEnvStrings().to_py())
+_report("getenv via ccall", lambda: _pub()._module.ccall("getenv", "string", ["string"], [ENV_NAME]))
+_report("loadPyodide config.env", lambda: _api().config.env.to_py())
+_report("config.jsglobals", lambda: _api().config.jsglobals.object_keys())
+_report("runtimeEnv", lambda: _api().runtimeEnv.to_py())
+_report("run_js process.env", lambda: _run_js("JSON.stringify(process.env)"))
+_report("Function constructor Deno.env", lambda: _ctor("return JSON.stringify(Deno.env.toObject())"))
+print("probe-end")
+`;
+
+const NETWORK_PROBES = String.raw`
+_report("import urllib (gated)", lambda: __import__("urllib.request").request.urlopen(URL + "gated", timeout=3).read())
+_report("urllib", lambda: _imp("urllib.request").urlopen(URL + "urllib", timeout=3).read())
+_report("socket", lambda: _imp("socket").create_connection(("127.0.0.1", PORT), timeout=3).send(b"GET /socket HTTP/1.0\r\n\r\n"))
+_report("socket (raw)", lambda: _imp("_socket").socket().connect(("127.0.0.1", PORT)))
+
+def _http_client():
+    connection = _imp("http.client").HTTPConnection("127.0.0.1", PORT, timeout=3)
+    connection.request("GET", "/http-client")
+    return connection.getresponse().read()
+
+_report("http.client", _http_client)
+_report("pyodide.http.open_url (sync XMLHttpRequest)", lambda: _imp("pyodide.http").open_url(URL + "open_url").read())
+_report("pyodide.http.pyfetch", lambda: _imp("pyodide.http").pyfetch(URL + "pyfetch").send(None))
+_report("js.fetch", lambda: _imp("js").fetch(URL + "js-fetch"))
+_report("js.XMLHttpRequest", lambda: _imp("js").XMLHttpRequest.new())
+_report("api.loadBinaryFile(url)", lambda: _api().loadBinaryFile(URL + "load-binary-file"))
+_report("loadPackage(url)", lambda: _pub().loadPackage(URL + "pkg-1.0-py3-none-any.whl"))
+_report("run_js fetch", lambda: _run_js("fetch(" + repr(URL + "run-js") + ")"))
+_report("Function constructor fetch", lambda: _ctor("return fetch(" + repr(URL + "function") + ")"))
+_report("useNodeSockFS", lambda: _pub().useNodeSockFS())
+_report("socket after useNodeSockFS", lambda: _imp("socket").create_connection(("127.0.0.1", PORT), timeout=3).send(b"GET /nodesockfs HTTP/1.0\r\n\r\n"))
+_report("asyncio + pyfetch", lambda: _imp("asyncio").run(_imp("pyodide.http").pyfetch(URL + "asyncio")))
+_report("emscripten_async_wget_data", lambda: _pub()._module.ccall("emscripten_async_wget_data", None, ["string", "number", "number", "number"], [URL + "wget", 0, 0, 0]))
+print("probe-end")
+`;
+
+const PROCESS_PROBES = String.raw`
+_report("import subprocess (gated)", lambda: __import__("subprocess").run(["touch", MARKER + "gated"]))
+_report("subprocess.run", lambda: _imp("subprocess").run(["/bin/sh", "-c", "touch " + MARKER + "subprocess"]))
+_report("subprocess.Popen", lambda: _imp("subprocess").Popen("touch " + MARKER + "popen-class", shell=True).wait())
+_report("os.popen", lambda: _imp("os").popen("touch " + MARKER + "popen").read())
+_report("os.fork", lambda: _imp("os").fork())
+_report("os.posix_spawn", lambda: _imp("os").posix_spawn("/usr/bin/touch", ["touch", MARKER + "posix-spawn"], {}))
+_report("os.spawnv", lambda: _imp("os").spawnv(0, "/usr/bin/touch", ["touch", MARKER + "spawnv"]))
+_report("os.execv", lambda: _imp("os").execv("/usr/bin/touch", ["touch", MARKER + "execv"]))
+_report("_posixsubprocess", lambda: _imp("_posixsubprocess"))
+_report("run_js child_process", lambda: _run_js("require('node:child_process').execSync('touch " + MARKER + "run-js')"))
+_report("Function constructor Deno.Command", lambda: _ctor("return new Deno.Command('touch', {args: ['" + MARKER + "deno-command']}).outputSync()"))
+_report("emscripten_run_script (eval)", lambda: _pub()._module.ccall("emscripten_run_script", None, ["string"], ["require('node:child_process').execSync('touch " + MARKER + "run-script')"]))
+print("probe-end")
+`;
+
+const JS_WORLD_PROBES = String.raw`
+_report("import js (gated)", lambda: __import__("js"))
+_report("import pyodide_js (gated)", lambda: __import__("pyodide_js"))
+_report("import pyodide (gated)", lambda: __import__("pyodide"))
+_report("from pyodide.ffi import JsProxy (gated)", lambda: __import__("pyodide.ffi", fromlist=["JsProxy"]).JsProxy)
+_report("from pyodide.code import run_js (gated)", lambda: __import__("pyodide.code", fromlist=["run_js"]).run_js("globalThis.__pwned = 1"))
+_report("__builtins__['__import__']", lambda: __builtins__["__import__"]("js"))
+_report("importlib (gated)", lambda: __import__("importlib").import_module("js"))
+_report("random._os (gated)", lambda: __import__("random")._os)
+_report("json.decoder.sys (gated)", lambda: __import__("json").decoder.sys)
+_report("gate bypass: final_answer.__globals__", lambda: final_answer.__globals__["_real_import"]("sys"))
+_report("gate bypass: tool function __globals__", lambda: echo.__globals__["sys"])
+_report("gate bypass: object.__subclasses__()", lambda: [c for c in ().__class__.__base__.__subclasses__() if c.__name__ == "_wrap_close"][0].__init__.__globals__["sys"])
+_report("gate bypass: function of an allowed module", lambda: __import__("random").Random.seed.__globals__["_os"])
+_report("gate bypass: real builtins via an allowed module", lambda: __import__("random").Random.seed.__globals__["__builtins__"]["__import__"]("sys"))
+_report("escalated sys", lambda: _sys())
+_report("sys.modules platform entries", lambda: sorted(k for k in _sys().modules if k.split(".")[0] in ("js", "pyodide_js", "pyodide", "_pyodide", "_pyodide_core")))
+_report("escalated import js", lambda: _imp("js"))
+_report("escalated import pyodide_js", lambda: _imp("pyodide_js"))
+_report("js keys", lambda: dir(_imp("js")))
+_report("final_answer.__globals__", lambda: sorted(final_answer.__globals__)[:12])
+_report("tool function closure", lambda: (echo.__closure__, [c.cell_contents for c in (echo.__closure__ or ())]))
+_report("tool function __globals__ is the runtime's", lambda: echo.__globals__ is final_answer.__globals__)
+_report("objects the bridge hands over", lambda: (echo(value={"a": [1, 2]}), type(echo(value=1)).__name__))
+_report("tool bridge", lambda: final_answer.__globals__["_state"].bridge)
+_report("tool bridge constructor", lambda: final_answer.__globals__["_state"].bridge.constructor("return process")())
+_report("sleep bridge constructor", lambda: final_answer.__globals__["_state"].sleep.constructor("return globalThis")())
+_report("run_js", lambda: _run_js("globalThis.__pwned = 1; globalThis.__codeagent_pwned = 1"))
+_report("Function constructor", lambda: _ctor("globalThis.__pwned = 1; return typeof process"))
+_report("emscripten_run_script", lambda: _pub()._module.ccall("emscripten_run_script", None, ["string"], ["globalThis.__pwned = 1"]))
+_report("sandbox-side jsglobals (not the host)", lambda: setattr(_api().config.jsglobals, "__codeagent_pwned", 1))
+
+def _hunt():
+    gc = _imp("gc")
+    proxies = {}
+    for holder in gc.get_objects():
+        try:
+            values = list(holder.values()) if isinstance(holder, dict) else list(holder) if isinstance(holder, (list, tuple)) else []
+        except BaseException:
+            continue
+        for value in values:
+            if "JsProxy" in type(value).__name__ or type(value).__module__ == "pyodide.ffi":
+                proxies[id(value)] = value
+    outcomes = {}
+    for proxy in proxies.values():
+        for source in ("globalThis.__pwned = 1; return process", "return globalThis.Deno"):
+            try:
+                outcome = repr(proxy.constructor.constructor(source)())[:80]
+            except BaseException as error:
+                outcome = type(error).__name__ + ": " + str(error)[:80]
+            outcomes[outcome] = outcomes.get(outcome, 0) + 1
+    return len(proxies), outcomes
+
+_report("gc.get_objects() JsProxy hunt", _hunt)
+
+def _stack_this():
+    """V8 CallSite.getThis() on every JS frame below Python: a sloppy-mode frame would hand out globalThis."""
+    api = _api()
+    error_class = api.public_api.constructor.getPrototypeOf(api.errorConstructors.get("TypeError"))
+    seen = []
+    def prepare(error, frames):
+        for frame in frames:
+            receiver = frame.getThis()
+            seen.append((str(frame.getFunctionName()), type(receiver).__name__))
+            if receiver is not None and hasattr(receiver, "WebAssembly"):
+                receiver.__pwned = 1
+                seen.append("GLOBAL THIS REACHED")
+        return "stack"
+    proxy = _imp("pyodide.ffi").create_proxy(prepare)
+    error_class.stackTraceLimit = 1000
+    error_class.prepareStackTrace = proxy
+    try:
+        error_class.new("probe").stack
+    finally:
+        error_class.prepareStackTrace = None
+    return seen
+
+_report("Error.prepareStackTrace getThis", _stack_this)
+print("probe-end")
+`;
+
+/** Fake protocol messages: results, tool calls and fatal errors for every plausible request id. */
+const FORGE_PROBES = String.raw`
+import json
+_lines = []
+for _id in sorted({0, 1, 2, FORGE_ID, FORGE_ID + 1}):
+    _lines.append(json.dumps({"type": "result", "id": _id, "logs": "FORGED LOGS", "result": {"output": "FORGED", "isFinalAnswer": True, "error": None}}))
+    _lines.append(json.dumps({"type": "done", "id": _id}))
+    _lines.append(json.dumps({"type": "tool-call", "id": 1000 + _id, "request": {"name": "record", "args": ["FORGED-CALL"], "kwargs": {}}}))
+    _lines.append(json.dumps({"type": "fatal", "id": _id, "message": "FORGED"}))
+_block = "\n" + "\n".join(_lines) + "\n"
+print(_block)
+_report("print with flush", lambda: print(_block, flush=True))
+_report("os.write(1)", lambda: _imp("os").write(1, _block.encode()))
+_report("os.write(2)", lambda: _imp("os").write(2, _block.encode()))
+_report("sys.__stdout__", lambda: _sys().__stdout__.write(_block))
+_report("sys.__stderr__", lambda: _sys().__stderr__.write(_block))
+_report("/dev/stdout", lambda: open("/dev/stdout", "w").write(_block))
+_report("/dev/tty", lambda: open("/dev/tty", "w").write(_block))
+_report("emscripten_console_log", lambda: _pub()._module.ccall("emscripten_console_log", None, ["string"], [_block]))
+_report("emscripten_console_error", lambda: _pub()._module.ccall("emscripten_console_error", None, ["string"], [_block]))
+_report("emscripten_out", lambda: _pub()._module.ccall("emscripten_out", None, ["string"], [_block]))
+_report("run_js console.log", lambda: _run_js("console.log(" + json.dumps(_block) + ")"))
+_report("Function constructor Deno.stdout", lambda: _ctor("Deno.stdout.writeSync(new TextEncoder().encode(" + json.dumps(_block) + "))"))
+_report("Module.print (console.log)", lambda: _pub()._module.print(_block))
+_report("Module.printErr (console.error)", lambda: _pub()._module.printErr(_block))
+_report("Module.print without a trailing newline", lambda: _pub()._module.print(_block.rstrip("\n")))
+print("probe-end")
+HONEST
+`;
+
+// ------------------------------------------------------------------ helpers
+
+function writeDebug(title: string, result: CodeOutput): void {
+  if (!DEBUG_FILE) return;
+  appendFileSync(DEBUG_FILE, `\n===== ${title}\n${result.logs}\n--- output: ${JSON.stringify(result.output)} final: ${result.isFinalAnswer}\n--- error: ${JSON.stringify(result.error)}\n`);
+}
+
+/** Runs a probe snippet after the prelude and records it for debugging. */
+async function probe(executor: PyodideExecutor, title: string, body: string, timeoutMs?: number): Promise<CodeOutput> {
+  const result = await executor.run(`${prelude()}\n${body}`, timeoutMs === undefined ? {} : { timeoutMs });
+  writeDebug(title, result);
+  return result;
+}
+
+/** Runs code as is (no prelude) and records it for debugging. */
+async function runRaw(executor: PyodideExecutor, title: string, code: string, timeoutMs?: number): Promise<CodeOutput> {
+  const result = await executor.run(code, timeoutMs === undefined ? {} : { timeoutMs });
+  writeDebug(title, result);
+  return result;
+}
+
+/** No secret in anything the run handed back. */
+function expectNoSecrets(result: CodeOutput): void {
+  const everything = JSON.stringify(result);
+  expect(everything).not.toContain(FILE_SECRET);
+  expect(everything).not.toContain(ENV_SECRET);
+}
+
+/** The snippet ran to its end: every attempt was made and reported, none crashed the sandbox. */
+function expectCompleted(result: CodeOutput): void {
+  expect(result.error).toBeUndefined();
+  expect(result.logs).toContain("probe-end");
+  expect(result.logs).toMatch(/^probe /m);
+}
+
+function markerFiles(): string[] {
+  return readdirSync(TRAP_DIR).filter((name) => name !== "secret.txt");
+}
+
+function expectHostUntouched(): void {
+  expect(serverHits).toEqual([]);
+  expect(markerFiles()).toEqual([]);
+  expect(readFileSync(SECRET_FILE, "utf8")).toBe(`${FILE_SECRET}\n`);
+  for (const name of pwnedGlobals) expect((globalThis as Record<string, unknown>)[name]).toBeUndefined();
+  expect(process.env[ENV_NAME]).toBe(ENV_SECRET);
+  expect(hostErrors.slice(hostErrorsBefore)).toEqual([]);
+}
+
+/** The id the executor's next request to its sandbox will carry (private state, read for these probes only). */
+async function nextRequestId(executor: PyodideExecutor): Promise<number> {
+  const internals = executor as unknown as { sandbox?: Promise<{ nextRequestId?: number }> };
+  const sandbox = await internals.sandbox;
+  return (sandbox?.nextRequestId ?? 0) + 1;
+}
+
+/** The sandbox answers normally again (on the same process, or on its replacement). */
+async function expectAlive(executor: PyodideExecutor): Promise<void> {
+  const result = await executor.run('print("alive")\n6 * 7');
+  expect(result.error).toBeUndefined();
+  expect(result.output).toBe(42);
+  expect(result.logs).toBe("alive\n");
+}
+
+// ------------------------------------------------------------------ suite
+
+beforeAll(async () => {
+  server = createServer((request, response) => {
+    serverHits.push(`${request.method} ${request.url}`);
+    response.end("hit");
+  });
+  server.on("connection", (socket) => {
+    serverHits.push(`tcp connection from ${socket.remoteAddress}:${socket.remotePort}`);
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  serverPort = (server.address() as AddressInfo).port;
+  process.on("uncaughtException", onHostError);
+  process.on("unhandledRejection", onHostError);
+});
+
+beforeEach(() => {
+  hostErrorsBefore = hostErrors.length;
+});
+
+afterAll(async () => {
+  process.off("uncaughtException", onHostError);
+  process.off("unhandledRejection", onHostError);
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  await PyodideExecutor.drainPool();
+  rmSync(TRAP_DIR, { recursive: true, force: true });
+  delete process.env[ENV_NAME];
+});
+
+const CONFIGURATIONS: { label: string; options: PyodideExecutorOptions }[] = [
+  { label: "default authorizedImports", options: {} },
+  { label: 'authorizedImports ["*"]', options: { authorizedImports: ["*"] } },
+];
+
+describe.each(CONFIGURATIONS)("hostile Python, $label", ({ options }) => {
+  let executor: PyodideExecutor;
+
+  beforeAll(async () => {
+    executor = new PyodideExecutor({ ...options, timeoutMs: 15_000 });
+    await executor.sendTools([recordTool, echoTool]);
+    // A control: what is legitimately handed in does show up, so the secret checks are not vacuous.
+    const control = await executor.run(`print(echo(value="control-${ENV_SECRET.length}"))`);
+    expect(control.logs).toContain(`control-${ENV_SECRET.length}`);
+  });
+
+  afterAll(async () => {
+    await executor.close();
+  });
+
+  test("cannot read host files (open, os, pathlib, io, linecache, NODEFS mounts, Deno, run_js)", async () => {
+    const result = await probe(executor, "files", FILE_PROBES);
+    expectCompleted(result);
+    expectNoSecrets(result);
+    expectHostUntouched();
+  });
+
+  test("cannot read host environment variables (os.environ, js.process.env, Deno.env, Emscripten ENV)", async () => {
+    const result = await probe(executor, "env", ENV_PROBES);
+    expectCompleted(result);
+    expectNoSecrets(result);
+    expect(result.logs).not.toContain(ENV_NAME + "=");
+    expectHostUntouched();
+  });
+
+  test("cannot reach the network (urllib, socket, http.client, pyfetch, fetch, XMLHttpRequest, NodeSockFS)", async () => {
+    const result = await probe(executor, "network", NETWORK_PROBES);
+    expectCompleted(result);
+    // Give anything that might still be in flight a moment to arrive.
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expectHostUntouched();
+  });
+
+  test("cannot spawn processes (subprocess, os.popen, fork, spawn, exec, child_process, Deno.Command)", async () => {
+    const result = await probe(executor, "processes", PROCESS_PROBES);
+    expectCompleted(result);
+    expectHostUntouched();
+  });
+
+  test("os.system fails inside Python without running anything or killing the sandbox", async () => {
+    await executor.run("survivor = 41");
+    const result = await probe(executor, "os.system", String.raw`
+status = _imp("os").system("touch " + MARKER + "os-system")
+print("probe os.system: returned", status)
+status
+`);
+    expect(markerFiles()).toEqual([]);
+    // DESIGN.md's prototype trap: Emscripten implements system() with child_process.spawnSync,
+    // which must fail with an error code, not take the interpreter (and all state) down.
+    expect(result.error?.type).not.toBe("SandboxCrash");
+    expect((await executor.run("survivor + 1")).output).toBe(42);
+    await expectAlive(executor);
+    expectHostUntouched();
+  });
+
+  test("Emscripten's system() called directly runs nothing", async () => {
+    const result = await probe(executor, "ccall system", String.raw`
+_report("ccall system", lambda: _pub()._module.ccall("system", "number", ["string"], ["touch " + MARKER + "ccall-system"]))
+print("probe-end")
+`);
+    expect(result.error === undefined || result.error.type === "SandboxCrash").toBe(true);
+    expect(markerFiles()).toEqual([]);
+    await expectAlive(executor);
+    expectHostUntouched();
+  });
+
+  test("cannot reach the host's JavaScript world or set a host global", async () => {
+    const result = await probe(executor, "js world", JS_WORLD_PROBES);
+    expectCompleted(result);
+    expectNoSecrets(result);
+    expect(result.logs).not.toContain("GLOBAL THIS REACHED");
+    expectHostUntouched();
+    // The sandbox still works after all that poking.
+    await expectAlive(executor);
+  });
+
+  test("cannot forge protocol messages through stdout, stderr or the JS console", async () => {
+    const honest = `honest-${randomBytes(6).toString("hex")}`;
+    const forgeId = await nextRequestId(executor);
+    const code = FORGE_PROBES.replace("HONEST", JSON.stringify(honest)).replace("import json", `import json\nFORGE_ID = ${forgeId}`);
+    const result = await probe(executor, "forge", code);
+    expect(result.error).toBeUndefined();
+    expect(result.output).toBe(honest);
+    expect(result.isFinalAnswer).toBe(false);
+    expect(result.logs).toContain("probe-end");
+    expect(toolCalls).not.toContain("FORGED-CALL");
+    // The protocol is still in step: the next runs get their own results.
+    await expectAlive(executor);
+    expect((await executor.run('"second"')).output).toBe("second");
+    expectHostUntouched();
+  });
+
+  test("a huge junk line on the sandbox's real stdout neither stalls the host nor breaks the protocol", async () => {
+    let maxLagMs = 0;
+    let last = Date.now();
+    const lagTimer = setInterval(() => {
+      const now = Date.now();
+      maxLagMs = Math.max(maxLagMs, now - last - 20);
+      last = now;
+    }, 20);
+    try {
+      const result = await probe(executor, "huge stdout line", String.raw`
+_report("Module.print 8 MiB", lambda: _pub()._module.print("x" * 2**23))
+_report("Module.print 8 MiB, no newline", lambda: _pub()._module.print("y" * 2**23 + "{"))
+"still-honest"
+`);
+      expect(result.error).toBeUndefined();
+      expect(result.output).toBe("still-honest");
+    } finally {
+      clearInterval(lagTimer);
+    }
+    expect(maxLagMs).toBeLessThan(2_000);
+    await expectAlive(executor);
+    expectHostUntouched();
+  });
+
+  test("output with lone surrogates, line separators and huge prints still gives an honest result", async () => {
+    const result = await runRaw(
+      executor,
+      "unicode",
+      'print("\\u2028 \\u2029 \\x00 \\r\\n" * 3)\nprint("x" * 10**6)\n{"s": "\\udcff\\u2028", "k\\ud800": [float("nan"), float("inf"), 2**64]}',
+    );
+    expect(result.error).toBeUndefined();
+    // The lone surrogate in the key may arrive as itself or as U+FFFD; the value must be honest.
+    const output = result.output as Record<string, unknown>;
+    expect(typeof output["s"]).toBe("string");
+    const key = Object.keys(output).find((name) => name.startsWith("k"));
+    expect(key === "k\ud800" || key === "k\ufffd").toBe(true);
+    expect(output[key!]).toEqual(["nan", "inf", String(2n ** 64n)]);
+    expect(result.logs).toMatch(/output truncated/);
+    await expectAlive(executor);
+  });
+
+  describe("hangs and crashes end in a clear error, and the next run works", () => {
+    const cases: { name: string; code: string; types: string[]; timeoutMs?: number; keepsState?: boolean }[] = [
+      { name: "infinite loop", code: "while True: pass", types: ["TimeoutError"], timeoutMs: 1000, keepsState: true },
+      { name: "time.sleep", code: "import time\ntime.sleep(10**6)", types: ["TimeoutError"], timeoutMs: 1000, keepsState: true },
+      { name: "uninterruptible native loop", code: "sum(range(10**11))", types: ["TimeoutError"], timeoutMs: 1000 },
+      {
+        name: "KeyboardInterrupt swallowed in a loop",
+        code: "while True:\n    try:\n        while True: pass\n    except BaseException:\n        pass",
+        types: ["TimeoutError"],
+        timeoutMs: 1000,
+      },
+      {
+        name: "SIGINT ignored, then a loop",
+        code: '_imp("signal").signal(2, _imp("signal").SIG_IGN)\nwhile True: pass',
+        types: ["TimeoutError"],
+        timeoutMs: 1000,
+      },
+      { name: "deep recursion", code: "def f(n): return f(n + 1)\nf(0)", types: ["RecursionError"], keepsState: true },
+      // Pyodide's wasm stack overflows before CPython's C recursion guard trips: the sandbox dies.
+      { name: "deep recursion in C (json)", code: 'import json\njson.loads("[" * 10**6)', types: ["RecursionError", "SandboxCrash"] },
+      {
+        name: "recursion limit raised to 10**6",
+        code: '_sys().setrecursionlimit(10**6)\ndef f(n): return f(n + 1)\nf(0)',
+        types: ["RecursionError", "SandboxCrash"],
+      },
+      { name: "memory bomb (growing list)", code: "hog = []\nwhile True: hog.append(bytearray(10**7))", types: ["MemoryError"] },
+      { name: "memory bomb (one huge string)", code: '"a" * 10**10', types: ["MemoryError", "OverflowError"], keepsState: true },
+      { name: "memory bomb (bytearray 2 GiB)", code: "bytearray(2**31 - 1)", types: ["MemoryError", "OverflowError"], keepsState: true },
+      { name: "sys.exit", code: "_sys().exit(3)", types: ["SystemExit"], keepsState: true },
+      { name: "raise SystemExit", code: "raise SystemExit(0)", types: ["SystemExit"], keepsState: true },
+      { name: "exit() builtin", code: "exit(0)", types: ["NameError"], keepsState: true },
+      { name: "os._exit", code: '_imp("os")._exit(3)', types: ["SandboxCrash"] },
+      { name: "signal.raise_signal(SIGTERM)", code: '_imp("signal").raise_signal(15)', types: ["SandboxCrash"] },
+      { name: "signal.raise_signal(SIGKILL)", code: '_imp("signal").raise_signal(9)', types: ["SandboxCrash"] },
+      { name: "threads", code: 'import threading\nthreading.Thread(target=print).start()', types: ["RuntimeError", "ImportError"], keepsState: true },
+      { name: "_thread.start_new_thread", code: '_imp("_thread").start_new_thread(print, ())', types: ["RuntimeError"], keepsState: true },
+      { name: "ctypes memory corruption", code: 'c = _imp("ctypes")\nc.memset(1024, 255, 10**6)', types: ["SandboxCrash"] },
+      { name: "ctypes null read", code: 'c = _imp("ctypes")\nc.string_at(0, 2**20)\nc.cast(0, c.POINTER(c.c_char))[10**9]', types: ["SandboxCrash", "ValueError", "OSError"] },
+      { name: "faulthandler._sigsegv", code: '_imp("faulthandler")._sigsegv()', types: ["SandboxCrash"] },
+      { name: "Pyodide fatal error", code: '_api().fatal_error("probe")', types: ["SandboxCrash"], timeoutMs: 2000 },
+    ];
+
+    test.each(cases)("$name", async ({ name, code, types, timeoutMs, keepsState }) => {
+      await executor.run("survivor = 41");
+      const started = Date.now();
+      const result = await probe(executor, `crash: ${name}`, code, timeoutMs);
+      expect(hostErrors.slice(hostErrorsBefore), "the host process itself must not fail").toEqual([]);
+      expect(Date.now() - started).toBeLessThan(15_000);
+      expect(result.error, `result: ${JSON.stringify(result)}`).toBeDefined();
+      expect(types).toContain(result.error?.type);
+      expect(result.error?.message.length).toBeGreaterThan(0);
+      if (keepsState) expect((await executor.run("survivor + 1")).output).toBe(42);
+      await expectAlive(executor);
+      expectHostUntouched();
+    });
+  });
+});
+
+/**
+ * Probes that tamper with the sandbox's own runtime: each gets a fresh executor so it cannot
+ * disturb the others. These target the protocol between the sandbox and the host.
+ */
+describe("tampering with the sandbox runtime cannot reach the host", () => {
+  async function withFreshExecutor(
+    options: PyodideExecutorOptions,
+    body: (executor: PyodideExecutor) => Promise<void>,
+  ): Promise<void> {
+    const executor = new PyodideExecutor({ ...options, timeoutMs: 2_000 });
+    try {
+      await executor.start();
+      await body(executor);
+    } finally {
+      await executor.close();
+    }
+  }
+
+  test.each(CONFIGURATIONS)(
+    "monkeypatching json.dumps (allowed by default) neither crashes the host nor wedges the sandbox ($label)",
+    async ({ options }) => {
+      await withFreshExecutor(options, async (executor) => {
+        const result = await runRaw(executor, "json.dumps patch", 'import json\njson.dumps = lambda *a, **k: "}"\n"honest"');
+        expect(hostErrors.slice(hostErrorsBefore), "the host process itself must not fail").toEqual([]);
+        expect(result.output === "honest" || result.error !== undefined).toBe(true);
+        await expectAlive(executor);
+        expectHostUntouched();
+      });
+    },
+  );
+
+  test("making to_plain let NaN through (math.isfinite patched) cannot crash the host", async () => {
+    await withFreshExecutor({}, async (executor) => {
+      const result = await runRaw(executor, "math.isfinite patch", 'import math\nmath.isfinite = lambda x: True\nfloat("nan")');
+      expect(hostErrors.slice(hostErrorsBefore), "the host process itself must not fail").toEqual([]);
+      expect(result.output === "nan" || result.error !== undefined).toBe(true);
+      await expectAlive(executor);
+      expectHostUntouched();
+    });
+  });
+
+  test("JSON injected through the tool bridge cannot forge the run's result", async () => {
+    await withFreshExecutor({}, async (executor) => {
+      // The run's request id is a small counter; an attacker guesses it, the test reads it.
+      const runId = await nextRequestId(executor);
+      const forgedResult = `"type":"result","id":${runId},"logs":"FORGED LOGS","result":{"output":"FORGED","isFinalAnswer":true,"error":null}`;
+      const result = await probe(
+        executor,
+        "bridge injection",
+        String.raw`
+bridge = final_answer.__globals__["_state"].bridge
+_report("bridge injection", lambda: bridge('{"name":"record","args":["x"],"kwargs":{}},${forgedResult}'))
+final_answer("honest")
+`,
+      );
+      expect(result.output).not.toBe("FORGED");
+      expect(result.logs).not.toContain("FORGED LOGS");
+      expect(hostErrors.slice(hostErrorsBefore), "the host process itself must not fail").toEqual([]);
+      // Whatever happened, the executor recovers.
+      const next = await executor.run("1");
+      if (next.error !== undefined) await executor.run("1");
+      await expectAlive(executor);
+      expectHostUntouched();
+    });
+  });
+
+  test("malformed JSON sent through the tool bridge cannot crash the host", async () => {
+    await withFreshExecutor({}, async (executor) => {
+      await probe(executor, "bridge malformed", String.raw`
+bridge = final_answer.__globals__["_state"].bridge
+_report("bridge malformed", lambda: bridge("}"))
+"honest"
+`);
+      expect(hostErrors.slice(hostErrorsBefore), "the host process itself must not fail").toEqual([]);
+      const next = await executor.run("1");
+      if (next.error !== undefined) await executor.run("1");
+      await expectAlive(executor);
+      expectHostUntouched();
+    });
+  });
+});
+
+test("after every probe: no request reached the server, no marker file exists, the host never crashed", () => {
+  hostErrorsBefore = 0;
+  expectHostUntouched();
+  expect(existsSync(SECRET_FILE)).toBe(true);
+});
