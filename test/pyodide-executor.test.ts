@@ -2,7 +2,9 @@
  * What only the Pyodide executor does: its process, pool, snapshot, and recovery when Python
  * cannot be interrupted or the process dies. The shared behaviour is in the executor contract.
  */
+import { execFile } from "node:child_process";
 import { existsSync, readdirSync } from "node:fs";
+import { promisify } from "node:util";
 import { afterAll, describe, expect, test } from "vitest";
 import { z } from "zod";
 
@@ -133,6 +135,17 @@ describe("PyodideExecutor process", () => {
     } finally {
       await executor.close();
     }
+  });
+
+  test("a sandbox busy in a loop ends itself when its host is killed", async () => {
+    const { stdout } = await promisify(execFile)("node_modules/.bin/vite-node", ["test/fixtures/orphan-host.ts"], {
+      timeout: 60_000,
+    }).catch((error: { stdout: string }) => error); // the host dies by SIGKILL, by design
+    const pid = Number(stdout.trim().split("\n").pop());
+    expect(pid).toBeGreaterThan(0);
+    const deadline = Date.now() + 20_000;
+    while (processExists(pid) && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 100));
+    expect(processExists(pid)).toBe(false);
   });
 
   test("the sandbox files exist where the process reads them", () => {
