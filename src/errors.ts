@@ -60,3 +60,33 @@ export class SandboxClosedError extends SandboxError {
     super("This executor is closed. Create a new executor to run more code.");
   }
 }
+
+/** A model call failed (after its retries, when it is worth retrying). */
+export class ModelCallError extends AgentError {
+  override readonly name = "ModelCallError";
+  /** HTTP status, when the provider answered. */
+  readonly status: number | undefined;
+  /** Whether trying again later could succeed (rate limits, server errors, timeouts). */
+  readonly retryable: boolean;
+
+  constructor(message: string, options: { status?: number; retryable?: boolean; cause?: unknown } = {}) {
+    super(message, { cause: options.cause });
+    this.status = options.status;
+    this.retryable = options.retryable ?? false;
+  }
+}
+
+/** A scripted model was asked for more replies than it was given. */
+export class ScriptExhaustedError extends AgentError {
+  override readonly name = "ScriptExhaustedError";
+}
+
+/** The agent's configuration or a call to it is invalid. */
+export class AgentConfigurationError extends AgentError {
+  override readonly name = "AgentConfigurationError";
+}
+
+/** A prompt template refers to a variable that was not given, or cannot be read. */
+export class PromptTemplateError extends AgentError {
+  override readonly name = "PromptTemplateError";
+}

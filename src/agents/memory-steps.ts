@@ -1,0 +1,68 @@
+/**
+ * What an agent remembers of a run: typed steps, plain data, serialisable to JSON and back.
+ */
+import type { CodeError } from "../executors/executor.js";
+import type { ImagePart, TokenUsage } from "../models/model.js";
+
+/** When a step started and how long it took. */
+export interface StepTiming {
+  /** Epoch milliseconds. */
+  startedAt: number;
+  durationMs: number;
+}
+
+/** The task the user gave (one per `run`; a conversation has several). */
+export interface TaskStep {
+  type: "task";
+  task: string;
+  images?: ImagePart[];
+}
+
+/** A plan the model wrote: at the start and every `planningInterval` steps. */
+export interface PlanningStep {
+  type: "planning";
+  /** The model's plan, as it wrote it. */
+  plan: string;
+  tokenUsage?: TokenUsage;
+  timing: StepTiming;
+}
+
+/** A tool call made from the model's code, with its outcome. */
+export interface ToolCallRecord {
+  name: string;
+  arguments: { args: unknown[]; kwargs: Record<string, unknown> };
+  result?: unknown;
+  error?: string;
+  durationMs: number;
+}
+
+/** One turn of the loop: the model's reply, the code that ran, what it produced. */
+export interface ActionStep {
+  type: "action";
+  /** 1-based, counted across the whole memory. */
+  stepNumber: number;
+  /** The model's raw reply. */
+  modelOutput: string;
+  /** The code that ran, when the reply had any. */
+  codeAction?: string;
+  /** The logs and the last value, as the model saw them next step. */
+  observations?: string;
+  /** What went wrong in this step: no code, a code error, a rejected final answer, ... */
+  error?: CodeError;
+  toolCalls: ToolCallRecord[];
+  tokenUsage?: TokenUsage;
+  timing: StepTiming;
+  /** Set when the code called `final_answer`. */
+  isFinalAnswer?: boolean;
+  /** The value of the final answer, or of the last expression. */
+  output?: unknown;
+}
+
+/** The answer a run ended with. */
+export interface FinalAnswerStep {
+  type: "final-answer";
+  output: unknown;
+}
+
+/** Any step in memory. */
+export type MemoryStep = TaskStep | PlanningStep | ActionStep | FinalAnswerStep;
