@@ -1,7 +1,7 @@
 /**
  * What an agent remembers of a run: typed steps, plain data, serialisable to JSON and back.
  */
-import type { CodeError } from "../executors/executor.js";
+import type { CodeError, ExecutedToolCall } from "../executors/executor.js";
 import type { ImagePart, TokenUsage } from "../models/model.js";
 
 /** When a step started and how long it took. */
@@ -28,13 +28,7 @@ export interface PlanningStep {
 }
 
 /** A tool call made from the model's code, with its outcome. */
-export interface ToolCallRecord {
-  name: string;
-  arguments: { args: unknown[]; kwargs: Record<string, unknown> };
-  result?: unknown;
-  error?: string;
-  durationMs: number;
-}
+export type ToolCallRecord = ExecutedToolCall;
 
 /** One turn of the loop: the model's reply, the code that ran, what it produced. */
 export interface ActionStep {
@@ -62,6 +56,8 @@ export interface ActionStep {
 export interface FinalAnswerStep {
   type: "final-answer";
   output: unknown;
+  /** Set when the answer took a last model call (the steps ran out). */
+  tokenUsage?: TokenUsage;
 }
 
 /** Any step in memory. */

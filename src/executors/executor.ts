@@ -20,12 +20,28 @@ export interface CodeError {
   message: string;
 }
 
+/** A tool call made by sandboxed code, with its outcome. */
+export interface ExecutedToolCall {
+  name: string;
+  /** Positional and keyword arguments as the code passed them (JSON values). */
+  arguments: { args: unknown[]; kwargs: Record<string, unknown> };
+  /** The tool's result, when it succeeded. */
+  result?: unknown;
+  /** What the code was told went wrong, when it failed. */
+  error?: string;
+  durationMs: number;
+}
+
 /** Options for one `run`. */
 export interface RunOptions {
   /** Aborting stops the run like a timeout does; the result's error says it was aborted. */
   signal?: AbortSignal;
   /** Overrides the executor's `timeoutMs` for this run. */
   timeoutMs?: number;
+  /** Called when the code calls a tool, before it runs. */
+  onToolCall?: (call: Pick<ExecutedToolCall, "name" | "arguments">) => void;
+  /** Called when a tool call has finished, with its outcome. */
+  onToolResult?: (call: ExecutedToolCall) => void;
 }
 
 /** The language an executor runs. */

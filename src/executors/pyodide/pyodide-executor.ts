@@ -107,7 +107,7 @@ export class PyodideExecutor implements Executor {
     const timer = setTimeout(() => stop("timeout"), timeoutMs);
     options.signal?.addEventListener("abort", onAbort, { once: true });
     if (options.signal?.aborted) stop("abort");
-    sandbox.onToolCall = (call) => this.answerToolCall(call, toolAbort.signal);
+    sandbox.onToolCall = (call) => this.answerToolCall(call, toolAbort.signal, options);
 
     try {
       const message = (await sandbox.request({ type: "run", code, timeLimitNote })) as unknown as SandboxRunResult;
@@ -181,17 +181,21 @@ export class PyodideExecutor implements Executor {
     return [...this.tools.values()].map((tool) => ({ name: tool.name, description: tool.description }));
   }
 
-  private async answerToolCall(call: SandboxToolCall, signal: AbortSignal): Promise<string> {
+  private async answerToolCall(call: SandboxToolCall, signal: AbortSignal, observer: RunOptions): Promise<string> {
+    const started = performance.now();
+    const record = { name: call.name, arguments: { args: call.args, kwargs: call.kwargs } };
+    observer.onToolCall?.(record);
     const tool = this.tools.get(call.name);
-    if (tool === undefined) {
-      return JSON.stringify({ ok: false, error: { type: "ToolError", message: `there is no tool named '${call.name}'` } });
-    }
     try {
+      if (tool === undefined) throw new AgentError(`there is no tool named '${call.name}'`);
       const value = await invokeTool(tool, { args: call.args, kwargs: call.kwargs, language: "python" }, { signal });
-      return `{"ok":true,"value":${toJsonText(value)}}`;
+      const reply = `{"ok":true,"value":${toJsonText(value)}}`;
+      observer.onToolResult?.({ ...record, result: value, durationMs: performance.now() - started });
+      return reply;
     } catch (error) {
       const type = error instanceof ToolArgumentError ? "ToolArgumentError" : "ToolError";
       const message = error instanceof Error ? error.message : String(error);
+      observer.onToolResult?.({ ...record, error: message, durationMs: performance.now() - started });
       return JSON.stringify({ ok: false, error: { type, message } });
     }
   }

@@ -1,0 +1,46 @@
+import { AgentError } from "../errors.js";
+import type { MemoryStep } from "./memory-steps.js";
+
+/** The JSON form of a memory, as `toJSON()` writes it and `AgentMemory.fromJSON` reads it. */
+export interface SerializedMemory {
+  version: 1;
+  systemPrompt: string;
+  steps: MemoryStep[];
+}
+
+const STEP_TYPES = new Set(["task", "planning", "action", "final-answer"]);
+
+/**
+ * What an agent remembers: the system prompt and the steps of its runs, as plain data.
+ * `JSON.stringify(memory)` saves it; `AgentMemory.fromJSON` loads it again.
+ */
+export class AgentMemory {
+  systemPrompt = "";
+  readonly steps: MemoryStep[] = [];
+
+  /** Forgets every step. */
+  reset(): void {
+    this.steps.length = 0;
+  }
+
+  toJSON(): SerializedMemory {
+    return { version: 1, systemPrompt: this.systemPrompt, steps: this.steps };
+  }
+
+  /** Loads a memory saved with `JSON.stringify(memory)` (the string or the parsed object). */
+  static fromJSON(json: string | SerializedMemory): AgentMemory {
+    const data = (typeof json === "string" ? JSON.parse(json) : json) as Partial<SerializedMemory>;
+    if (data.version !== 1 || !Array.isArray(data.steps) || typeof data.systemPrompt !== "string") {
+      throw new AgentError("This is not a saved agent memory (expected { version: 1, systemPrompt, steps }).");
+    }
+    for (const step of data.steps) {
+      if (!STEP_TYPES.has((step as { type?: string })?.type ?? "")) {
+        throw new AgentError(`A saved memory step has an unknown type: ${JSON.stringify((step as { type?: unknown })?.type)}.`);
+      }
+    }
+    const memory = new AgentMemory();
+    memory.systemPrompt = data.systemPrompt;
+    memory.steps.push(...data.steps);
+    return memory;
+  }
+}

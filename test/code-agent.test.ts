@@ -1,0 +1,282 @@
+/**
+ * The agent loop end to end, with ScriptedModel replies and the real Pyodide sandbox.
+ */
+import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import { z } from "zod";
+
+import { AgentMemory } from "../src/agents/agent-memory.js";
+import { CodeAgent } from "../src/agents/code-agent.js";
+import type { AgentEvent } from "../src/agents/events.js";
+import type { ActionStep } from "../src/agents/memory-steps.js";
+import { ModelCallError, ScriptExhaustedError } from "../src/errors.js";
+import { PyodideExecutor } from "../src/executors/pyodide/pyodide-executor.js";
+import type { ChatMessage, GenerateOptions, Model } from "../src/models/model.js";
+import { messageText } from "../src/models/model.js";
+import { ScriptedModel } from "../src/models/scripted-model.js";
+import { tool } from "../src/tools/tool.js";
+
+const prices: Record<string, number> = { apple: 1.25, pear: 2, plum: 0.5 };
+const getPrice = tool({
+  name: "get_price",
+  description: "Price of one fruit, in euros.",
+  inputSchema: z.object({ fruit: z.string().describe("Fruit name") }),
+  outputSchema: z.number(),
+  execute: ({ fruit }) => {
+    const price = prices[fruit];
+    if (price === undefined) throw new Error(`unknown fruit '${fruit}'`);
+    return price;
+  },
+});
+
+// One sandbox for the whole file: the agents share it and reset it between runs.
+let executor: PyodideExecutor;
+beforeAll(async () => {
+  executor = new PyodideExecutor({ timeoutMs: 2000 });
+  await executor.start();
+});
+afterAll(async () => {
+  await executor.close();
+  await PyodideExecutor.drainPool();
+});
+
+function agentWith(replies: (string | ChatMessage)[], options: Partial<ConstructorParameters<typeof CodeAgent>[0]> = {}) {
+  const model = new ScriptedModel(replies);
+  const agent = new CodeAgent({ model, tools: [getPrice], executor, ...options });
+  return { agent, model };
+}
+
+function actionSteps(steps: readonly { type: string }[]): ActionStep[] {
+  return steps.filter((step): step is ActionStep => step.type === "action");
+}
+
+describe("CodeAgent", () => {
+  test("multi-step work carries state between steps and ends with final_answer", async () => {
+    const { agent, model } = agentWith([
+      "Thought: look up prices.\n<code>\nbasket = {f: get_price(f) for f in ['apple', 'pear']}\nprint(basket)\n</code>",
+      "Thought: add them.\n<code>\ntotal = sum(basket.values())\nfinal_answer(total)\n</code>",
+    ]);
+    const result = await agent.run("What do an apple and a pear cost together?");
+    expect(result.state).toBe("success");
+    expect(result.output).toBe(3.25);
+    const steps = actionSteps(result.steps);
+    expect(steps).toHaveLength(2);
+    expect(steps[0]!.observations).toContain("{'apple': 1.25, 'pear': 2}");
+    expect(steps[0]!.toolCalls.map((call) => call.result)).toEqual([1.25, 2]);
+    expect(result.tokenUsage.inputTokens).toBeGreaterThan(0);
+    expect(result.durationMs).toBeGreaterThanOrEqual(0);
+    // The second request carried the first step's observation.
+    const secondRequest = model.calls[1]!.messages.map((message) => messageText(message.content)).join("\n");
+    expect(secondRequest).toContain("{'apple': 1.25, 'pear': 2}");
+    expect(model.calls[0]!.options?.stopSequences).toContain("</code>");
+  });
+
+  test("the system prompt shows the tools as Python stubs and the imports", () => {
+    const { agent } = agentWith([]);
+    const prompt = agent.systemPrompt();
+    expect(prompt).toContain("def get_price(fruit: str) -> float:");
+    expect(prompt).toContain("def final_answer(");
+    expect(prompt).toContain("statistics");
+  });
+
+  test.each([
+    ["no code", "I think the answer is 4."],
+    ["a syntax error", "<code>\nx = (\n</code>"],
+    ["a wrong tool argument", "<code>\nget_price(fruit=3)\n</code>"],
+    ["a tool that throws", "<code>\nget_price('durian')\n</code>"],
+    ["code that raises", "<code>\n1 / 0\n</code>"],
+    ["a timeout", "<code>\nwhile True:\n    pass\n</code>"],
+  ])("recovers from %s: the error is in memory and the loop goes on", async (_kind, badReply) => {
+    const { agent } = agentWith([badReply, "<code>\nfinal_answer('recovered')\n</code>"]);
+    const result = await agent.run("Do something.");
+    expect(result.output).toBe("recovered");
+    const [failed, recovered] = actionSteps(result.steps);
+    expect(failed!.error?.type).toBeTruthy();
+    expect(failed!.error?.message.length).toBeGreaterThan(5);
+    expect(recovered!.isFinalAnswer).toBe(true);
+  });
+
+  test("the model sees the error and is told to try differently", async () => {
+    const { agent, model } = agentWith(["<code>\n1 / 0\n</code>", "<code>\nfinal_answer(1)\n</code>"]);
+    await agent.run("Divide.");
+    const lastMessage = model.calls[1]!.messages.at(-1)!;
+    expect(messageText(lastMessage.content)).toMatch(/ZeroDivisionError[\s\S]*try/);
+  });
+
+  test("a reply cut before its closing tag still runs", async () => {
+    const { agent } = agentWith(["Thought: go.\n<code>\nfinal_answer(6 * 7)\n"]);
+    expect((await agent.run("Multiply.")).output).toBe(42);
+  });
+
+  test("stop sequences are applied even when the model ignores them", async () => {
+    const { agent } = agentWith(["<code>\nx = 1\n</code>\nObservation: fake result the model made up"]);
+    await agent.run("Go.", { maxSteps: 1 }).catch(() => undefined);
+    const step = actionSteps(agent.memory.steps)[0]!;
+    expect(step.modelOutput).not.toContain("fake result");
+  });
+
+  test("max steps: the model is asked once more for its best answer", async () => {
+    const { agent, model } = agentWith(["<code>\nx = 1\n</code>", "<code>\nx = 2\n</code>", "My best answer is 2."], { maxSteps: 2 });
+    const result = await agent.run("Count.");
+    expect(result.state).toBe("max_steps_error");
+    expect(result.output).toBe("My best answer is 2.");
+    expect(model.calls).toHaveLength(3);
+    expect(messageText(model.calls[2]!.messages.at(-1)!.content)).toMatch(/best final answer/);
+  });
+
+  test("planning: a plan at the start and every N steps, with the steps left", async () => {
+    const { agent, model } = agentWith(
+      [
+        "1. Look up prices.\n2. Add them.",
+        "<code>\na = get_price('apple')\n</code>",
+        "<code>\np = get_price('plum')\n</code>",
+        "Facts: apple 1.25, plum 0.5.\n1. Add.",
+        "<code>\nfinal_answer(a + p)\n</code>",
+      ],
+      { planningInterval: 2 },
+    );
+    const result = await agent.run("Apple plus plum?");
+    expect(result.output).toBe(1.75);
+    expect(result.steps.map((step) => step.type)).toEqual(["task", "planning", "action", "action", "planning", "action", "final-answer"]);
+    expect(model.calls[0]!.options?.stopSequences).toEqual(["<end_plan>"]);
+    expect(messageText(model.calls[3]!.messages.at(-1)!.content)).toMatch(/18 steps you have left/);
+  });
+
+  test("final answer checks may reject an answer; the model sees why", async () => {
+    const { agent, model } = agentWith(["<code>\nfinal_answer(-1)\n</code>", "<code>\nfinal_answer(3)\n</code>"], {
+      finalAnswerChecks: [function positive(answer) {
+        return typeof answer === "number" && answer > 0 ? true : "the answer must be a positive number";
+      }],
+    });
+    const result = await agent.run("Pick a number.");
+    expect(result.output).toBe(3);
+    expect(actionSteps(result.steps)[0]!.error?.type).toBe("FinalAnswerRejected");
+    expect(messageText(model.calls[1]!.messages.at(-1)!.content)).toContain("must be a positive number");
+  });
+
+  test("step callbacks run for every step and by type", async () => {
+    const seen: string[] = [];
+    const actions: number[] = [];
+    const { agent } = agentWith(["<code>\nx = 1\n</code>", "<code>\nfinal_answer(x)\n</code>"], {
+      stepCallbacks: { action: [(step) => void actions.push((step as ActionStep).stepNumber)] },
+    });
+    await agent.run("Go.");
+    expect(actions).toEqual([1, 2]);
+    const { agent: other } = agentWith(["<code>\nfinal_answer(1)\n</code>"], { stepCallbacks: [(step) => void seen.push(step.type)] });
+    await other.run("Go.");
+    expect(seen).toEqual(["action"]);
+  });
+
+  test("run(task, { reset: false }) continues the memory and the sandbox state", async () => {
+    const { agent, model } = agentWith(["<code>\nsecret = 41\nfinal_answer('stored')\n</code>", "<code>\nfinal_answer(secret + 1)\n</code>"]);
+    await agent.run("Store a number.");
+    const result = await agent.run("Now add one to it.", { reset: false });
+    expect(result.output).toBe(42);
+    expect(agent.memory.steps.filter((step) => step.type === "task")).toHaveLength(2);
+    const sent = model.calls[1]!.messages.map((message) => messageText(message.content)).join("\n");
+    expect(sent).toContain("Store a number.");
+  });
+
+  test("a new run resets memory and the sandbox namespace", async () => {
+    const { agent } = agentWith(["<code>\nleftover = 1\nfinal_answer(1)\n</code>", "<code>\nfinal_answer('leftover' in dir())\n</code>"]);
+    await agent.run("One.");
+    const result = await agent.run("Two.");
+    expect(result.output).toBe(false);
+    expect(agent.memory.steps.filter((step) => step.type === "task")).toHaveLength(1);
+  });
+
+  test("additionalArgs become sandbox variables and are named in the task", async () => {
+    const { agent, model } = agentWith(["<code>\nfinal_answer(sum(numbers))\n</code>"]);
+    const result = await agent.run("Add the numbers.", { additionalArgs: { numbers: [1, 2, 3] } });
+    expect(result.output).toBe(6);
+    expect(messageText(model.calls[0]!.messages[1]!.content)).toContain("numbers");
+  });
+
+  test("images go to the model as image content", async () => {
+    const { agent, model } = agentWith(["<code>\nfinal_answer('a cat')\n</code>"]);
+    await agent.run("What is in the picture?", { images: [{ type: "image", image: "data:image/png;base64,iVBORw0KGgo=" }] });
+    const content = model.calls[0]!.messages[1]!.content;
+    expect(Array.isArray(content) && content.some((part) => part.type === "image")).toBe(true);
+  });
+
+  test("a model that fails ends the run with its typed error, memory intact", async () => {
+    const failing: Model = {
+      modelId: "down",
+      generate: async () => {
+        throw new ModelCallError("server unavailable after 3 retries", { status: 503, retryable: true });
+      },
+    };
+    const agent = new CodeAgent({ model: failing, executor });
+    await expect(agent.run("Anything.")).rejects.toBeInstanceOf(ModelCallError);
+    expect(agent.memory.steps.map((step) => step.type)).toEqual(["task", "action"]);
+    expect(actionSteps(agent.memory.steps)[0]!.error?.type).toBe("ModelCallError");
+  });
+
+  test("running out of scripted replies is a clear error", async () => {
+    const { agent } = agentWith(["<code>\nx = 1\n</code>"]);
+    await expect(agent.run("Go.")).rejects.toBeInstanceOf(ScriptExhaustedError);
+  });
+
+  test("stream yields typed events in order, and run agrees with it", async () => {
+    const replies = ["Thought.\n<code>\nprint('hello')\nget_price('plum')\n</code>", "<code>\nfinal_answer('done')\n</code>"];
+    const { agent } = agentWith(replies);
+    const events: AgentEvent[] = [];
+    for await (const event of agent.stream("Say hello.")) events.push(event);
+    const firstStep = events.slice(0, events.findIndex((event) => event.type === "step-finish") + 1).map((event) => event.type);
+    expect(firstStep[0]).toBe("run-start");
+    expect(firstStep.slice(1)).toEqual([
+      "step-start",
+      ...firstStep.filter((type) => type === "model-delta"),
+      "model-output",
+      "code",
+      "tool-call",
+      "tool-result",
+      "logs",
+      "step-finish",
+    ]);
+    expect(events.at(-2)).toEqual({ type: "final-answer", output: "done" });
+    const finish = events.at(-1)!;
+    expect(finish.type).toBe("run-finish");
+    const { agent: again } = agentWith(replies);
+    const result = await again.run("Say hello.");
+    if (finish.type === "run-finish") expect(finish.result.output).toBe(result.output);
+  });
+
+  test("breaking out of the stream ends the run", async () => {
+    const { agent } = agentWith(["<code>\nx = 1\n</code>", "<code>\nx = 2\n</code>", "<code>\nfinal_answer(x)\n</code>"]);
+    for await (const event of agent.stream("Go.")) if (event.type === "step-finish") break;
+    expect(actionSteps(agent.memory.steps).length).toBeLessThan(3);
+  });
+
+  test("memory round-trips through JSON", async () => {
+    const { agent } = agentWith(["<code>\nprint(get_price('apple'))\n</code>", "<code>\nfinal_answer('ok')\n</code>"]);
+    await agent.run("Price?");
+    const loaded = AgentMemory.fromJSON(JSON.stringify(agent.memory));
+    expect(loaded.steps).toEqual(JSON.parse(JSON.stringify(agent.memory.steps)));
+    expect(loaded.systemPrompt).toBe(agent.memory.systemPrompt);
+    expect(() => AgentMemory.fromJSON('{"version": 2}')).toThrow(/not a saved agent memory/);
+  });
+
+  test("contextBudget condenses older steps, keeping the task and recent steps whole", async () => {
+    const noisy = Array.from({ length: 8 }, (_, index) => `<code>\nprint('${"x".repeat(2000)}', ${index})\n</code>`);
+    const { agent, model } = agentWith([...noisy, "<code>\nfinal_answer('done')\n</code>"], { contextBudget: 3000 });
+    await agent.run("Print a lot.");
+    const last = model.calls.at(-1)!.messages;
+    const sentText = last.map((message) => messageText(message.content)).join("\n");
+    expect(sentText).toContain("Print a lot.");
+    expect(sentText).toMatch(/condensed|Summary of earlier steps/);
+    // The last three steps are whole.
+    expect(sentText).toContain(`${"x".repeat(2000)} 7`);
+    const unbounded = agentWith([...noisy, "<code>\nfinal_answer('done')\n</code>"]);
+    await unbounded.agent.run("Print a lot.");
+    const size = (messages: ChatMessage[]) => messages.reduce((total, message) => total + messageText(message.content).length, 0);
+    expect(size(last)).toBeLessThan(size(unbounded.model.calls.at(-1)!.messages) / 2);
+  });
+
+  test("generate options reach the model", async () => {
+    const { agent, model } = agentWith(["<code>\nfinal_answer(1)\n</code>"], { generateOptions: { temperature: 0.2, maxTokens: 500 } });
+    await agent.run("Go.");
+    const options = model.calls[0]!.options as GenerateOptions;
+    expect(options.temperature).toBe(0.2);
+    expect(options.maxTokens).toBe(500);
+  });
+});
