@@ -2,9 +2,52 @@
  * codeagent: code agents for TypeScript. The model writes code, a sandbox runs it, and your
  * zod-typed tools are plain functions inside the sandbox.
  */
-export { AgentError, SandboxClosedError, SandboxError, ToolArgumentError, ToolDefinitionError, ToolExecutionError } from "./errors.js";
+export {
+  AgentConfigurationError,
+  AgentError,
+  ModelCallError,
+  PromptTemplateError,
+  SandboxClosedError,
+  SandboxError,
+  ScriptExhaustedError,
+  ToolArgumentError,
+  ToolDefinitionError,
+  ToolExecutionError,
+} from "./errors.js";
 export * from "./tools/index.js";
-export type { CodeError, CodeOutput, Executor, ExecutorLanguage, ExecutorOptions, RunOptions } from "./executors/executor.js";
+
+export type { CodeError, CodeOutput, ExecutedToolCall, Executor, ExecutorLanguage, ExecutorOptions, RunOptions } from "./executors/executor.js";
 export { DEFAULT_AUTHORIZED_IMPORTS, EXECUTOR_DEFAULTS } from "./executors/executor.js";
 export { PyodideExecutor } from "./executors/pyodide/pyodide-executor.js";
 export type { PyodideExecutorOptions } from "./executors/pyodide/pyodide-executor.js";
+
+export type {
+  ChatMessage,
+  ChatMessageStreamDelta,
+  ContentPart,
+  GenerateOptions,
+  ImagePart,
+  Model,
+  ModelToolCall,
+  ModelToolSpec,
+  ResponseFormat,
+  Role,
+  TextPart,
+  TokenUsage,
+} from "./models/model.js";
+export { applyStopSequences, messageText } from "./models/model.js";
+export { ScriptedModel, estimateTokens } from "./models/scripted-model.js";
+export type { ScriptedModelOptions } from "./models/scripted-model.js";
+
+export { CodeAgent } from "./agents/code-agent.js";
+export type { AgentRunOptions, CodeAgentOptions } from "./agents/code-agent.js";
+export { AgentMemory } from "./agents/agent-memory.js";
+export type { SerializedMemory } from "./agents/agent-memory.js";
+export type * from "./agents/events.js";
+export type { ActionStep, FinalAnswerStep, MemoryStep, PlanningStep, StepTiming, TaskStep, ToolCallRecord } from "./agents/memory-steps.js";
+export type { RunResult, RunState } from "./agents/run-result.js";
+export type { FinalAnswerCheck } from "./agents/final-answer-checks.js";
+export type { StepCallback, StepCallbacks } from "./agents/step-callbacks.js";
+export type { PromptTemplates } from "./agents/prompt-templates.js";
+export { DEFAULT_CODE_BLOCK_TAGS, parseCode } from "./agents/parse-code.js";
+export type { CodeBlockTags } from "./agents/parse-code.js";
