@@ -11,6 +11,7 @@ import { printTable, writeResults } from "./report.mjs";
 
 const SUITES = {
   pyodide: benchPyodide,
+  agent: (options) => import("./agent.mjs").then((module) => module.benchAgent(options)),
 };
 
 const args = process.argv.slice(2);

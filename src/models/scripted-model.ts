@@ -19,6 +19,8 @@ export interface ScriptedModelOptions {
   tokenUsage?: (messages: ChatMessage[], reply: string) => TokenUsage;
   /** Characters per streamed delta. Default 16. */
   streamChunkSize?: number;
+  /** Pause between streamed deltas, to replay a run at a watchable pace. Default 0. */
+  streamDelayMs?: number;
 }
 
 /** Rough token estimate used where no tokenizer is at hand: about 4 characters a token. */
@@ -38,6 +40,7 @@ export class ScriptedModel implements Model {
   private readonly replies: ChatMessage[];
   private readonly tokenUsage: (messages: ChatMessage[], reply: string) => TokenUsage;
   private readonly streamChunkSize: number;
+  private readonly streamDelayMs: number;
   private next = 0;
 
   constructor(replies: readonly (string | ChatMessage)[], options: ScriptedModelOptions = {}) {
@@ -45,6 +48,7 @@ export class ScriptedModel implements Model {
     this.modelId = options.modelId ?? "scripted";
     this.tokenUsage = options.tokenUsage ?? estimateUsage;
     this.streamChunkSize = options.streamChunkSize ?? 16;
+    this.streamDelayMs = options.streamDelayMs ?? 0;
   }
 
   /** How many replies are left. */
@@ -75,6 +79,7 @@ export class ScriptedModel implements Model {
     const reply = await this.generate(messages, options);
     const text = messageText(reply.content);
     for (let start = 0; start < text.length; start += this.streamChunkSize) {
+      if (this.streamDelayMs > 0) await new Promise((resolve) => setTimeout(resolve, this.streamDelayMs));
       options?.signal?.throwIfAborted();
       yield { content: text.slice(start, start + this.streamChunkSize) };
     }

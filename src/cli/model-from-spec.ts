@@ -1,0 +1,31 @@
+import type { Model } from "../models/model.js";
+import { OpenAIModel } from "../models/openai-model.js";
+import { UsageError } from "./cli-arguments.js";
+
+/**
+ * The model named on the command line (`provider:model-id`), or a {@link UsageError} that says
+ * what to set when its credentials are missing.
+ */
+export function modelFromSpec(spec: string, options: { baseURL?: string; env: NodeJS.ProcessEnv }): Model {
+  const separator = spec.indexOf(":");
+  const provider = separator < 0 ? "openai" : spec.slice(0, separator);
+  const modelId = separator < 0 ? spec : spec.slice(separator + 1);
+  if (!modelId) throw new UsageError(`--model needs a model id after the provider, e.g. openai:gpt-4o-mini (got '${spec}').`);
+  switch (provider) {
+    case "openai": {
+      const baseURL = options.baseURL ?? options.env["OPENAI_BASE_URL"];
+      const apiKey = options.env["OPENAI_API_KEY"];
+      if (!apiKey && !baseURL) {
+        throw new UsageError(
+          "No OpenAI credentials: set the OPENAI_API_KEY environment variable, e.g.\n" +
+            "  export OPENAI_API_KEY=sk-...\n" +
+            "or point at a local OpenAI-compatible server (vLLM, Ollama, llama.cpp, LiteLLM):\n" +
+            `  codeagent "your task" --model openai:${modelId} --base-url http://localhost:11434/v1`,
+        );
+      }
+      return new OpenAIModel({ modelId, ...(baseURL ? { baseURL } : {}), ...(apiKey ? { apiKey } : {}) });
+    }
+    default:
+      throw new UsageError(`Unknown model provider '${provider}'. Available: openai (any OpenAI-compatible server).`);
+  }
+}

@@ -1,0 +1,288 @@
+/**
+ * `OpenAIModel`: the {@link Model} seam over the official `openai` SDK, for OpenAI and every server
+ * that speaks its chat-completions protocol (vLLM, Ollama, llama.cpp server, TGI, LiteLLM, Azure).
+ */
+import { AzureOpenAI, OpenAI, OpenAIError, type ClientOptions } from "openai";
+import type { ChatCompletion, ChatCompletionChunk, ChatCompletionCreateParamsBase } from "openai/resources/chat/completions";
+
+import { AgentConfigurationError, ModelCallError } from "../errors.js";
+import { applyStopSequences, type ChatMessage, type ChatMessageStreamDelta, type GenerateOptions, type Model, type TokenUsage } from "./model.js";
+import { toModelCallError, type OpenAICallContext } from "./openai-errors.js";
+import { fromOpenAIToolCalls, toOpenAIMessages, toOpenAIResponseFormat, toOpenAITools } from "./openai-messages.js";
+import { StopSequenceFilter } from "./stop-sequence-filter.js";
+
+/** How to reach a deployment on Azure OpenAI (served through the SDK's `AzureOpenAI` client). */
+export interface OpenAIAzureOptions {
+  /** The resource endpoint, e.g. `https://my-resource.openai.azure.com`. */
+  endpoint: string;
+  /** The Azure OpenAI API version, e.g. `2024-10-21`. */
+  apiVersion: string;
+  /** The deployment to call. Default: the `modelId`. */
+  deployment?: string;
+  /** A Microsoft Entra ID token provider, instead of an API key. */
+  azureADTokenProvider?: () => Promise<string>;
+}
+
+/** Options of {@link OpenAIModel}, given to its constructor. */
+export interface OpenAIModelOptions {
+  /** The model to call, e.g. `gpt-4o-mini`, or the name a local server gives its model. */
+  modelId: string;
+  /**
+   * The server's base URL, usually ending in `/v1`, e.g. `http://localhost:8000/v1` for vLLM or
+   * `http://localhost:11434/v1` for Ollama. Default: `OPENAI_BASE_URL`, else OpenAI's API.
+   */
+  baseURL?: string;
+  /**
+   * Default: the `OPENAI_API_KEY` environment variable (`AZURE_OPENAI_API_KEY` with `azure`).
+   * A server given by `baseURL` needs none: a placeholder is then sent.
+   */
+  apiKey?: string;
+  /** OpenAI organization id, sent as the `OpenAI-Organization` header. */
+  organization?: string;
+  /** Extra HTTP headers sent with every request. */
+  headers?: Record<string, string>;
+  /**
+   * How long one attempt may wait for the server to start answering, in milliseconds. A timed-out
+   * attempt is retried like a server error. Default: 600 000 (10 minutes, the SDK's default).
+   */
+  timeoutMs?: number;
+  /**
+   * Retries after a 408, 409, 429 or 5xx answer, a timeout or a failed connection, with
+   * exponential backoff and jitter; `Retry-After` and `retry-after-ms` headers are honoured.
+   * Default 2.
+   */
+  maxRetries?: number;
+  /**
+   * Whether the model accepts the `stop` parameter. Some (OpenAI's reasoning models) reject it:
+   * with `false` it is not sent. Either way stop sequences are also applied to the reply here,
+   * for servers that ignore them. At most 4 are sent (OpenAI's limit); all are applied. Default true.
+   */
+  supportsStop?: boolean;
+  /**
+   * Which field carries `maxTokens`. Default `max_tokens`: every OpenAI-compatible server (vLLM,
+   * Ollama, llama.cpp, TGI, LiteLLM, Azure) accepts it, while `max_completion_tokens` is newer
+   * and unknown to some. OpenAI's reasoning models accept only `max_completion_tokens`.
+   */
+  maxTokensParameter?: "max_tokens" | "max_completion_tokens";
+  /** Call a deployment on Azure OpenAI instead of `baseURL`. */
+  azure?: OpenAIAzureOptions;
+  /** The `fetch` to send requests with. Default: the global `fetch`. */
+  fetch?: typeof globalThis.fetch;
+  /** Options used when a call does not give them, e.g. `{ temperature: 0 }`. */
+  defaultOptions?: Pick<GenerateOptions, "temperature" | "maxTokens" | "stopSequences" | "responseFormat" | "toolChoice">;
+  /** Extra body fields for server-specific parameters, e.g. `{ top_k: 20 }` for vLLM. */
+  extraBody?: Record<string, unknown>;
+}
+
+/** OpenAI allows at most this many stop sequences in a request. */
+const MAX_STOP_SEQUENCES_SENT = 4;
+const DEFAULT_TIMEOUT_MS = 600_000;
+const DEFAULT_MAX_RETRIES = 2;
+/** Sent to servers given by `baseURL` that need no key; the SDK insists on one. */
+const PLACEHOLDER_API_KEY = "not-needed";
+
+/**
+ * A model behind an OpenAI-compatible chat-completions endpoint, called through the official
+ * `openai` SDK: `new OpenAIModel({ modelId: "gpt-4o-mini" })`, or
+ * `new OpenAIModel({ modelId: "qwen2.5-coder", baseURL: "http://localhost:8000/v1" })`.
+ * Failures throw {@link ModelCallError} (after the retries, when retrying can help); an aborted
+ * call rejects with the signal's reason.
+ */
+export class OpenAIModel implements Model {
+  readonly modelId: string;
+  /** The base URL requests go to. */
+  readonly baseURL: string;
+  private readonly client: OpenAI;
+  private readonly supportsStop: boolean;
+  private readonly maxTokensParameter: "max_tokens" | "max_completion_tokens";
+  private readonly timeoutMs: number;
+  private readonly maxRetries: number;
+  private readonly defaultOptions: NonNullable<OpenAIModelOptions["defaultOptions"]>;
+  private readonly extraBody: Record<string, unknown>;
+
+  /**
+   * @throws {AgentConfigurationError} when there is neither an API key (`apiKey`, OPENAI_API_KEY)
+   * nor a `baseURL`, or when the Azure options are incomplete.
+   */
+  constructor(options: OpenAIModelOptions) {
+    this.modelId = options.modelId;
+    this.supportsStop = options.supportsStop ?? true;
+    this.maxTokensParameter = options.maxTokensParameter ?? "max_tokens";
+    this.timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+    this.maxRetries = options.maxRetries ?? DEFAULT_MAX_RETRIES;
+    this.defaultOptions = options.defaultOptions ?? {};
+    this.extraBody = options.extraBody ?? {};
+    this.client = createClient(options, this.timeoutMs, this.maxRetries);
+    this.baseURL = this.client.baseURL;
+  }
+
+  /** One reply, with its tool calls and token usage. */
+  async generate(messages: ChatMessage[], options: GenerateOptions = {}): Promise<ChatMessage> {
+    options.signal?.throwIfAborted();
+    const stopSequences = options.stopSequences ?? this.defaultOptions.stopSequences;
+    const body: ChatCompletionCreateParamsBase = this.requestBody(messages, options);
+    const context = this.callContext(options.signal);
+    let completion: ChatCompletion;
+    try {
+      completion = await abortable(this.client.chat.completions.create({ ...body, stream: false }, { signal: options.signal }), options.signal);
+    } catch (error) {
+      throw toModelCallError(error, context);
+    }
+    const choice = completion.choices?.[0];
+    if (choice === undefined) {
+      throw new ModelCallError(`The model server at ${this.baseURL} sent a reply without any choice. Check that it serves the chat-completions protocol.`);
+    }
+    const reply: ChatMessage = { role: "assistant", content: applyStopSequences(choice.message.content ?? "", stopSequences) };
+    const toolCalls = fromOpenAIToolCalls(choice.message.tool_calls);
+    if (toolCalls) reply.toolCalls = toolCalls;
+    if (completion.usage) reply.tokenUsage = toTokenUsage(completion.usage);
+    return reply;
+  }
+
+  /**
+   * The reply as it is written: text deltas, tool-call deltas, and the token usage last. Stop
+   * sequences are applied across delta boundaries (a tail that could start one is held back);
+   * once one appears, nothing more is yielded, the HTTP stream is closed, and no usage follows.
+   */
+  async *generateStream(messages: ChatMessage[], options: GenerateOptions = {}): AsyncIterable<ChatMessageStreamDelta> {
+    options.signal?.throwIfAborted();
+    const filter = new StopSequenceFilter(options.stopSequences ?? this.defaultOptions.stopSequences);
+    const body: ChatCompletionCreateParamsBase = this.requestBody(messages, options);
+    const context = this.callContext(options.signal);
+    let stream: AsyncIterable<ChatCompletionChunk>;
+    try {
+      stream = await abortable(
+        this.client.chat.completions.create({ ...body, stream: true, stream_options: { include_usage: true } }, { signal: options.signal }),
+        options.signal,
+      );
+    } catch (error) {
+      throw toModelCallError(error, context);
+    }
+    let usage: TokenUsage | undefined;
+    try {
+      for await (const chunk of stream) {
+        if (chunk.usage) usage = toTokenUsage(chunk.usage);
+        const delta = chunk.choices?.[0]?.delta;
+        if (delta?.content) {
+          const step = filter.push(delta.content);
+          if (step.text !== "") yield { content: step.text };
+          // Leaving the loop closes the SDK stream, which aborts the HTTP request.
+          if (step.stopped) return;
+        }
+        if (delta?.tool_calls?.length) {
+          yield {
+            toolCalls: delta.tool_calls.map((call) => ({
+              index: call.index,
+              ...(call.id ? { id: call.id } : {}),
+              ...(call.function?.name ? { name: call.function.name } : {}),
+              ...(call.function?.arguments ? { argumentsDelta: call.function.arguments } : {}),
+            })),
+          };
+        }
+      }
+    } catch (error) {
+      throw toModelCallError(error, context);
+    }
+    // The SDK ends its stream quietly when the request is aborted: report the abort.
+    options.signal?.throwIfAborted();
+    const rest = filter.flush();
+    if (rest !== "") yield { content: rest };
+    if (usage) yield { tokenUsage: usage };
+  }
+
+  /** The request body; `toolChoice` is sent only with tools, and `extraBody` goes last. */
+  private requestBody(messages: ChatMessage[], options: GenerateOptions): ChatCompletionCreateParamsBase {
+    const defaults = this.defaultOptions;
+    const body: ChatCompletionCreateParamsBase = { model: this.modelId, messages: toOpenAIMessages(messages) };
+    const temperature = options.temperature ?? defaults.temperature;
+    if (temperature !== undefined) body.temperature = temperature;
+    const maxTokens = options.maxTokens ?? defaults.maxTokens;
+    if (maxTokens !== undefined) body[this.maxTokensParameter] = maxTokens;
+    const stops = (options.stopSequences ?? defaults.stopSequences ?? []).filter((stop) => stop !== "");
+    if (this.supportsStop && stops.length > 0) body.stop = stops.slice(0, MAX_STOP_SEQUENCES_SENT);
+    if (options.tools?.length) body.tools = toOpenAITools(options.tools);
+    const toolChoice = options.toolChoice ?? defaults.toolChoice;
+    if (toolChoice !== undefined && options.tools?.length) body.tool_choice = toolChoice;
+    const responseFormat = options.responseFormat ?? defaults.responseFormat;
+    if (responseFormat !== undefined) body.response_format = toOpenAIResponseFormat(responseFormat);
+    return { ...body, ...this.extraBody };
+  }
+
+  private callContext(signal: AbortSignal | undefined): OpenAICallContext {
+    return { baseURL: this.baseURL, modelId: this.modelId, timeoutMs: this.timeoutMs, maxRetries: this.maxRetries, signal };
+  }
+}
+
+function createClient(options: OpenAIModelOptions, timeoutMs: number, maxRetries: number): OpenAI {
+  const common: Omit<ClientOptions, "apiKey" | "baseURL"> = { timeout: timeoutMs, maxRetries };
+  // The SDK logs warnings to the console by default; codeagent reports through errors instead.
+  // OPENAI_LOG=debug still turns the SDK's own logging on.
+  if (readEnv("OPENAI_LOG") === undefined) common.logLevel = "off";
+  if (options.organization !== undefined) common.organization = options.organization;
+  if (options.headers !== undefined) common.defaultHeaders = options.headers;
+  if (options.fetch !== undefined) common.fetch = options.fetch;
+  try {
+    if (options.azure) return createAzureClient(options, options.azure, common);
+    const baseURL = options.baseURL ?? readEnv("OPENAI_BASE_URL");
+    const apiKey = options.apiKey ?? readEnv("OPENAI_API_KEY");
+    if (apiKey === undefined && baseURL === undefined) {
+      throw new AgentConfigurationError(
+        "OpenAIModel has no API key. Set the OPENAI_API_KEY environment variable or pass `apiKey`. " +
+          'For a local OpenAI-compatible server (vLLM, Ollama, llama.cpp, ...), pass its `baseURL` instead, e.g. new OpenAIModel({ modelId: "llama3.2", baseURL: "http://localhost:11434/v1" }); it needs no key.',
+      );
+    }
+    return new OpenAI({ ...common, apiKey: apiKey ?? PLACEHOLDER_API_KEY, ...(baseURL !== undefined ? { baseURL } : {}) });
+  } catch (error) {
+    if (error instanceof OpenAIError) throw new AgentConfigurationError(`OpenAIModel could not be set up: ${error.message}`, { cause: error });
+    throw error;
+  }
+}
+
+function createAzureClient(options: OpenAIModelOptions, azure: OpenAIAzureOptions, common: Omit<ClientOptions, "apiKey" | "baseURL">): OpenAI {
+  if (azure.azureADTokenProvider) {
+    return new AzureOpenAI({ ...common, ...azureTarget(options, azure), azureADTokenProvider: azure.azureADTokenProvider });
+  }
+  const apiKey = options.apiKey ?? readEnv("AZURE_OPENAI_API_KEY");
+  if (apiKey === undefined) {
+    throw new AgentConfigurationError(
+      "OpenAIModel on Azure has no credentials. Set the AZURE_OPENAI_API_KEY environment variable, pass `apiKey`, or pass `azure.azureADTokenProvider`.",
+    );
+  }
+  return new AzureOpenAI({ ...common, ...azureTarget(options, azure), apiKey });
+}
+
+function azureTarget(options: OpenAIModelOptions, azure: OpenAIAzureOptions) {
+  return { endpoint: azure.endpoint.replace(/\/+$/, ""), apiVersion: azure.apiVersion, deployment: azure.deployment ?? options.modelId };
+}
+
+function readEnv(name: string): string | undefined {
+  const value = process.env[name]?.trim();
+  return value ? value : undefined;
+}
+
+function toTokenUsage(usage: { prompt_tokens?: number; completion_tokens?: number }): TokenUsage {
+  return { inputTokens: usage.prompt_tokens ?? 0, outputTokens: usage.completion_tokens ?? 0 };
+}
+
+/**
+ * Settles with `promise`, or rejects with the signal's reason as soon as it aborts: the SDK does
+ * not notice an abort while it waits between retries, which can last as long as `Retry-After`.
+ */
+function abortable<T>(promise: PromiseLike<T>, signal: AbortSignal | undefined): Promise<T> {
+  if (signal === undefined) return Promise.resolve(promise);
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(signal.reason);
+    if (signal.aborted) onAbort();
+    else signal.addEventListener("abort", onAbort, { once: true });
+    promise.then(
+      (value) => {
+        signal.removeEventListener("abort", onAbort);
+        resolve(value);
+      },
+      (error: unknown) => {
+        signal.removeEventListener("abort", onAbort);
+        reject(error);
+      },
+    );
+  });
+}
