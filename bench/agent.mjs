@@ -119,7 +119,7 @@ export async function benchAgent({ quick = false, log = () => {} } = {}) {
     const unbounded = await tokenRun(executor, {});
     const bounded = await tokenRun(executor, { contextBudget: budget });
     rows.push(
-      row("50-step run (~1.5 KB printed per step), tokens sent, no budget", unbounded.inputTokens, "tokens", {
+      row("50-step run (~1.8 KB printed per step), tokens sent, no budget", unbounded.inputTokens, "tokens", {
         note: `largest request ${unbounded.peakRequest} tokens; observation ~${unbounded.observationChars} chars a step; run ${unbounded.wallMs.toFixed(0)} ms`,
       }),
     );

@@ -42,7 +42,7 @@ export type { ScriptedModelOptions } from "./models/scripted-model.js";
 export { CodeAgent } from "./agents/code-agent.js";
 export type { AgentRunOptions, CodeAgentOptions } from "./agents/code-agent.js";
 export { AgentMemory } from "./agents/agent-memory.js";
-export type { SerializedMemory } from "./agents/agent-memory.js";
+export type { ReplayOptions, SerializedMemory } from "./agents/agent-memory.js";
 export type * from "./agents/events.js";
 export type { ActionStep, FinalAnswerStep, MemoryStep, PlanningStep, StepTiming, TaskStep, ToolCallRecord } from "./agents/memory-steps.js";
 export type { RunResult, RunState } from "./agents/run-result.js";

@@ -254,6 +254,11 @@ describe("CodeAgent", () => {
     expect(loaded.steps).toEqual(JSON.parse(JSON.stringify(agent.memory.steps)));
     expect(loaded.systemPrompt).toBe(agent.memory.systemPrompt);
     expect(() => AgentMemory.fromJSON('{"version": 2}')).toThrow(/not a saved agent memory/);
+    let printed = "";
+    loaded.replay({ write: (text) => (printed += text), color: false });
+    expect(printed).toContain("print(get_price('apple'))");
+    expect(printed).toContain("1.25");
+    expect(printed).toContain("ok");
   });
 
   test("contextBudget condenses older steps, keeping the task and recent steps whole", async () => {

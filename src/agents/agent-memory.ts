@@ -1,5 +1,16 @@
 import { AgentError } from "../errors.js";
+import { createTerminalRenderer, replayEvents, shouldUseColor } from "../render/index.js";
 import type { MemoryStep } from "./memory-steps.js";
+
+/** Options of {@link AgentMemory.replay}. */
+export interface ReplayOptions {
+  /** Where the text goes. Default: standard output. */
+  write?: (text: string) => void;
+  /** Default: when standard output is a terminal and NO_COLOR is not set. */
+  color?: boolean;
+  /** Also show raw replies and tool results. */
+  verbose?: boolean;
+}
 
 /** The JSON form of a memory, as `toJSON()` writes it and `AgentMemory.fromJSON` reads it. */
 export interface SerializedMemory {
@@ -21,6 +32,17 @@ export class AgentMemory {
   /** Forgets every step. */
   reset(): void {
     this.steps.length = 0;
+  }
+
+  /** Prints the stored run as the CLI showed it live. */
+  replay(options: ReplayOptions = {}): void {
+    const renderer = createTerminalRenderer({
+      write: options.write ?? ((text) => void process.stdout.write(text)),
+      color: options.color ?? shouldUseColor(process.stdout, process.env),
+      verbose: options.verbose ?? false,
+    });
+    for (const event of replayEvents(this.steps)) renderer.render(event);
+    renderer.close();
   }
 
   toJSON(): SerializedMemory {
