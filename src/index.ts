@@ -37,6 +37,11 @@ export type {
 } from "./models/model.js";
 export { applyStopSequences, messageText } from "./models/model.js";
 export { ScriptedModel, estimateTokens } from "./models/scripted-model.js";
+export { OpenAIModel } from "./models/openai-model.js";
+export type { OpenAIAzureOptions, OpenAIModelOptions } from "./models/openai-model.js";
+export { StopSequenceFilter } from "./models/stop-sequence-filter.js";
+export { visitWebpageTool } from "./tools/builtin/visit-webpage.js";
+export type { VisitWebpageOptions } from "./tools/builtin/visit-webpage.js";
 export type { ScriptedModelOptions } from "./models/scripted-model.js";
 
 export { CodeAgent } from "./agents/code-agent.js";

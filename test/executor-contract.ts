@@ -125,9 +125,9 @@ export function executorContract(subject: ExecutorUnderTest): void {
 
     beforeAll(async () => {
       executor = subject.create({ authorizedImports: ["math", "random", "sys", "time", "json"] });
-      limited = subject.create({ timeoutMs: 500, maxOutputChars: 1000 });
-      // A generous time limit, so that a slow machine still reaches the memory limit first.
-      memoryLimited = subject.create({ timeoutMs: 30_000, memoryLimitMb: 200 });
+      limited = subject.create({ timeoutMs: 500 });
+      // A generous time limit, so that a slow, busy machine still reaches the other limits first.
+      memoryLimited = subject.create({ timeoutMs: 30_000, memoryLimitMb: 200, maxOutputChars: 1000 });
       await Promise.all([executor.sendTools([getWeather, add, explode]), limited.sendTools([]), memoryLimited.sendTools([])]);
     });
     afterAll(async () => {
@@ -186,7 +186,7 @@ export function executorContract(subject: ExecutorUnderTest): void {
       });
 
       test("output beyond maxOutputChars is cut with a note saying how much", async () => {
-        const result = await limited.run(code.floodOutput);
+        const result = await memoryLimited.run(code.floodOutput);
         expect(result.logs.length).toBeLessThan(1300);
         expect(result.logs).toMatch(/output truncated: \d+ more characters/);
         const dropped = Number(/truncated: (\d+)/.exec(result.logs)![1]);
