@@ -73,6 +73,8 @@ export async function benchAgent({ quick = false, log = () => {} } = {}) {
     const streamed = await loopRuns(executor, { steps, repeats, streamOutputs: true, executorTimes });
     const plain = await loopRuns(executor, { steps, repeats, streamOutputs: false, executorTimes });
     const breakdown = await loopRuns(executor, { steps, repeats, streamOutputs: false, timed: true, executorTimes });
+    const bareStreamed = await loopRuns(executor, { steps, repeats, streamOutputs: true, bare: true, executorTimes });
+    const barePlain = await loopRuns(executor, { steps, repeats, streamOutputs: false, bare: true, executorTimes });
     const executorP50 = median(executorTimes);
     const executorMean = executorTimes.reduce((total, time) => total + time, 0) / executorTimes.length;
 
@@ -112,6 +114,14 @@ export async function benchAgent({ quick = false, log = () => {} } = {}) {
       }),
     );
     rows.push(row("ScriptedModel.generate per step, inside that loop time (mean)", breakdown.modelMs, "ms"));
+    rows.push(
+      row("loop overhead per step with a minimal Model (no request recording), streamOutputs true", bareStreamed.perStepMs - executorP50, "ms", {
+        note:
+          `time per step ${bareStreamed.perStepMs.toFixed(3)} ms (runs ${bareStreamed.runs.map((t) => t.toFixed(0)).join(", ")} ms); ` +
+          `streamOutputs false: overhead ${(barePlain.perStepMs - executorP50).toFixed(3)} ms, time per step ${barePlain.perStepMs.toFixed(3)} ms; ` +
+          `paired overhead ${bareStreamed.pairedMs.toFixed(3)} ms (stream) and ${barePlain.pairedMs.toFixed(3)} ms (no stream)`,
+      }),
+    );
 
     // ------------------------------------------------------------ tokens sent in a long run
     log("tokens sent in a 50-step run, without and with a context budget");
@@ -193,8 +203,9 @@ export async function benchAgent({ quick = false, log = () => {} } = {}) {
  * `executor.run("x = 1")` calls are timed (added to `executorTimes`), so each agent run has a
  * direct-run batch taken under the same machine conditions beside it. `timed` wraps the model and
  * the executor to time the calls into them (a thin delegate; not used for the headline figures).
+ * `bare` uses {@link minimalModel} instead of ScriptedModel.
  */
-async function loopRuns(executor, { steps, repeats, streamOutputs, executorTimes, timed = false }) {
+async function loopRuns(executor, { steps, repeats, streamOutputs, executorTimes, timed = false, bare = false }) {
   const runs = [];
   const paired = [];
   const stepTimes = [];
@@ -207,7 +218,7 @@ async function loopRuns(executor, { steps, repeats, streamOutputs, executorTimes
     const scripted = new ScriptedModel(replies);
     const callTimes = [];
     let executorTime = 0;
-    let model = scripted;
+    let model = bare ? minimalModel(replies) : scripted;
     let runExecutor = executor;
     if (timed) {
       model = {
@@ -252,7 +263,7 @@ async function loopRuns(executor, { steps, repeats, streamOutputs, executorTimes
     if (result.state !== "success" || result.output !== 1 || result.steps.filter((step) => step.type === "action").length !== steps) {
       throw new Error(`scripted ${steps}-step run ended ${result.state} with ${JSON.stringify(result.output)}`);
     }
-    if (scripted.remaining !== 0) throw new Error(`scripted run left ${scripted.remaining} replies unused`);
+    if (!bare && scripted.remaining !== 0) throw new Error(`scripted run left ${scripted.remaining} replies unused`);
     await agent.close();
     if (index === 0) continue; // warm-up
     executorTimes.push(...direct);
@@ -284,6 +295,26 @@ async function loopRuns(executor, { steps, repeats, streamOutputs, executorTimes
     });
   }
   return result;
+}
+
+/**
+ * The least a Model can do: hand out the next reply, with a fixed token count. Unlike
+ * ScriptedModel it neither clones and keeps every request nor counts the characters sent, so a
+ * loop run with it shows the agent's own overhead without the stand-in model's bookkeeping.
+ */
+function minimalModel(replies) {
+  let next = 0;
+  const usage = { inputTokens: 1, outputTokens: 1 };
+  return {
+    modelId: "minimal",
+    async generate() {
+      return { role: "assistant", content: replies[next++], tokenUsage: usage };
+    },
+    async *generateStream() {
+      yield { content: replies[next++] };
+      yield { tokenUsage: usage };
+    },
+  };
 }
 
 /**
