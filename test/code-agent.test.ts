@@ -255,7 +255,7 @@ describe("CodeAgent", () => {
     expect(loaded.systemPrompt).toBe(agent.memory.systemPrompt);
     expect(() => AgentMemory.fromJSON('{"version": 2}')).toThrow(/not a saved agent memory/);
     let printed = "";
-    loaded.replay({ write: (text) => (printed += text), color: false });
+    await loaded.replay({ write: (text) => (printed += text), color: false });
     expect(printed).toContain("print(get_price('apple'))");
     expect(printed).toContain("1.25");
     expect(printed).toContain("ok");

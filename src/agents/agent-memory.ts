@@ -1,5 +1,4 @@
 import { AgentError } from "../errors.js";
-import { createTerminalRenderer, replayEvents, shouldUseColor } from "../render/index.js";
 import type { MemoryStep } from "./memory-steps.js";
 
 /** Options of {@link AgentMemory.replay}. */
@@ -35,7 +34,9 @@ export class AgentMemory {
   }
 
   /** Prints the stored run as the CLI showed it live. */
-  replay(options: ReplayOptions = {}): void {
+  async replay(options: ReplayOptions = {}): Promise<void> {
+    // Loaded on use: the renderer and its highlighter are heavy, and most programs never replay.
+    const { createTerminalRenderer, replayEvents, shouldUseColor } = await import("../render/index.js");
     const renderer = createTerminalRenderer({
       write: options.write ?? ((text) => void process.stdout.write(text)),
       color: options.color ?? shouldUseColor(process.stdout, process.env),

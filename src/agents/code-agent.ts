@@ -225,7 +225,8 @@ export class CodeAgent {
       },
     });
     if (result.logs) emit({ type: "logs", stepNumber, text: result.logs });
-    step.observations = formatObservation(result, this.options.maxObservationChars ?? 20_000);
+    // After an error, "printed nothing" would mislead: the error itself is what the model reads.
+    if (!result.error || result.logs) step.observations = formatObservation(result, this.options.maxObservationChars ?? 20_000);
     if (result.error) step.error = result.error;
     else if (result.isFinalAnswer) {
       const rejection = await checkFinalAnswer(this.options.finalAnswerChecks ?? [], result.output, this.memory);

@@ -20,45 +20,70 @@ export interface MemoryMessageOptions {
 
 type Detail = "whole" | "condensed" | "one-line";
 
+/** A step's messages at each level of detail, with their token estimates; made once per step. */
+interface RenderedAction {
+  whole: ChatMessage[];
+  wholeTokens: number;
+  condensed: ChatMessage[];
+  condensedTokens: number;
+  oneLine: string;
+  oneLineTokens: number;
+}
+
+// Stored steps do not change, so what they render to is computed once and reused every step.
+const renderedActions = new WeakMap<ActionStep, RenderedAction>();
+
+const SUMMARY_HEADER = "Summary of earlier steps:";
+
 /** The messages for `steps`, after `systemPrompt`, condensed as far as the budget needs. */
 export function memoryToMessages(systemPrompt: string, steps: readonly MemoryStep[], options: MemoryMessageOptions = {}): ChatMessage[] {
-  const keepRecent = options.keepRecentSteps ?? 3;
-  const actionIndexes = steps.flatMap((step, index) => (step.type === "action" ? [index] : []));
-  const condensable = actionIndexes.slice(0, Math.max(actionIndexes.length - keepRecent, 0));
-  const latestPlan = steps.findLastIndex((step) => step.type === "planning");
   const detail = new Map<number, Detail>();
-
-  const build = () => [{ role: "system", content: systemPrompt } as ChatMessage, ...stepsToMessages(steps, detail, latestPlan)];
-  let messages = build();
-  if (options.contextBudget === undefined) return messages;
-  // Condense oldest first, one step at a time, until the request fits; then go further.
-  for (const level of ["condensed", "one-line"] as const) {
-    for (const index of condensable) {
-      if (estimateMessagesTokens(messages) <= options.contextBudget) return messages;
-      detail.set(index, level);
-      messages = build();
-    }
+  if (options.contextBudget !== undefined) {
+    const keepRecent = options.keepRecentSteps ?? 3;
+    const actionIndexes = steps.flatMap((step, index) => (step.type === "action" ? [index] : []));
+    const condensable = actionIndexes.slice(0, Math.max(actionIndexes.length - keepRecent, 0));
+    chooseDetail(systemPrompt, steps, condensable, options.contextBudget, detail);
   }
-  return messages;
+  return [{ role: "system", content: systemPrompt }, ...stepsToMessages(steps, detail)];
 }
 
 /** Estimated tokens of a list of messages (about 4 characters a token, plus a little per message). */
 export function estimateMessagesTokens(messages: readonly ChatMessage[]): number {
-  return messages.reduce((total, message) => total + 4 + estimateTokens(messageText(message.content)), 0);
+  return messages.reduce((total, message) => total + messageTokens(message), 0);
 }
 
-function stepsToMessages(steps: readonly MemoryStep[], detail: Map<number, Detail>, latestPlan: number): ChatMessage[] {
+function messageTokens(message: ChatMessage): number {
+  return 4 + estimateTokens(messageText(message.content));
+}
+
+/** Condenses the oldest steps first, one at a time, until the estimate fits; then goes further. */
+function chooseDetail(systemPrompt: string, steps: readonly MemoryStep[], condensable: number[], budget: number, detail: Map<number, Detail>): void {
+  let total = estimateMessagesTokens(memoryToMessages(systemPrompt, steps));
+  for (const level of ["condensed", "one-line"] as const) {
+    for (const index of condensable) {
+      if (total <= budget) return;
+      const rendered = renderAction(steps[index] as ActionStep);
+      const before = level === "condensed" ? rendered.wholeTokens : rendered.condensedTokens;
+      const after = level === "condensed" ? rendered.condensedTokens : rendered.oneLineTokens;
+      total += after - before;
+      detail.set(index, level);
+    }
+  }
+}
+
+function stepsToMessages(steps: readonly MemoryStep[], detail: Map<number, Detail>): ChatMessage[] {
+  const latestPlan = steps.findLastIndex((step) => step.type === "planning");
   const messages: ChatMessage[] = [];
   const oneLiners: string[] = [];
   const flushOneLiners = () => {
     if (oneLiners.length === 0) return;
-    messages.push({ role: "user", content: `Summary of earlier steps:\n${oneLiners.join("\n")}` });
+    messages.push({ role: "user", content: `${SUMMARY_HEADER}\n${oneLiners.join("\n")}` });
     oneLiners.length = 0;
   };
   steps.forEach((step, index) => {
     const level = detail.get(index) ?? "whole";
     if (step.type === "action" && level === "one-line") {
-      oneLiners.push(oneLineSummary(step));
+      oneLiners.push(renderAction(step).oneLine);
       return;
     }
     flushOneLiners();
@@ -70,7 +95,7 @@ function stepsToMessages(steps: readonly MemoryStep[], detail: Map<number, Detai
         if (index === latestPlan) messages.push(...planMessages(step));
         return;
       case "action":
-        messages.push(...actionMessages(step, level === "condensed"));
+        messages.push(...(level === "condensed" ? renderAction(step).condensed : renderAction(step).whole));
         return;
       case "final-answer":
         messages.push({ role: "assistant", content: `Final answer: ${formatValue(step.output)}` });
@@ -78,6 +103,25 @@ function stepsToMessages(steps: readonly MemoryStep[], detail: Map<number, Detai
   });
   flushOneLiners();
   return messages;
+}
+
+function renderAction(step: ActionStep): RenderedAction {
+  let rendered = renderedActions.get(step);
+  if (rendered === undefined) {
+    const whole = actionMessages(step.modelOutput || "(empty reply)", fullObservation(step));
+    const condensed = actionMessages(condensedReply(step), condensedObservation(step));
+    const oneLine = oneLineSummary(step);
+    rendered = {
+      whole,
+      wholeTokens: estimateMessagesTokens(whole),
+      condensed,
+      condensedTokens: estimateMessagesTokens(condensed),
+      oneLine,
+      oneLineTokens: estimateTokens(oneLine) + 1,
+    };
+    renderedActions.set(step, rendered);
+  }
+  return rendered;
 }
 
 function taskMessage(step: TaskStep): ChatMessage {
@@ -94,20 +138,17 @@ function planMessages(step: PlanningStep): ChatMessage[] {
   ];
 }
 
-function actionMessages(step: ActionStep, condensed: boolean): ChatMessage[] {
-  const reply = condensed ? condensedReply(step) : step.modelOutput;
-  const messages: ChatMessage[] = [{ role: "assistant", content: reply || "(empty reply)" }];
-  const observation = condensed ? condensedObservation(step) : fullObservation(step);
-  messages.push({ role: "user", content: observation });
-  return messages;
+function actionMessages(reply: string, observation: string): ChatMessage[] {
+  return [
+    { role: "assistant", content: reply },
+    { role: "user", content: observation },
+  ];
 }
 
 function fullObservation(step: ActionStep): string {
-  const parts: string[] = [];
-  if (step.observations && step.error) parts.push(`Observation:\n${step.observations}`);
-  if (step.error) parts.push(`Error:\n${formatErrorObservation(step.error)}`);
-  else parts.push(`Observation:\n${step.observations ?? ""}`);
-  return parts.join("\n");
+  if (!step.error) return `Observation:\n${step.observations ?? ""}`;
+  const error = `Error:\n${formatErrorObservation(step.error)}`;
+  return step.observations ? `Observation:\n${step.observations}\n${error}` : error;
 }
 
 function condensedReply(step: ActionStep): string {
@@ -124,7 +165,7 @@ function condensedObservation(step: ActionStep): string {
 }
 
 function oneLineSummary(step: ActionStep): string {
-  const lines = step.codeAction?.split("\n").length ?? 0;
+  const lines = step.codeAction === undefined ? 0 : countLines(step.codeAction);
   const outcome = step.error
     ? `error ${step.error.type}: ${firstLine(step.error.message).slice(0, 120)}`
     : `observed: ${firstLine(step.observations ?? "").slice(0, 120)}`;
@@ -132,5 +173,12 @@ function oneLineSummary(step: ActionStep): string {
 }
 
 function firstLine(text: string): string {
-  return text.split("\n", 1)[0] ?? "";
+  const end = text.indexOf("\n");
+  return end < 0 ? text : text.slice(0, end);
+}
+
+function countLines(text: string): number {
+  let count = 1;
+  for (let index = text.indexOf("\n"); index >= 0; index = text.indexOf("\n", index + 1)) count++;
+  return count;
 }

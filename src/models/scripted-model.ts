@@ -58,7 +58,8 @@ export class ScriptedModel implements Model {
 
   async generate(messages: ChatMessage[], options?: GenerateOptions): Promise<ChatMessage> {
     options?.signal?.throwIfAborted();
-    this.calls.push({ messages: structuredClone(messages), options });
+    // A shallow copy: the loop builds fresh messages for every call and never changes sent ones.
+    this.calls.push({ messages: [...messages], options });
     const scripted = this.replies[this.next];
     if (scripted === undefined) {
       throw new ScriptExhaustedError(
