@@ -39,6 +39,7 @@ interface Snippets {
   toolThatThrows: string;
   unauthorizedImport: string;
   indirectImports: string[];
+  builtinsTampering: [string, string];
   infiniteLoop: string;
   longSleep: string;
   memoryBomb: string;
@@ -81,6 +82,7 @@ const python: Snippets = {
     "import random\nrandom._os",
     "from random import _os",
   ],
+  builtinsTampering: ["del __builtins__", "import os"],
   infiniteLoop: "counter = 0\nwhile True:\n    counter += 1",
   longSleep: "import time\ntime.sleep(100)",
   memoryBomb: "hog = []\nwhile True:\n    hog.append('x' * 1_000_000)",
@@ -275,6 +277,16 @@ export function executorContract(subject: ExecutorUnderTest): void {
           await guarded.close();
         }
       });
+    });
+
+    test("tampering with the builtins in one run does not reopen imports in the next", async () => {
+      const guarded = subject.create({ authorizedImports: ["math"] });
+      try {
+        await guarded.run(code.builtinsTampering[0]);
+        expect((await guarded.run(code.builtinsTampering[1])).error?.type).toBe("ImportError");
+      } finally {
+        await guarded.close();
+      }
     });
 
     describe("limits", () => {

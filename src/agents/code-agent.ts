@@ -11,6 +11,7 @@ import { checkFinalAnswer, type FinalAnswerCheck } from "./final-answer-checks.j
 import { memoryToMessages } from "./memory-messages.js";
 import type { ActionStep, MemoryStep, PlanningStep } from "./memory-steps.js";
 import { formatObservation } from "./observation.js";
+import { truncateMiddle } from "./truncate.js";
 import { DEFAULT_CODE_BLOCK_TAGS, missingCodeMessage, parseCode, type CodeBlockTags } from "./parse-code.js";
 import { defaultCodeAgentTemplates, renderTemplate, type PromptTemplates } from "./prompt-templates.js";
 import type { RunResult } from "./run-result.js";
@@ -226,8 +227,9 @@ export class CodeAgent {
     });
     if (result.logs) emit({ type: "logs", stepNumber, text: result.logs });
     // After an error, "printed nothing" would mislead: the error itself is what the model reads.
-    if (!result.error || result.logs) step.observations = formatObservation(result, this.options.maxObservationChars ?? 20_000);
-    if (result.error) step.error = result.error;
+    const maxObservationChars = this.options.maxObservationChars ?? 20_000;
+    if (!result.error || result.logs) step.observations = formatObservation(result, maxObservationChars);
+    if (result.error) step.error = { type: result.error.type, message: truncateMiddle(result.error.message, maxObservationChars) };
     else if (result.isFinalAnswer) {
       const rejection = await checkFinalAnswer(this.options.finalAnswerChecks ?? [], result.output, this.memory);
       if (rejection === undefined) {
@@ -335,7 +337,8 @@ export class CodeAgent {
     const firstRun = this.executorReady === undefined;
     this.executorReady ??= prepare();
     return this.executorReady.then(async (executor) => {
-      if (!firstRun && options.reset !== false) await executor.reset();
+      // A sandbox handed in may hold another agent's variables: a fresh run starts clean there too.
+      if ((!firstRun || !this.ownsExecutor) && options.reset !== false) await executor.reset();
       if (options.additionalArgs) await executor.sendVariables(options.additionalArgs);
       return executor;
     });

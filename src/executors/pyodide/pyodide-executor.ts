@@ -189,9 +189,10 @@ export class PyodideExecutor implements Executor {
     try {
       if (tool === undefined) throw new AgentError(`there is no tool named '${call.name}'`);
       const value = await invokeTool(tool, { args: call.args, kwargs: call.kwargs, language: "python" }, { signal });
-      const reply = `{"ok":true,"value":${toJsonText(value)}}`;
-      observer.onToolResult?.({ ...record, result: value, durationMs: performance.now() - started });
-      return reply;
+      const json = toJsonText(value);
+      // The observer gets the value as Python saw it (JSON), so memory holding it stays serialisable.
+      observer.onToolResult?.({ ...record, result: JSON.parse(json) as unknown, durationMs: performance.now() - started });
+      return `{"ok":true,"value":${json}}`;
     } catch (error) {
       const type = error instanceof ToolArgumentError ? "ToolArgumentError" : "ToolError";
       const message = error instanceof Error ? error.message : String(error);
@@ -223,7 +224,8 @@ function lostStateError(stopReason: "timeout" | "abort" | undefined, timeoutMs: 
   if (stopReason === "abort") {
     return { type: "AbortError", message: `The run was aborted and could not be interrupted. ${STATE_LOST}` };
   }
-  const detail = cause instanceof Error ? cause.message : String(cause);
+  // The first line says what happened; the runtime's internal traceback is no use to the model.
+  const detail = (cause instanceof Error ? cause.message : String(cause)).split("\n", 1)[0];
   return { type: "SandboxCrash", message: `The sandbox stopped unexpectedly (${detail}). ${STATE_LOST}` };
 }
 

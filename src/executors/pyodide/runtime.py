@@ -50,7 +50,7 @@ def to_plain(value, depth=0, seen=None):
     if value is None or isinstance(value, (bool, str)):
         return value
     if isinstance(value, int):
-        return value if -_SAFE_INTEGER <= value <= _SAFE_INTEGER else repr(value)
+        return value if -_SAFE_INTEGER <= value <= _SAFE_INTEGER else _int_text(value)
     if isinstance(value, float):
         return value if _isfinite(value) else repr(value)
     if depth >= _MAX_DEPTH:
@@ -68,6 +68,29 @@ def to_plain(value, depth=0, seen=None):
         finally:
             seen.discard(id(value))
     return _safe_repr(value)
+
+
+def _int_text(value):
+    try:
+        return repr(value)
+    except ValueError:  # more digits than Python converts to text by default
+        return f"<int with about {int(value.bit_length() * 0.30103) + 1} digits>"
+
+
+def _plain_or_repr(value):
+    """to_plain that cannot fail: hostile __iter__, items() or __repr__ fall back to a safe repr."""
+    try:
+        return to_plain(value)
+    except BaseException:
+        return _safe_repr(value)
+
+
+def _safe_str(value):
+    try:
+        text = str(value)
+        return text if isinstance(text, str) else _safe_repr(value)
+    except BaseException:
+        return _safe_repr(value)
 
 
 def _plain_key(key):
@@ -202,15 +225,26 @@ def send_variables(payload):
 # ---------------------------------------------------------------- running code
 
 
-def _fresh_namespace():
+def _sandbox_builtins():
     sandbox_builtins = dict(builtins.__dict__)
     sandbox_builtins["__import__"] = _gated_import
     for name in ("breakpoint", "exit", "quit", "help", "copyright", "credits", "license"):
         sandbox_builtins.pop(name, None)
-    namespace = {"__name__": "__main__", "__builtins__": sandbox_builtins}
+    return sandbox_builtins
+
+
+def _fresh_namespace():
+    namespace = {"__name__": "__main__"}
+    _restore_fixtures(namespace)
+    return namespace
+
+
+def _restore_fixtures(namespace):
+    # Every run starts with the gated builtins, the tools and final_answer in place, whatever the
+    # previous run did to them (`del __builtins__` would otherwise give exec the real builtins).
+    namespace["__builtins__"] = _sandbox_builtins()
     namespace.update(_state.tools)
     namespace["final_answer"] = final_answer
-    return namespace
 
 
 def reset():
@@ -241,7 +275,7 @@ def _model_frames(traceback_object, filename):
 
 
 def _describe_error(error, filename):
-    message = str(error) if str(error) else type(error).__name__
+    message = _safe_str(error) or type(error).__name__
     frames = _model_frames(error.__traceback__, filename)
     if not frames:
         return message
@@ -287,8 +321,7 @@ def _run(code, time_limit_note):
     if tree.body and isinstance(tree.body[-1], ast.Expr):
         last_expression = ast.Expression(tree.body.pop().value)
     namespace = _state.namespace
-    namespace.update(_state.tools)
-    namespace["final_answer"] = final_answer
+    _restore_fixtures(namespace)
     _state.final = None
     output, error = None, None
     try:
@@ -307,10 +340,10 @@ def _run(code, time_limit_note):
     except BaseException as raised:
         error = {"type": type(raised).__name__, "message": _describe_error(raised, filename)}
     if _state.final is not None:
-        return _result(output=to_plain(_state.final[0]), final=True)
+        return _result(output=_plain_or_repr(_state.final[0]), final=True)
     if error is not None:
         return _result(error=error)
-    return _result(output=to_plain(output))
+    return _result(output=_plain_or_repr(output))
 
 
 def _interruptible_sleep(seconds):

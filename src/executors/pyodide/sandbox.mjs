@@ -215,9 +215,10 @@ const sendVariables = runtime.get("send_variables");
 const resetNamespace = runtime.get("reset");
 
 function handle(message) {
+  // An interrupt meant for a run that had just finished must not land in this request.
+  if (message.type !== "tool-result") settleInterrupts(message.interrupts ?? 0);
   switch (message.type) {
     case "run": {
-      settleInterrupts(message.interrupts);
       resetMemoryLimit();
       let resultJson;
       try {
