@@ -64,7 +64,7 @@ export async function benchAgent({ quick = false, log = () => {} } = {}) {
     log("loop overhead per step (200-step runs)");
     const executor = track(new PyodideExecutor());
     await executor.start();
-    await prewarm(); // let the pool's refill finish so it does not compete for CPU
+    await PyodideExecutor.prewarm(1); // let the pool's refill finish so it does not compete for CPU
     await executor.sendTools(TOOLS);
     await timeEach(300, () => executor.run(TRIVIAL)); // warm-up
     const steps = 200;
@@ -405,15 +405,3 @@ async function concurrentAgents(count, track) {
   return { finished, failures, wallMs, durations, ready, memory };
 }
 
-/**
- * `PyodideExecutor.prewarm(1)`, holding the event loop open meanwhile: the pool's spares are
- * unreferenced child processes, so a host awaiting only prewarm() would otherwise exit.
- */
-async function prewarm() {
-  const keepAlive = setInterval(() => {}, 1000);
-  try {
-    await PyodideExecutor.prewarm(1);
-  } finally {
-    clearInterval(keepAlive);
-  }
-}

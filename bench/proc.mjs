@@ -1,5 +1,4 @@
 // Linux /proc helpers for the benchmarks: the process tree under this host and resident memory.
-// (bench/pyodide.mjs has its own copies of the first few; they could move here.)
 import { readdirSync, readFileSync, statSync } from "node:fs";
 
 /** Whether /proc can be read (Linux). */

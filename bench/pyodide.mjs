@@ -10,6 +10,7 @@ import { fileURLToPath } from "node:url";
 import { z } from "zod";
 
 import { PyodideExecutor, tool } from "../dist/index.js";
+import { commandName, descendants, readKb } from "./proc.mjs";
 import { row } from "./report.mjs";
 import { best, median, now, percentile, sleep, timeEach } from "./stats.mjs";
 
@@ -45,7 +46,7 @@ export async function benchPyodide({ quick = false, log = () => {} } = {}) {
     log("warm trivial runs");
     const executor = track(new PyodideExecutor());
     await executor.start(); // also makes the memory snapshot if this machine has none yet
-    await prewarm(); // let the pool's refill finish so it does not compete for CPU
+    await PyodideExecutor.prewarm(1); // let the pool's refill finish so it does not compete for CPU
     await executor.sendTools([addOne]);
     await mustRun(executor, TRIVIAL);
 
@@ -109,7 +110,7 @@ export async function benchPyodide({ quick = false, log = () => {} } = {}) {
     const poolTotals = [];
     const poolStarts = [];
     for (let index = 0; index < (quick ? 2 : 5); index++) {
-      await prewarm();
+      await PyodideExecutor.prewarm(1);
       await sleep(100); // let the spare finish settling after its ready message
       const start = now();
       const fresh = track(new PyodideExecutor());
@@ -199,19 +200,6 @@ export async function benchPyodide({ quick = false, log = () => {} } = {}) {
   return rows;
 }
 
-/**
- * `PyodideExecutor.prewarm(1)`, holding the event loop open meanwhile: the pool's spares are
- * unreferenced child processes, so a host awaiting only prewarm() would otherwise exit.
- */
-async function prewarm() {
-  const keepAlive = setInterval(() => {}, 1000);
-  try {
-    await PyodideExecutor.prewarm(1);
-  } finally {
-    clearInterval(keepAlive);
-  }
-}
-
 /** Runs `code` and throws if it raised: a benchmark of failing runs would measure the wrong thing. */
 async function mustRun(executor, code) {
   const output = await executor.run(code);
@@ -292,58 +280,6 @@ function snapshotFile() {
   }
 }
 
-// ------------------------------------------------------------ /proc helpers (Linux)
-
-/** pid -> parent pid for every process we can see. */
-function processParents() {
-  const parents = new Map();
-  for (const entry of readdirSync("/proc")) {
-    if (!/^\d+$/.test(entry)) continue;
-    try {
-      const stat = readFileSync(`/proc/${entry}/stat`, "utf8");
-      // The command name may contain spaces and parentheses: fields resume after the last ")".
-      const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-      parents.set(Number(entry), Number(fields[1]));
-    } catch {
-      // the process ended meanwhile
-    }
-  }
-  return parents;
-}
-
-function descendants(root) {
-  const parents = processParents();
-  const found = new Set();
-  let grew = true;
-  while (grew) {
-    grew = false;
-    for (const [pid, parent] of parents) {
-      if (!found.has(pid) && (parent === root || found.has(parent))) {
-        found.add(pid);
-        grew = true;
-      }
-    }
-  }
-  return found;
-}
-
-function commandName(pid) {
-  try {
-    return readFileSync(`/proc/${pid}/comm`, "utf8").trim();
-  } catch {
-    return "";
-  }
-}
-
-function readKb(path, field) {
-  const match = readFileSync(path, "utf8").match(new RegExp(`^${field}:\\s+(\\d+) kB`, "m"));
-  return match ? Number(match[1]) : 0;
-}
-
-/**
- * Starts `count` private sandboxes, runs a trivial snippet in each and sums the resident memory
- * of the processes they added to this host's process tree.
- */
 async function measureSandboxMemory(count, track) {
   try {
     statSync("/proc/self/status");
