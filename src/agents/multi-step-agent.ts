@@ -1,0 +1,325 @@
+import { AgentConfigurationError } from "../errors.js";
+import {
+  addTokenUsage,
+  applyStopSequences,
+  messageText,
+  type ChatMessage,
+  type GenerateOptions,
+  type ImagePart,
+  type Model,
+  type ModelToolCall,
+  type TokenUsage,
+} from "../models/model.js";
+import type { Tool } from "../tools/tool.js";
+import { AgentMemory } from "./agent-memory.js";
+import { EventChannel } from "./event-channel.js";
+import type { AgentEvent } from "./events.js";
+import type { FinalAnswerCheck } from "./final-answer-checks.js";
+import { memoryToMessages } from "./memory-messages.js";
+import type { ActionStep, MemoryStep, PlanningStep } from "./memory-steps.js";
+import { renderTemplate, type PromptTemplates } from "./prompt-templates.js";
+import type { RunResult } from "./run-result.js";
+import { runStepCallbacks, type StepCallbacks } from "./step-callbacks.js";
+
+/** Options every agent takes. */
+export interface AgentOptions {
+  model: Model;
+  tools?: Tool[];
+  /** Action steps per run before the model is asked for its best answer. Default 20. */
+  maxSteps?: number;
+  /** Plan at the start and then every N steps. No planning when absent. */
+  planningInterval?: number;
+  /** Added to the system prompt. */
+  instructions?: string;
+  /** Functions that may reject a final answer; a rejection is an error the model sees. */
+  finalAnswerChecks?: FinalAnswerCheck[];
+  /** Called after each step: for every step (an array) or by step type. */
+  stepCallbacks?: StepCallbacks;
+  /** Estimated tokens a request may take; older steps are condensed to fit. Unlimited when absent. */
+  contextBudget?: number;
+  /** Replace any of the prompt templates. */
+  promptTemplates?: Partial<PromptTemplates>;
+  /** A value longer than this is cut (head and tail kept) in the observation. Default 20,000. */
+  maxObservationChars?: number;
+  /** Stream the model's reply when the model can. Default true. */
+  streamOutputs?: boolean;
+  /** Options passed to every model call (temperature, maxTokens, ...). */
+  generateOptions?: Omit<GenerateOptions, "stopSequences" | "signal" | "tools">;
+  /** Needed when this agent is managed by another. */
+  name?: string;
+  description?: string;
+}
+
+/** Options of one `run`. */
+export interface AgentRunOptions {
+  /** Start from empty memory and a fresh sandbox namespace (default), or continue the conversation. */
+  reset?: boolean;
+  /** Images for the model, with the task. */
+  images?: ImagePart[];
+  /** Values the agent's actions can use; they are named in the task. */
+  additionalArgs?: Record<string, unknown>;
+  /** Overrides the agent's maxSteps for this run. */
+  maxSteps?: number;
+  /** Aborting ends the run (the current action is interrupted) with the signal's reason. */
+  signal?: AbortSignal;
+}
+
+/** What a model call produced, streamed or not. */
+export interface ModelReply {
+  text: string;
+  toolCalls?: ModelToolCall[];
+  tokenUsage?: TokenUsage;
+}
+
+/** Emits an event of the run. */
+export type Emit = (event: AgentEvent) => void;
+
+const DEFAULT_MAX_STEPS = 20;
+
+/**
+ * The loop every agent shares: task → (plan) → action steps until a final answer or the step
+ * limit → the answer. Subclasses say what an action is (`takeAction`) and what the system prompt
+ * says; the loop renders nothing and reports everything as events.
+ */
+export abstract class MultiStepAgent {
+  readonly model: Model;
+  readonly tools: readonly Tool[];
+  readonly memory = new AgentMemory();
+  readonly name: string | undefined;
+  readonly description: string | undefined;
+  protected readonly templates: PromptTemplates;
+  private readonly settings: AgentOptions;
+
+  protected constructor(options: AgentOptions, defaultTemplates: PromptTemplates) {
+    if (!options.model) throw new AgentConfigurationError(`${new.target.name} needs a model: new ${new.target.name}({ model, tools }).`);
+    const maxSteps = options.maxSteps ?? DEFAULT_MAX_STEPS;
+    if (!Number.isInteger(maxSteps) || maxSteps < 1) throw new AgentConfigurationError(`maxSteps must be a whole number ≥ 1, got ${maxSteps}.`);
+    if (options.planningInterval !== undefined && !(Number.isInteger(options.planningInterval) && options.planningInterval >= 1)) {
+      throw new AgentConfigurationError(`planningInterval must be a whole number ≥ 1, got ${options.planningInterval}.`);
+    }
+    const names = new Set<string>();
+    for (const tool of options.tools ?? []) {
+      if (names.has(tool.name)) throw new AgentConfigurationError(`Two tools are named '${tool.name}'; tool names must be unique.`);
+      names.add(tool.name);
+    }
+    this.settings = options;
+    this.model = options.model;
+    this.tools = options.tools ?? [];
+    this.name = options.name;
+    this.description = options.description;
+    this.templates = { ...defaultTemplates, ...options.promptTemplates };
+  }
+
+  /** The system prompt this agent sends. */
+  abstract systemPrompt(): string;
+
+  /** Ends what the agent holds (its sandbox). */
+  abstract close(): Promise<void>;
+
+  /** Gets ready for a run: resources, variables. Called before the task enters memory. */
+  protected abstract prepareRun(options: AgentRunOptions): Promise<void>;
+
+  /**
+   * One action: ask the model, act on its reply, and fill in `step` (modelOutput, observations,
+   * error, toolCalls, isFinalAnswer and output). Mistakes of the model go into `step.error`;
+   * only a failed model call throws.
+   */
+  protected abstract takeAction(step: ActionStep, signal: AbortSignal, emit: Emit): Promise<void>;
+
+  /** Runs the task to its end and returns the result. Throws only when the model cannot be reached. */
+  async run(task: string, options: AgentRunOptions = {}): Promise<RunResult> {
+    let result: RunResult | undefined;
+    for await (const event of this.stream(task, options)) {
+      if (event.type === "run-finish") result = event.result;
+    }
+    return result!;
+  }
+
+  /** Runs the task, yielding every event as it happens; the last is `run-finish`. */
+  async *stream(task: string, options: AgentRunOptions = {}): AsyncGenerator<AgentEvent, void, undefined> {
+    const channel = new EventChannel<AgentEvent>();
+    const stop = new AbortController();
+    const signal = options.signal ? AbortSignal.any([options.signal, stop.signal]) : stop.signal;
+    const running = this.execute(task, { ...options, signal }, (event) => channel.push(event)).then(
+      () => channel.close(),
+      (error: unknown) => channel.fail(error),
+    );
+    try {
+      yield* channel;
+    } finally {
+      // The consumer stopped early (break or an error): end the run rather than leave it going.
+      stop.abort(new AgentConfigurationError("The event stream was closed before the run finished."));
+      await running;
+    }
+  }
+
+  /** Settings shared by every agent, for subclasses. */
+  protected get options(): AgentOptions {
+    return this.settings;
+  }
+
+  /** The messages for the next model call: memory, within the context budget. */
+  protected messages(): ChatMessage[] {
+    const budget = this.settings.contextBudget;
+    return memoryToMessages(this.memory.systemPrompt, this.memory.steps, budget === undefined ? {} : { contextBudget: budget });
+  }
+
+  /** The observation limit for values. */
+  protected get maxObservationChars(): number {
+    return this.settings.maxObservationChars ?? 20_000;
+  }
+
+  /** Calls the model (streaming when it can), emitting deltas and the whole reply. */
+  protected async callModel(messages: ChatMessage[], options: GenerateOptions, stepNumber: number, signal: AbortSignal, emit: Emit): Promise<ModelReply> {
+    const started = Date.now();
+    const request: GenerateOptions = { ...this.settings.generateOptions, ...options, signal };
+    let reply: ModelReply;
+    if (this.model.generateStream && this.settings.streamOutputs !== false) {
+      reply = await this.collectStream(this.model.generateStream(messages, request), stepNumber, emit);
+    } else {
+      const message = await this.model.generate(messages, request);
+      reply = { text: messageText(message.content) };
+      if (message.toolCalls?.length) reply.toolCalls = message.toolCalls;
+      if (message.tokenUsage) reply.tokenUsage = message.tokenUsage;
+    }
+    // Models that ignore `stop` must not smuggle a made-up observation into memory.
+    reply.text = applyStopSequences(reply.text, options.stopSequences);
+    emit({ type: "model-output", stepNumber, text: reply.text, ...(reply.tokenUsage ? { tokenUsage: reply.tokenUsage } : {}), durationMs: Date.now() - started });
+    return reply;
+  }
+
+  private async collectStream(stream: AsyncIterable<import("../models/model.js").ChatMessageStreamDelta>, stepNumber: number, emit: Emit): Promise<ModelReply> {
+    let text = "";
+    let tokenUsage: TokenUsage | undefined;
+    const calls = new Map<number, { id: string; name: string; argumentsText: string }>();
+    for await (const delta of stream) {
+      if (delta.content) {
+        text += delta.content;
+        emit({ type: "model-delta", stepNumber, text: delta.content });
+      }
+      for (const part of delta.toolCalls ?? []) {
+        const call = calls.get(part.index) ?? { id: "", name: "", argumentsText: "" };
+        if (part.id) call.id = part.id;
+        if (part.name) call.name += part.name;
+        if (part.argumentsDelta) call.argumentsText += part.argumentsDelta;
+        calls.set(part.index, call);
+      }
+      if (delta.tokenUsage) tokenUsage = delta.tokenUsage;
+    }
+    const reply: ModelReply = { text };
+    if (calls.size > 0) {
+      reply.toolCalls = [...calls.entries()]
+        .sort(([a], [b]) => a - b)
+        .map(([index, call]) => ({ id: call.id || `call_${index}`, name: call.name, arguments: parseArguments(call.argumentsText) }));
+    }
+    if (tokenUsage) reply.tokenUsage = tokenUsage;
+    return reply;
+  }
+
+  private async execute(task: string, options: AgentRunOptions & { signal: AbortSignal }, emit: Emit): Promise<void> {
+    const started = Date.now();
+    await this.prepareRun(options);
+    if (options.reset !== false) this.memory.reset();
+    this.memory.systemPrompt = this.systemPrompt();
+    const firstStepOfRun = this.memory.steps.length;
+    const fullTask = options.additionalArgs ? `${task}\n\n${this.describeAdditionalArgs(options.additionalArgs)}` : task;
+    this.memory.steps.push({ type: "task", task: fullTask, ...(options.images?.length ? { images: options.images } : {}) });
+    emit({ type: "run-start", task: fullTask, modelId: this.model.modelId });
+
+    const maxSteps = options.maxSteps ?? this.settings.maxSteps ?? DEFAULT_MAX_STEPS;
+    let stepNumber = this.memory.steps.filter((step) => step.type === "action").length;
+    let answer: { output: unknown } | undefined;
+    for (let taken = 0; taken < maxSteps && answer === undefined; taken++) {
+      options.signal.throwIfAborted();
+      stepNumber++;
+      if (this.isPlanningStep(taken)) await this.planningStep(fullTask, stepNumber, maxSteps - taken, taken === 0, options.signal, emit);
+      const step = await this.actionStep(stepNumber, options.signal, emit);
+      if (step.isFinalAnswer) answer = { output: step.output };
+    }
+    const state = answer === undefined ? "max_steps_error" : "success";
+    let lastCallUsage: TokenUsage | undefined;
+    if (answer === undefined) {
+      const reply = await this.bestAnswerAfterMaxSteps(fullTask, stepNumber + 1, options.signal, emit);
+      answer = { output: reply.text };
+      lastCallUsage = reply.tokenUsage;
+    }
+
+    this.memory.steps.push({ type: "final-answer", output: answer.output, ...(lastCallUsage ? { tokenUsage: lastCallUsage } : {}) });
+    emit({ type: "final-answer", output: answer.output });
+    const steps = this.memory.steps.slice(firstStepOfRun);
+    const result: RunResult = { output: answer.output, state, steps, tokenUsage: totalUsage(steps), durationMs: Date.now() - started };
+    emit({ type: "run-finish", result });
+  }
+
+  /** How the values of `additionalArgs` are announced in the task. */
+  protected abstract describeAdditionalArgs(args: Record<string, unknown>): string;
+
+  private isPlanningStep(taken: number): boolean {
+    const interval = this.settings.planningInterval;
+    return interval !== undefined && taken % interval === 0;
+  }
+
+  private async actionStep(stepNumber: number, signal: AbortSignal, emit: Emit): Promise<ActionStep> {
+    emit({ type: "step-start", stepNumber, stepType: "action" });
+    const step: ActionStep = { type: "action", stepNumber, modelOutput: "", toolCalls: [], timing: { startedAt: Date.now(), durationMs: 0 } };
+    try {
+      await this.takeAction(step, signal, emit);
+    } catch (error) {
+      // A model that cannot be reached ends the run; the step stays in memory to show where.
+      step.error = { type: "ModelCallError", message: error instanceof Error ? error.message : String(error) };
+      await this.finishStep(step, emit);
+      throw error;
+    }
+    if (step.error) emit({ type: "error", stepNumber, error: step.error });
+    return this.finishStep(step, emit);
+  }
+
+  private async planningStep(task: string, stepNumber: number, remainingSteps: number, initial: boolean, signal: AbortSignal, emit: Emit): Promise<void> {
+    const startedAt = Date.now();
+    emit({ type: "step-start", stepNumber, stepType: "planning" });
+    const request = initial
+      ? renderTemplate(this.templates.planningInitial, { task })
+      : renderTemplate(this.templates.planningUpdate, { task, remaining_steps: remainingSteps });
+    const history = initial ? [{ role: "system", content: this.memory.systemPrompt } as ChatMessage] : this.messages();
+    const reply = await this.callModel([...history, { role: "user", content: request }], { stopSequences: ["<end_plan>"] }, stepNumber, signal, emit);
+    const step: PlanningStep = { type: "planning", plan: reply.text.trim(), timing: { startedAt, durationMs: Date.now() - startedAt } };
+    if (reply.tokenUsage) step.tokenUsage = reply.tokenUsage;
+    this.memory.steps.push(step);
+    emit({ type: "plan", stepNumber, plan: step.plan });
+    await runStepCallbacks(this.settings.stepCallbacks, step, this);
+    emit({ type: "step-finish", step });
+  }
+
+  /** The steps ran out: the model sees the whole memory once more and gives its best answer. */
+  private async bestAnswerAfterMaxSteps(task: string, stepNumber: number, signal: AbortSignal, emit: Emit): Promise<ModelReply> {
+    emit({ type: "step-start", stepNumber, stepType: "final-answer" });
+    const request = renderTemplate(this.templates.finalAnswer, { task });
+    const whole = memoryToMessages(this.memory.systemPrompt, this.memory.steps);
+    const reply = await this.callModel([...whole, { role: "user", content: request }], {}, stepNumber, signal, emit);
+    return { ...reply, text: reply.text.trim() };
+  }
+
+  private async finishStep(step: ActionStep, emit: Emit): Promise<ActionStep> {
+    step.timing.durationMs = Date.now() - step.timing.startedAt;
+    this.memory.steps.push(step);
+    await runStepCallbacks(this.settings.stepCallbacks, step, this);
+    emit({ type: "step-finish", step });
+    return step;
+  }
+}
+
+/** Tool-call arguments as the model wrote them: parsed JSON when they parse, else the raw text. */
+function parseArguments(text: string): unknown {
+  if (text.trim() === "") return {};
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    return text;
+  }
+}
+
+function totalUsage(steps: readonly MemoryStep[]): TokenUsage {
+  let total: TokenUsage = { inputTokens: 0, outputTokens: 0 };
+  for (const step of steps) if ("tokenUsage" in step) total = addTokenUsage(total, step.tokenUsage);
+  return total;
+}
