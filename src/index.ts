@@ -44,8 +44,13 @@ export { visitWebpageTool } from "./tools/builtin/visit-webpage.js";
 export type { VisitWebpageOptions } from "./tools/builtin/visit-webpage.js";
 export type { ScriptedModelOptions } from "./models/scripted-model.js";
 
+export { MultiStepAgent } from "./agents/multi-step-agent.js";
+export type { AgentOptions, AgentRunOptions } from "./agents/multi-step-agent.js";
 export { CodeAgent } from "./agents/code-agent.js";
-export type { AgentRunOptions, CodeAgentOptions } from "./agents/code-agent.js";
+export type { CodeAgentOptions } from "./agents/code-agent.js";
+export { ToolCallingAgent } from "./agents/tool-calling-agent.js";
+export type { ToolCallingAgentOptions } from "./agents/tool-calling-agent.js";
+export { parseTextToolCalls } from "./agents/parse-tool-calls.js";
 export { AgentMemory } from "./agents/agent-memory.js";
 export type { ReplayOptions, SerializedMemory } from "./agents/agent-memory.js";
 export type * from "./agents/events.js";

@@ -4,7 +4,7 @@ import { PromptTemplateError } from "../errors.js";
 
 /** The templates an agent's prompts are made from; each can be overridden per agent. */
 export interface PromptTemplates {
-  /** The system prompt. Variables: `tools`, `authorized_imports`, `instructions`. */
+  /** The system prompt. Variables: `tools`, `instructions`, and for code agents `authorized_imports`. */
   system: string;
   /** Asks for the first plan. Variables: `task`. */
   planningInitial: string;
@@ -19,6 +19,13 @@ function readTemplate(name: string): string {
 }
 
 let defaults: PromptTemplates | undefined;
+let toolCallingDefaults: PromptTemplates | undefined;
+
+/** The built-in templates of the tool-calling agent: its own system prompt, the shared others. */
+export function defaultToolCallingAgentTemplates(): PromptTemplates {
+  toolCallingDefaults ??= { ...defaultCodeAgentTemplates(), system: readTemplate("tool-calling-agent-system") };
+  return toolCallingDefaults;
+}
 
 /** The built-in templates of the Python code agent (files in `src/agents/prompts/`). */
 export function defaultCodeAgentTemplates(): PromptTemplates {
