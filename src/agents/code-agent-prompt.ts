@@ -1,27 +1,46 @@
+import type { ExecutorLanguage } from "../executors/executor.js";
 import { DEFAULT_AUTHORIZED_IMPORTS } from "../executors/executor.js";
+import { renderJavaScriptStub } from "../tools/javascript-stub.js";
 import { renderPythonStub } from "../tools/python-stub.js";
 import type { Tool } from "../tools/tool.js";
 import { renderTemplate } from "./prompt-templates.js";
 import { formatValue } from "./observation.js";
 import { truncateMiddle } from "./truncate.js";
 
-const FINAL_ANSWER_STUB = `def final_answer(answer: Any) -> None:
-    """Ends the task with \`answer\` as its result."""`;
+const FINAL_ANSWER_STUB: Record<ExecutorLanguage, string> = {
+  python: `def final_answer(answer: Any) -> None:
+    """Ends the task with \`answer\` as its result."""`,
+  javascript: `/**
+ * Ends the task with \`answer\` as its result.
+ * @param {any} answer
+ */
+function final_answer(answer) {}`,
+};
 
-/** The system prompt of a Python code agent: tools as Python stubs, the imports, the rules. */
-export function renderCodeAgentSystemPrompt(
-  template: string,
-  context: { tools: readonly Tool[]; authorizedImports: readonly string[] | undefined; instructions: string | undefined },
-): string {
-  const stubs = [...context.tools.map((tool) => renderPythonStub(tool)), FINAL_ANSWER_STUB].join("\n\n");
+/** What the system prompt of a code agent is made from. */
+export interface CodeAgentPromptContext {
+  language: ExecutorLanguage;
+  tools: readonly Tool[];
+  authorizedImports: readonly string[] | undefined;
+  instructions: string | undefined;
+  /** What the sandbox cannot do, when it is a restricted one (Monty). */
+  sandboxNotes?: string | undefined;
+}
+
+/** The system prompt of a code agent: tools as stubs in its language, the imports, the rules. */
+export function renderCodeAgentSystemPrompt(template: string, context: CodeAgentPromptContext): string {
+  const render = context.language === "python" ? renderPythonStub : renderJavaScriptStub;
+  const stubs = [...context.tools.map((tool) => render(tool)), FINAL_ANSWER_STUB[context.language]].join("\n\n");
   const imports = context.authorizedImports ?? DEFAULT_AUTHORIZED_IMPORTS;
   const importList = imports.includes("*") ? "any module" : imports.join(", ");
-  const instructions = context.instructions ? `\nMore instructions:\n${context.instructions}\n` : "";
+  const notes = [context.sandboxNotes, context.instructions ? `More instructions:\n${context.instructions}` : undefined].filter(Boolean);
+  const instructions = notes.length > 0 ? `\n${notes.join("\n\n")}\n` : "";
   return renderTemplate(template, { tools: stubs, authorized_imports: importList, instructions }).trimEnd();
 }
 
 /** The note added to a task about the variables `additionalArgs` defined in the sandbox. */
-export function describeAdditionalArgs(args: Record<string, unknown>): string {
+export function describeAdditionalArgs(args: Record<string, unknown>, language: ExecutorLanguage = "python"): string {
   const lines = Object.entries(args).map(([name, value]) => `- ${name}: ${truncateMiddle(formatValue(value), 300)}`);
-  return `These variables are already defined in your Python session; use them directly:\n${lines.join("\n")}`;
+  const session = language === "python" ? "Python" : "JavaScript";
+  return `These variables are already defined in your ${session} session; use them directly:\n${lines.join("\n")}`;
 }

@@ -1,5 +1,7 @@
-import type { Executor } from "../executors/executor.js";
-import { PyodideExecutor, type PyodideExecutorOptions } from "../executors/pyodide/pyodide-executor.js";
+import { AgentConfigurationError } from "../errors.js";
+import type { Executor, ExecutorLanguage } from "../executors/executor.js";
+import type { PyodideExecutorOptions } from "../executors/pyodide/pyodide-executor.js";
+import { createExecutor, executorLanguage, sandboxPromptNotes, type ExecutorKind } from "./create-executor.js";
 import { describeAdditionalArgs, renderCodeAgentSystemPrompt } from "./code-agent-prompt.js";
 import { checkFinalAnswer } from "./final-answer-checks.js";
 import type { ActionStep } from "./memory-steps.js";
@@ -13,8 +15,13 @@ export type { AgentRunOptions } from "./multi-step-agent.js";
 
 /** Options of {@link CodeAgent}. */
 export interface CodeAgentOptions extends AgentOptions {
-  /** The sandbox: `"pyodide"` (default) or an {@link Executor} you own and close yourself. */
-  executor?: "pyodide" | Executor;
+  /**
+   * The sandbox: `"pyodide"` (Python, the default), `"quickjs"` (JavaScript), `"monty"` (a fast
+   * Python subset), or an {@link Executor} you own and close yourself.
+   */
+  executor?: ExecutorKind | Executor;
+  /** The language the model writes: picks the sandbox when `executor` is not given. Default python. */
+  language?: ExecutorLanguage;
   /** Options for the sandbox the agent creates (time and memory limits, output cap). */
   executorOptions?: PyodideExecutorOptions;
   /** Modules the code may import; defaults to a safe standard-library list. `"*"` allows all. */
@@ -29,13 +36,20 @@ export interface CodeAgentOptions extends AgentOptions {
  * code calls `final_answer`. `run` is built on `stream`, so the two never disagree.
  */
 export class CodeAgent extends MultiStepAgent {
+  /** The language the model writes. */
+  readonly language: ExecutorLanguage;
   private readonly codeOptions: CodeAgentOptions;
   private readonly ownsExecutor: boolean;
   private executorReady: Promise<Executor> | undefined;
   private executor: Executor | undefined;
 
   constructor(options: CodeAgentOptions) {
-    super(options, defaultCodeAgentTemplates());
+    const language = typeof options.executor === "object" ? options.executor.language : (options.language ?? executorLanguage(options.executor));
+    if (typeof options.executor === "string" && options.language !== undefined && executorLanguage(options.executor) !== options.language) {
+      throw new AgentConfigurationError(`The ${options.executor} sandbox runs ${executorLanguage(options.executor)}, not ${options.language}: pick another executor or language.`);
+    }
+    super(options, defaultCodeAgentTemplates(language));
+    this.language = language;
     this.codeOptions = options;
     this.ownsExecutor = typeof options.executor !== "object";
     this.memory.systemPrompt = this.systemPrompt();
@@ -43,6 +57,8 @@ export class CodeAgent extends MultiStepAgent {
 
   systemPrompt(): string {
     return renderCodeAgentSystemPrompt(this.templates.system, {
+      language: this.language,
+      sandboxNotes: sandboxPromptNotes(typeof this.codeOptions.executor === "string" ? this.codeOptions.executor : undefined),
       tools: this.tools,
       authorizedImports: this.codeOptions.authorizedImports ?? this.codeOptions.executorOptions?.authorizedImports,
       instructions: this.codeOptions.instructions,
@@ -58,7 +74,7 @@ export class CodeAgent extends MultiStepAgent {
   }
 
   protected describeAdditionalArgs(args: Record<string, unknown>): string {
-    return describeAdditionalArgs(args);
+    return describeAdditionalArgs(args, this.language);
   }
 
   protected async prepareRun(options: AgentRunOptions): Promise<void> {
@@ -108,10 +124,11 @@ export class CodeAgent extends MultiStepAgent {
   }
 
   private async createExecutor(): Promise<Executor> {
+    const chosen = this.codeOptions.executor;
     const executor =
-      typeof this.codeOptions.executor === "object"
-        ? this.codeOptions.executor
-        : new PyodideExecutor({
+      typeof chosen === "object"
+        ? chosen
+        : await createExecutor(chosen ?? (this.language === "javascript" ? "quickjs" : "pyodide"), {
             ...this.codeOptions.executorOptions,
             ...(this.codeOptions.authorizedImports ? { authorizedImports: this.codeOptions.authorizedImports } : {}),
           });

@@ -18,24 +18,31 @@ function readTemplate(name: string): string {
   return readFileSync(new URL(`./prompts/${name}.md`, import.meta.url), "utf8");
 }
 
-let defaults: PromptTemplates | undefined;
-let toolCallingDefaults: PromptTemplates | undefined;
+const cache = new Map<string, PromptTemplates>();
+
+/** The built-in templates of a code agent writing `language` (files in `src/agents/prompts/`). */
+export function defaultCodeAgentTemplates(language: "python" | "javascript" = "python"): PromptTemplates {
+  let templates = cache.get(language);
+  if (templates === undefined) {
+    templates = {
+      system: readTemplate(language === "python" ? "code-agent-system" : "code-agent-system-javascript"),
+      planningInitial: readTemplate("planning-initial"),
+      planningUpdate: readTemplate("planning-update"),
+      finalAnswer: readTemplate("final-answer"),
+    };
+    cache.set(language, templates);
+  }
+  return templates;
+}
 
 /** The built-in templates of the tool-calling agent: its own system prompt, the shared others. */
 export function defaultToolCallingAgentTemplates(): PromptTemplates {
-  toolCallingDefaults ??= { ...defaultCodeAgentTemplates(), system: readTemplate("tool-calling-agent-system") };
-  return toolCallingDefaults;
-}
-
-/** The built-in templates of the Python code agent (files in `src/agents/prompts/`). */
-export function defaultCodeAgentTemplates(): PromptTemplates {
-  defaults ??= {
-    system: readTemplate("code-agent-system"),
-    planningInitial: readTemplate("planning-initial"),
-    planningUpdate: readTemplate("planning-update"),
-    finalAnswer: readTemplate("final-answer"),
-  };
-  return defaults;
+  let templates = cache.get("tool-calling");
+  if (templates === undefined) {
+    templates = { ...defaultCodeAgentTemplates(), system: readTemplate("tool-calling-agent-system") };
+    cache.set("tool-calling", templates);
+  }
+  return templates;
 }
 
 const VARIABLE = /\{\{\s*([a-zA-Z_][\w]*)\s*\}\}/g;
