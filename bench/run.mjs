@@ -12,6 +12,7 @@ import { printTable, writeResults } from "./report.mjs";
 const SUITES = {
   pyodide: benchPyodide,
   agent: (options) => import("./agent.mjs").then((module) => module.benchAgent(options)),
+  "light-executors": (options) => import("./light-executors.mjs").then((module) => module.benchLightExecutors(options)),
 };
 
 const args = process.argv.slice(2);
