@@ -6,6 +6,7 @@ import { spawnSync } from "node:child_process";
 import { z } from "zod";
 
 import * as codeagent from "../dist/index.js";
+import { MontyExecutor } from "../dist/executors/monty/index.js";
 import { row } from "./report.mjs";
 import { best, median, now, percentile, timeEach } from "./stats.mjs";
 
@@ -29,7 +30,7 @@ const ping = codeagent.tool({
 function subjects() {
   const list = [];
   if (codeagent.QuickJsExecutor) list.push({ name: "QuickJS", language: "javascript", create: () => new codeagent.QuickJsExecutor() });
-  if (codeagent.MontyExecutor) list.push({ name: "Monty", language: "python", create: () => new codeagent.MontyExecutor() });
+  list.push({ name: "Monty", language: "python", create: () => new MontyExecutor() });
   return list;
 }
 

@@ -1,5 +1,6 @@
 import { AgentConfigurationError } from "../errors.js";
 import type { Executor, ExecutorLanguage } from "../executors/executor.js";
+import { MONTY_PROMPT_NOTES } from "../executors/monty/prompt-notes.js";
 import { PyodideExecutor, type PyodideExecutorOptions } from "../executors/pyodide/pyodide-executor.js";
 
 /** The sandboxes an agent can create by name. */
@@ -17,8 +18,7 @@ export function executorLanguage(kind: ExecutorKind | undefined): ExecutorLangua
 
 /** What the prompt must tell the model about a restricted sandbox. */
 export function sandboxPromptNotes(kind: ExecutorKind | undefined): string | undefined {
-  void kind;
-  return undefined;
+  return kind === "monty" ? MONTY_PROMPT_NOTES : undefined;
 }
 
 /** Creates the named sandbox. Executors other than Pyodide are loaded on first use. */
@@ -27,6 +27,11 @@ export async function createExecutor(kind: ExecutorKind, options: PyodideExecuto
   switch (kind) {
     case "pyodide":
       return new PyodideExecutor(options);
+    case "monty": {
+      // Loaded on use: Monty is a native addon, absent on platforms without a prebuilt binary.
+      const { MontyExecutor } = await import("../executors/monty/monty-executor.js");
+      return new MontyExecutor(options);
+    }
     default:
       throw new AgentConfigurationError(`The ${kind} executor is not available yet.`);
   }

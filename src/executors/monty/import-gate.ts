@@ -1,0 +1,47 @@
+import type { CodeError } from "../executor.js";
+import type { ImportBinding } from "./python-imports.js";
+
+/**
+ * The modules Monty 0.0.18 provides. `os` and `pathlib` are there but every call that would
+ * reach the host (files, environment) fails inside Monty, which is given no mounts.
+ */
+export const MONTY_MODULES: readonly string[] = Object.freeze(["asyncio", "datetime", "json", "math", "os", "pathlib", "re", "sys", "typing"]);
+
+/**
+ * Checks every import of a snippet before it runs. Monty has no `__import__`, `importlib` or
+ * `exec`, so the import statements are the only way in and a check of the source is complete.
+ * Returns the error for the first refused import, or undefined.
+ */
+export function refusedImport(imports: readonly ImportBinding[], authorizedImports: readonly string[]): CodeError | undefined {
+  const allowAll = authorizedImports.includes("*");
+  const importable = MONTY_MODULES.filter((module) => allowAll || isAuthorized(module, authorizedImports));
+  for (const binding of imports) {
+    const where = `(line ${binding.line})`;
+    if (binding.level > 0) {
+      return { type: "ImportError", message: `Relative imports are not available in the sandbox ${where}.` };
+    }
+    const top = binding.module.split(".")[0]!;
+    if (!allowAll && !isAuthorized(binding.module, authorizedImports)) {
+      return {
+        type: "ImportError",
+        message:
+          `Import of '${binding.module}' is not allowed ${where}. Authorized imports: ${importable.join(", ") || "none"}. ` +
+          "Solve the task with these, or ask the user to add the module to authorizedImports.",
+      };
+    }
+    if (!MONTY_MODULES.includes(top)) {
+      return {
+        type: "ImportError",
+        message:
+          `The Monty sandbox has no '${top}' module ${where}; it provides only ${importable.join(", ") || "no modules here"}. ` +
+          'Solve the task without it, or use PyodideExecutor (executor: "pyodide") for the full standard library.',
+      };
+    }
+  }
+  return undefined;
+}
+
+function isAuthorized(module: string, authorizedImports: readonly string[]): boolean {
+  const parts = module.split(".");
+  return parts.some((_, index) => authorizedImports.includes(parts.slice(0, index + 1).join(".")));
+}

@@ -1,0 +1,114 @@
+import { wordsOf } from "./python-lexer.js";
+
+/**
+ * A function or import kept as source: Monty cannot hand such objects to the host, so later runs
+ * define them again from this text before the new code runs.
+ */
+export interface Definition {
+  name: string;
+  source: string;
+  /** Identifier-like words of the source: what it may use. */
+  words: Set<string>;
+  /** Creation order, so definitions run in the order they were first made. */
+  order: number;
+  /** The line of the snippet it came from where the source begins. */
+  firstLine: number;
+}
+
+/** A value of the Monty heap, converted to JavaScript; `fixup` restores what the conversion loses. */
+export interface StoredValue {
+  value: unknown;
+  /** An integral float comes back as a JS integer, a frozenset as a Set: the run converts them back. */
+  fixup?: "float" | "frozenset";
+}
+
+type Entry =
+  | { kind: "value"; stored: StoredValue }
+  | { kind: "definition"; definition: Definition }
+  | { kind: "lost"; description: string };
+
+/** What one run needs from the namespace. */
+export interface NamespaceSelection {
+  /** Values to pass in as Monty inputs. */
+  inputs: Map<string, StoredValue>;
+  /** Definitions to run first, each after those it uses. */
+  definitions: Definition[];
+}
+
+/**
+ * The persistent namespace of a Monty executor. Monty runs one program at a time, so variables
+ * live here between runs: data as converted values (passed back as inputs), functions and imports
+ * as source (defined again), and names whose objects could not be kept, to explain their absence.
+ */
+export class MontyNamespace {
+  private readonly entries = new Map<string, Entry>();
+  private created = 0;
+
+  clear(): void {
+    this.entries.clear();
+  }
+
+  setValue(name: string, stored: StoredValue): void {
+    this.entries.set(name, { kind: "value", stored });
+  }
+
+  setDefinition(name: string, source: string, firstLine: number): void {
+    this.entries.set(name, { kind: "definition", definition: { name, source, words: wordsOf(source), order: this.created++, firstLine } });
+  }
+
+  setLost(name: string, description: string): void {
+    this.entries.set(name, { kind: "lost", description });
+  }
+
+  isDefinition(name: string): boolean {
+    return this.entries.get(name)?.kind === "definition";
+  }
+
+  /** Why `name` is gone, when it held an object that could not be carried over. */
+  lostDescription(name: string): string | undefined {
+    const entry = this.entries.get(name);
+    return entry?.kind === "lost" ? entry.description : undefined;
+  }
+
+  /**
+   * The values and definitions code mentioning `words` may reach, following the definitions it
+   * uses. Monty resolves names from the source alone (no `globals()`, `eval` or `getattr` on
+   * modules), so a name the code never spells cannot be reached and need not be passed in.
+   */
+  select(words: Iterable<string>, excluded: ReadonlySet<string>): NamespaceSelection {
+    const inputs = new Map<string, StoredValue>();
+    const definitions = new Map<string, Definition>();
+    const pending = [...words];
+    const seen = new Set<string>();
+    while (pending.length > 0) {
+      const word = pending.pop()!;
+      if (seen.has(word) || excluded.has(word)) continue;
+      seen.add(word);
+      const entry = this.entries.get(word);
+      if (entry?.kind === "value") inputs.set(word, entry.stored);
+      else if (entry?.kind === "definition") {
+        definitions.set(word, entry.definition);
+        pending.push(...entry.definition.words);
+      }
+    }
+    return { inputs, definitions: dependencyOrder([...definitions.values()]) };
+  }
+}
+
+/** Definitions ordered so each comes after those it names (Monty binds names when a function is defined). */
+function dependencyOrder(definitions: Definition[]): Definition[] {
+  const remaining = [...definitions].sort((a, b) => a.order - b.order);
+  const names = new Set(remaining.map((definition) => definition.name));
+  const done = new Set<string>();
+  const ordered: Definition[] = [];
+  while (remaining.length > 0) {
+    const ready = remaining.findIndex((definition) =>
+      [...definition.words].every((word) => word === definition.name || !names.has(word) || done.has(word)),
+    );
+    // A cycle (mutual recursion) has no order that satisfies it: keep creation order.
+    const [next] = remaining.splice(ready === -1 ? 0 : ready, 1);
+    ordered.push(next!);
+    done.add(next!.name);
+  }
+  return ordered;
+}

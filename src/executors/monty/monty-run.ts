@@ -1,0 +1,179 @@
+/**
+ * Drives one program through Monty's start/resume loop. Monty pauses at every call of a function
+ * it does not define; the host answers: checkpoints and loop ticks (the executor's own), tools
+ * (awaited on the host, however long), `final_answer` (which ends the run there: the program is
+ * never resumed, so no `except` clause can swallow it) and anything else (a NameError).
+ */
+import { setImmediate as nextTurn } from "node:timers/promises";
+
+import { MontyComplete, MontyNameLookup, type Monty, type MontySnapshot, type ResourceLimits, type ResumeOptions } from "@pydantic/monty";
+
+import { ToolArgumentError } from "../../errors.js";
+import { FINAL_ANSWER_TOOL_NAME } from "../../tools/definition-checks.js";
+import { invokeTool } from "../../tools/invoke-tool.js";
+import type { Tool } from "../../tools/tool.js";
+import type { CodeError, RunOptions } from "../executor.js";
+import { toJsonText } from "../json-text.js";
+import { applyCheckpoint } from "./checkpoint-values.js";
+import { runtimeError, stoppedError, type ErrorContext } from "./monty-errors.js";
+import type { MontyNamespace } from "./monty-namespace.js";
+import { KEEP_FUNCTION, TICK_FUNCTION, TICK_INTERVAL, toolNameOfAlias, type MontyProgram } from "./monty-program.js";
+import { toPlain } from "./monty-values.js";
+import type { OutputBuffer } from "./output-buffer.js";
+import type { RunStop, StopReason } from "./run-stop.js";
+
+/** How long Monty may hold the thread before a pause lets the event loop (timers, aborts) run. */
+const MAX_BUSY_MS = 10;
+
+/** Everything one run needs. */
+export interface RunContext {
+  program: MontyProgram;
+  /** The program, parsed. */
+  monty: Monty;
+  namespace: MontyNamespace;
+  tools: ReadonlyMap<string, Tool>;
+  output: OutputBuffer;
+  limits: ResourceLimits;
+  stop: RunStop;
+  errors: ErrorContext;
+  observer: Pick<RunOptions, "onToolCall" | "onToolResult">;
+}
+
+/** What a run produced, logs aside. */
+export interface RunOutcome {
+  output: unknown;
+  isFinalAnswer: boolean;
+  error?: CodeError;
+}
+
+type Progress = MontySnapshot | MontyNameLookup | MontyComplete;
+/** How to go on after a pause: resume Monty with this, or end the run with that outcome. */
+type Answer = { resume: ResumeOptions } | { end: RunOutcome };
+
+/** Runs the program to its end, a final answer, an error, or a stop. Never throws. */
+export async function runProgram(context: RunContext): Promise<RunOutcome> {
+  const { program, stop } = context;
+  const state = { lastTurn: performance.now() };
+  const stopped = (reason: StopReason, line?: number): RunOutcome => ({ output: null, isFinalAnswer: false, error: stopError(reason, line, context) });
+  const early = stop.check();
+  if (early !== undefined) return stopped(early);
+
+  try {
+    // Monty refuses an inputs object when the program declares no inputs.
+    const inputs = program.inputs.size === 0 ? undefined : Object.fromEntries([...program.inputs].map(([name, stored]) => [name, stored.value]));
+    let progress: Progress = context.monty.start({ inputs, limits: context.limits, printCallback: context.output.append });
+    while (!(progress instanceof MontyComplete)) {
+      if (progress instanceof MontyNameLookup) {
+        progress = progress.resume(resolveName(progress.variableName, context.tools));
+        continue;
+      }
+      if (performance.now() - state.lastTurn > MAX_BUSY_MS) {
+        await nextTurn();
+        state.lastTurn = performance.now();
+      }
+      const reason = stop.check();
+      // A loop's tick knows where the code was; other pauses do not.
+      if (reason !== undefined) return stopped(reason, progress.functionName === TICK_FUNCTION ? Number(progress.args[0]) : undefined);
+      const answer = await answerCall(progress, context, state);
+      if ("end" in answer) return answer.end;
+      progress = progress.resume(answer.resume);
+    }
+    return completed(progress, context);
+  } catch (error) {
+    // Monty's own time limit may strike just as an abort arrives: the abort is what the caller asked for.
+    if (stop.check() === "abort") return stopped("abort");
+    return { output: null, isFinalAnswer: false, error: runtimeError(error, context.errors) };
+  }
+}
+
+async function answerCall(snapshot: MontySnapshot, context: RunContext, state: { lastTurn: number }): Promise<Answer> {
+  const name = snapshot.functionName;
+  if (name === KEEP_FUNCTION) {
+    const [id, ...rest] = snapshot.args as unknown[];
+    applyCheckpoint(context.namespace, context.program.checkpoints[Number(id)]!, rest);
+    return { resume: { returnValue: null } };
+  }
+  if (name === TICK_FUNCTION) return { resume: { returnValue: TICK_INTERVAL } };
+  if (name === FINAL_ANSWER_TOOL_NAME) {
+    const answer = finalAnswerArgument(snapshot);
+    if (answer.error !== undefined) return { resume: { exception: { type: "TypeError", message: answer.error } } };
+    return { end: { output: toPlain(answer.value), isFinalAnswer: true } };
+  }
+  if (name === "exit" || name === "quit") {
+    const code = snapshot.args[0] === undefined ? "" : String(toPlain(snapshot.args[0]));
+    const message = `The code called ${name}(${code}). Call final_answer(...) to finish instead.`;
+    return { end: { output: null, isFinalAnswer: false, error: { type: "SystemExit", message } } };
+  }
+  const tool = context.tools.get(name);
+  if (tool === undefined) return { resume: { exception: unknownFunction(name) } };
+  const answer = await callTool(tool, snapshot, context);
+  state.lastTurn = performance.now();
+  if (answer === "stopped") return { end: { output: null, isFinalAnswer: false, error: stopError(context.stop.reason!, undefined, context) } };
+  return { resume: answer };
+}
+
+function completed(complete: MontyComplete, context: RunContext): RunOutcome {
+  const { program } = context;
+  if (program.finalCheckpoint === undefined) return { output: toPlain(complete.output), isFinalAnswer: false };
+  // The program's result is the last checkpoint's tuple: (id, [value of the last expression], pairs...).
+  const [, ...rest] = complete.output as unknown[];
+  const kept = applyCheckpoint(context.namespace, program.checkpoints[program.finalCheckpoint]!, rest);
+  return { output: "value" in kept ? toPlain(kept.value) : null, isFinalAnswer: false };
+}
+
+/** A tool or `final_answer` used as a value (`f = get_weather`) becomes a function Monty calls back by name. */
+function resolveName(name: string, tools: ReadonlyMap<string, Tool>): { value?: unknown } {
+  const target = toolNameOfAlias(name) ?? name;
+  if (!tools.has(target) && target !== FINAL_ANSWER_TOOL_NAME) return {};
+  // Monty reports a call of a host function under the JavaScript function's name.
+  const placeholder = { [target]: () => undefined }[target]!;
+  return { value: placeholder };
+}
+
+function finalAnswerArgument(snapshot: MontySnapshot): { value?: unknown; error?: string } {
+  const kwargs = snapshot.kwargs as Record<string, unknown>;
+  const keys = Object.keys(kwargs);
+  if (snapshot.args.length === 1 && keys.length === 0) return { value: snapshot.args[0] };
+  if (snapshot.args.length === 0 && keys.length === 1 && keys[0] === "answer") return { value: kwargs.answer };
+  return { error: "final_answer() takes exactly one argument: the answer" };
+}
+
+async function callTool(tool: Tool, snapshot: MontySnapshot, context: RunContext): Promise<ResumeOptions | "stopped"> {
+  const args = snapshot.args.map((item) => toPlain(item));
+  const kwargs = Object.fromEntries(Object.entries(snapshot.kwargs as Record<string, unknown>).map(([key, item]) => [key, toPlain(item)]));
+  const call = { name: tool.name, arguments: { args, kwargs } };
+  context.observer.onToolCall?.(call);
+  const started = performance.now();
+  const finish = (outcome: { result: unknown } | { error: string }) =>
+    context.observer.onToolResult?.({ ...call, ...outcome, durationMs: performance.now() - started });
+  try {
+    const result = await context.stop.race(invokeTool(tool, { args, kwargs, language: "python" }, { signal: context.stop.signal }));
+    if (result.stopped) {
+      finish({ error: "The run was stopped before the tool finished." });
+      return "stopped";
+    }
+    // The code gets (and the observer records) the value as JSON gives it, as with the Pyodide executor.
+    const value = JSON.parse(toJsonText(result.value)) as unknown;
+    finish({ result: value });
+    return { returnValue: value };
+  } catch (error) {
+    const message = error instanceof Error ? error.message : String(error);
+    finish({ error: message });
+    if (context.stop.reason !== undefined) return "stopped";
+    if (error instanceof ToolArgumentError) return { exception: { type: "TypeError", message } };
+    return { exception: { type: "RuntimeError", message: `${tool.name}() failed: ${message}` } };
+  }
+}
+
+function unknownFunction(name: string): { type: string; message: string } {
+  if (name === "__import__") {
+    return { type: "ImportError", message: "__import__() is not available in the sandbox: use an import statement of an authorized module." };
+  }
+  return { type: "NameError", message: `name '${name}' is not defined` };
+}
+
+function stopError(reason: StopReason, line: number | undefined, context: RunContext): CodeError {
+  if (reason === "timeout") return stoppedError("TimeoutError", context.errors.timeLimitNote, line, context.errors.sourceLines);
+  const note = "The run was aborted before it finished; variables set by the statements that completed before that point are kept.";
+  return stoppedError("AbortError", note, line, context.errors.sourceLines);
+}
