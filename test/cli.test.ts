@@ -108,6 +108,8 @@ describe("codeagent <task>", () => {
     [["a", "b"], /quotes/],
     [["task", "--max-steps", "zero"], /--max-steps/],
     [["task", "--executor", "docker"], /Unknown executor/],
+    [["task", "--lang", "ruby"], /Unknown language/],
+    [["task", "--executor", "monty", "--lang", "javascript", "--base-url", "http://127.0.0.1:9"], /runs python, not javascript/],
     [["task", "--model", "nope:x", "--base-url", "http://127.0.0.1:9"], /Unknown model provider/],
     [["task", "--tools", "no_such_tool", "--base-url", "http://127.0.0.1:9"], /Unknown tool/],
     [["--no-such-flag"], /Unknown option/],

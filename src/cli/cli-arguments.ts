@@ -16,7 +16,8 @@ export type CliCommand =
       maxSteps?: number;
       planningInterval?: number;
       timeoutMs?: number;
-      executor: string;
+      executor?: "pyodide" | "quickjs" | "monty";
+      language?: "python" | "javascript";
       instructions?: string;
       json: boolean;
       verbose: boolean;
@@ -45,7 +46,8 @@ Options for a task:
   --max-steps <n>           Steps before the agent must answer (default 20)
   --planning-interval <n>   Plan at the start and every n steps
   --timeout <ms>            Time limit for each code run (default 30000)
-  --executor pyodide        The sandbox (only pyodide for now)
+  --executor <name>         The sandbox: pyodide (default), quickjs (JavaScript), monty (fast Python subset)
+  --lang <python|javascript>  The language the model writes (javascript uses quickjs)
   --instructions <text>     Extra instructions for the system prompt
   --json                    Print one JSON event per line instead of the live view
   --verbose                 Also show the model's raw reply, tool results and timings
@@ -66,6 +68,7 @@ const OPTIONS = {
   "planning-interval": { type: "string" },
   timeout: { type: "string" },
   executor: { type: "string" },
+  lang: { type: "string" },
   instructions: { type: "string" },
   json: { type: "boolean" },
   verbose: { type: "boolean" },
@@ -92,14 +95,21 @@ export function parseCliArguments(argv: readonly string[]): CliCommand {
     return { kind: "exec", code: rest[0]!, json, ...list("imports", values.imports), ...number("timeoutMs", "--timeout", values.timeout) };
   }
   if (rest.length > 0) throw new UsageError(`Put the task in quotes: got ${positionals.length} separate words.`);
-  const executor = values.executor ?? "pyodide";
-  if (executor !== "pyodide") throw new UsageError(`Unknown executor '${executor}'. Available: pyodide.`);
+  const executor = values.executor;
+  if (executor !== undefined && !["pyodide", "quickjs", "monty"].includes(executor)) {
+    throw new UsageError(`Unknown executor '${executor}'. Available: pyodide, quickjs, monty.`);
+  }
+  const language = values.lang;
+  if (language !== undefined && language !== "python" && language !== "javascript") {
+    throw new UsageError(`Unknown language '${language}'. Available: python, javascript.`);
+  }
   return {
     kind: "task",
     task: first,
     model: values.model ?? DEFAULT_MODEL,
     tools: values.tools ? splitList(values.tools) : [],
-    executor,
+    ...(executor === undefined ? {} : { executor: executor as "pyodide" | "quickjs" | "monty" }),
+    ...(language === undefined ? {} : { language }),
     json,
     verbose: values.verbose ?? false,
     ...(values["base-url"] === undefined ? {} : { baseURL: values["base-url"] }),

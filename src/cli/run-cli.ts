@@ -2,7 +2,7 @@ import { readFileSync } from "node:fs";
 
 import { CodeAgent, type CodeAgentOptions } from "../agents/code-agent.js";
 import type { AgentEvent } from "../agents/events.js";
-import { AgentError } from "../errors.js";
+import { AgentConfigurationError, AgentError } from "../errors.js";
 import { PyodideExecutor } from "../executors/pyodide/pyodide-executor.js";
 import { createJsonLinesRenderer, createTerminalRenderer, shouldUseColor, type EventRenderer } from "../render/index.js";
 import { HELP, parseCliArguments, UsageError, type CliCommand } from "./cli-arguments.js";
@@ -64,7 +64,8 @@ export async function runCli(argv: readonly string[], io: CliIO): Promise<number
         });
     }
   } catch (error) {
-    if (error instanceof UsageError) {
+    // A configuration the agent refuses (say, a Python-only sandbox asked to run JavaScript) is bad usage too.
+    if (error instanceof UsageError || error instanceof AgentConfigurationError) {
       io.stderr.write(`${error.message}\n`);
       return EXIT.usage;
     }
@@ -82,6 +83,8 @@ interface AgentJob {
 async function runAgent(io: CliIO, command: Extract<CliCommand, { kind: "task" | "demo" }>, job: AgentJob): Promise<number> {
   const options: CodeAgentOptions = { model: job.model, tools: job.tools ?? [], executorOptions: { usePool: false } };
   if (command.kind === "task") {
+    if (command.executor) options.executor = command.executor;
+    if (command.language) options.language = command.language;
     if (command.imports) options.authorizedImports = command.imports;
     if (command.maxSteps) options.maxSteps = command.maxSteps;
     if (command.planningInterval) options.planningInterval = command.planningInterval;
