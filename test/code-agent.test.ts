@@ -277,6 +277,25 @@ describe("CodeAgent", () => {
     expect(size(last)).toBeLessThan(size(unbounded.model.calls.at(-1)!.messages) / 2);
   });
 
+  test("executor 'monty': the same loop on the Monty sandbox, and the prompt says what it lacks", async () => {
+    const model = new ScriptedModel([
+      "<code>\ntotal = get_price('apple') + get_price('plum')\nprint(total)\n</code>",
+      "<code>\nfinal_answer(total * 2)\n</code>",
+    ]);
+    const agent = new CodeAgent({ model, tools: [getPrice], executor: "monty" });
+    try {
+      const result = await agent.run("Twice the price of an apple and a plum?");
+      expect(result.output).toBe(3.5);
+      expect(agent.systemPrompt()).toMatch(/class/);
+    } finally {
+      await agent.close();
+    }
+  });
+
+  test("a sandbox that runs another language is refused clearly", () => {
+    expect(() => new CodeAgent({ model: new ScriptedModel([]), executor: "monty", language: "javascript" })).toThrow(/runs python, not javascript/);
+  });
+
   test("generate options reach the model", async () => {
     const { agent, model } = agentWith(["<code>\nfinal_answer(1)\n</code>"], { generateOptions: { temperature: 0.2, maxTokens: 500 } });
     await agent.run("Go.");
