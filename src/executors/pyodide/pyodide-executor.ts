@@ -14,8 +14,12 @@ import { toJsonText } from "../json-text.js";
 import { sharedSandboxPool, startSandbox } from "./sandbox-pool.js";
 import type { SandboxProcess, SandboxRunResult, SandboxToolCall } from "./sandbox-process.js";
 
-/** How long Python gets to honour an interrupt before its process is ended and replaced. */
-const INTERRUPT_GRACE_MS = 2_000;
+/**
+ * How long Python gets to honour an interrupt before its process is ended and replaced. An
+ * interrupt lands in milliseconds on an idle machine, but on two cores crowded with busy processes
+ * it was seen to take over 2 s; ending the sandbox then would lose its state for nothing.
+ */
+const INTERRUPT_GRACE_MS = 5_000;
 
 /** Options of {@link PyodideExecutor}. */
 export interface PyodideExecutorOptions extends ExecutorOptions {
