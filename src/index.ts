@@ -19,6 +19,8 @@ export * from "./tools/index.js";
 export type { CodeError, CodeOutput, ExecutedToolCall, Executor, ExecutorLanguage, ExecutorOptions, RunOptions } from "./executors/executor.js";
 export { DEFAULT_AUTHORIZED_IMPORTS, EXECUTOR_DEFAULTS } from "./executors/executor.js";
 export { PyodideExecutor } from "./executors/pyodide/pyodide-executor.js";
+export { QuickJsExecutor } from "./executors/quickjs/quickjs-executor.js";
+export type { QuickJsExecutorOptions } from "./executors/quickjs/quickjs-executor.js";
 export type { PyodideExecutorOptions } from "./executors/pyodide/pyodide-executor.js";
 
 export type {

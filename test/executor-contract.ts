@@ -89,9 +89,14 @@ export function executorContract(subject: ExecutorUnderTest): void {
         expect((await executor.run(code.readX)).output).toBe(42);
       });
 
-      test("functions and classes persist across runs", async () => {
-        if ((await attempt(executor, "defineFunctionAndClass", code.defineFunctionAndClass)) === undefined) return;
-        expect((await executor.run(code.useFunctionAndClass)).output).toBe(42);
+      test("functions persist across runs", async () => {
+        if ((await attempt(executor, "defineFunction", code.defineFunction)) === undefined) return;
+        expect((await executor.run(code.useFunction)).output).toBe(42);
+      });
+
+      test("classes persist across runs", async () => {
+        if ((await attempt(executor, "defineClass", code.defineClass)) === undefined) return;
+        expect((await executor.run(code.useClass)).output).toBe(42);
       });
 
       test("imports persist across runs", async () => {

@@ -2,6 +2,7 @@ import { AgentConfigurationError } from "../errors.js";
 import type { Executor, ExecutorLanguage } from "../executors/executor.js";
 import { MONTY_PROMPT_NOTES } from "../executors/monty/prompt-notes.js";
 import { PyodideExecutor, type PyodideExecutorOptions } from "../executors/pyodide/pyodide-executor.js";
+import { QuickJsExecutor } from "../executors/quickjs/quickjs-executor.js";
 
 /** The sandboxes an agent can create by name. */
 export type ExecutorKind = "pyodide" | "quickjs" | "monty";
@@ -27,6 +28,8 @@ export async function createExecutor(kind: ExecutorKind, options: PyodideExecuto
   switch (kind) {
     case "pyodide":
       return new PyodideExecutor(options);
+    case "quickjs":
+      return new QuickJsExecutor(options);
     case "monty": {
       // Loaded on use: Monty is a native addon, absent on platforms without a prebuilt binary.
       const { MontyExecutor } = await import("../executors/monty/monty-executor.js");

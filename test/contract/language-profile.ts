@@ -14,8 +14,12 @@ export interface LanguageProfile {
   undefinedNameError: string;
   assignX: string;
   readX: string;
-  defineFunctionAndClass: string;
-  useFunctionAndClass: string;
+  /** Defines `double(n)`; a later run calls `double(21)`. */
+  defineFunction: string;
+  useFunction: string;
+  /** Defines a class `Box` holding `v`; a later run builds one. */
+  defineClass: string;
+  useClass: string;
   importThenUse: [string, string];
   /** Reads `before`, `value` (expects ["ran", 1]); `after` must be undefined. */
   readBeforeAndValue: string;

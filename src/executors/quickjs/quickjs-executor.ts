@@ -1,0 +1,227 @@
+import { AgentError, SandboxClosedError, ToolArgumentError } from "../../errors.js";
+import { Semaphore } from "../../semaphore.js";
+import { invokeTool } from "../../tools/invoke-tool.js";
+import type { Tool } from "../../tools/tool.js";
+import { EXECUTOR_DEFAULTS, type CodeOutput, type Executor, type ExecutorOptions, type RunOptions } from "../executor.js";
+import { toJsonText } from "../json-text.js";
+import { lostStateError, timeLimitNote, toCodeOutput } from "./run-output.js";
+import type { SandboxThread, ThreadToolCall } from "./sandbox-thread.js";
+import { sharedThreadPool, startThread } from "./thread-pool.js";
+import { transformCode } from "./transform-code.js";
+
+/**
+ * How long QuickJS gets to honour an interrupt before its thread is ended and replaced. Its
+ * interrupt handler runs every few thousand operations, so only a long native operation (one huge
+ * `join`, `repeat` or `sort`) takes longer than milliseconds.
+ */
+const INTERRUPT_GRACE_MS = 1_000;
+
+/** Options of {@link QuickJsExecutor}. `authorizedImports` does not apply: there are no modules. */
+export interface QuickJsExecutorOptions extends ExecutorOptions {
+  /** Take a warm thread from the process-wide pool (default), or start a private one. */
+  usePool?: boolean;
+}
+
+/**
+ * Runs JavaScript in QuickJS (compiled to WebAssembly) on a worker thread of its own. The code
+ * sees only the ECMAScript built-ins, `console`, timers, `final_answer` and the tools: no Node.js,
+ * no modules, no network or files. Tools stay on the host and are plain synchronous functions in
+ * the sandbox (`get_weather({ city: "Paris" })` or `get_weather("Paris")`; `await` works too);
+ * only JSON crosses the boundary. Variables, functions and classes persist between runs.
+ */
+export class QuickJsExecutor implements Executor {
+  readonly language = "javascript" as const;
+  private readonly timeoutMs: number;
+  private readonly maxOutputChars: number;
+  private readonly memoryLimitMb: number;
+  private readonly usePool: boolean;
+  private readonly runLock = new Semaphore(1);
+  private tools = new Map<string, Tool>();
+  /** The tool names each thread has, so a thread configured with them is not sent them again. */
+  private readonly installedTools = new WeakMap<SandboxThread, string>();
+  private thread: Promise<SandboxThread> | undefined;
+  private runCount = 0;
+  /** Set when an idle thread ended and was replaced: the next run says the state is gone. */
+  private lostState: Error | undefined;
+  private closed = false;
+
+  constructor(options: QuickJsExecutorOptions = {}) {
+    this.timeoutMs = options.timeoutMs ?? EXECUTOR_DEFAULTS.timeoutMs;
+    this.maxOutputChars = options.maxOutputChars ?? EXECUTOR_DEFAULTS.maxOutputChars;
+    this.memoryLimitMb = options.memoryLimitMb ?? EXECUTOR_DEFAULTS.memoryLimitMb;
+    this.usePool = options.usePool ?? true;
+  }
+
+  /** Starts `count` threads in the background of this process, so later executors start warm. */
+  static prewarm(count = 1): Promise<void> {
+    return sharedThreadPool.prewarm(count);
+  }
+
+  /** Ends the warm spare threads of the shared pool. */
+  static drainPool(): Promise<void> {
+    return sharedThreadPool.drain();
+  }
+
+  /** Starts the sandbox now rather than on first use. */
+  async start(): Promise<void> {
+    await this.ready();
+  }
+
+  async sendTools(tools: readonly Tool[]): Promise<void> {
+    this.tools = new Map(tools.map((tool) => [tool.name, tool]));
+    const names = [...this.tools.keys()];
+    const thread = await this.liveThread();
+    // A thread started by this call was configured with these tools already.
+    if (this.installedTools.get(thread) === names.join(",")) return;
+    await thread.request({ type: "tools", tools: names });
+    this.installedTools.set(thread, names.join(","));
+  }
+
+  async sendVariables(variables: Record<string, unknown>): Promise<void> {
+    let json: string;
+    try {
+      json = toJsonText(variables);
+    } catch (error) {
+      throw new AgentError(`Cannot send these variables to the sandbox: ${(error as Error).message}.`);
+    }
+    const thread = await this.liveThread();
+    await thread.request({ type: "variables", json });
+  }
+
+  async reset(): Promise<void> {
+    const thread = await this.liveThread();
+    this.lostState = undefined; // a fresh state is what was asked for
+    await thread.request({ type: "reset" });
+  }
+
+  async run(code: string, options: RunOptions = {}): Promise<CodeOutput> {
+    const release = await this.runLock.acquire();
+    try {
+      return await this.runAlone(code, options);
+    } finally {
+      release();
+    }
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    const thread = await this.thread?.catch(() => undefined);
+    this.thread = undefined;
+    if (thread) {
+      thread.kill("closed");
+      await thread.hold(thread.exited);
+    }
+  }
+
+  private async runAlone(code: string, options: RunOptions): Promise<CodeOutput> {
+    const thread = await this.liveThread();
+    if (this.lostState !== undefined) {
+      const cause = this.lostState;
+      this.lostState = undefined;
+      return { output: null, logs: "", isFinalAnswer: false, error: lostStateError(undefined, 0, cause) };
+    }
+    const transformed = transformCode(code);
+    if (!transformed.ok) return { output: null, logs: "", isFinalAnswer: false, error: transformed.error };
+    const timeoutMs = options.timeoutMs ?? this.timeoutMs;
+    const runId = ++this.runCount;
+    const toolAbort = new AbortController();
+    let stopReason: "timeout" | "abort" | undefined;
+    let hardStop: NodeJS.Timeout | undefined;
+
+    const stop = (reason: "timeout" | "abort") => {
+      if (stopReason !== undefined) return;
+      stopReason = reason;
+      toolAbort.abort(new AgentError(reason === "timeout" ? "The run timed out." : "The run was aborted."));
+      thread.interrupt(runId, reason);
+      thread.interruptToolCalls(reason === "timeout" ? timeLimitNote(timeoutMs) : "The run was aborted.");
+      hardStop = setTimeout(() => thread.kill("did not respond to an interrupt"), INTERRUPT_GRACE_MS);
+    };
+    const onAbort = () => stop("abort");
+    const timer = setTimeout(() => stop("timeout"), timeoutMs);
+    options.signal?.addEventListener("abort", onAbort, { once: true });
+    if (options.signal?.aborted) stop("abort");
+    thread.onToolCall = (call) => this.answerToolCall(call, toolAbort.signal, options);
+
+    try {
+      const message = await thread.request({ type: "run", runId, script: transformed.script });
+      if (message.type !== "result") throw new AgentError("The sandbox answered a run without a result.");
+      return toCodeOutput(message.logs, message.outcome, { code, timeoutMs, memoryLimitMb: this.memoryLimitMb });
+    } catch (error) {
+      // The thread ended: killed after ignoring an interrupt, a WebAssembly trap, or out of heap.
+      this.replaceThread();
+      return { output: null, logs: "", isFinalAnswer: false, error: lostStateError(stopReason, timeoutMs, error) };
+    } finally {
+      clearTimeout(timer);
+      clearTimeout(hardStop);
+      options.signal?.removeEventListener("abort", onAbort);
+      thread.onToolCall = undefined;
+    }
+  }
+
+  /**
+   * The thread, replaced first if it ended while idle. The next run then reports the lost state
+   * instead of running, as it would had the thread died during it.
+   */
+  private async liveThread(): Promise<SandboxThread> {
+    const thread = await this.ready();
+    if (thread.alive) return thread;
+    this.lostState ??= new AgentError(thread.endReason ?? "the thread ended");
+    this.replaceThread();
+    return this.ready();
+  }
+
+  private ready(): Promise<SandboxThread> {
+    if (this.closed) return Promise.reject(new SandboxClosedError());
+    this.thread ??= this.prepareThread();
+    return this.thread;
+  }
+
+  private async prepareThread(): Promise<SandboxThread> {
+    const thread = await (this.usePool ? sharedThreadPool.acquire() : startThread());
+    if (this.closed) {
+      thread.kill("closed");
+      throw new SandboxClosedError();
+    }
+    const tools = [...this.tools.keys()];
+    await thread.request({
+      type: "configure",
+      memoryLimitBytes: this.memoryLimitMb * 1024 * 1024,
+      maxOutputChars: this.maxOutputChars,
+      tools,
+    });
+    this.installedTools.set(thread, tools.join(","));
+    return thread;
+  }
+
+  private replaceThread(): void {
+    const previous = this.thread;
+    this.thread = undefined;
+    void previous?.then((thread) => thread.kill("replaced"), () => undefined);
+    if (!this.closed) {
+      // Start the replacement now so the next run does not wait for it.
+      this.thread = this.prepareThread();
+      this.thread.catch(() => undefined);
+    }
+  }
+
+  private async answerToolCall(call: ThreadToolCall, signal: AbortSignal, observer: RunOptions): Promise<string> {
+    const started = performance.now();
+    const record = { name: call.name, arguments: { args: call.args, kwargs: {} } };
+    observer.onToolCall?.(record);
+    const tool = this.tools.get(call.name);
+    try {
+      if (tool === undefined) throw new AgentError(`there is no tool named '${call.name}'`);
+      const value = await invokeTool(tool, { args: call.args, kwargs: {}, language: "javascript" }, { signal });
+      const json = toJsonText(value);
+      // The observer gets the value as the code saw it (JSON), so memory holding it stays serialisable.
+      observer.onToolResult?.({ ...record, result: JSON.parse(json) as unknown, durationMs: performance.now() - started });
+      return `{"ok":true,"value":${json}}`;
+    } catch (error) {
+      const type = error instanceof ToolArgumentError ? "ToolArgumentError" : "ToolError";
+      const message = error instanceof Error ? error.message : String(error);
+      observer.onToolResult?.({ ...record, error: message, durationMs: performance.now() - started });
+      return JSON.stringify({ ok: false, error: { type, message } });
+    }
+  }
+}

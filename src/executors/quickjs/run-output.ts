@@ -1,0 +1,128 @@
+/**
+ * Turns what the worker reported for a run into the `CodeOutput` the model reads: JSON back into
+ * values, and errors into messages that name the line of the model's code and quote it.
+ */
+import type { CodeError, CodeOutput } from "../executor.js";
+import type { ErrorFrame, RunOutcome, SandboxErrorReport } from "./protocol.js";
+import { INTERRUPT_REASONS } from "./protocol.js";
+
+/** What the messages need to know about the run. */
+export interface RunContext {
+  /** The model's code as it wrote it. */
+  code: string;
+  timeoutMs: number;
+  memoryLimitMb: number;
+}
+
+const STATE_LOST =
+  "The sandbox was restarted, so every variable and function from earlier runs is gone: define what you need again.";
+const MAX_FRAMES_SHOWN = 6;
+const MAX_MESSAGE = 2000;
+
+/** The CodeOutput of a run the worker finished (normally or by an interrupt). */
+export function toCodeOutput(logs: string, outcome: RunOutcome, context: RunContext): CodeOutput {
+  switch (outcome.kind) {
+    case "value":
+      return { output: parseJson(outcome.json), logs, isFinalAnswer: false };
+    case "final":
+      return { output: parseJson(outcome.json), logs, isFinalAnswer: true };
+    case "error":
+      return { output: null, logs, isFinalAnswer: false, error: describeError(outcome.error, context) };
+    case "interrupted":
+      return { output: null, logs, isFinalAnswer: false, error: interruptedError(outcome.reason, outcome.frames, context) };
+  }
+}
+
+/** The error for a run whose thread had to be ended (or died): all state is gone. */
+export function lostStateError(stopReason: "timeout" | "abort" | undefined, timeoutMs: number, cause: unknown): CodeError {
+  if (stopReason === "timeout") {
+    return {
+      type: "TimeoutError",
+      message: `Execution exceeded the time limit of ${formatSeconds(timeoutMs)} and could not be interrupted (a long native operation). ${STATE_LOST}`,
+    };
+  }
+  if (stopReason === "abort") {
+    return { type: "AbortError", message: `The run was aborted and could not be interrupted. ${STATE_LOST}` };
+  }
+  const detail = (cause instanceof Error ? cause.message : String(cause)).split("\n", 1)[0];
+  return { type: "SandboxCrash", message: `The sandbox stopped unexpectedly (${detail}). ${STATE_LOST}` };
+}
+
+/** The note a run stopped by its time limit gets. */
+export function timeLimitNote(timeoutMs: number): string {
+  return `Execution exceeded the time limit of ${formatSeconds(timeoutMs)} and was interrupted; variables set before that point are kept.`;
+}
+
+function interruptedError(reason: number, frames: ErrorFrame[], context: RunContext): CodeError {
+  if (reason === INTERRUPT_REASONS.abort) {
+    return { type: "AbortError", message: "The run was aborted before it finished; variables set before that point are kept." };
+  }
+  const where = frames.find(([line]) => sourceLine(context.code, line) !== undefined);
+  const stoppedAt = where ? ` It was stopped at line ${where[0]}: ${sourceLine(context.code, where[0])}` : "";
+  return { type: "TimeoutError", message: `${timeLimitNote(context.timeoutMs)}${stoppedAt}` };
+}
+
+function describeError(report: SandboxErrorReport, context: RunContext): CodeError {
+  const type = /^[A-Za-z_$][\w$]{0,63}$/.test(report.type) ? report.type : "Error";
+  let message = report.message.length > MAX_MESSAGE ? `${report.message.slice(0, MAX_MESSAGE)}...` : report.message;
+  if (type === "InternalError" && message === "out of memory") {
+    message =
+      `out of memory: the code needed more than the sandbox's ${context.memoryLimitMb} MB. Variables set before that ` +
+      "point are kept; set large values you no longer need to null, and work on smaller pieces.";
+  } else if (type === "InternalError" && message === "stack overflow") {
+    message = "stack overflow: too many nested calls (runaway recursion?). Recurse less deeply, or use a loop.";
+  } else if (message === "") {
+    message = type;
+  }
+  const frames = report.frames.filter(([line]) => sourceLine(context.code, line) !== undefined);
+  if (frames.length === 0) return { type, message };
+  if (type === "SyntaxError") {
+    const [line] = frames[0]!;
+    return { type, message: `${message} (line ${line})\n    ${sourceLine(context.code, line)}` };
+  }
+  return { type, message: `${message}\n${stackText(frames, context.code)}` };
+}
+
+/** The model's frames, most recent first; a long run of one repeated call is folded. */
+function stackText(frames: ErrorFrame[], code: string): string {
+  const lines = ["Stack (most recent call first), in your code:"];
+  const folded: { frame: ErrorFrame; repeats: number }[] = [];
+  for (const frame of frames) {
+    const previous = folded[folded.length - 1];
+    if (previous && previous.frame[0] === frame[0] && previous.frame[1] === frame[1]) previous.repeats++;
+    else folded.push({ frame, repeats: 1 });
+  }
+  const shown = folded.length > MAX_FRAMES_SHOWN ? [...folded.slice(0, MAX_FRAMES_SHOWN - 1), undefined, folded[folded.length - 1]!] : folded;
+  for (const entry of shown) {
+    if (entry === undefined) {
+      lines.push(`  ... ${folded.length - MAX_FRAMES_SHOWN} more calls ...`);
+      continue;
+    }
+    const [line, name] = entry.frame;
+    const where = name === "" ? "at top level" : `in ${name}()`;
+    lines.push(`  line ${line} ${where}: ${sourceLine(code, line)}`);
+    if (entry.repeats > 1) lines.push(`  ... the same call ${entry.repeats - 1} more times ...`);
+  }
+  return lines.join("\n");
+}
+
+/** Line `line` (1-based, as QuickJS counts: by "\n") of the model's code, trimmed; undefined past the end. */
+function sourceLine(code: string, line: number): string | undefined {
+  const text = code.split("\n")[line - 1];
+  if (text === undefined) return undefined;
+  const trimmed = text.trim();
+  return trimmed.length > 200 ? `${trimmed.slice(0, 200)}...` : trimmed;
+}
+
+function parseJson(json: string): unknown {
+  try {
+    return JSON.parse(json) as unknown;
+  } catch {
+    return null;
+  }
+}
+
+/** "30 s" or "500 ms". */
+export function formatSeconds(milliseconds: number): string {
+  return milliseconds >= 1000 ? `${milliseconds / 1000} s` : `${milliseconds} ms`;
+}

@@ -1,0 +1,321 @@
+// Value conversion for the QuickJS sandbox. `sandboxValues` is not called in Node: the worker
+// takes its source text and evaluates it inside QuickJS, before any of the model's code runs, so it
+// must be self-contained (no imports, no outer variables).
+//
+// Everything it needs from the built-ins is captured up front ("primordials"), so code that later
+// replaces `Array.prototype.map` or `JSON.stringify` changes its own behaviour, not how results
+// and logs are reported. Brand checks use internal-slot getters (`Map.prototype.size` throws on
+// anything that is not a real Map), so a forged `Symbol.toStringTag` cannot pass for a Map.
+
+/**
+ * Builds the converters used inside the sandbox: `toPlain` (a JSON-like copy of a value, with a
+ * readable text form for anything JSON cannot hold) and `format` (Node-style text for logs).
+ * `promiseState(value)` is a host function: "" for a non-promise, else its state.
+ */
+export function sandboxValues(promiseState) {
+  "use strict";
+  const { create, freeze, getOwnPropertyDescriptor, getOwnPropertyNames, getOwnPropertySymbols, getPrototypeOf, keys, setPrototypeOf } = Object;
+  const uncurry = Function.prototype.bind.bind(Function.prototype.call);
+  const getter = (prototype, name) => uncurry(getOwnPropertyDescriptor(prototype, name).get);
+  const isArray = Array.isArray;
+  const stringify = JSON.stringify;
+  const isFinite = Number.isFinite;
+  const StringOf = String;
+  const NumberOf = Number;
+  const SetConstructor = Set;
+  const setAdd = uncurry(Set.prototype.add);
+  const setHas = uncurry(Set.prototype.has);
+  const setDelete = uncurry(Set.prototype.delete);
+  const mapSize = getter(Map.prototype, "size");
+  const mapEntries = uncurry(Map.prototype.entries);
+  const setSize = getter(Set.prototype, "size");
+  const setValues = uncurry(Set.prototype.values);
+  const iteratorNext = uncurry(getPrototypeOf(new Map().entries()).next);
+  const setIteratorNext = uncurry(getPrototypeOf(new Set().values()).next);
+  const dateTime = uncurry(Date.prototype.getTime);
+  const dateIso = uncurry(Date.prototype.toISOString);
+  const regExpSource = getter(RegExp.prototype, "source");
+  const regExpText = uncurry(RegExp.prototype.toString);
+  const typedArrayPrototype = getPrototypeOf(Uint8Array.prototype);
+  const typedArrayName = getter(typedArrayPrototype, Symbol.toStringTag);
+  const typedArrayLength = getter(typedArrayPrototype, "length");
+  const arrayBufferLength = getter(ArrayBuffer.prototype, "byteLength");
+  const weakMapHas = uncurry(WeakMap.prototype.has);
+  const weakSetHas = uncurry(WeakSet.prototype.has);
+  const boxed = [
+    ["Number", uncurry(Number.prototype.valueOf), Number.prototype],
+    ["String", uncurry(String.prototype.valueOf), String.prototype],
+    ["Boolean", uncurry(Boolean.prototype.valueOf), Boolean.prototype],
+    ["BigInt", uncurry(BigInt.prototype.valueOf), BigInt.prototype],
+    ["Symbol", uncurry(Symbol.prototype.valueOf), Symbol.prototype],
+  ];
+  const isPrototypeOf = uncurry(Object.prototype.isPrototypeOf);
+  const errorPrototype = Error.prototype;
+  const objectPrototype = Object.prototype;
+  const arrayPrototype = Array.prototype;
+  const apply = Reflect.apply;
+  const functionText = uncurry(Function.prototype.toString);
+  const symbolText = uncurry(Symbol.prototype.toString);
+  const bigintText = uncurry(BigInt.prototype.toString);
+  const stringSlice = uncurry(String.prototype.slice);
+  const stringReplace = uncurry(String.prototype.replace);
+  const regExpTest = uncurry(RegExp.prototype.test);
+  const join = uncurry(Array.prototype.join);
+  const functionKinds = [
+    [getPrototypeOf(async function* () {}), "AsyncGeneratorFunction"],
+    [getPrototypeOf(async function () {}), "AsyncFunction"],
+    [getPrototypeOf(function* () {}), "GeneratorFunction"],
+  ];
+  const MAX_SAFE = 9007199254740991n;
+  const MAX_DEPTH = 64;
+  const FORMAT_DEPTH = 2;
+  const MAX_ITEMS = 100;
+  const MAX_STRING = 10000;
+  const IDENTIFIER = /^[A-Za-z_$][\w$]*$/;
+
+  function attempt(read, fallback) {
+    try {
+      return read();
+    } catch {
+      return fallback;
+    }
+  }
+  const brand = (check, value) => attempt(() => (check(value), true), false);
+  const isError = (value) => attempt(() => isPrototypeOf(errorPrototype, value), false);
+
+  const fail = () => {
+    throw 0;
+  };
+  // [prototype, brand check, text]: the prototype test is cheap and never throws, so ordinary
+  // objects skip the brand checks (which throw on a mismatch).
+  const builtins = [
+    [Map.prototype, mapSize, (value, depth, seen) => `Map(${mapSize(value)}) ${entriesText(iteratorNext, mapEntries(value), depth, seen, true)}`],
+    [Set.prototype, setSize, (value, depth, seen) => `Set(${setSize(value)}) ${entriesText(setIteratorNext, setValues(value), depth, seen, false)}`],
+    [Date.prototype, dateTime, (value) => (isFinite(dateTime(value)) ? dateIso(value) : "Invalid Date")],
+    [RegExp.prototype, regExpSource, (value) => regExpText(value)],
+    [typedArrayPrototype, typedArrayLength, typedArrayText],
+    [ArrayBuffer.prototype, arrayBufferLength, (value) => `ArrayBuffer { byteLength: ${arrayBufferLength(value)} }`],
+    [WeakMap.prototype, weakMapHas, () => "WeakMap { <items unknown> }"],
+    [WeakSet.prototype, weakSetHas, () => "WeakSet { <items unknown> }"],
+    [Promise.prototype, (value) => promiseState(value) || fail(), (value) => `Promise { <${promiseState(value)}> }`],
+    [errorPrototype, () => true, (value) => errorText(value)],
+  ];
+  for (let index = 0; index < boxed.length; index++) {
+    const [name, unbox, prototype] = boxed[index];
+    builtins[builtins.length] = [prototype, unbox, (value, depth, seen) => `[${name}: ${format(unbox(value), depth + 1, seen)}]`];
+  }
+  /** The readable text of a built-in object JSON has no form for, or undefined. */
+  function builtinText(value, depth, seen) {
+    const prototype = getPrototypeOf(value);
+    if (prototype === objectPrototype || prototype === arrayPrototype || prototype === null) return undefined;
+    for (let index = 0; index < builtins.length; index++) {
+      // Index access, not destructuring: the code may have replaced the array iterator.
+      const entry = builtins[index];
+      if (isPrototypeOf(entry[0], value) && brand(entry[1], value)) return entry[2](value, depth, seen);
+    }
+    return undefined;
+  }
+
+  function typedArrayText(value, depth, seen) {
+    const items = [];
+    const length = typedArrayLength(value);
+    for (let index = 0; index < length && index < MAX_ITEMS; index++) items[index] = format(value[index], depth + 1, seen);
+    if (length > MAX_ITEMS) items[items.length] = `... ${length - MAX_ITEMS} more items`;
+    return `${typedArrayName(value)}(${length}) ${items.length === 0 ? "[]" : `[ ${join(items, ", ")} ]`}`;
+  }
+
+  function entriesText(next, iterator, depth, seen, pairs) {
+    const items = [];
+    for (let step = next(iterator); !step.done; step = next(iterator)) {
+      if (items.length === MAX_ITEMS) {
+        items[items.length] = "...";
+        break;
+      }
+      items[items.length] = pairs
+        ? `${format(step.value[0], depth + 1, seen)} => ${format(step.value[1], depth + 1, seen)}`
+        : format(step.value, depth + 1, seen);
+    }
+    return items.length === 0 ? "{}" : `{ ${join(items, ", ")} }`;
+  }
+
+  function errorText(error) {
+    const name = attempt(() => StringOf(error.name), "Error");
+    const message = attempt(() => StringOf(error.message), "");
+    return message === "" ? name : `${name}: ${message}`;
+  }
+
+  function functionName(value) {
+    const name = attempt(() => getOwnPropertyDescriptor(value, "name")?.value, undefined);
+    return typeof name === "string" && name !== "" ? name : undefined;
+  }
+
+  function functionTextForm(value) {
+    const name = functionName(value);
+    if (attempt(() => regExpTest(/^class\b/, functionText(value)), false)) return name ? `[class ${name}]` : "[class (anonymous)]";
+    let kind = "Function";
+    const prototype = getPrototypeOf(value);
+    for (let index = 0; index < functionKinds.length; index++) if (functionKinds[index][0] === prototype) kind = functionKinds[index][1];
+    return name ? `[${kind}: ${name}]` : `[${kind} (anonymous)]`;
+  }
+
+  function quote(text) {
+    const cut = text.length > MAX_STRING ? stringSlice(text, 0, MAX_STRING) : text;
+    const escaped = stringReplace(cut, /[\\'\n\r\t]/g, (character) => ({ "\\": "\\\\", "'": "\\'", "\n": "\\n", "\r": "\\r", "\t": "\\t" })[character]);
+    return `'${escaped}'${text.length > MAX_STRING ? `... ${text.length - MAX_STRING} more characters` : ""}`;
+  }
+
+  function keyText(key) {
+    if (typeof key === "symbol") return `[${symbolText(key)}]`;
+    return regExpTest(IDENTIFIER, key) ? key : quote(key);
+  }
+
+  function constructorName(value) {
+    const prototype = getPrototypeOf(value);
+    if (prototype === null) return "[Object: null prototype]";
+    if (prototype === objectPrototype) return "";
+    const name = attempt(() => getOwnPropertyDescriptor(prototype, "constructor")?.value?.name, undefined);
+    return typeof name === "string" && name !== "" ? name : "";
+  }
+
+  /** Node-style text of any value: what console.log shows for it. */
+  function format(value, depth = 0, seen = new SetConstructor()) {
+    switch (typeof value) {
+      case "string":
+        return quote(value);
+      case "number":
+        return value === 0 && 1 / value < 0 ? "-0" : StringOf(value);
+      case "bigint":
+        return `${bigintText(value)}n`;
+      case "symbol":
+        return symbolText(value);
+      case "undefined":
+        return "undefined";
+      case "boolean":
+        return value ? "true" : "false";
+      case "function":
+        return functionTextForm(value);
+    }
+    if (value === null) return "null";
+    if (setHas(seen, value)) return "[Circular]";
+    setAdd(seen, value);
+    try {
+      const builtin = builtinText(value, depth, seen);
+      if (builtin !== undefined) return builtin;
+      const array = isArray(value);
+      if (depth > FORMAT_DEPTH) return array ? "[Array]" : `[${constructorName(value) || "Object"}]`;
+      return array ? arrayText(value, depth, seen) : objectText(value, depth, seen);
+    } finally {
+      setDelete(seen, value);
+    }
+  }
+
+  function arrayText(value, depth, seen) {
+    const items = [];
+    const length = value.length;
+    let holes = 0;
+    for (let index = 0; index < length && items.length < MAX_ITEMS; index++) {
+      if (!(index in value)) {
+        holes++;
+        continue;
+      }
+      if (holes > 0) items[items.length] = `<${holes} empty item${holes === 1 ? "" : "s"}>`;
+      holes = 0;
+      items[items.length] = format(value[index], depth + 1, seen);
+    }
+    if (holes > 0) items[items.length] = `<${holes} empty item${holes === 1 ? "" : "s"}>`;
+    if (length > MAX_ITEMS && items.length >= MAX_ITEMS) items[items.length] = `... ${length - MAX_ITEMS} more items`;
+    return items.length === 0 ? "[]" : `[ ${join(items, ", ")} ]`;
+  }
+
+  function objectText(value, depth, seen) {
+    const items = [];
+    const names = getOwnPropertyNames(value);
+    const symbols = getOwnPropertySymbols(value);
+    const all = [];
+    for (let index = 0; index < names.length; index++) all[all.length] = names[index];
+    for (let index = 0; index < symbols.length; index++) all[all.length] = symbols[index];
+    for (let index = 0; index < all.length; index++) {
+      const key = all[index];
+      const descriptor = getOwnPropertyDescriptor(value, key);
+      if (descriptor === undefined || !descriptor.enumerable) continue;
+      if (items.length === MAX_ITEMS) {
+        items[items.length] = "...";
+        break;
+      }
+      // Getters are shown, not run: looking at a value must not change it.
+      const shown =
+        "value" in descriptor
+          ? format(descriptor.value, depth + 1, seen)
+          : descriptor.get && descriptor.set ? "[Getter/Setter]" : descriptor.get ? "[Getter]" : "[Setter]";
+      items[items.length] = `${keyText(key)}: ${shown}`;
+    }
+    const prefix = constructorName(value);
+    const body = items.length === 0 ? "{}" : `{ ${join(items, ", ")} }`;
+    return prefix === "" ? body : `${prefix} ${body}`;
+  }
+
+  /**
+   * A JSON-like copy: objects, arrays, strings, booleans, finite numbers, null. undefined becomes
+   * null, integers beyond 2^53 exact decimal strings, NaN/Infinity and everything else text.
+   * Copies have no prototype, so a tampered `toJSON` on a built-in prototype is never called.
+   */
+  function toPlain(value, depth = 0, seen = new SetConstructor()) {
+    switch (typeof value) {
+      case "undefined":
+        return null;
+      case "boolean":
+      case "string":
+        return value;
+      case "number":
+        return isFinite(value) ? (value === 0 ? 0 : value) : StringOf(value);
+      case "bigint":
+        return value >= -MAX_SAFE && value <= MAX_SAFE ? NumberOf(value) : bigintText(value);
+      case "symbol":
+      case "function":
+        return format(value);
+    }
+    if (value === null) return null;
+    if (setHas(seen, value)) return "[Circular]";
+    if (depth >= MAX_DEPTH) return format(value, FORMAT_DEPTH + 1);
+    const builtin = builtinText(value, 0, new SetConstructor());
+    if (builtin !== undefined) {
+      // Dates read as their ISO text and boxed primitives as their value, as JSON.stringify does.
+      for (let index = 0; index < 3; index++) {
+        const unbox = boxed[index][1];
+        if (brand(unbox, value)) return toPlain(unbox(value), depth, seen);
+      }
+      return builtin;
+    }
+    setAdd(seen, value);
+    try {
+      if (isArray(value)) {
+        const copy = setPrototypeOf([], null);
+        const length = value.length;
+        for (let index = 0; index < length; index++) copy[index] = toPlain(value[index], depth + 1, seen);
+        return copy;
+      }
+      const toJSON = value.toJSON;
+      if (typeof toJSON === "function") return toPlain(apply(toJSON, value, []), depth + 1, seen);
+      const copy = create(null);
+      const names = keys(value);
+      for (let index = 0; index < names.length; index++) copy[names[index]] = toPlain(value[names[index]], depth + 1, seen);
+      return copy;
+    } finally {
+      setDelete(seen, value);
+    }
+  }
+
+  /** JSON text of `toPlain(value)`; a value whose getters throw becomes a note instead. */
+  function toJson(value, maxCharacters) {
+    let text;
+    try {
+      text = stringify(toPlain(value));
+    } catch (error) {
+      text = stringify(`<the value could not be converted: ${attempt(() => format(error), "unknown error")}>`);
+    }
+    if (text.length <= maxCharacters) return text;
+    return stringify(`[output too large: ${text.length} characters as JSON; return or print a smaller part of it]`);
+  }
+
+  return freeze({ __proto__: null, format, toPlain, toJson, isError, errorText, attempt });
+}

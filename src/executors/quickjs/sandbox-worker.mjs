@@ -1,0 +1,286 @@
+// The QuickJS worker thread. It owns one QuickJS runtime (WebAssembly) and one context at a time,
+// and runs the host's requests synchronously, one after the other. Nothing of Node reaches the
+// sandboxed code: it sees only the globals sandbox-runtime.mjs installs, whose host functions take
+// and return strings and numbers. The message types are described in protocol.ts.
+//
+// It runs off the host's main thread so that the host can always end it: QuickJS's interrupt
+// handler stops JavaScript loops, but not a long native operation (`new Array(1e9).join()`), and a
+// WebAssembly trap leaves QuickJS unusable. In both cases the host terminates this thread.
+
+import { parentPort, receiveMessageOnPort, workerData } from "node:worker_threads";
+
+import releaseVariant from "@jitl/quickjs-wasmfile-release-sync";
+import { newQuickJSWASMModuleFromVariant, newVariant } from "quickjs-emscripten-core";
+
+import { openContext } from "./worker-context.mjs";
+import { createMemoryCap } from "./worker-memory.mjs";
+
+const { control, hostPort, replyPort, wasmModule, settings, slots } = workerData;
+const signals = new Int32Array(control);
+const RUN_ID_MASK = 0x1fffffff;
+/**
+ * Waking a sleeping thread costs 30-80 µs on a small virtual machine, more than a trivial run. So
+ * after each answer the worker polls for the host's next request for a moment, and after each tool
+ * call for the reply, before it sleeps. (The host polls briefly for answers in the same way.)
+ */
+const REQUEST_POLL_MS = 0.1;
+const REPLY_POLL_MS = 0.05;
+
+const memoryCap = createMemoryCap();
+const variantOptions = wasmModule ? { wasmModule, wasmMemory: memoryCap.memory } : { wasmMemory: memoryCap.memory };
+const quickjs = await newQuickJSWASMModuleFromVariant(newVariant(releaseVariant, variantOptions));
+const runtime = quickjs.newRuntime();
+memoryCap.attach(runtime);
+runtime.setMaxStackSize(settings.stackBytes);
+runtime.setInterruptHandler(() => run !== undefined && !internal && (run.draining || run.final !== undefined || interruptReason() !== 0));
+// Only code the sandbox built itself (eval, new Function) can still reach QuickJS's own import():
+// the rewrite sends the model's import() elsewhere. It gets the same answer.
+runtime.setModuleLoader((name, context) => ({
+  error: context.newError({ name: "ImportError", message: `The module '${name}' cannot be loaded${settings.noModulesTail}` }),
+}));
+
+let maxOutputChars = 50_000;
+/** Bytes the sandbox holds back from the code; see holdReserve in sandbox-runtime.mjs. */
+let reserveBytes = 0;
+let toolNames = [];
+/** The run in progress: its id, captured output, final answer, and whether it is being wound down. */
+let run;
+let nextCallId = 0;
+/** True while the sandbox's own functions run: they are short and must not be cut off halfway. */
+let internal = false;
+let sandbox = createSandbox();
+
+function createSandbox() {
+  const created = openContext(runtime, settings, { write, callTool, finish }, (running) => (internal = running));
+  if (toolNames.length > 0) created.callInternal("installTools", JSON.stringify(toolNames));
+  created.callInternal("holdReserve", reserveBytes);
+  return created;
+}
+
+// ------------------------------------------------------------------ host functions
+
+function interruptReason() {
+  const value = Atomics.load(signals, slots.interrupt);
+  return value >>> 2 === (run.id & RUN_ID_MASK) ? value & 3 : 0;
+}
+
+function write(text, fullLength) {
+  if (run === undefined || run.draining) return 0;
+  const room = maxOutputChars - run.logs.length;
+  const taken = text.length <= room ? text : text.slice(0, Math.max(room, 0));
+  run.logs += taken;
+  run.dropped += Math.max(0, fullLength - taken.length);
+  return maxOutputChars - run.logs.length;
+}
+
+function finish(json) {
+  if (run !== undefined && !run.draining) run.final = json;
+}
+
+function callTool(name, args) {
+  if (run === undefined || run.draining || interruptReason() !== 0) {
+    return JSON.stringify({ ok: false, error: { type: "interrupted", message: "the run was stopped" } });
+  }
+  const callId = ++nextCallId;
+  hostPort.postMessage({ type: "tool-call", callId, name, args });
+  const pollUntil = performance.now() + REPLY_POLL_MS;
+  for (;;) {
+    // Read the counter before the port: a reply posted in between changes the counter, so the
+    // wait below returns at once instead of missing it.
+    const counter = Atomics.load(signals, slots.reply);
+    const received = receiveMessageOnPort(replyPort);
+    if (received === undefined) {
+      if (performance.now() > pollUntil) Atomics.wait(signals, slots.reply, counter);
+    } else if (received.message.callId === callId) {
+      return received.message.reply;
+    }
+    // Anything else is a late reply to a call that was interrupted: dropped.
+  }
+}
+
+/** Sleeps until a timer is due; true when an interrupt came first. */
+function sleep(milliseconds) {
+  const deadline = performance.now() + milliseconds;
+  for (;;) {
+    const value = Atomics.load(signals, slots.interrupt);
+    if (interruptReason() !== 0) return true;
+    const left = deadline - performance.now();
+    if (left <= 0) return false;
+    Atomics.wait(signals, slots.interrupt, value, left);
+  }
+}
+
+// ------------------------------------------------------------------ running code
+
+function runCode(message) {
+  run = { id: message.runId, logs: "", dropped: 0, final: undefined, draining: false };
+  // After a run that filled the memory, this one gets the reserve to work with.
+  if (memoryCap.exhausted) sandbox.callInternal("releaseReserve");
+  memoryCap.startRun();
+  const begun = sandbox.callGuarded("begin", maxOutputChars);
+  if (begun.error) memoryFull();
+  begun.value.dispose();
+  const evaluated = sandbox.context.evalCode(message.script, settings.codeFile, { type: "global" });
+  const outcome = evaluated.error ? failure(evaluated.error) : settle(evaluated.value);
+  if (evaluated.error && memoryCap.exhausted && outcome.kind === "error" && outcome.error.message === "out of memory") memoryFull();
+  windDown();
+  const logs =
+    run.dropped > 0
+      ? `${run.logs}\n[output truncated: ${run.dropped} more characters were printed than the ${maxOutputChars}-character limit]\n`
+      : run.logs;
+  run = undefined;
+  return { logs, outcome };
+}
+
+/** Runs the promise jobs and timers until the snippet's promise settles. Disposes `promise`. */
+function settle(promise) {
+  const { context } = sandbox;
+  try {
+    for (;;) {
+      if (run.final !== undefined) return { kind: "final", json: run.final };
+      const jobs = runtime.executePendingJobs();
+      if (jobs.error) return failure(jobs.error);
+      if (run.final !== undefined) return { kind: "final", json: run.final };
+      const state = context.getPromiseState(promise);
+      if (state.type === "fulfilled") {
+        const converted = sandbox.callUser("outputJson", state.value);
+        if (!state.notAPromise) state.value.dispose();
+        if (converted.error) return failure(converted.error);
+        const json = context.getString(converted.value);
+        converted.value.dispose();
+        return run.final !== undefined ? { kind: "final", json: run.final } : { kind: "value", json };
+      }
+      if (state.type === "rejected") return failure(state.error);
+      if (runtime.hasPendingJob()) continue;
+      // An interrupt can end a promise job without settling the snippet's promise.
+      if (interruptReason() !== 0) return { kind: "interrupted", reason: interruptReason(), frames: [] };
+      const delay = sandbox.callInternal("nextTimerDelay");
+      if (delay < 0) return neverSettles();
+      if (delay > 0 && sleep(delay)) return { kind: "interrupted", reason: interruptReason(), frames: [] };
+      const fired = sandbox.callUser("fireTimer");
+      if (fired.error) return failure(fired.error);
+      fired.value.dispose();
+    }
+  } finally {
+    promise.dispose();
+  }
+}
+
+/**
+ * Not even the snippet could be compiled: the memory is full of what earlier runs hold, and no
+ * code can run to free it. Only a fresh thread helps; the host then says the state is gone.
+ */
+function memoryFull() {
+  throw new Error("out of memory: the sandbox's memory is full of earlier data, so no code can run");
+}
+
+/** What an exception means: the final answer, an interrupt, or the code's own error. Disposes it. */
+function failure(errorHandle) {
+  try {
+    if (run.final !== undefined) return { kind: "final", json: run.final };
+    // Describing the error needs memory too.
+    if (memoryCap.exhausted) sandbox.callGuarded("releaseReserve").value?.dispose();
+    const described = describe(errorHandle);
+    const reason = interruptReason();
+    if (reason !== 0) return { kind: "interrupted", reason, frames: described.frames };
+    // With memory exhausted QuickJS may not even manage to build its error, and throws null.
+    if (memoryCap.exhausted && described.frames.length === 0 && /^Uncaught (null|undefined)$/.test(described.message)) {
+      return { kind: "error", error: { type: "InternalError", message: "out of memory", frames: [] } };
+    }
+    return { kind: "error", error: described };
+  } finally {
+    errorHandle.dispose();
+  }
+}
+
+function describe(errorHandle) {
+  const { context } = sandbox;
+  const described = sandbox.callUser("describeError", errorHandle);
+  if (!described.error) {
+    const json = context.getString(described.value);
+    described.value.dispose();
+    return JSON.parse(json);
+  }
+  // Describing failed too (interrupted, or out of memory even with the reserve): say what we can.
+  described.error.dispose();
+  try {
+    const dumped = context.dump(errorHandle);
+    return { type: String(dumped?.name ?? "Error"), message: String(dumped?.message ?? dumped), frames: [] };
+  } catch {
+    return { type: "Error", message: "The code raised an error that could not be described.", frames: [] };
+  }
+}
+
+function neverSettles() {
+  const message =
+    "The code is waiting for a promise that nothing can settle any more, so the run stopped. " +
+    "Tool calls return their results directly; await only promises that tools, timers or your own code resolve.";
+  return { kind: "error", error: { type: "Error", message, frames: [] } };
+}
+
+/**
+ * Promise jobs left by a stopped run must not run in the next one. With `draining` set the
+ * interrupt handler stops each at once, tool calls are refused and output is dropped.
+ */
+function windDown() {
+  run.draining = true;
+  for (let count = 0; count < 100_000 && runtime.hasPendingJob(); count++) {
+    const jobs = runtime.executePendingJobs(1);
+    if (jobs.error) jobs.error.dispose();
+  }
+  sandbox.callInternal("end", reserveBytes);
+}
+
+// ------------------------------------------------------------------ requests
+
+function handle(message) {
+  switch (message.type) {
+    case "run":
+      hostPort.postMessage({ type: "result", id: message.id, ...runCode(message) });
+      return;
+    case "configure":
+      memoryCap.configure(message.memoryLimitBytes);
+      reserveBytes = message.memoryLimitBytes < 0 ? 0 : Math.min(settings.reserveBytes, Math.floor(message.memoryLimitBytes / 8));
+      sandbox.callInternal("holdReserve", reserveBytes);
+      maxOutputChars = message.maxOutputChars;
+      toolNames = message.tools;
+      sandbox.callInternal("installTools", JSON.stringify(toolNames));
+      break;
+    case "tools":
+      toolNames = message.tools;
+      sandbox.callInternal("installTools", JSON.stringify(toolNames));
+      break;
+    case "variables":
+      sandbox.callInternal("setVariables", message.json);
+      break;
+    case "reset":
+      sandbox.dispose();
+      sandbox = createSandbox();
+      break;
+    default:
+      throw new Error(`unknown request ${message.type}`);
+  }
+  hostPort.postMessage({ type: "done", id: message.id });
+}
+
+function serve(message) {
+  try {
+    handle(message);
+  } catch (error) {
+    // A WebAssembly trap (stack exhausted, memory fault) or a bug of ours leaves QuickJS in an
+    // unknown state: report it and end this thread; the host starts a fresh one.
+    hostPort.postMessage({ type: "fatal", id: message.id, message: String(error?.message ?? error) });
+    process.exit(1);
+  }
+}
+
+parentPort.on("message", (message) => {
+  serve(message);
+  for (let until = performance.now() + REQUEST_POLL_MS; performance.now() < until; ) {
+    const next = receiveMessageOnPort(parentPort);
+    if (next === undefined) continue;
+    serve(next.message);
+    until = performance.now() + REQUEST_POLL_MS;
+  }
+});
+hostPort.postMessage({ type: "ready" });

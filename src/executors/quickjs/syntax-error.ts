@@ -1,0 +1,41 @@
+/**
+ * Turns a parse failure of the model's JavaScript into the error the model reads: what is wrong,
+ * the line, and a caret under the spot. Module syntax gets its own explanation, since the sandbox
+ * has no modules at all.
+ */
+import type { CodeError } from "../executor.js";
+
+/** The message every attempt to load a module gets, whichever way it was tried. */
+export function noModulesMessage(specifier: string): string {
+  const what = specifier === "" ? "Modules" : `The module '${specifier}'`;
+  return (
+    `${what} cannot be loaded: this JavaScript sandbox has no modules (no import, no require) and no ` +
+    "Node.js or browser APIs. Use the built-in objects (Math, JSON, Date, RegExp, Map, Set, ...) and the tools you were given."
+  );
+}
+
+/** Describes an error thrown by acorn's parser (or the host's stack limit while parsing). */
+export function describeSyntaxError(error: unknown, code: string): CodeError {
+  if (error instanceof RangeError) {
+    return { type: "SyntaxError", message: "The code is nested too deeply to parse; flatten it." };
+  }
+  if (!(error instanceof SyntaxError)) throw error;
+  const details = error as SyntaxError & { loc?: { line: number; column: number } };
+  const reason = details.message.replace(/\s*\(\d+:\d+\)$/, "");
+  if (/'import' and 'export' may appear only/.test(reason)) {
+    const line = details.loc ? ` (line ${details.loc.line})` : "";
+    return { type: "ImportError", message: `${noModulesMessage("")}${line}` };
+  }
+  if (details.loc === undefined) return { type: "SyntaxError", message: reason };
+  return { type: "SyntaxError", message: `${reason} (line ${details.loc.line})${pointer(code, details.loc.line, details.loc.column)}` };
+}
+
+/** The offending line, trimmed, with a caret under the column. */
+function pointer(code: string, line: number, column: number): string {
+  const text = code.split(/\r\n|\r|\n|\u2028|\u2029/)[line - 1];
+  if (text === undefined || text.trim() === "") return "";
+  const indent = text.length - text.trimStart().length;
+  const trimmed = text.trim();
+  if (trimmed.length > 200) return `\n    ${trimmed.slice(0, 200)}...`;
+  return `\n    ${trimmed}\n    ${" ".repeat(Math.max(0, Math.min(column - indent, trimmed.length)))}^`;
+}

@@ -1,0 +1,166 @@
+import { readFile } from "node:fs/promises";
+import { createRequire } from "node:module";
+
+import { EXECUTOR_DEFAULTS } from "../executor.js";
+import { RUN_ID_MASK, type WorkerSettings } from "./protocol.js";
+import { SandboxThread, type CompiledWasm } from "./sandbox-thread.js";
+import { noModulesMessage } from "./syntax-error.js";
+import { CODE_FILE_NAME, MAIN_FUNCTION_NAME, transformCode } from "./transform-code.js";
+
+/** What every QuickJS worker is started with. */
+export const WORKER_SETTINGS: WorkerSettings = Object.freeze({
+  codeFile: CODE_FILE_NAME,
+  mainFunction: MAIN_FUNCTION_NAME,
+  noModulesTail: noModulesMessage("x").replace(/^The module 'x' cannot be loaded/, ""),
+  maxOutputJson: 16_000_000,
+  // About 2,700 nested calls of a small function; the thread's native stack allows far more.
+  stackBytes: 512 * 1024,
+  reserveBytes: 4 * 1024 * 1024,
+});
+
+let compiled: Promise<CompiledWasm | undefined> | undefined;
+
+/** Node has `WebAssembly.compile`; the project's type library (ES2023, no DOM) does not declare it. */
+const wasm = (globalThis as unknown as { WebAssembly: { compile(bytes: Uint8Array): Promise<CompiledWasm> } }).WebAssembly;
+
+/**
+ * QuickJS's WebAssembly, compiled once per process and shared by every worker (a compiled module
+ * can be sent to a worker), so a new worker only instantiates it. Undefined if it cannot be read:
+ * each worker then loads it itself.
+ */
+export function compiledQuickJs(): Promise<CompiledWasm | undefined> {
+  compiled ??= (async () => {
+    try {
+      const path = createRequire(import.meta.url).resolve("@jitl/quickjs-wasmfile-release-sync/wasm");
+      return await wasm.compile(await readFile(path));
+    } catch {
+      return undefined;
+    }
+  })();
+  return compiled;
+}
+
+/**
+ * Starts one worker thread and waits until QuickJS answers in it. Warming up would delay the
+ * thread's first use by more than it saves, so only spares of the pool are warmed.
+ */
+export async function startThread(): Promise<SandboxThread> {
+  const thread = await spawnThread(false);
+  await thread.hold(thread.ready);
+  return thread;
+}
+
+/** Starts a worker thread; its `ready` resolves once it is loaded (and warmed up, if asked). */
+async function spawnThread(warm: boolean): Promise<SandboxThread> {
+  const wasmModule = await compiledQuickJs();
+  return new SandboxThread({ settings: WORKER_SETTINGS, wasmModule, ...(warm ? { prepare: warmUp } : {}) });
+}
+
+const WARM_UP_RUNS = 50;
+const WARM_UP = transformCode(
+  [
+    "const warm = [1, 2, 3].map((n) => warm_up(n));",
+    "console.log('warm', warm, { n: 1 });",
+    "try { null.x } catch (error) { String(error) }",
+    "await new Promise((resolve) => setTimeout(resolve, 0));",
+    "({ warm, text: `${warm.length}`, big: 2n ** 64n });",
+  ].join("\n"),
+);
+
+/**
+ * The first requests a new thread serves are slow (its JavaScript is not compiled yet): up to a
+ * millisecond or two each. Running the usual paths while the thread waits in the pool makes the
+ * first real runs several times faster.
+ */
+async function warmUp(thread: SandboxThread): Promise<void> {
+  thread.onToolCall = async (call) => `{"ok":true,"value":${JSON.stringify(call.args[0] ?? null)}}`;
+  // The default limit, so that an executor using it finds its memory reserve already in place.
+  const memoryLimitBytes = EXECUTOR_DEFAULTS.memoryLimitMb * 1024 * 1024;
+  try {
+    await thread.request({ type: "configure", memoryLimitBytes, maxOutputChars: 1000, tools: ["warm_up"] });
+    for (let run = 1; run <= WARM_UP_RUNS; run++) {
+      if (WARM_UP.ok) await thread.request({ type: "run", runId: RUN_ID_MASK - run, script: WARM_UP.script });
+    }
+    // Tools first, then a fresh context: nothing of the warm-up is left for the executor's code.
+    await thread.request({ type: "configure", memoryLimitBytes, maxOutputChars: 1000, tools: [] });
+    await thread.request({ type: "reset" });
+  } finally {
+    thread.onToolCall = undefined;
+  }
+}
+
+const REFILL_DELAY_MS = 50;
+
+/**
+ * Threads started ahead of need, so a new executor gets a ready QuickJS in well under a
+ * millisecond instead of waiting for a worker to start (tens of milliseconds). A thread leaves the
+ * pool for good: used ones are never handed out again.
+ */
+export class ThreadPool {
+  private readonly spares: Promise<SandboxThread>[] = [];
+  private refillTimer: NodeJS.Timeout | undefined;
+
+  constructor(private spareCount: number) {}
+
+  /** A ready thread: a warm spare when there is one, else a new one. Refills the pool behind it. */
+  async acquire(): Promise<SandboxThread> {
+    try {
+      while (this.spares.length > 0) {
+        const thread = await this.spares.shift()!.catch(() => undefined);
+        if (thread?.alive && (await thread.hold(thread.ready).then(() => true, () => false))) return thread;
+      }
+      return await startThread();
+    } finally {
+      this.refillSoon();
+    }
+  }
+
+  /** Keeps at least `count` threads ready from now on, and resolves once they are. */
+  async prewarm(count: number): Promise<void> {
+    this.spareCount = Math.max(this.spareCount, count);
+    this.refill();
+    await Promise.allSettled(
+      this.spares.map(async (spare) => {
+        const thread = await spare;
+        await thread.hold(thread.ready);
+      }),
+    );
+  }
+
+  /** Ends every spare thread; the pool refills on its next use. */
+  async drain(): Promise<void> {
+    clearTimeout(this.refillTimer);
+    this.refillTimer = undefined;
+    const spares = this.spares.splice(0);
+    await Promise.all(
+      spares.map(async (spare) => {
+        const thread = await spare.catch(() => undefined);
+        if (thread) {
+          thread.kill("pool drained");
+          await thread.hold(thread.exited);
+        }
+      }),
+    );
+  }
+
+  /** The refill waits a moment, so starting a spare does not slow the first run of the thread just handed out. */
+  private refillSoon(): void {
+    if (this.refillTimer !== undefined || this.spares.length >= this.spareCount) return;
+    this.refillTimer = setTimeout(() => {
+      this.refillTimer = undefined;
+      this.refill();
+    }, REFILL_DELAY_MS);
+    this.refillTimer.unref();
+  }
+
+  private refill(): void {
+    while (this.spares.length < this.spareCount) {
+      const spare = spawnThread(true);
+      spare.then((thread) => thread.ready).catch(() => undefined);
+      this.spares.push(spare);
+    }
+  }
+}
+
+/** The pool every QuickJsExecutor in this process shares. One warm spare by default. */
+export const sharedThreadPool = new ThreadPool(Number(process.env["CODEAGENT_POOL_SIZE"] ?? 1));

@@ -1,0 +1,302 @@
+/**
+ * What only the QuickJS executor does: REPL semantics of the rewritten code, top-level await,
+ * console and value formatting, timers, the worker thread (hard stop, crash, close, pool). The
+ * shared behaviour is in the executor contract.
+ */
+import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import { z } from "zod";
+
+import type { ExecutedToolCall } from "../src/executors/executor.js";
+import { QuickJsExecutor } from "../src/executors/quickjs/quickjs-executor.js";
+import type { SandboxThread } from "../src/executors/quickjs/sandbox-thread.js";
+import { tool } from "../src/tools/tool.js";
+
+const getWeather = tool({
+  name: "get_weather",
+  description: "Current weather for a city.",
+  inputSchema: z.object({ city: z.string() }),
+  execute: async ({ city }) => `Sunny in ${city}`,
+});
+const slow = tool({
+  name: "slow",
+  description: "Waits until aborted.",
+  inputSchema: z.object({}),
+  execute: (_args, context) =>
+    new Promise((_resolve, reject) => context.signal?.addEventListener("abort", () => reject(new Error("aborted")), { once: true })),
+});
+
+function threadOf(executor: QuickJsExecutor): Promise<SandboxThread> {
+  // The thread is private; these tests reach it to check its lifecycle.
+  return (executor as unknown as { thread: Promise<SandboxThread> }).thread;
+}
+
+let executor: QuickJsExecutor;
+beforeAll(async () => {
+  executor = new QuickJsExecutor({ timeoutMs: 5_000 });
+  await executor.sendTools([getWeather, slow]);
+});
+afterAll(async () => {
+  await executor.close();
+  await QuickJsExecutor.drainPool();
+});
+
+async function output(code: string): Promise<unknown> {
+  const result = await executor.run(code);
+  expect(result.error).toBeUndefined();
+  return result.output;
+}
+
+describe("REPL semantics", () => {
+  test("top-level const, let and class can be declared again in a later run", async () => {
+    await output("const total = 1\nlet label = 'a'\nclass Point { constructor(x) { this.x = x } }");
+    await output("const total = 2\nlet label = 'b'\nclass Point { constructor(x) { this.x = x * 10 } }");
+    expect(await output("[total, label, new Point(1).x]")).toEqual([2, "b", 10]);
+  });
+
+  test("functions from earlier runs see a helper redefined later", async () => {
+    await output("function helper() { return 1 }\nfunction caller() { return helper() }");
+    await output("function helper() { return 2 }");
+    expect(await output("[caller(), caller.name, helper.name]")).toEqual([2, "caller", "helper"]);
+  });
+
+  test("functions are hoisted within a snippet", async () => {
+    expect(await output("const early = later(3)\nfunction later(n) { return n + 1 }\nearly")).toBe(4);
+  });
+
+  test("var anywhere in the snippet's own scope persists; block-scoped names do not", async () => {
+    await output("if (true) { var fromBlock = 'kept'; let blockOnly = 1 }\nfor (let loopIndex = 0; loopIndex < 2; loopIndex++) {}");
+    expect(await output("fromBlock")).toBe("kept");
+    expect((await executor.run("blockOnly")).error?.type).toBe("ReferenceError");
+    expect((await executor.run("loopIndex")).error?.type).toBe("ReferenceError");
+  });
+
+  test("destructuring declarations persist", async () => {
+    await output("const { alpha, beta: [gamma] } = { alpha: 1, beta: [2] }\nlet [delta = 4] = []");
+    expect(await output("[alpha, gamma, delta]")).toEqual([1, 2, 4]);
+  });
+
+  test("code that says 'use strict' still persists its declarations", async () => {
+    await output("'use strict'\nconst strictValue = 7");
+    expect(await output("strictValue")).toBe(7);
+  });
+
+  test("top-level await works, on promises and on plain values", async () => {
+    expect(await output("const weather = await get_weather('Paris')\nconst same = await get_weather({ city: 'Oslo' });\n[weather, same, await 5]")).toEqual([
+      "Sunny in Paris",
+      "Sunny in Oslo",
+      5,
+    ]);
+  });
+
+  test("a promise as the last value is awaited", async () => {
+    expect(await output("async function compute() { return 6 * 7 }\ncompute()")).toBe(42);
+  });
+
+  test("a top-level return ends the snippet with its value", async () => {
+    expect(await output("if (true) return 'early'\n'late'")).toBe("early");
+  });
+
+  test("reset clears functions and classes but keeps tools", async () => {
+    const separate = new QuickJsExecutor();
+    try {
+      await separate.sendTools([getWeather]);
+      await separate.run("function kept() {}\nclass Kept {}");
+      await separate.reset();
+      expect((await separate.run("typeof kept + typeof Kept")).output).toBe("undefinedundefined");
+      expect((await separate.run("get_weather('Rome')")).output).toBe("Sunny in Rome");
+    } finally {
+      await separate.close();
+    }
+  });
+});
+
+describe("values and logs", () => {
+  test("values without a JSON form come back as readable text", async () => {
+    const value = await output(
+      "class Box {}\n({ nan: NaN, inf: -Infinity, zero: -0, fn: function named() {}, arrow: () => 1, cls: Box, " +
+        "date: new Date(0), map: new Map([['a', { b: 1 }]]), sym: Symbol('s'), small: 12n, re: /a+/g, error: new TypeError('bad') })",
+    );
+    expect(value).toEqual({
+      nan: "NaN",
+      inf: "-Infinity",
+      zero: 0,
+      fn: "[Function: named]",
+      arrow: "[Function: arrow]",
+      cls: "[class Box]",
+      date: "1970-01-01T00:00:00.000Z",
+      map: "Map(1) { 'a' => { b: 1 } }",
+      sym: "Symbol(s)",
+      small: 12,
+      re: "/a+/g",
+      error: "TypeError: bad",
+    });
+  });
+
+  test("cycles are cut, class instances are their own data", async () => {
+    expect(await output("class Pair { constructor() { this.a = 1; this.self = this } }\nnew Pair()")).toEqual({ a: 1, self: "[Circular]" });
+  });
+
+  test("console formats like Node: strings raw, values inspected, printf directives", async () => {
+    const result = await executor.run(
+      "console.log('plain', 1, [1, 'two'], { a: { b: { c: { d: 1 } } } }, null, undefined)\n" +
+        "console.log('%s is %d years', 'Ann', 42.5)\nconsole.warn(new Set([1]), new Error('oops'))\nconsole.log()",
+    );
+    expect(result.logs).toBe(
+      "plain 1 [ 1, 'two' ] { a: { b: { c: [Object] } } } null undefined\nAnn is 42.5 years\nSet(1) { 1 } Error: oops\n\n",
+    );
+  });
+
+  test("logs are cut with the same note as Python's", async () => {
+    const small = new QuickJsExecutor({ maxOutputChars: 10 });
+    try {
+      const result = await small.run("console.log('0123456789abcdef')");
+      expect(result.logs).toBe("0123456789\n[output truncated: 7 more characters were printed than the 10-character limit]\n");
+    } finally {
+      await small.close();
+    }
+  });
+});
+
+describe("errors", () => {
+  test("the stack names each function and line of the model's code", async () => {
+    const result = await executor.run("function inner() {\n  return missing.value\n}\nfunction outer() { return inner() }\nouter()");
+    expect(result.error?.type).toBe("ReferenceError");
+    expect(result.error?.message).toContain("line 2 in inner(): return missing.value");
+    expect(result.error?.message).toContain("line 4 in outer(): function outer() { return inner() }");
+    expect(result.error?.message).toContain("line 5 at top level: outer()");
+  });
+
+  test("a thrown non-error value and a custom error class keep their meaning", async () => {
+    expect((await executor.run("throw 'boom'")).error).toEqual({ type: "Error", message: "Uncaught 'boom'" });
+    const custom = await executor.run("class QuotaError extends Error { constructor(m) { super(m); this.name = 'QuotaError' } }\nthrow new QuotaError('over')");
+    expect(custom.error?.type).toBe("QuotaError");
+    expect(custom.error?.message).toMatch(/^over\n/);
+  });
+
+  test("runaway recursion folds the repeated frames", async () => {
+    const result = await executor.run("function down(n) {\n  return down(n + 1)\n}\ndown(0)");
+    expect(result.error?.type).toBe("InternalError");
+    expect(result.error?.message).toMatch(/^stack overflow/);
+    expect(result.error?.message).toMatch(/the same call \d+ more times/);
+  });
+
+  test("a rejected await fails on the awaiting line", async () => {
+    const result = await executor.run("const value = 1\nawait Promise.reject(new RangeError('nope'))");
+    expect(result.error?.type).toBe("RangeError");
+    expect(result.error?.message).toContain("line 2");
+  });
+
+  test("awaiting a promise nothing can settle ends the run with an explanation", async () => {
+    const result = await executor.run("await new Promise(() => {})");
+    expect(result.error?.message).toMatch(/never|nothing can settle/);
+  });
+});
+
+describe("timers", () => {
+  test("run in order of their due time, and intervals can be cleared", async () => {
+    const result = await executor.run(
+      "const order = []\nsetTimeout(() => order.push('b'), 20)\nsetTimeout(() => order.push('a'), 5)\n" +
+        "let ticks = 0\nconst id = setInterval(() => { if (++ticks === 3) clearInterval(id) }, 1)\n" +
+        "await new Promise((resolve) => setTimeout(resolve, 40));\n[order, ticks]",
+    );
+    expect(result.output).toEqual([["a", "b"], 3]);
+  });
+
+  test("timers left when the run ends never fire later", async () => {
+    await output("let late = 'no'\nsetTimeout(() => { late = 'yes' }, 0)");
+    expect(await output("await null\nlate")).toBe("no");
+  });
+});
+
+describe("tool calls", () => {
+  test("observers see each call with its arguments and result", async () => {
+    const calls: ExecutedToolCall[] = [];
+    const started: string[] = [];
+    await executor.run("get_weather({ city: 'Lima' })\ntry { get_weather(42) } catch {}", {
+      onToolCall: (call) => started.push(call.name),
+      onToolResult: (call) => calls.push(call),
+    });
+    expect(started).toEqual(["get_weather", "get_weather"]);
+    expect(calls[0]).toMatchObject({ name: "get_weather", arguments: { args: [{ city: "Lima" }], kwargs: {} }, result: "Sunny in Lima" });
+    expect(calls[1]?.error).toMatch(/city/);
+  });
+
+  test("a run that times out inside a tool call stops, aborts the tool and keeps the namespace", async () => {
+    await output("const beforeSlow = 'kept'");
+    const started = Date.now();
+    const result = await executor.run("slow()", { timeoutMs: 300 });
+    expect(result.error?.type).toBe("TimeoutError");
+    expect(result.error?.message).toMatch(/time limit of 300 ms/);
+    expect(Date.now() - started).toBeLessThan(3_000);
+    expect(await output("beforeSlow")).toBe("kept");
+  });
+
+  test("runs of one executor never overlap", async () => {
+    const [first, second] = await Promise.all([executor.run("let shared = 1\nawait null\nshared"), executor.run("shared = 2")]);
+    expect(first.output).toBe(1);
+    expect(second.output).toBe(2);
+  });
+});
+
+describe("the worker thread", () => {
+  test("a long native operation is stopped from outside: state is lost, and said so", async () => {
+    const stubborn = new QuickJsExecutor({ timeoutMs: 300 });
+    try {
+      await stubborn.run("const before = 1");
+      const first = await threadOf(stubborn);
+      const started = Date.now();
+      const result = await stubborn.run("new Array(1e9).join('x').length");
+      expect(result.error?.type).toBe("TimeoutError");
+      expect(result.error?.message).toMatch(/could not be interrupted.*gone/s);
+      expect(Date.now() - started).toBeLessThan(5_000);
+      expect(first.alive).toBe(false);
+      expect((await stubborn.run("typeof before")).output).toBe("undefined");
+      expect((await stubborn.run("2 * 21")).output).toBe(42);
+    } finally {
+      await stubborn.close();
+    }
+  });
+
+  test("a thread that dies is replaced and the next run works", async () => {
+    const fragile = new QuickJsExecutor();
+    try {
+      await fragile.run("1");
+      (await threadOf(fragile)).kill("killed by the test");
+      const result = await fragile.run("1 + 1");
+      expect(result.error?.type).toBe("SandboxCrash");
+      expect(result.error?.message).toMatch(/restarted/);
+      expect((await fragile.run("1 + 1")).output).toBe(2);
+    } finally {
+      await fragile.close();
+    }
+  });
+
+  test("close() ends the thread; closing twice is fine", async () => {
+    const closing = new QuickJsExecutor({ usePool: false });
+    await closing.run("1");
+    const thread = await threadOf(closing);
+    await closing.close();
+    await closing.close();
+    expect(thread.alive).toBe(false);
+    await expect(closing.run("1")).rejects.toThrow(/closed/);
+  });
+
+  test("a pool of warm threads can be filled and drained", async () => {
+    await QuickJsExecutor.prewarm(2);
+    const fromPool = new QuickJsExecutor();
+    try {
+      expect((await fromPool.run("typeof warm_up + typeof warm")).output).toBe("undefinedundefined");
+    } finally {
+      await fromPool.close();
+      await QuickJsExecutor.drainPool();
+    }
+  });
+
+  test("an already aborted signal stops the run at once", async () => {
+    const controller = new AbortController();
+    controller.abort();
+    const result = await executor.run("while (true) {}", { signal: controller.signal });
+    expect(result.error?.type).toBe("AbortError");
+    expect((await executor.run("1 + 1")).output).toBe(2);
+  });
+});
