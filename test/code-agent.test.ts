@@ -292,6 +292,23 @@ describe("CodeAgent", () => {
     }
   });
 
+  test("language 'javascript': the model writes JavaScript, run in QuickJS, tools shown as JSDoc", async () => {
+    const model = new ScriptedModel([
+      "Thought: prices.\n<code>\nconst apple = get_price({ fruit: 'apple' });\nconst pear = get_price('pear');\nconsole.log(apple, pear);\n</code>",
+      "<code>\nconst apple = 0; // declared again, as models do\nfinal_answer(pear * 2);\n</code>",
+    ]);
+    const agent = new CodeAgent({ model, tools: [getPrice], language: "javascript" });
+    try {
+      expect(agent.systemPrompt()).toContain("@param");
+      expect(agent.systemPrompt()).toContain("JavaScript");
+      const result = await agent.run("Twice the price of a pear?");
+      expect(result.output).toBe(4);
+      expect(actionSteps(result.steps)[0]!.observations).toContain("1.25 2");
+    } finally {
+      await agent.close();
+    }
+  });
+
   test("a sandbox that runs another language is refused clearly", () => {
     expect(() => new CodeAgent({ model: new ScriptedModel([]), executor: "monty", language: "javascript" })).toThrow(/runs python, not javascript/);
   });
