@@ -2,6 +2,7 @@ import { readFile } from "node:fs/promises";
 import { createRequire } from "node:module";
 
 import { EXECUTOR_DEFAULTS } from "../executor.js";
+import { WarmPool } from "../warm-pool.js";
 import { RUN_ID_MASK, type WorkerSettings } from "./protocol.js";
 import { SandboxThread, type CompiledWasm } from "./sandbox-thread.js";
 import { noModulesMessage } from "./syntax-error.js";
@@ -89,78 +90,13 @@ async function warmUp(thread: SandboxThread): Promise<void> {
   }
 }
 
-const REFILL_DELAY_MS = 50;
-
 /**
- * Threads started ahead of need, so a new executor gets a ready QuickJS in well under a
- * millisecond instead of waiting for a worker to start (tens of milliseconds). A thread leaves the
- * pool for good: used ones are never handed out again.
+ * The pool every QuickJsExecutor in this process shares. One warm spare by default, so a new
+ * executor gets a ready QuickJS in well under a millisecond instead of waiting for a worker thread.
  */
-export class ThreadPool {
-  private readonly spares: Promise<SandboxThread>[] = [];
-  private refillTimer: NodeJS.Timeout | undefined;
-
-  constructor(private spareCount: number) {}
-
-  /** A ready thread: a warm spare when there is one, else a new one. Refills the pool behind it. */
-  async acquire(): Promise<SandboxThread> {
-    try {
-      while (this.spares.length > 0) {
-        const thread = await this.spares.shift()!.catch(() => undefined);
-        if (thread?.alive && (await thread.hold(thread.ready).then(() => true, () => false))) return thread;
-      }
-      return await startThread();
-    } finally {
-      this.refillSoon();
-    }
-  }
-
-  /** Keeps at least `count` threads ready from now on, and resolves once they are. */
-  async prewarm(count: number): Promise<void> {
-    this.spareCount = Math.max(this.spareCount, count);
-    this.refill();
-    await Promise.allSettled(
-      this.spares.map(async (spare) => {
-        const thread = await spare;
-        await thread.hold(thread.ready);
-      }),
-    );
-  }
-
-  /** Ends every spare thread; the pool refills on its next use. */
-  async drain(): Promise<void> {
-    clearTimeout(this.refillTimer);
-    this.refillTimer = undefined;
-    const spares = this.spares.splice(0);
-    await Promise.all(
-      spares.map(async (spare) => {
-        const thread = await spare.catch(() => undefined);
-        if (thread) {
-          thread.kill("pool drained");
-          await thread.hold(thread.exited);
-        }
-      }),
-    );
-  }
-
-  /** The refill waits a moment, so starting a spare does not slow the first run of the thread just handed out. */
-  private refillSoon(): void {
-    if (this.refillTimer !== undefined || this.spares.length >= this.spareCount) return;
-    this.refillTimer = setTimeout(() => {
-      this.refillTimer = undefined;
-      this.refill();
-    }, REFILL_DELAY_MS);
-    this.refillTimer.unref();
-  }
-
-  private refill(): void {
-    while (this.spares.length < this.spareCount) {
-      const spare = spawnThread(true);
-      spare.then((thread) => thread.ready).catch(() => undefined);
-      this.spares.push(spare);
-    }
-  }
-}
-
-/** The pool every QuickJsExecutor in this process shares. One warm spare by default. */
-export const sharedThreadPool = new ThreadPool(Number(process.env["CODEAGENT_POOL_SIZE"] ?? 1));
+export const sharedThreadPool = new WarmPool<SandboxThread>({
+  spareCount: Number(process.env["CODEAGENT_POOL_SIZE"] ?? 1),
+  spawnSpare: () => spawnThread(true),
+  startNow: startThread,
+  refillDelayMs: 50,
+});
