@@ -11,6 +11,7 @@ import {
   type RunOptions,
 } from "../executor.js";
 import { toJsonText } from "../json-text.js";
+import { ABORTED_ERROR, lostStateError, timeLimitNote as timeLimitMessage } from "../run-errors.js";
 import { sharedSandboxPool, startSandbox } from "./sandbox-pool.js";
 import type { SandboxProcess, SandboxRunResult, SandboxToolCall } from "./sandbox-process.js";
 
@@ -27,8 +28,6 @@ export interface PyodideExecutorOptions extends ExecutorOptions {
   usePool?: boolean;
 }
 
-const STATE_LOST =
-  "The sandbox was restarted, so every variable, function and import from earlier runs is gone: define what you need again.";
 
 /**
  * Runs Python (real CPython, compiled to WebAssembly by Pyodide) in a separate Deno process that
@@ -95,7 +94,7 @@ export class PyodideExecutor implements Executor {
   async run(code: string, options: RunOptions = {}): Promise<CodeOutput> {
     const sandbox = await this.ready();
     const timeoutMs = options.timeoutMs ?? this.timeoutMs;
-    const timeLimitNote = `Execution exceeded the time limit of ${formatSeconds(timeoutMs)} and was interrupted; variables set before that point are kept.`;
+    const timeLimitNote = timeLimitMessage(timeoutMs);
     const toolAbort = new AbortController();
     let stopReason: "timeout" | "abort" | undefined;
     let hardStop: NodeJS.Timeout | undefined;
@@ -212,27 +211,8 @@ function toCodeOutput(message: SandboxRunResult, stopReason: "timeout" | "abort"
   if (error) {
     result.error =
       stopReason === "abort" && error.type === "TimeoutError"
-        ? { type: "AbortError", message: "The run was aborted before it finished; variables set before that point are kept." }
+        ? { ...ABORTED_ERROR }
         : error;
   }
   return result;
-}
-
-function lostStateError(stopReason: "timeout" | "abort" | undefined, timeoutMs: number, cause: unknown): CodeError {
-  if (stopReason === "timeout") {
-    return {
-      type: "TimeoutError",
-      message: `Execution exceeded the time limit of ${formatSeconds(timeoutMs)} and could not be interrupted (a long native operation). ${STATE_LOST}`,
-    };
-  }
-  if (stopReason === "abort") {
-    return { type: "AbortError", message: `The run was aborted and could not be interrupted. ${STATE_LOST}` };
-  }
-  // The first line says what happened; the runtime's internal traceback is no use to the model.
-  const detail = (cause instanceof Error ? cause.message : String(cause)).split("\n", 1)[0];
-  return { type: "SandboxCrash", message: `The sandbox stopped unexpectedly (${detail}). ${STATE_LOST}` };
-}
-
-function formatSeconds(milliseconds: number): string {
-  return milliseconds >= 1000 ? `${milliseconds / 1000} s` : `${milliseconds} ms`;
 }

@@ -3,6 +3,7 @@
  * values, and errors into messages that name the line of the model's code and quote it.
  */
 import type { CodeError, CodeOutput } from "../executor.js";
+import { ABORTED_ERROR, timeLimitNote } from "../run-errors.js";
 import type { ErrorFrame, RunOutcome, SandboxErrorReport } from "./protocol.js";
 import { INTERRUPT_REASONS } from "./protocol.js";
 
@@ -14,8 +15,6 @@ export interface RunContext {
   memoryLimitMb: number;
 }
 
-const STATE_LOST =
-  "The sandbox was restarted, so every variable and function from earlier runs is gone: define what you need again.";
 const MAX_FRAMES_SHOWN = 6;
 const MAX_MESSAGE = 2000;
 
@@ -33,29 +32,9 @@ export function toCodeOutput(logs: string, outcome: RunOutcome, context: RunCont
   }
 }
 
-/** The error for a run whose thread had to be ended (or died): all state is gone. */
-export function lostStateError(stopReason: "timeout" | "abort" | undefined, timeoutMs: number, cause: unknown): CodeError {
-  if (stopReason === "timeout") {
-    return {
-      type: "TimeoutError",
-      message: `Execution exceeded the time limit of ${formatSeconds(timeoutMs)} and could not be interrupted (a long native operation). ${STATE_LOST}`,
-    };
-  }
-  if (stopReason === "abort") {
-    return { type: "AbortError", message: `The run was aborted and could not be interrupted. ${STATE_LOST}` };
-  }
-  const detail = (cause instanceof Error ? cause.message : String(cause)).split("\n", 1)[0];
-  return { type: "SandboxCrash", message: `The sandbox stopped unexpectedly (${detail}). ${STATE_LOST}` };
-}
-
-/** The note a run stopped by its time limit gets. */
-export function timeLimitNote(timeoutMs: number): string {
-  return `Execution exceeded the time limit of ${formatSeconds(timeoutMs)} and was interrupted; variables set before that point are kept.`;
-}
-
 function interruptedError(reason: number, frames: ErrorFrame[], context: RunContext): CodeError {
   if (reason === INTERRUPT_REASONS.abort) {
-    return { type: "AbortError", message: "The run was aborted before it finished; variables set before that point are kept." };
+    return { ...ABORTED_ERROR };
   }
   const where = frames.find(([line]) => sourceLine(context.code, line) !== undefined);
   const stoppedAt = where ? ` It was stopped at line ${where[0]}: ${sourceLine(context.code, where[0])}` : "";
@@ -120,9 +99,4 @@ function parseJson(json: string): unknown {
   } catch {
     return null;
   }
-}
-
-/** "30 s" or "500 ms". */
-export function formatSeconds(milliseconds: number): string {
-  return milliseconds >= 1000 ? `${milliseconds / 1000} s` : `${milliseconds} ms`;
 }
