@@ -1,28 +1,33 @@
 // Runs on its own thread inside the sandbox process: while Python keeps the main thread busy,
-// SIGUSR1 from the host sets Pyodide's interrupt buffer, which raises KeyboardInterrupt in Python.
-let state = null;
+// it raises KeyboardInterrupt in Python (through Pyodide's interrupt buffer) when the host sends
+// SIGUSR1, when the run's deadline passes, or when the host has died.
+let interrupts = null;
+let deadline = null;
 
 self.onmessage = (event) => {
-  state = new Int32Array(event.data);
+  interrupts = new Int32Array(event.data, 0, 2);
+  deadline = new Float64Array(event.data, 8, 1);
 };
 
 function interruptPython() {
-  if (state === null) return;
-  Atomics.store(state, 0, 2);
-  Atomics.notify(state, 0);
+  if (interrupts === null) return;
+  Atomics.store(interrupts, 0, 2);
+  Atomics.notify(interrupts, 0);
 }
 
 Deno.addSignalListener("SIGUSR1", () => {
-  if (state === null) return;
+  if (interrupts === null) return;
   interruptPython();
-  Atomics.add(state, 1, 1);
-  Atomics.notify(state, 1);
+  Atomics.add(interrupts, 1, 1);
+  Atomics.notify(interrupts, 1);
 });
 
-// If the host dies without ending this process (killed outright), this process is adopted by
-// another parent. Keep interrupting Python: the main thread then finishes its run, fails to
-// write to the closed pipe, and exits, instead of spinning on as an orphan.
+// The deadline is checked here too, so the time limit does not rest on the host's signal alone
+// (on a crowded machine one was seen not to land). If the host dies without ending this process,
+// it is adopted by another parent: keep interrupting Python, so the main thread finishes its run,
+// fails to write to the closed pipe, and exits instead of spinning on as an orphan.
 const host = Deno.ppid;
 setInterval(() => {
-  if (Deno.ppid !== host) interruptPython();
-}, 500);
+  const due = deadline !== null && deadline[0] > 0 && Date.now() >= deadline[0];
+  if (due || Deno.ppid !== host) interruptPython();
+}, 100);

@@ -21,6 +21,7 @@ import type { SandboxProcess, SandboxRunResult, SandboxToolCall } from "./sandbo
  * it was seen to take over 2 s; ending the sandbox then would lose its state for nothing.
  */
 const INTERRUPT_GRACE_MS = 5_000;
+const INTERRUPT_REPEAT_MS = 250;
 
 /** Options of {@link PyodideExecutor}. */
 export interface PyodideExecutorOptions extends ExecutorOptions {
@@ -98,12 +99,15 @@ export class PyodideExecutor implements Executor {
     const toolAbort = new AbortController();
     let stopReason: "timeout" | "abort" | undefined;
     let hardStop: NodeJS.Timeout | undefined;
+    let repeat: NodeJS.Timeout | undefined;
 
     const stop = (reason: "timeout" | "abort") => {
       if (stopReason !== undefined) return;
       stopReason = reason;
       toolAbort.abort(new AgentError(reason === "timeout" ? "The run timed out." : "The run was aborted."));
       if (!sandbox.interruptToolCalls(reason === "timeout" ? timeLimitNote : "The run was aborted.")) sandbox.interrupt();
+      // Python may be between checks, or a signal may be lost: ask again until it stops or the grace ends.
+      repeat = setInterval(() => sandbox.interrupt(), INTERRUPT_REPEAT_MS);
       hardStop = setTimeout(() => sandbox.kill("did not respond to an interrupt"), INTERRUPT_GRACE_MS);
     };
     const onAbort = () => stop("abort");
@@ -113,7 +117,7 @@ export class PyodideExecutor implements Executor {
     sandbox.onToolCall = (call) => this.answerToolCall(call, toolAbort.signal, options);
 
     try {
-      const message = (await sandbox.request({ type: "run", code, timeLimitNote })) as unknown as SandboxRunResult;
+      const message = (await sandbox.request({ type: "run", code, timeLimitNote, timeoutMs })) as unknown as SandboxRunResult;
       return toCodeOutput(message, stopReason);
     } catch (error) {
       // The process died: killed after ignoring an interrupt, out of memory, or a crash.
@@ -127,6 +131,7 @@ export class PyodideExecutor implements Executor {
     } finally {
       clearTimeout(timer);
       clearTimeout(hardStop);
+      clearInterval(repeat);
       options.signal?.removeEventListener("abort", onAbort);
       sandbox.onToolCall = undefined;
     }

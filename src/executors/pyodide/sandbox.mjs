@@ -44,9 +44,13 @@ function resetMemoryLimit() {
 // ------------------------------------------------------------------ interrupts
 // interruptState[0] is Pyodide's interrupt buffer (2 = SIGINT); [1] counts signals received, so a
 // run can wait until every interrupt the host sent for an earlier run has landed before clearing.
-const interruptState = new Int32Array(new SharedArrayBuffer(8));
+// runDeadline[0] is when the current run must stop (epoch ms, 0 when none): the worker enforces it
+// itself, so a time limit holds even if the host's signal were lost.
+const sharedState = new SharedArrayBuffer(16);
+const interruptState = new Int32Array(sharedState, 0, 2);
+const runDeadline = new Float64Array(sharedState, 8, 1);
 const interruptWorker = new Worker(new URL("./interrupt-worker.mjs", import.meta.url), { type: "module" });
-interruptWorker.postMessage(interruptState.buffer);
+interruptWorker.postMessage(sharedState);
 
 function settleInterrupts(expectedSignals) {
   const deadline = performance.now() + 1000;
@@ -221,6 +225,7 @@ function handle(message) {
     case "run": {
       resetMemoryLimit();
       let resultJson;
+      runDeadline[0] = message.timeoutMs > 0 ? Date.now() + message.timeoutMs : 0;
       try {
         resultJson = runPython(message.code, message.timeLimitNote);
       } catch (error) {
@@ -228,6 +233,7 @@ function handle(message) {
         send({ type: "fatal", id: message.id, message: String(error?.message ?? error) });
         exitProcess(70);
       }
+      runDeadline[0] = 0;
       const result = parseObject(resultJson);
       if (result === undefined) {
         send({ type: "fatal", id: message.id, message: "the sandbox runtime produced a malformed result" });
