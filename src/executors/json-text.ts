@@ -1,3 +1,5 @@
+import { AgentError } from "../errors.js";
+
 /**
  * Serialises a host value for the sandbox as JSON: `undefined` becomes null, a bigint its decimal
  * string, a Date its ISO string, a Map an object, a Set an array. Functions, symbols and cycles
@@ -19,5 +21,14 @@ export function toJsonText(value: unknown): string {
       throw new TypeError("the value refers to itself; only tree-shaped data can be passed into the sandbox");
     }
     throw error;
+  }
+}
+
+/** The JSON for `sendVariables`; values that cannot cross fail with an error naming them. */
+export function variablesJson(variables: Record<string, unknown>): string {
+  try {
+    return toJsonText(variables);
+  } catch (error) {
+    throw new AgentError(`Cannot send these variables to the sandbox: ${(error as Error).message}.`);
   }
 }

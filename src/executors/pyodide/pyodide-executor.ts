@@ -1,5 +1,4 @@
-import { AgentError, SandboxClosedError, ToolArgumentError } from "../../errors.js";
-import { invokeTool } from "../../tools/invoke-tool.js";
+import { AgentError, SandboxClosedError } from "../../errors.js";
 import type { Tool } from "../../tools/tool.js";
 import {
   DEFAULT_AUTHORIZED_IMPORTS,
@@ -10,7 +9,8 @@ import {
   type ExecutorOptions,
   type RunOptions,
 } from "../executor.js";
-import { toJsonText } from "../json-text.js";
+import { answerToolCall } from "../answer-tool-call.js";
+import { variablesJson } from "../json-text.js";
 import { ABORTED_ERROR, lostStateError, timeLimitNote as timeLimitMessage } from "../run-errors.js";
 import { sharedSandboxPool, startSandbox } from "./sandbox-pool.js";
 import type { SandboxProcess, SandboxRunResult, SandboxToolCall } from "./sandbox-process.js";
@@ -77,12 +77,7 @@ export class PyodideExecutor implements Executor {
   }
 
   async sendVariables(variables: Record<string, unknown>): Promise<void> {
-    let json: string;
-    try {
-      json = toJsonText(variables);
-    } catch (error) {
-      throw new AgentError(`Cannot send these variables to the sandbox: ${(error as Error).message}.`);
-    }
+    const json = variablesJson(variables);
     const sandbox = await this.ready();
     await sandbox.request({ type: "variables", json });
   }
@@ -114,7 +109,7 @@ export class PyodideExecutor implements Executor {
     const timer = setTimeout(() => stop("timeout"), timeoutMs);
     options.signal?.addEventListener("abort", onAbort, { once: true });
     if (options.signal?.aborted) stop("abort");
-    sandbox.onToolCall = (call) => this.answerToolCall(call, toolAbort.signal, options);
+    sandbox.onToolCall = (call) => answerToolCall(this.tools, call, "python", toolAbort.signal, options);
 
     try {
       const message = (await sandbox.request({ type: "run", code, timeLimitNote, timeoutMs })) as unknown as SandboxRunResult;
@@ -187,26 +182,6 @@ export class PyodideExecutor implements Executor {
 
   private toolSpecifications(): { name: string; description: string }[] {
     return [...this.tools.values()].map((tool) => ({ name: tool.name, description: tool.description }));
-  }
-
-  private async answerToolCall(call: SandboxToolCall, signal: AbortSignal, observer: RunOptions): Promise<string> {
-    const started = performance.now();
-    const record = { name: call.name, arguments: { args: call.args, kwargs: call.kwargs } };
-    observer.onToolCall?.(record);
-    const tool = this.tools.get(call.name);
-    try {
-      if (tool === undefined) throw new AgentError(`there is no tool named '${call.name}'`);
-      const value = await invokeTool(tool, { args: call.args, kwargs: call.kwargs, language: "python" }, { signal });
-      const json = toJsonText(value);
-      // The observer gets the value as Python saw it (JSON), so memory holding it stays serialisable.
-      observer.onToolResult?.({ ...record, result: JSON.parse(json) as unknown, durationMs: performance.now() - started });
-      return `{"ok":true,"value":${json}}`;
-    } catch (error) {
-      const type = error instanceof ToolArgumentError ? "ToolArgumentError" : "ToolError";
-      const message = error instanceof Error ? error.message : String(error);
-      observer.onToolResult?.({ ...record, error: message, durationMs: performance.now() - started });
-      return JSON.stringify({ ok: false, error: { type, message } });
-    }
   }
 }
 

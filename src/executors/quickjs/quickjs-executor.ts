@@ -1,9 +1,9 @@
-import { AgentError, SandboxClosedError, ToolArgumentError } from "../../errors.js";
+import { AgentError, SandboxClosedError } from "../../errors.js";
 import { Semaphore } from "../../semaphore.js";
-import { invokeTool } from "../../tools/invoke-tool.js";
 import type { Tool } from "../../tools/tool.js";
 import { EXECUTOR_DEFAULTS, type CodeOutput, type Executor, type ExecutorOptions, type RunOptions } from "../executor.js";
-import { toJsonText } from "../json-text.js";
+import { answerToolCall } from "../answer-tool-call.js";
+import { variablesJson } from "../json-text.js";
 import { lostStateError, timeLimitNote } from "../run-errors.js";
 import { toCodeOutput } from "./run-output.js";
 import type { SandboxThread, ThreadToolCall } from "./sandbox-thread.js";
@@ -79,12 +79,7 @@ export class QuickJsExecutor implements Executor {
   }
 
   async sendVariables(variables: Record<string, unknown>): Promise<void> {
-    let json: string;
-    try {
-      json = toJsonText(variables);
-    } catch (error) {
-      throw new AgentError(`Cannot send these variables to the sandbox: ${(error as Error).message}.`);
-    }
+    const json = variablesJson(variables);
     const thread = await this.liveThread();
     await thread.request({ type: "variables", json });
   }
@@ -142,7 +137,7 @@ export class QuickJsExecutor implements Executor {
     const timer = setTimeout(() => stop("timeout"), timeoutMs);
     options.signal?.addEventListener("abort", onAbort, { once: true });
     if (options.signal?.aborted) stop("abort");
-    thread.onToolCall = (call) => this.answerToolCall(call, toolAbort.signal, options);
+    thread.onToolCall = (call) => answerToolCall(this.tools, { ...call, kwargs: {} }, "javascript", toolAbort.signal, options);
 
     try {
       const message = await thread.request({ type: "run", runId, script: transformed.script });
@@ -203,26 +198,6 @@ export class QuickJsExecutor implements Executor {
       // Start the replacement now so the next run does not wait for it.
       this.thread = this.prepareThread();
       this.thread.catch(() => undefined);
-    }
-  }
-
-  private async answerToolCall(call: ThreadToolCall, signal: AbortSignal, observer: RunOptions): Promise<string> {
-    const started = performance.now();
-    const record = { name: call.name, arguments: { args: call.args, kwargs: {} } };
-    observer.onToolCall?.(record);
-    const tool = this.tools.get(call.name);
-    try {
-      if (tool === undefined) throw new AgentError(`there is no tool named '${call.name}'`);
-      const value = await invokeTool(tool, { args: call.args, kwargs: {}, language: "javascript" }, { signal });
-      const json = toJsonText(value);
-      // The observer gets the value as the code saw it (JSON), so memory holding it stays serialisable.
-      observer.onToolResult?.({ ...record, result: JSON.parse(json) as unknown, durationMs: performance.now() - started });
-      return `{"ok":true,"value":${json}}`;
-    } catch (error) {
-      const type = error instanceof ToolArgumentError ? "ToolArgumentError" : "ToolError";
-      const message = error instanceof Error ? error.message : String(error);
-      observer.onToolResult?.({ ...record, error: message, durationMs: performance.now() - started });
-      return JSON.stringify({ ok: false, error: { type, message } });
     }
   }
 }
