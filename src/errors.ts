@@ -68,11 +68,18 @@ export class ModelCallError extends AgentError {
   readonly status: number | undefined;
   /** Whether trying again later could succeed (rate limits, server errors, timeouts). */
   readonly retryable: boolean;
+  /**
+   * The adapter option that would fix this, when one would (`baseURL`, `apiKey`, `supportsStop`,
+   * `timeoutMs`, `maxRetries`, ...): the message names it for library users, and a command-line
+   * front end can name its own flag instead.
+   */
+  readonly option: string | undefined;
 
-  constructor(message: string, options: { status?: number; retryable?: boolean; cause?: unknown } = {}) {
+  constructor(message: string, options: { status?: number; retryable?: boolean; option?: string; cause?: unknown } = {}) {
     super(message, { cause: options.cause });
     this.status = options.status;
     this.retryable = options.retryable ?? false;
+    this.option = options.option;
   }
 }
 

@@ -76,6 +76,12 @@ export interface ExecutorOptions {
   maxOutputChars?: number;
   /** Memory the sandboxed code may use, in MiB. Default 512. */
   memoryLimitMb?: number;
+  /**
+   * The longest JSON text, in characters, of one value leaving the sandbox: a run's result or final
+   * answer, a tool call's arguments. A larger one is an error the code sees (it can print a summary
+   * or return less instead); the host never has to hold it. Default 1,000,000.
+   */
+  maxValueChars?: number;
 }
 
 /** The modules Python code may import when `authorizedImports` is not given. */
@@ -111,4 +117,5 @@ export const EXECUTOR_DEFAULTS = Object.freeze({
   timeoutMs: 30_000,
   maxOutputChars: 50_000,
   memoryLimitMb: 512,
+  maxValueChars: 1_000_000,
 });

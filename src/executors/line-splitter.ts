@@ -1,0 +1,65 @@
+/**
+ * Splits a stream of text from a sandbox into lines, in time linear in what arrives: each chunk is
+ * searched once for newlines, and a partial line is kept as a list of pieces joined only when its
+ * newline comes. A line may not grow past a set length: a sandbox is untrusted, and one endless
+ * line must not make the host hold (or rescan) hundreds of megabytes.
+ */
+
+/** What a {@link LineSplitter} reports. */
+export interface LineSplitterOptions {
+  /** The longest line accepted, in characters, without its newline. */
+  maxLineLength: number;
+  /** Called for each complete line, without its newline. */
+  onLine(line: string): void;
+  /**
+   * Called once when a line grows past `maxLineLength`, with the length reached; the splitter
+   * then drops everything that arrives after it (the sender broke the protocol).
+   */
+  onOverflow(length: number): void;
+}
+
+/** Turns chunks of text into lines; see the module comment. */
+export class LineSplitter {
+  private pieces: string[] = [];
+  private pendingLength = 0;
+  private overflowed = false;
+
+  constructor(private readonly options: LineSplitterOptions) {}
+
+  /** Whether a line went past the limit (nothing is reported after that). */
+  get broken(): boolean {
+    return this.overflowed;
+  }
+
+  /** Feeds the next chunk; complete lines are reported before this returns. */
+  push(chunk: string): void {
+    let start = 0;
+    while (!this.overflowed) {
+      const newline = chunk.indexOf("\n", start);
+      if (newline < 0) {
+        this.keep(chunk.slice(start));
+        return;
+      }
+      const tail = chunk.slice(start, newline);
+      start = newline + 1;
+      if (!this.keep(tail)) return;
+      const line = this.pieces.length === 1 ? this.pieces[0]! : this.pieces.join("");
+      this.pieces = [];
+      this.pendingLength = 0;
+      this.options.onLine(line);
+    }
+  }
+
+  /** Adds to the line being built; false once it is over the limit. */
+  private keep(piece: string): boolean {
+    this.pendingLength += piece.length;
+    if (this.pendingLength > this.options.maxLineLength) {
+      this.overflowed = true;
+      this.pieces = [];
+      this.options.onOverflow(this.pendingLength);
+      return false;
+    }
+    this.pieces.push(piece);
+    return true;
+  }
+}
