@@ -1,6 +1,6 @@
 // Rows, the printed table and bench/results.json. A benchmark module returns rows built with
 // `row(...)`; run.mjs collects them and hands them to `printTable` and `writeResults`.
-import { writeFileSync } from "node:fs";
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { cpus } from "node:os";
 
 /**
@@ -46,14 +46,34 @@ function formatValue(result) {
   return `${result.value}${result.unit ? ` ${result.unit}` : ""}`;
 }
 
-export function printTable(results, write = (line) => console.log(line)) {
-  const header = ["metric", "value", "target", "ok?"];
-  const lines = results.map((result) => [
-    result.metric,
-    formatValue(result),
-    result.target ?? "-",
-    result.met === null ? "info" : result.met ? "yes" : "NO",
-  ]);
+/**
+ * The figures of the previous run (what bench/results.json held before this run), keyed by suite
+ * and metric, so a table can show each figure beside the one it replaces.
+ */
+export function readPreviousResults(path) {
+  const previous = new Map();
+  if (!existsSync(path)) return previous;
+  try {
+    const document = JSON.parse(readFileSync(path, "utf8"));
+    for (const result of document.results ?? []) previous.set(`${result.suite}\u0000${result.metric}`, result);
+  } catch {
+    // An unreadable file only means there is nothing to compare with.
+  }
+  return previous;
+}
+
+export function printTable(results, write = (line) => console.log(line), previous = new Map()) {
+  const header = ["metric", "before", "value", "target", "ok?"];
+  const lines = results.map((result) => {
+    const before = previous.get(`${result.suite}\u0000${result.metric}`);
+    return [
+      result.metric,
+      before ? formatValue(before) : "-",
+      formatValue(result),
+      result.target ?? "-",
+      result.met === null ? "info" : result.met ? "yes" : "NO",
+    ];
+  });
   const widths = header.map((title, column) => Math.max(title.length, ...lines.map((line) => line[column].length)));
   const format = (cells) => `| ${cells.map((cell, column) => cell.padEnd(widths[column])).join(" | ")} |`;
   write(format(header));

@@ -7,7 +7,7 @@
 import { fileURLToPath } from "node:url";
 
 import { benchPyodide } from "./pyodide.mjs";
-import { printTable, writeResults } from "./report.mjs";
+import { printTable, readPreviousResults, writeResults } from "./report.mjs";
 
 const SUITES = {
   pyodide: benchPyodide,
@@ -25,6 +25,9 @@ if (unknown.length > 0) {
 }
 const names = requested.length > 0 ? requested : Object.keys(SUITES);
 
+const path = fileURLToPath(new URL("./results.json", import.meta.url));
+// The committed figures, read before this run replaces them: the table shows both side by side.
+const previous = readPreviousResults(path);
 const started = Date.now();
 const results = [];
 let failed = false;
@@ -40,9 +43,10 @@ for (const name of names) {
 }
 
 console.log("");
-printTable(results);
-const path = fileURLToPath(new URL("./results.json", import.meta.url));
-writeResults(path, results);
+printTable(results, undefined, previous);
+// A run of some suites keeps the other suites' figures, so the file always holds every suite.
+const kept = [...previous.values()].filter((result) => !names.includes(result.suite));
+writeResults(path, [...kept, ...results]);
 const missed = results.filter((result) => result.met === false).length;
-console.log(`\n${results.length} figures, ${missed} target(s) missed, in ${((Date.now() - started) / 1000).toFixed(1)} s; written to bench/results.json`);
+console.log(`\n${results.length} figures, ${missed} target(s) missed, in ${((Date.now() - started) / 1000).toFixed(1)} s; written to bench/results.json ("before" is what it held before this run)`);
 if (failed) process.exitCode = 1;
