@@ -2,6 +2,7 @@ import { describe, expect, it } from "vitest";
 
 import type { AgentEvent } from "../agents/events.js";
 import type { ActionStep } from "../agents/memory-steps.js";
+import { TERMINAL_ESCAPES, UNSAFE_FOR_TERMINAL } from "../../test/fixtures/cli/terminal-escapes.js";
 import { createJsonLinesRenderer } from "./json-lines.js";
 
 const step: ActionStep = {
@@ -76,5 +77,16 @@ describe("createJsonLinesRenderer", () => {
     };
     const [line] = renderLines([{ type: "final-answer", output }]);
     expect(JSON.parse(line!)).toEqual({ type: "final-answer", serializationError: "nope" });
+  });
+});
+
+describe("JSON lines and terminal escapes", () => {
+  it("writes every escape kind as JSON escapes that parse back to the same text", () => {
+    const text = TERMINAL_ESCAPES.map((escape) => escape.text).join("|");
+    let out = "";
+    const renderer = createJsonLinesRenderer((line) => (out += line));
+    renderer.render({ type: "logs", stepNumber: 1, text });
+    expect(out).not.toMatch(UNSAFE_FOR_TERMINAL);
+    expect(JSON.parse(out)).toEqual({ type: "logs", stepNumber: 1, text });
   });
 });
