@@ -1,0 +1,180 @@
+/**
+ * The package as a user gets it: `npm pack` (which builds `dist/`), the tarball installed into an
+ * empty project, then every entry point the README names loaded from ESM, from CommonJS and from
+ * TypeScript, and the `codeagent` command run from the project's `node_modules/.bin`.
+ *
+ * The install runs offline from the npm cache that `npm ci` filled: the project gets a lock file
+ * made from ours (the same versions, with each tarball's registry address so npm needs no package
+ * metadata), and the same overrides for Monty's platform binaries that the registry here lacks.
+ */
+import { execFile } from "node:child_process";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync, cpSync, mkdirSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { promisify } from "node:util";
+import { afterAll, beforeAll, describe, expect, test } from "vitest";
+
+const run = promisify(execFile);
+const ROOT = resolve(import.meta.dirname, "..");
+const NPM = process.platform === "win32" ? "npm.cmd" : "npm";
+
+interface PackageJson {
+  version: string;
+  license: string;
+  dependencies: Record<string, string>;
+  devDependencies: Record<string, string>;
+  peerDependencies: Record<string, string>;
+  bin: Record<string, string>;
+  engines: Record<string, string>;
+  overrides: Record<string, string>;
+  scripts: Record<string, string>;
+}
+
+interface LockEntry {
+  version?: string;
+  resolved?: string;
+  integrity?: string;
+  link?: boolean;
+  dev?: boolean;
+  devOptional?: boolean;
+  [field: string]: unknown;
+}
+
+interface Packed {
+  filename: string;
+  integrity: string;
+  files: { path: string }[];
+}
+
+const ours = JSON.parse(readFileSync(join(ROOT, "package.json"), "utf8")) as PackageJson;
+
+let project: string;
+let packed: Packed;
+let installLog: string;
+
+/** Our lock file's runtime packages, as the lock of a project that depends on the tarball. */
+function consumerLock(dependencies: Record<string, string>): unknown {
+  const lock = JSON.parse(readFileSync(join(ROOT, "package-lock.json"), "utf8")) as { packages: Record<string, LockEntry> };
+  const packages: Record<string, LockEntry> = {
+    "": { name: "consumer", dependencies },
+    "node_modules/codeagent": {
+      version: ours.version,
+      resolved: `file:${packed.filename}`,
+      integrity: packed.integrity,
+      license: ours.license,
+      dependencies: ours.dependencies,
+      peerDependencies: ours.peerDependencies,
+      bin: ours.bin,
+      engines: ours.engines,
+    },
+  };
+  for (const [path, entry] of Object.entries(lock.packages)) {
+    if (path === "" || entry.dev === true) continue;
+    const { devOptional: _devOptional, ...runtime } = entry;
+    if (runtime.resolved === undefined && runtime.integrity !== undefined && runtime.link !== true) {
+      const name = path.slice(path.lastIndexOf("node_modules/") + "node_modules/".length);
+      runtime.resolved = `https://registry.npmjs.org/${name}/-/${name.split("/").pop()}-${runtime.version}.tgz`;
+    }
+    packages[path] = runtime;
+  }
+  return { name: "consumer", lockfileVersion: 3, requires: true, packages };
+}
+
+async function node(file: string): Promise<{ stdout: string; stderr: string }> {
+  return run(process.execPath, [file], { cwd: project, timeout: 60_000 });
+}
+
+beforeAll(async () => {
+  project = mkdtempSync(join(tmpdir(), "codeagent-package-"));
+  const { stdout } = await run(NPM, ["pack", "--json", "--pack-destination", project], { cwd: ROOT, timeout: 120_000, maxBuffer: 16 << 20 });
+  packed = (JSON.parse(stdout) as Packed[])[0]!;
+
+  // The user's project: codeagent from the tarball, and zod, which codeagent expects beside it.
+  const dependencies = { codeagent: `file:${packed.filename}`, zod: ours.devDependencies.zod! };
+  writeFileSync(join(project, "package.json"), JSON.stringify({ name: "consumer", private: true, dependencies, overrides: ours.overrides }, null, 2));
+  writeFileSync(join(project, "package-lock.json"), JSON.stringify(consumerLock(dependencies), null, 2));
+  mkdirSync(join(project, "scripts"));
+  cpSync(join(ROOT, "scripts", "unavailable-platform-package"), join(project, "scripts", "unavailable-platform-package"), { recursive: true });
+  const install = await run(NPM, ["ci", "--offline", "--no-audit", "--no-fund", "--foreground-scripts"], { cwd: project, timeout: 180_000, maxBuffer: 16 << 20 });
+  installLog = install.stdout + install.stderr;
+}, 300_000);
+
+afterAll(() => {
+  if (project) rmSync(project, { recursive: true, force: true });
+});
+
+describe("the packed package", () => {
+  test("ships dist, README and LICENSE; no sources, no source maps", () => {
+    const paths = packed.files.map((file) => file.path);
+    expect(paths).toEqual(expect.arrayContaining(["LICENSE", "README.md", "package.json", "dist/index.js", "dist/index.d.ts", "dist/executors/monty/index.js", "dist/executors/monty/index.d.ts", "dist/cli/main.js"]));
+    expect(paths.filter((path) => path.endsWith(".map") || path.startsWith("src/") || path.includes(".test."))).toEqual([]);
+    expect(readFileSync(join(ROOT, "LICENSE"), "utf8")).toMatch(/Apache License\s+Version 2\.0/);
+  });
+
+  test("installing it runs none of its scripts (no prepare, no build)", () => {
+    expect(installLog).not.toMatch(/codeagent@[^\s]+ (preinstall|install|postinstall|prepare)/);
+    // zod is the user's: codeagent lists it as a peer, so one copy serves both.
+    expect(ours.peerDependencies.zod).toMatch(/^\^4/);
+    expect(ours.dependencies.zod).toBeUndefined();
+  });
+
+  test("every entry point loads from ESM, and a tool built with the project's zod works", async () => {
+    writeFileSync(
+      join(project, "check.mjs"),
+      `import { CodeAgent, OpenAIModel, PyodideExecutor, QuickJsExecutor, ToolCallingAgent, ScriptedModel, tool, visitWebpageTool } from "codeagent";
+import { MontyExecutor } from "codeagent/monty";
+import { z } from "zod";
+const double = tool({ name: "double", description: "Doubles a number.", inputSchema: z.object({ n: z.number() }), execute: ({ n }) => n * 2 });
+const executor = new MontyExecutor();
+const output = await executor.run("print(6 * 7)");
+await executor.close();
+console.log(JSON.stringify({ classes: [CodeAgent, OpenAIModel, PyodideExecutor, QuickJsExecutor, ToolCallingAgent, ScriptedModel, visitWebpageTool].map((f) => typeof f), tool: double.parameters, monty: output.logs.trim() }));
+`,
+    );
+    const result = JSON.parse((await node("check.mjs")).stdout) as { classes: string[]; tool: unknown; monty: unknown };
+    expect(result.classes.every((kind) => kind === "function")).toBe(true);
+    expect(result.tool).toMatchObject({ type: "object", properties: { n: { type: "number" } } });
+    expect(result.monty).toBe("42");
+  });
+
+  test("every entry point loads from CommonJS with require()", async () => {
+    writeFileSync(
+      join(project, "check.cjs"),
+      `const { CodeAgent, OpenAIModel, tool } = require("codeagent");
+const { MontyExecutor } = require("codeagent/monty");
+console.log(JSON.stringify([CodeAgent, OpenAIModel, tool, MontyExecutor].map((f) => typeof f)));
+`,
+    );
+    const { stdout, stderr } = await node("check.cjs");
+    expect(JSON.parse(stdout)).toEqual(["function", "function", "function", "function"]);
+    expect(stderr).toBe("");
+  });
+
+  test("TypeScript finds the types of both entry points, and a tool from the project's zod type-checks", async () => {
+    writeFileSync(
+      join(project, "tsconfig.json"),
+      JSON.stringify({ compilerOptions: { module: "NodeNext", moduleResolution: "NodeNext", target: "ES2022", strict: true, noEmit: true, skipLibCheck: true, types: [] }, files: ["check.ts"] }),
+    );
+    writeFileSync(
+      join(project, "check.ts"),
+      `import { tool, type Tool, type CodeAgentOptions } from "codeagent";
+import { MontyExecutor } from "codeagent/monty";
+import { z } from "zod";
+const double: Tool<{ n: number }, number> = tool({ name: "double", description: "Doubles.", inputSchema: z.object({ n: z.number() }), outputSchema: z.number(), execute: ({ n }) => n * 2 });
+const options: Partial<CodeAgentOptions> = { tools: [double as Tool] };
+export const executor: MontyExecutor = new MontyExecutor();
+export { options };
+`,
+    );
+    const tsc = join(ROOT, "node_modules", "typescript", "bin", "tsc");
+    await expect(run(process.execPath, [tsc, "-p", project], { cwd: project, timeout: 120_000 })).resolves.toBeDefined();
+  });
+
+  test("the codeagent command runs from node_modules/.bin", async () => {
+    const bin = join(project, "node_modules", ".bin", "codeagent");
+    const help = await run(bin, ["--help"], { cwd: project, timeout: 30_000 });
+    expect(help.stdout).toContain("Usage:");
+    const exec = await run(bin, ["exec", "print(6 * 7)"], { cwd: project, timeout: 120_000 });
+    expect(exec.stdout.trim()).toBe("42");
+  });
+});
