@@ -1,3 +1,4 @@
+import { getEventListeners } from "node:events";
 import { afterEach, beforeEach, describe, expect, test, vi } from "vitest";
 
 import { AgentConfigurationError, ModelCallError } from "../src/errors.js";
@@ -5,7 +6,7 @@ import { applyStopSequences, messageText, type ChatMessage, type ChatMessageStre
 import { OpenAIModel, type OpenAIModelOptions } from "../src/models/openai-model.js";
 import { StopSequenceFilter } from "../src/models/stop-sequence-filter.js";
 import { modelContract } from "./model-contract.js";
-import { startOpenAICompatibleServer, type ModelTestServer } from "./support/openai-compatible-server.js";
+import { startOpenAICompatibleServer, type ModelTestServer, type RawBehaviour } from "./support/openai-compatible-server.js";
 
 modelContract({ name: "OpenAIModel", create: (server) => new OpenAIModel({ modelId: "test-model", baseURL: server.baseURL, maxRetries: 2 }) });
 
@@ -232,9 +233,116 @@ describe("OpenAIModel", () => {
       const started = performance.now();
       const { text, deltas } = await textOf(model({ supportsStop: false }).generateStream(QUESTION, { stopSequences: ["<end>"] }));
       expect(text).toBe("answer");
-      expect(deltas.every((delta) => delta.tokenUsage === undefined)).toBe(true);
+      // The server's count would come after the rest of the reply: it is estimated instead, and says so.
+      const usage = deltas.find((delta) => delta.tokenUsage)?.tokenUsage;
+      expect(usage).toMatchObject({ estimated: true });
+      expect(usage?.inputTokens).toBeGreaterThan(0);
+      expect(usage?.outputTokens).toBeGreaterThan(0);
       expect(performance.now() - started).toBeLessThan(1_500);
       await vi.waitFor(() => expect(server.requests[0]?.disconnected).toBe(true));
+    });
+  });
+
+  describe("a base URL that is not a chat-completions endpoint", () => {
+    const html: RawBehaviour = { kind: "raw", contentType: "text/html; charset=utf-8", body: "<!doctype html><html><body><h1>Open WebUI</h1></body></html>" };
+    const unrelated: RawBehaviour = { kind: "raw", contentType: "application/json", body: JSON.stringify({ status: "ok", version: "1.2.3" }) };
+
+    test.each([
+      ["an HTML page", html],
+      ["unrelated JSON", unrelated],
+    ])("%s: a stream fails at once with a ModelCallError that points at baseURL", async (_name, behaviour) => {
+      server.enqueue(behaviour, behaviour, behaviour);
+      const error = await rejection(textOf(model({ maxRetries: 2 }).generateStream(QUESTION)));
+      expect(error).toBeInstanceOf(ModelCallError);
+      expect(error).toMatchObject({ option: "baseURL", retryable: false });
+      expect((error as Error).message).toContain(server.baseURL);
+      expect((error as Error).message).toContain(behaviour.contentType.split(";")[0]);
+      expect((error as Error).message).toMatch(/not a chat-completions? (stream|reply)/);
+      expect(server.requests).toHaveLength(1);
+    });
+
+    test.each([
+      ["an HTML page", html],
+      ["unrelated JSON", unrelated],
+    ])("%s: generate fails the same way", async (_name, behaviour) => {
+      server.enqueue(behaviour);
+      const error = await rejection(model().generate(QUESTION));
+      expect(error).toBeInstanceOf(ModelCallError);
+      expect(error).toMatchObject({ option: "baseURL", retryable: false });
+      expect((error as Error).message).toContain(behaviour.contentType.split(";")[0]);
+      expect(server.requests).toHaveLength(1);
+    });
+  });
+
+  test("one signal for 40 calls, streamed or not, with retries: no listener stays on it, no MaxListenersExceededWarning", async () => {
+    const warnings: Error[] = [];
+    const onWarning = (warning: Error) => warnings.push(warning);
+    process.on("warning", onWarning);
+    try {
+      const controller = new AbortController();
+      const signal = controller.signal;
+      const reused = model({ maxRetries: 1 });
+      for (let call = 0; call < 40; call++) {
+        // Every tenth call is retried once: the SDK hooks the signal it is given on every attempt.
+        if (call % 10 === 0) server.enqueue({ kind: "error", status: 503, message: "Busy." });
+        server.enqueue({ kind: "reply", text: `reply ${call} <end> rest`, honourStop: call % 3 !== 0 });
+        if (call % 2 === 0) await reused.generate(QUESTION, { signal, stopSequences: ["<end>"] });
+        else await textOf(reused.generateStream(QUESTION, { signal, stopSequences: ["<end>"] }));
+        expect(getEventListeners(signal, "abort")).toHaveLength(0);
+      }
+      // A stream the caller leaves early releases the signal too.
+      server.enqueue({ kind: "reply", text: "word ".repeat(50), chunkSize: 5 });
+      for await (const delta of reused.generateStream(QUESTION, { signal })) if (delta.content) break;
+      expect(getEventListeners(signal, "abort")).toHaveLength(0);
+      await new Promise((resolve) => setImmediate(resolve));
+    } finally {
+      process.off("warning", onWarning);
+    }
+    expect(warnings.map((warning) => warning.name)).not.toContain("MaxListenersExceededWarning");
+  });
+
+  describe("a server that rejects a parameter", () => {
+    const rejectsStop = { kind: "error", status: 400, message: "Unsupported parameter: 'stop' is not supported with this model." } as const;
+
+    test("stop: retried once without it, applied here, and left out of later calls", async () => {
+      server.enqueue(rejectsStop, { kind: "reply", text: "answer<end>more" }, { kind: "reply", text: "again<end>more" });
+      const reused = model();
+      const reply = await reused.generate(QUESTION, { stopSequences: ["<end>"] });
+      expect(messageText(reply.content)).toBe("answer");
+      expect(body(0).stop).toEqual(["<end>"]);
+      expect(body(1)).not.toHaveProperty("stop");
+      const { text } = await textOf(reused.generateStream(QUESTION, { stopSequences: ["<end>"] }));
+      expect(text).toBe("again");
+      expect(body(2)).not.toHaveProperty("stop");
+      expect(server.requests).toHaveLength(3);
+    });
+
+    test("stop, on a stream request", async () => {
+      server.enqueue(rejectsStop, { kind: "reply", text: "streamed<end>more" });
+      const { text } = await textOf(model().generateStream(QUESTION, { stopSequences: ["<end>"] }));
+      expect(text).toBe("streamed");
+      expect(body(1)).not.toHaveProperty("stop");
+    });
+
+    test("stream_options: retried without it, later streams leave it out, and the usage is estimated when none comes", async () => {
+      const rejectsStreamOptions = { kind: "error", status: 400, message: "Unrecognized request argument supplied: stream_options" } as const;
+      server.enqueue(rejectsStreamOptions, { kind: "reply", text: "hello there" }, { kind: "reply", text: "again" });
+      const reused = model();
+      const { text, deltas } = await textOf(reused.generateStream(QUESTION));
+      expect(text).toBe("hello there");
+      expect(body(0)).toHaveProperty("stream_options");
+      expect(body(1)).not.toHaveProperty("stream_options");
+      expect(deltas.at(-1)?.tokenUsage).toMatchObject({ estimated: true });
+      await textOf(reused.generateStream(QUESTION));
+      expect(body(2)).not.toHaveProperty("stream_options");
+      expect(server.requests).toHaveLength(3);
+    });
+
+    test("a 400 naming stop when none was sent is not retried, and names supportsStop", async () => {
+      server.enqueue(rejectsStop);
+      const error = await rejection(model().generate(QUESTION));
+      expect(error).toMatchObject({ status: 400, option: "supportsStop" });
+      expect(server.requests).toHaveLength(1);
     });
   });
 
@@ -279,7 +387,7 @@ describe("OpenAIModel", () => {
       for (let attempt = 0; attempt < 5; attempt++) server.enqueue({ kind: "error", status: 429, message: "Slow down.", headers: { "retry-after": "0" } });
       const error = await rejection(model({ maxRetries: 2 }).generate(QUESTION));
       expect(error).toBeInstanceOf(ModelCallError);
-      expect(error).toMatchObject({ status: 429, retryable: true });
+      expect(error).toMatchObject({ status: 429, retryable: true, option: "maxRetries" });
       expect((error as Error).message).toMatch(/Slow down\..*rate-limited.*2 retries/);
       expect(server.requests).toHaveLength(3);
     });
@@ -312,7 +420,7 @@ describe("OpenAIModel", () => {
       const gone = await startOpenAICompatibleServer();
       await gone.close();
       const error = await rejection(new OpenAIModel({ modelId: "m", baseURL: gone.baseURL, maxRetries: 0 }).generate(QUESTION));
-      expect(error).toMatchObject({ retryable: true, status: undefined });
+      expect(error).toMatchObject({ retryable: true, status: undefined, option: "baseURL" });
       expect((error as Error).message).toMatch(new RegExp(`Could not reach .*${gone.baseURL}.*ECONNREFUSED.*baseURL`));
     });
 
@@ -335,7 +443,7 @@ describe("OpenAIModel", () => {
       const error = await rejection(model({ timeoutMs: 200, maxRetries: 0 }).generate(QUESTION));
       expect(performance.now() - started).toBeLessThan(1_500);
       expect(error).toBeInstanceOf(ModelCallError);
-      expect(error).toMatchObject({ retryable: true, status: undefined });
+      expect(error).toMatchObject({ retryable: true, status: undefined, option: "timeoutMs" });
       expect((error as Error).message).toMatch(/within 200 ms.*timeoutMs/);
     });
 
@@ -350,21 +458,30 @@ describe("OpenAIModel", () => {
     test("401 points at the API key", async () => {
       server.enqueue({ kind: "error", status: 401, message: "Incorrect API key provided." });
       const error = await rejection(model().generate(QUESTION));
-      expect(error).toMatchObject({ status: 401, retryable: false });
+      expect(error).toMatchObject({ status: 401, retryable: false, option: "apiKey" });
       expect((error as Error).message).toMatch(/Incorrect API key provided\..*OPENAI_API_KEY/);
     });
 
     test("404 points at the model id and baseURL", async () => {
       server.enqueue({ kind: "error", status: 404, message: "The model `nope` does not exist." });
       const error = await rejection(model({ modelId: "nope" }).generate(QUESTION));
-      expect(error).toMatchObject({ status: 404, retryable: false });
+      expect(error).toMatchObject({ status: 404, retryable: false, option: "modelId" });
       expect((error as Error).message).toMatch(/"nope".*baseURL/);
     });
 
-    test("a rejected stop parameter suggests supportsStop: false", async () => {
-      server.enqueue({ kind: "error", status: 400, message: "Unsupported parameter: 'stop' is not supported with this model." });
-      const error = await rejection(model().generate(QUESTION, { stopSequences: ["x"] }));
-      expect((error as Error).message).toContain("supportsStop: false");
+    test("404 from a path that does not exist points at baseURL", async () => {
+      // What Ollama answers when the base URL lacks /v1.
+      server.enqueue({ kind: "raw", status: 404, contentType: "text/plain", body: "404 page not found" });
+      const error = await rejection(model().generate(QUESTION));
+      expect(error).toMatchObject({ status: 404, option: "baseURL" });
+      expect((error as Error).message).toContain("/v1");
+    });
+
+    test("a rejected max_tokens names maxTokensParameter", async () => {
+      server.enqueue({ kind: "error", status: 400, message: "Unsupported parameter: 'max_tokens' is not supported with this model. Use 'max_completion_tokens' instead." });
+      const error = await rejection(model().generate(QUESTION, { maxTokens: 10 }));
+      expect(error).toMatchObject({ status: 400, option: "maxTokensParameter" });
+      expect((error as Error).message).toContain('maxTokensParameter: "max_completion_tokens"');
     });
 
     test("an error on a stream request is a ModelCallError too", async () => {

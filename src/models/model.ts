@@ -38,6 +38,12 @@ export interface ModelToolCall {
 export interface TokenUsage {
   inputTokens: number;
   outputTokens: number;
+  /**
+   * True when the counts are estimated here (about 4 characters a token), not counted by the
+   * server: a stream cut at a stop sequence ends before the server's count arrives, and some
+   * servers never send one. A sum is estimated when any of its parts is.
+   */
+  estimated?: boolean;
 }
 
 /** A chat message, sent to or received from a model. */
@@ -100,9 +106,22 @@ export function messageText(content: string | ContentPart[]): string {
     .join("");
 }
 
-/** Adds two token counts. */
+/** Adds two token counts; the sum is marked estimated when either count is. */
 export function addTokenUsage(a: TokenUsage | undefined, b: TokenUsage | undefined): TokenUsage {
-  return { inputTokens: (a?.inputTokens ?? 0) + (b?.inputTokens ?? 0), outputTokens: (a?.outputTokens ?? 0) + (b?.outputTokens ?? 0) };
+  const sum: TokenUsage = { inputTokens: (a?.inputTokens ?? 0) + (b?.inputTokens ?? 0), outputTokens: (a?.outputTokens ?? 0) + (b?.outputTokens ?? 0) };
+  if (a?.estimated || b?.estimated) sum.estimated = true;
+  return sum;
+}
+
+/** Rough token estimate used where no tokenizer is at hand: about 4 characters a token. */
+export function estimateTokens(text: string): number {
+  return Math.ceil(text.length / 4);
+}
+
+/** The usage of a call estimated from what was sent and what came back, marked as estimated. */
+export function estimateTokenUsage(messages: readonly ChatMessage[], reply: string): TokenUsage {
+  const sent = messages.reduce((total, message) => total + estimateTokens(messageText(message.content)), 0);
+  return { inputTokens: sent, outputTokens: estimateTokens(reply), estimated: true };
 }
 
 /**

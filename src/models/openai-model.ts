@@ -6,9 +6,19 @@ import { AzureOpenAI, OpenAI, OpenAIError, type ClientOptions } from "openai";
 import type { ChatCompletion, ChatCompletionChunk, ChatCompletionCreateParamsBase } from "openai/resources/chat/completions";
 
 import { AgentConfigurationError, ModelCallError } from "../errors.js";
-import { applyStopSequences, type ChatMessage, type ChatMessageStreamDelta, type GenerateOptions, type Model, type TokenUsage } from "./model.js";
-import { toModelCallError, type OpenAICallContext } from "./openai-errors.js";
+import { abortable, callSignal } from "./call-signal.js";
+import {
+  applyStopSequences,
+  estimateTokenUsage,
+  type ChatMessage,
+  type ChatMessageStreamDelta,
+  type GenerateOptions,
+  type Model,
+  type TokenUsage,
+} from "./model.js";
+import { notChatCompletionError, toModelCallError, type OpenAICallContext } from "./openai-errors.js";
 import { fromOpenAIToolCalls, toOpenAIMessages, toOpenAIResponseFormat, toOpenAITools } from "./openai-messages.js";
+import { rejectedParameter, withoutParameters, type DroppableParameter } from "./rejected-parameters.js";
 import { StopSequenceFilter } from "./stop-sequence-filter.js";
 
 /** How to reach a deployment on Azure OpenAI (served through the SDK's `AzureOpenAI` client). */
@@ -53,9 +63,11 @@ export interface OpenAIModelOptions {
    */
   maxRetries?: number;
   /**
-   * Whether the model accepts the `stop` parameter. Some (OpenAI's reasoning models) reject it:
-   * with `false` it is not sent. Either way stop sequences are also applied to the reply here,
-   * for servers that ignore them. At most 4 are sent (OpenAI's limit); all are applied. Default true.
+   * Whether to send the `stop` parameter. Some models (OpenAI's reasoning models) and proxies
+   * reject it: when a server answers 400 naming `stop`, the call is sent again without it, and
+   * later calls leave it out, so `false` only saves that first refused request. Either way stop
+   * sequences are applied to the reply here, for servers that ignore them. At most 4 are sent
+   * (OpenAI's limit); all are applied. Default true.
    */
   supportsStop?: boolean;
   /**
@@ -99,6 +111,8 @@ export class OpenAIModel implements Model {
   private readonly maxRetries: number;
   private readonly defaultOptions: NonNullable<OpenAIModelOptions["defaultOptions"]>;
   private readonly extraBody: Record<string, unknown>;
+  /** Parameters this server rejected, left out of every later request. */
+  private readonly rejectedParameters = new Set<DroppableParameter>();
 
   /**
    * @throws {AgentConfigurationError} when there is neither an API key (`apiKey`, OPENAI_API_KEY)
@@ -116,78 +130,105 @@ export class OpenAIModel implements Model {
     this.baseURL = this.client.baseURL;
   }
 
-  /** One reply, with its tool calls and token usage. */
+  /** One reply, with its tool calls and token usage (estimated, and marked so, when the server sends none). */
   async generate(messages: ChatMessage[], options: GenerateOptions = {}): Promise<ChatMessage> {
     options.signal?.throwIfAborted();
     const stopSequences = options.stopSequences ?? this.defaultOptions.stopSequences;
-    const body: ChatCompletionCreateParamsBase = this.requestBody(messages, options);
     const context = this.callContext(options.signal);
-    let completion: ChatCompletion;
+    const call = callSignal(options.signal);
     try {
-      completion = await abortable(this.client.chat.completions.create({ ...body, stream: false }, { signal: options.signal }), options.signal);
-    } catch (error) {
-      throw toModelCallError(error, context);
+      const { data, response } = await this.send(this.requestBody(messages, options), context, (body) =>
+        abortable(this.client.chat.completions.create({ ...body, stream: false }, { signal: call.signal }).withResponse(), call.signal),
+      );
+      const completion = data as Partial<ChatCompletion> | string;
+      if (typeof completion !== "object" || !Array.isArray(completion.choices)) {
+        throw notChatCompletionError(this.baseURL, response.headers.get("content-type"), false);
+      }
+      const choice = completion.choices[0];
+      if (choice === undefined) {
+        throw new ModelCallError(`The model server at ${this.baseURL} sent a reply without any choice. Check that it serves the chat-completions protocol.`);
+      }
+      const text = choice.message.content ?? "";
+      const reply: ChatMessage = { role: "assistant", content: applyStopSequences(text, stopSequences) };
+      const toolCalls = fromOpenAIToolCalls(choice.message.tool_calls);
+      if (toolCalls) reply.toolCalls = toolCalls;
+      reply.tokenUsage = completion.usage ? toTokenUsage(completion.usage) : estimateTokenUsage(messages, text);
+      return reply;
+    } finally {
+      call.release();
     }
-    const choice = completion.choices?.[0];
-    if (choice === undefined) {
-      throw new ModelCallError(`The model server at ${this.baseURL} sent a reply without any choice. Check that it serves the chat-completions protocol.`);
-    }
-    const reply: ChatMessage = { role: "assistant", content: applyStopSequences(choice.message.content ?? "", stopSequences) };
-    const toolCalls = fromOpenAIToolCalls(choice.message.tool_calls);
-    if (toolCalls) reply.toolCalls = toolCalls;
-    if (completion.usage) reply.tokenUsage = toTokenUsage(completion.usage);
-    return reply;
   }
 
   /**
    * The reply as it is written: text deltas, tool-call deltas, and the token usage last. Stop
    * sequences are applied across delta boundaries (a tail that could start one is held back);
-   * once one appears, nothing more is yielded, the HTTP stream is closed, and no usage follows.
+   * once one appears, nothing more is yielded but the usage, and the HTTP stream is closed. The
+   * server's count would only come after the rest of the reply, so that usage is estimated (and
+   * marked so), as it is when a server sends none.
    */
   async *generateStream(messages: ChatMessage[], options: GenerateOptions = {}): AsyncIterable<ChatMessageStreamDelta> {
     options.signal?.throwIfAborted();
     const filter = new StopSequenceFilter(options.stopSequences ?? this.defaultOptions.stopSequences);
-    const body: ChatCompletionCreateParamsBase = this.requestBody(messages, options);
     const context = this.callContext(options.signal);
-    let stream: AsyncIterable<ChatCompletionChunk>;
+    const call = callSignal(options.signal);
     try {
-      stream = await abortable(
-        this.client.chat.completions.create({ ...body, stream: true, stream_options: { include_usage: true } }, { signal: options.signal }),
-        options.signal,
+      const { data: stream, response } = await this.send(
+        { ...this.requestBody(messages, options), stream_options: { include_usage: true } },
+        context,
+        (body) => abortable(this.client.chat.completions.create({ ...body, stream: true }, { signal: call.signal }).withResponse(), call.signal),
       );
-    } catch (error) {
-      throw toModelCallError(error, context);
-    }
-    let usage: TokenUsage | undefined;
-    try {
-      for await (const chunk of stream) {
-        if (chunk.usage) usage = toTokenUsage(chunk.usage);
-        const delta = chunk.choices?.[0]?.delta;
-        if (delta?.content) {
-          const step = filter.push(delta.content);
-          if (step.text !== "") yield { content: step.text };
-          // Leaving the loop closes the SDK stream, which aborts the HTTP request.
-          if (step.stopped) return;
+      let usage: TokenUsage | undefined;
+      let chunks = 0;
+      /** Every character the server sent, cut or not, for an estimate of the usage. */
+      let written = "";
+      try {
+        for await (const chunk of stream) {
+          // An HTML page or unrelated JSON yields no chunk at all, or chunks of another shape.
+          if (!Array.isArray((chunk as Partial<ChatCompletionChunk>).choices)) throw notChatCompletionError(this.baseURL, response.headers.get("content-type"), true);
+          chunks++;
+          if (chunk.usage) usage = toTokenUsage(chunk.usage);
+          const delta = chunk.choices[0]?.delta;
+          if (delta?.content) {
+            written += delta.content;
+            const step = filter.push(delta.content);
+            if (step.text !== "") yield { content: step.text };
+            // Leaving the loop closes the SDK stream, which aborts the HTTP request.
+            if (step.stopped) break;
+          }
+          if (delta?.tool_calls?.length) {
+            written += delta.tool_calls.map((call) => (call.function?.name ?? "") + (call.function?.arguments ?? "")).join("");
+            yield { toolCalls: delta.tool_calls.map(toToolCallDelta) };
+          }
         }
-        if (delta?.tool_calls?.length) {
-          yield {
-            toolCalls: delta.tool_calls.map((call) => ({
-              index: call.index,
-              ...(call.id ? { id: call.id } : {}),
-              ...(call.function?.name ? { name: call.function.name } : {}),
-              ...(call.function?.arguments ? { argumentsDelta: call.function.arguments } : {}),
-            })),
-          };
-        }
+      } catch (error) {
+        throw toModelCallError(error, context);
       }
-    } catch (error) {
-      throw toModelCallError(error, context);
+      if (chunks === 0) throw notChatCompletionError(this.baseURL, response.headers.get("content-type"), true);
+      // The SDK ends its stream quietly when the request is aborted: report the abort.
+      options.signal?.throwIfAborted();
+      const rest = filter.flush();
+      if (rest !== "") yield { content: rest };
+      yield { tokenUsage: usage ?? estimateTokenUsage(messages, written) };
+    } finally {
+      call.release();
     }
-    // The SDK ends its stream quietly when the request is aborted: report the abort.
-    options.signal?.throwIfAborted();
-    const rest = filter.flush();
-    if (rest !== "") yield { content: rest };
-    if (usage) yield { tokenUsage: usage };
+  }
+
+  /**
+   * Sends a request. When the server rejects a parameter it can do without (see
+   * {@link rejectedParameter}), the request is sent again without it, and so are later ones.
+   */
+  private async send<B extends object, R>(body: B, context: OpenAICallContext, request: (body: B) => Promise<R>): Promise<R> {
+    for (;;) {
+      const sent = withoutParameters(body, this.rejectedParameters);
+      try {
+        return await request(sent);
+      } catch (error) {
+        const parameter = rejectedParameter(error, sent);
+        if (parameter === undefined || context.signal?.aborted) throw toModelCallError(error, context);
+        this.rejectedParameters.add(parameter);
+      }
+    }
   }
 
   /** The request body; `toolChoice` is sent only with tools, and `extraBody` goes last. */
@@ -264,25 +305,11 @@ function toTokenUsage(usage: { prompt_tokens?: number; completion_tokens?: numbe
   return { inputTokens: usage.prompt_tokens ?? 0, outputTokens: usage.completion_tokens ?? 0 };
 }
 
-/**
- * Settles with `promise`, or rejects with the signal's reason as soon as it aborts: the SDK does
- * not notice an abort while it waits between retries, which can last as long as `Retry-After`.
- */
-function abortable<T>(promise: PromiseLike<T>, signal: AbortSignal | undefined): Promise<T> {
-  if (signal === undefined) return Promise.resolve(promise);
-  return new Promise<T>((resolve, reject) => {
-    const onAbort = () => reject(signal.reason);
-    if (signal.aborted) onAbort();
-    else signal.addEventListener("abort", onAbort, { once: true });
-    promise.then(
-      (value) => {
-        signal.removeEventListener("abort", onAbort);
-        resolve(value);
-      },
-      (error: unknown) => {
-        signal.removeEventListener("abort", onAbort);
-        reject(error);
-      },
-    );
-  });
+function toToolCallDelta(call: ChatCompletionChunk.Choice.Delta.ToolCall): NonNullable<ChatMessageStreamDelta["toolCalls"]>[number] {
+  return {
+    index: call.index,
+    ...(call.id ? { id: call.id } : {}),
+    ...(call.function?.name ? { name: call.function.name } : {}),
+    ...(call.function?.arguments ? { argumentsDelta: call.function.arguments } : {}),
+  };
 }

@@ -1,6 +1,7 @@
 import { ScriptExhaustedError } from "../errors.js";
 import {
   applyStopSequences,
+  estimateTokenUsage,
   messageText,
   type ChatMessage,
   type ChatMessageStreamDelta,
@@ -23,10 +24,7 @@ export interface ScriptedModelOptions {
   streamDelayMs?: number;
 }
 
-/** Rough token estimate used where no tokenizer is at hand: about 4 characters a token. */
-export function estimateTokens(text: string): number {
-  return Math.ceil(text.length / 4);
-}
+export { estimateTokens } from "./model.js";
 
 /**
  * Replays fixed assistant replies, in order, whatever it is sent: for tests, demos and replaying
@@ -98,7 +96,8 @@ export class ScriptedModel implements Model {
   }
 }
 
+/** The scripted model stands in for a server that counts, so its estimate is not marked as one. */
 function estimateUsage(messages: ChatMessage[], reply: string): TokenUsage {
-  const sent = messages.reduce((total, message) => total + estimateTokens(messageText(message.content)), 0);
-  return { inputTokens: sent, outputTokens: estimateTokens(reply) };
+  const { inputTokens, outputTokens } = estimateTokenUsage(messages, reply);
+  return { inputTokens, outputTokens };
 }

@@ -1,6 +1,6 @@
 /**
  * A local HTTP server for model adapter tests. It answers from a queue of scripted behaviours
- * (a reply, an HTTP error, a dropped connection, each after an optional delay) and records every
+ * (a reply, an HTTP error, a dropped connection, a raw body, each after an optional delay) and records every
  * request, so tests check both what the adapter sent and what it made of the answer.
  *
  * The queue, the recording, delays and drops are protocol-neutral ({@link startScriptedHttpServer});
@@ -68,8 +68,21 @@ export interface DropBehaviour {
   delayMs?: number;
 }
 
+/**
+ * Answer with a body of the test's choosing, whatever the protocol: an HTML page, unrelated JSON,
+ * what a web UI or another API at the wrong base URL would send.
+ */
+export interface RawBehaviour {
+  kind: "raw";
+  /** Default 200. */
+  status?: number;
+  contentType: string;
+  body: string;
+  delayMs?: number;
+}
+
 /** One scripted answer, used by one request. */
-export type ServerBehaviour = ReplyBehaviour | ErrorBehaviour | DropBehaviour;
+export type ServerBehaviour = ReplyBehaviour | ErrorBehaviour | DropBehaviour | RawBehaviour;
 
 /** A reply resolved against its request: stop sequences applied, usage known. */
 export interface ResolvedReply {
@@ -170,6 +183,11 @@ export async function startScriptedHttpServer(protocol: WireProtocol, basePath =
     }
     if (!(await wait(behaviour.delayMs ?? 0, response))) return void response.destroy();
     if (behaviour.kind === "drop") return void response.socket?.destroy();
+    if (behaviour.kind === "raw") {
+      response.writeHead(behaviour.status ?? 200, { "content-type": behaviour.contentType, "content-length": Buffer.byteLength(behaviour.body) });
+      response.end(behaviour.body);
+      return;
+    }
     if (behaviour.kind === "error") {
       sendJson(response, behaviour.status, protocol.errorBody(behaviour.status, behaviour.message ?? `scripted error ${behaviour.status}`), behaviour.headers);
       return;
