@@ -3,7 +3,7 @@
  * reach, a namespace rebuilt for every run from values and source, clear errors for the Python it
  * lacks, and its limits. The shared behaviour is in the executor contract.
  */
-import { existsSync, rmSync } from "node:fs";
+import { existsSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 
@@ -12,6 +12,7 @@ import { z } from "zod";
 
 import type { Executor, ExecutorOptions } from "../src/executors/executor.js";
 import { MontyExecutor } from "../src/executors/monty/monty-executor.js";
+import { MontyProcess } from "../src/executors/monty/monty-process.js";
 import { MONTY_PROMPT_NOTES } from "../src/executors/monty/prompt-notes.js";
 import { tool } from "../src/tools/tool.js";
 
@@ -65,6 +66,16 @@ describe("MontyExecutor security", () => {
     }
     expect((await sandbox.run("import sys\nsys.modules")).error?.type).toBe("AttributeError");
     expect((await sandbox.run("[].__class__")).error?.type).toBe("AttributeError");
+  });
+
+  test("the sandbox process starts with an empty environment", async () => {
+    const sandbox = new MontyProcess();
+    try {
+      await sandbox.hold(sandbox.ready);
+      expect(readFileSync(`/proc/${sandbox.pid}/environ`, "utf8")).toBe("");
+    } finally {
+      sandbox.kill("test done");
+    }
   });
 
   test("an unauthorized module is refused before anything runs", async () => {

@@ -1,60 +1,76 @@
-import { Monty } from "@pydantic/monty";
-
 import { AgentError, SandboxClosedError } from "../../errors.js";
-import { FINAL_ANSWER_TOOL_NAME } from "../../tools/definition-checks.js";
 import { isIdentifier, isPythonKeyword } from "../../tools/identifiers.js";
 import type { Tool } from "../../tools/tool.js";
-import {
-  DEFAULT_AUTHORIZED_IMPORTS,
-  EXECUTOR_DEFAULTS,
-  type CodeError,
-  type CodeOutput,
-  type Executor,
-  type ExecutorOptions,
-  type RunOptions,
-} from "../executor.js";
-import { toJsonText } from "../json-text.js";
-import { refusedImport } from "./import-gate.js";
-import { MONTY_BUILTINS } from "./monty-builtins.js";
-import { internalError, parseError } from "./monty-errors.js";
-import { MontyNamespace } from "./monty-namespace.js";
-import { buildProgram, INTERNAL_PREFIX, type MontyProgram } from "./monty-program.js";
-import { runProgram } from "./monty-run.js";
-import { OutputBuffer } from "./output-buffer.js";
-import { analyzeSnippet } from "./python-statements.js";
-import { RunStop } from "./run-stop.js";
+import { answerToolCall } from "../answer-tool-call.js";
+import { DEFAULT_AUTHORIZED_IMPORTS, EXECUTOR_DEFAULTS, type CodeOutput, type Executor, type ExecutorOptions, type RunOptions } from "../executor.js";
+import { variablesJson } from "../json-text.js";
+import { ABORTED_ERROR, lostStateError, type StopReason } from "../run-errors.js";
+import { sharedMontyPool, startSandbox } from "./monty-pool.js";
+import type { MontyProcess } from "./monty-process.js";
+import { INTERNAL_PREFIX } from "./monty-program.js";
+import type { RunSettings } from "./monty-protocol.js";
+import { MAX_ERROR_CHARS } from "./value-limits.js";
+
+/** Options of {@link MontyExecutor}. */
+export interface MontyExecutorOptions extends ExecutorOptions {
+  /** Take a started sandbox process from the process-wide pool (default), or start a private one. */
+  usePool?: boolean;
+}
+
+/** Longest timer Node.js honours; a longer time limit is never reached anyway. */
+const MAX_TIMER_MS = 2 ** 31 - 1;
 
 /**
- * Runs Python in Monty (`@pydantic/monty`), a Python subset interpreted in Rust, in this process:
- * a run starts in microseconds, has time, memory and recursion limits, and has no file system,
- * network, environment or subprocesses because Monty has none to give. Tools stay on the host:
- * Monty pauses at each call and resumes with the result, so async tools are plain calls in Python.
+ * Runs Python in Monty (`@pydantic/monty`), a Python subset interpreted in Rust, in a sandbox
+ * process of its own: Monty is native code, and hostile code that makes it fault ends that
+ * process, never the host. A run starts in well under a millisecond, has time, memory and
+ * recursion limits, and has no file system, network, environment or subprocesses because Monty
+ * has none to give (and its process is started with an empty environment). Tools stay on the
+ * host: Monty pauses at each call and resumes with the result, so async tools are plain calls in
+ * Python. Values leaving the sandbox are limited to `maxValueChars` of JSON.
  *
  * Monty has no classes, generators, `match`, `del` or most of the standard library (see
  * `MONTY_PROMPT_NOTES`); such code fails with an error that names the feature and points to
  * `PyodideExecutor`. Between runs, data, imports and top-level `def` functions are kept; other
- * objects are not, and using one later says so.
+ * objects are not, and using one later says so. `reset()` starts a fresh sandbox process.
  *
- * Monty runs on the calling thread: a `while` loop pauses every 10,000 iterations so that aborts
- * and the event loop get their turn, but other pure computation (a long `for` loop) holds the
- * thread until it ends or reaches `timeoutMs`.
+ * Time limits hold from outside: a run that has not answered `timeoutMs` (plus a short grace)
+ * after it started, or an aborted run that does not stop, has its process ended; the run then
+ * reports that the sandbox's state is gone.
  */
 export class MontyExecutor implements Executor {
   readonly language = "python" as const;
-  private readonly authorizedImports: readonly string[];
+  private readonly settings: RunSettings;
   private readonly timeoutMs: number;
-  private readonly maxOutputChars: number;
-  private readonly memoryLimitMb: number;
-  private readonly namespace = new MontyNamespace();
-  private readonly closing = new AbortController();
+  private readonly usePool: boolean;
   private tools = new Map<string, Tool>();
+  private sandbox: Promise<MontyProcess> | undefined;
+  /** Set when the sandbox ended while idle: the next run says the state is gone. */
+  private lostState: Error | undefined;
+  private stopRun: ((reason: StopReason) => void) | undefined;
   private queue: Promise<unknown> = Promise.resolve();
+  private closed = false;
 
-  constructor(options: ExecutorOptions = {}) {
-    this.authorizedImports = options.authorizedImports ?? DEFAULT_AUTHORIZED_IMPORTS;
+  constructor(options: MontyExecutorOptions = {}) {
     this.timeoutMs = options.timeoutMs ?? EXECUTOR_DEFAULTS.timeoutMs;
-    this.maxOutputChars = options.maxOutputChars ?? EXECUTOR_DEFAULTS.maxOutputChars;
-    this.memoryLimitMb = options.memoryLimitMb ?? EXECUTOR_DEFAULTS.memoryLimitMb;
+    this.settings = {
+      authorizedImports: [...(options.authorizedImports ?? DEFAULT_AUTHORIZED_IMPORTS)],
+      timeoutMs: null,
+      maxOutputChars: options.maxOutputChars ?? EXECUTOR_DEFAULTS.maxOutputChars,
+      memoryLimitMb: options.memoryLimitMb ?? EXECUTOR_DEFAULTS.memoryLimitMb,
+      maxValueChars: options.maxValueChars ?? EXECUTOR_DEFAULTS.maxValueChars,
+    };
+    this.usePool = options.usePool ?? true;
+  }
+
+  /** Starts `count` sandbox processes in the background, so later executors start warm. */
+  static prewarm(count = 1): Promise<void> {
+    return sharedMontyPool.prewarm(count);
+  }
+
+  /** Ends the spare sandbox processes of the shared pool. */
+  static drainPool(): Promise<void> {
+    return sharedMontyPool.drain();
   }
 
   async sendTools(tools: readonly Tool[]): Promise<void> {
@@ -64,88 +80,137 @@ export class MontyExecutor implements Executor {
 
   async sendVariables(variables: Record<string, unknown>): Promise<void> {
     this.ensureOpen();
-    let values: Record<string, unknown>;
-    try {
-      values = JSON.parse(toJsonText(variables)) as Record<string, unknown>;
-    } catch (error) {
-      throw new AgentError(`Cannot send these variables to the sandbox: ${(error as Error).message}.`);
-    }
-    for (const name of Object.keys(values)) {
+    const json = variablesJson(variables);
+    for (const name of Object.keys(variables)) {
       if (!isIdentifier(name) || isPythonKeyword(name) || name.startsWith(INTERNAL_PREFIX)) {
         throw new AgentError(`Cannot send the variable ${JSON.stringify(name)} to the sandbox: its name is not a Python identifier.`);
       }
     }
     await this.exclusive(async () => {
-      for (const [name, value] of Object.entries(values)) this.namespace.setValue(name, { value });
+      const complaint = await (await this.liveSandbox()).sendVariables(json);
+      if (complaint !== undefined) throw new AgentError(`Cannot send these variables to the sandbox: ${complaint}.`);
     });
   }
 
+  /** A fresh sandbox process: nothing an earlier task defined or changed can act later. */
   async reset(): Promise<void> {
     this.ensureOpen();
-    await this.exclusive(async () => this.namespace.clear());
+    await this.exclusive(async () => {
+      this.lostState = undefined;
+      this.replaceSandbox("reset");
+    });
   }
 
   async run(code: string, options: RunOptions = {}): Promise<CodeOutput> {
     this.ensureOpen();
     // Runs share the namespace, so they take turns.
-    return this.exclusive(() => this.runNow(code.replace(/\r\n?/g, "\n"), options));
+    return this.exclusive(() => this.runAlone(code.replace(/\r\n?/g, "\n"), options));
   }
 
   async close(): Promise<void> {
-    this.closing.abort();
-  }
-
-  private async runNow(code: string, options: RunOptions): Promise<CodeOutput> {
-    this.ensureOpen();
-    const output = new OutputBuffer(this.maxOutputChars);
-    const sourceLines = code.split("\n");
-    const prepared = this.prepare(code, sourceLines);
-    if ("error" in prepared) return { output: null, logs: "", isFinalAnswer: false, error: prepared.error };
-
-    const timeoutMs = options.timeoutMs ?? this.timeoutMs;
-    const signals = [this.closing.signal, ...(options.signal ? [options.signal] : [])];
-    const stop = new RunStop(timeoutMs, signals);
-    const outcome = await runProgram({
-      program: prepared.program,
-      monty: prepared.monty,
-      namespace: this.namespace,
-      tools: this.tools,
-      output,
-      limits: {
-        maxMemory: this.memoryLimitMb * 1024 * 1024,
-        // Monty counts wall time from the start, pauses for tools included, as timeoutMs does.
-        ...(Number.isFinite(timeoutMs) ? { maxDurationSecs: timeoutMs / 1000 } : {}),
-      },
-      stop,
-      observer: options,
-      errors: {
-        sourceLines,
-        origins: prepared.program.origins,
-        lostDescription: (name) => this.namespace.lostDescription(name),
-        memoryLimitMb: this.memoryLimitMb,
-        timeLimitNote: `Execution exceeded the time limit of ${formatDuration(timeoutMs)} and was interrupted; variables set by the statements that completed before that point are kept.`,
-      },
-    });
-    const result: CodeOutput = { output: outcome.output ?? null, logs: output.logs(), isFinalAnswer: outcome.isFinalAnswer };
-    if (outcome.error !== undefined) result.error = outcome.error;
-    return result;
-  }
-
-  /** Checks the code's imports and builds and parses its program; any failure is the model's to see. */
-  private prepare(code: string, sourceLines: string[]): { program: MontyProgram; monty: Monty } | { error: CodeError } {
-    const analysis = analyzeSnippet(code);
-    const refused = refusedImport(analysis.imports, this.authorizedImports);
-    if (refused !== undefined) return { error: originalParseError(code, sourceLines) ?? refused };
-    const excluded = new Set([...this.tools.keys(), FINAL_ANSWER_TOOL_NAME]);
-    const words = new Set(analysis.statements.flatMap((statement) => [...statement.words]));
-    const builtinTools = [...this.tools.keys()].filter((name) => MONTY_BUILTINS.has(name) && words.has(name));
-    const program = buildProgram(code, analysis, { selection: this.namespace.select(words, excluded), excluded, builtinTools });
-    try {
-      return { program, monty: new Monty(program.code, { inputs: [...program.inputs.keys()], scriptName: "snippet.py" }) };
-    } catch (error) {
-      // The model's own code, parsed alone, gives the right message and line; if it parses, the rewriting is at fault.
-      return { error: originalParseError(code, sourceLines) ?? internalError(error) };
+    if (this.closed) return;
+    this.closed = true;
+    this.stopRun?.("abort");
+    const sandbox = await this.sandbox?.catch(() => undefined);
+    this.sandbox = undefined;
+    if (sandbox) {
+      sandbox.kill("closed");
+      await sandbox.hold(sandbox.exited);
     }
+  }
+
+  private async runAlone(code: string, options: RunOptions): Promise<CodeOutput> {
+    if (options.signal?.aborted) return { output: null, logs: "", isFinalAnswer: false, error: ABORTED_ERROR };
+    let sandbox: MontyProcess;
+    try {
+      sandbox = await this.liveSandbox();
+    } catch (error) {
+      // Closed while its sandbox was starting: the run was stopped before it began.
+      if (this.closed) return { output: null, logs: "", isFinalAnswer: false, error: ABORTED_ERROR };
+      throw error;
+    }
+    if (this.lostState !== undefined) {
+      const cause = this.lostState;
+      this.lostState = undefined;
+      return { output: null, logs: "", isFinalAnswer: false, error: lostStateError(undefined, 0, cause) };
+    }
+    const timeoutMs = options.timeoutMs ?? this.timeoutMs;
+    const { id, result } = sandbox.startRun({
+      code,
+      tools: [...this.tools.keys()],
+      settings: { ...this.settings, timeoutMs: Number.isFinite(timeoutMs) ? timeoutMs : null },
+    });
+    const toolAbort = new AbortController();
+    let stopReason: StopReason | undefined;
+    let hardStop: NodeJS.Timeout | undefined;
+    const stop = (reason: StopReason) => {
+      if (stopReason !== undefined) return;
+      stopReason = reason;
+      toolAbort.abort(new AgentError(reason === "timeout" ? `The run timed out after ${timeoutMs} ms.` : "The run was aborted."));
+      sandbox.stop(id, reason);
+      // Monty stops at its next pause or time check; a long native operation gets the process ended.
+      hardStop = setTimeout(() => sandbox.kill(`did not stop within the grace period (${reason})`), graceMs(reason, timeoutMs));
+    };
+    const onAbort = () => stop("abort");
+    const timer = timeoutMs <= MAX_TIMER_MS ? setTimeout(() => stop("timeout"), timeoutMs) : undefined;
+    options.signal?.addEventListener("abort", onAbort, { once: true });
+    this.stopRun = stop;
+    sandbox.onToolCall = (call) => answerToolCall(this.tools, call, "python", toolAbort.signal, options);
+    try {
+      const message = await result;
+      const output: CodeOutput = { output: message.output, logs: message.logs, isFinalAnswer: message.isFinalAnswer };
+      if (message.error !== undefined) output.error = message.error;
+      return output;
+    } catch (error) {
+      // The process ended: a native fault, the grace period ran out, or it broke the protocol.
+      this.replaceSandbox("ended during a run");
+      return { output: null, logs: "", isFinalAnswer: false, error: lostStateError(stopReason, timeoutMs, error) };
+    } finally {
+      clearTimeout(timer);
+      clearTimeout(hardStop);
+      options.signal?.removeEventListener("abort", onAbort);
+      sandbox.onToolCall = undefined;
+      this.stopRun = undefined;
+    }
+  }
+
+  /** The sandbox, replaced first if it ended while idle (the next run then reports the lost state). */
+  private async liveSandbox(): Promise<MontyProcess> {
+    const sandbox = await this.ready();
+    if (sandbox.alive) return sandbox;
+    this.lostState ??= new AgentError(sandbox.endReason ?? "the sandbox process ended");
+    this.replaceSandbox("ended while idle");
+    return this.ready();
+  }
+
+  private ready(): Promise<MontyProcess> {
+    if (this.closed) return Promise.reject(new SandboxClosedError());
+    this.sandbox ??= this.prepareSandbox();
+    return this.sandbox;
+  }
+
+  private async prepareSandbox(): Promise<MontyProcess> {
+    let sandbox: MontyProcess;
+    try {
+      sandbox = await (this.usePool ? sharedMontyPool.acquire() : startSandbox());
+    } catch (error) {
+      this.sandbox = undefined; // the next call tries again
+      throw error;
+    }
+    if (this.closed) {
+      sandbox.kill("closed");
+      throw new SandboxClosedError();
+    }
+    sandbox.setLineLimit(lineLimit(this.settings));
+    return sandbox;
+  }
+
+  /** Ends the current sandbox and starts its replacement, so the next run does not wait for it. */
+  private replaceSandbox(reason: string): void {
+    const previous = this.sandbox;
+    this.sandbox = undefined;
+    void previous?.then((sandbox) => sandbox.kill(reason), () => undefined);
+    if (!this.closed) this.ready().catch(() => undefined);
   }
 
   private exclusive<T>(task: () => Promise<T>): Promise<T> {
@@ -155,20 +220,24 @@ export class MontyExecutor implements Executor {
   }
 
   private ensureOpen(): void {
-    if (this.closing.signal.aborted) throw new SandboxClosedError();
+    if (this.closed) throw new SandboxClosedError();
   }
 }
 
-/** Monty's error for the code as written (syntax, unsupported feature), or undefined when it parses. */
-function originalParseError(code: string, sourceLines: string[]): CodeError | undefined {
-  try {
-    new Monty(code);
-    return undefined;
-  } catch (error) {
-    return parseError(error, sourceLines);
-  }
+/**
+ * How long a stopped run may take to answer before its process is ended. At its time limit Monty
+ * stops itself, but the statement's values are then handed over, which for a large namespace
+ * takes a moment; an abort is answered at the next pause, or never by a loop that has none.
+ */
+function graceMs(reason: StopReason, timeoutMs: number): number {
+  if (reason === "abort") return 1_000;
+  return 1_000 + Math.min(4_000, timeoutMs / 10);
 }
 
-function formatDuration(milliseconds: number): string {
-  return milliseconds >= 1000 ? `${milliseconds / 1000} s` : `${milliseconds} ms`;
+/**
+ * The longest line the sandbox may send: a result holds a value of at most `maxValueChars`, logs
+ * of at most `maxOutputChars` and an error message, each of whose characters JSON may write as six.
+ */
+function lineLimit(settings: RunSettings): number {
+  return 6 * (settings.maxValueChars + settings.maxOutputChars + MAX_ERROR_CHARS) + 64 * 1024;
 }

@@ -8,19 +8,17 @@ import { setImmediate as nextTurn } from "node:timers/promises";
 
 import { MontyComplete, MontyNameLookup, type Monty, type MontySnapshot, type ResourceLimits, type ResumeOptions } from "@pydantic/monty";
 
-import { ToolArgumentError } from "../../errors.js";
 import { FINAL_ANSWER_TOOL_NAME } from "../../tools/definition-checks.js";
-import { invokeTool } from "../../tools/invoke-tool.js";
-import type { Tool } from "../../tools/tool.js";
-import type { CodeError, RunOptions } from "../executor.js";
-import { toJsonText } from "../json-text.js";
+import type { CodeError } from "../executor.js";
+import type { StopReason } from "../run-errors.js";
 import { applyCheckpoint } from "./checkpoint-values.js";
 import { runtimeError, stoppedError, type ErrorContext } from "./monty-errors.js";
 import type { MontyNamespace } from "./monty-namespace.js";
 import { KEEP_FUNCTION, TICK_FUNCTION, TICK_INTERVAL, toolNameOfAlias, type MontyProgram } from "./monty-program.js";
 import { toPlain } from "./monty-values.js";
 import type { OutputBuffer } from "./output-buffer.js";
-import type { RunStop, StopReason } from "./run-stop.js";
+import type { RunStop } from "./run-stop.js";
+import { checkedJson, type ToolCaller } from "./value-limits.js";
 
 /** How long Monty may hold the thread before a pause lets the event loop (timers, aborts) run. */
 const MAX_BUSY_MS = 10;
@@ -31,12 +29,16 @@ export interface RunContext {
   /** The program, parsed. */
   monty: Monty;
   namespace: MontyNamespace;
-  tools: ReadonlyMap<string, Tool>;
+  /** Names of the host's tools. */
+  tools: ReadonlySet<string>;
+  /** Runs a tool call on the host. */
+  callTool: ToolCaller;
   output: OutputBuffer;
   limits: ResourceLimits;
+  /** The longest JSON text of a value leaving the sandbox. */
+  maxValueChars: number;
   stop: RunStop;
   errors: ErrorContext;
-  observer: Pick<RunOptions, "onToolCall" | "onToolResult">;
 }
 
 /** What a run produced, logs aside. */
@@ -97,16 +99,19 @@ async function answerCall(snapshot: MontySnapshot, context: RunContext, state: {
   if (name === FINAL_ANSWER_TOOL_NAME) {
     const answer = finalAnswerArgument(snapshot);
     if (answer.error !== undefined) return { resume: { exception: { type: "TypeError", message: answer.error } } };
-    return { end: { output: toPlain(answer.value), isFinalAnswer: true } };
+    const output = toPlain(answer.value);
+    const tooLarge = checkedJson("The final answer", output, context.maxValueChars).error;
+    // Raised at the call, so the code can catch it and answer with less.
+    if (tooLarge !== undefined) return { resume: { exception: { type: "ValueError", message: tooLarge } } };
+    return { end: { output, isFinalAnswer: true } };
   }
   if (name === "exit" || name === "quit") {
     const code = snapshot.args[0] === undefined ? "" : String(toPlain(snapshot.args[0]));
     const message = `The code called ${name}(${code}). Call final_answer(...) to finish instead.`;
     return { end: { output: null, isFinalAnswer: false, error: { type: "SystemExit", message } } };
   }
-  const tool = context.tools.get(name);
-  if (tool === undefined) return { resume: { exception: unknownFunction(name) } };
-  const answer = await callTool(tool, snapshot, context);
+  if (!context.tools.has(name)) return { resume: { exception: unknownFunction(name) } };
+  const answer = await callTool(name, snapshot, context);
   state.lastTurn = performance.now();
   if (answer === "stopped") return { end: { output: null, isFinalAnswer: false, error: stopError(context.stop.reason!, undefined, context) } };
   return { resume: answer };
@@ -114,15 +119,22 @@ async function answerCall(snapshot: MontySnapshot, context: RunContext, state: {
 
 function completed(complete: MontyComplete, context: RunContext): RunOutcome {
   const { program } = context;
-  if (program.finalCheckpoint === undefined) return { output: toPlain(complete.output), isFinalAnswer: false };
-  // The program's result is the last checkpoint's tuple: (id, [value of the last expression], pairs...).
-  const [, ...rest] = complete.output as unknown[];
-  const kept = applyCheckpoint(context.namespace, program.checkpoints[program.finalCheckpoint]!, rest);
-  return { output: "value" in kept ? toPlain(kept.value) : null, isFinalAnswer: false };
+  let value: unknown = null;
+  if (program.finalCheckpoint === undefined) value = complete.output;
+  else {
+    // The program's result is the last checkpoint's tuple: (id, [value of the last expression], pairs...).
+    const [, ...rest] = complete.output as unknown[];
+    const kept = applyCheckpoint(context.namespace, program.checkpoints[program.finalCheckpoint]!, rest);
+    value = "value" in kept ? kept.value : null;
+  }
+  const output = toPlain(value);
+  const tooLarge = checkedJson("The value of the last line", output, context.maxValueChars).error;
+  if (tooLarge !== undefined) return { output: null, isFinalAnswer: false, error: { type: "ValueError", message: tooLarge } };
+  return { output, isFinalAnswer: false };
 }
 
 /** A tool or `final_answer` used as a value (`f = get_weather`) becomes a function Monty calls back by name. */
-function resolveName(name: string, tools: ReadonlyMap<string, Tool>): { value?: unknown } {
+function resolveName(name: string, tools: ReadonlySet<string>): { value?: unknown } {
   const target = toolNameOfAlias(name) ?? name;
   if (!tools.has(target) && target !== FINAL_ANSWER_TOOL_NAME) return {};
   // Monty reports a call of a host function under the JavaScript function's name.
@@ -138,31 +150,17 @@ function finalAnswerArgument(snapshot: MontySnapshot): { value?: unknown; error?
   return { error: "final_answer() takes exactly one argument: the answer" };
 }
 
-async function callTool(tool: Tool, snapshot: MontySnapshot, context: RunContext): Promise<ResumeOptions | "stopped"> {
+async function callTool(name: string, snapshot: MontySnapshot, context: RunContext): Promise<ResumeOptions | "stopped"> {
   const args = snapshot.args.map((item) => toPlain(item));
   const kwargs = Object.fromEntries(Object.entries(snapshot.kwargs as Record<string, unknown>).map(([key, item]) => [key, toPlain(item)]));
-  const call = { name: tool.name, arguments: { args, kwargs } };
-  context.observer.onToolCall?.(call);
-  const started = performance.now();
-  const finish = (outcome: { result: unknown } | { error: string }) =>
-    context.observer.onToolResult?.({ ...call, ...outcome, durationMs: performance.now() - started });
-  try {
-    const result = await context.stop.race(invokeTool(tool, { args, kwargs, language: "python" }, { signal: context.stop.signal }));
-    if (result.stopped) {
-      finish({ error: "The run was stopped before the tool finished." });
-      return "stopped";
-    }
-    // The code gets (and the observer records) the value as JSON gives it, as with the Pyodide executor.
-    const value = JSON.parse(toJsonText(result.value)) as unknown;
-    finish({ result: value });
-    return { returnValue: value };
-  } catch (error) {
-    const message = error instanceof Error ? error.message : String(error);
-    finish({ error: message });
-    if (context.stop.reason !== undefined) return "stopped";
-    if (error instanceof ToolArgumentError) return { exception: { type: "TypeError", message } };
-    return { exception: { type: "RuntimeError", message: `${tool.name}() failed: ${message}` } };
-  }
+  const tooLarge = checkedJson(`The arguments of ${name}()`, { args, kwargs }, context.maxValueChars).error;
+  if (tooLarge !== undefined) return { exception: { type: "ValueError", message: tooLarge } };
+  const answer = await context.stop.race(context.callTool({ name, args, kwargs }));
+  if (answer.stopped) return "stopped";
+  const reply = answer.value;
+  if (reply.ok) return { returnValue: reply.value };
+  if (reply.error.type === "ToolArgumentError") return { exception: { type: "TypeError", message: reply.error.message } };
+  return { exception: { type: "RuntimeError", message: `${name}() failed: ${reply.error.message}` } };
 }
 
 function unknownFunction(name: string): { type: string; message: string } {

@@ -1,0 +1,111 @@
+/**
+ * One sandbox's Python session, inside the sandbox process: the namespace that persists between
+ * runs, and a run from source to result (import check, program, Monty, errors). The process
+ * hosts one session for its whole life; a fresh session is a fresh process.
+ */
+import { Monty } from "@pydantic/monty";
+
+import { FINAL_ANSWER_TOOL_NAME } from "../../tools/definition-checks.js";
+import type { CodeError, CodeOutput } from "../executor.js";
+import { timeLimitNote } from "../run-errors.js";
+import { refusedImport } from "./import-gate.js";
+import { MONTY_BUILTINS } from "./monty-builtins.js";
+import { internalError, parseError } from "./monty-errors.js";
+import { MontyNamespace } from "./monty-namespace.js";
+import type { RunSettings } from "./monty-protocol.js";
+import { buildProgram, type MontyProgram } from "./monty-program.js";
+import { runProgram } from "./monty-run.js";
+import { OutputBuffer } from "./output-buffer.js";
+import { analyzeSnippet } from "./python-statements.js";
+import type { RunStop } from "./run-stop.js";
+import { boundedMessage, type ToolCaller } from "./value-limits.js";
+
+/** What one run needs besides the code. */
+export interface SessionRun {
+  code: string;
+  tools: readonly string[];
+  settings: RunSettings;
+  stop: RunStop;
+  callTool: ToolCaller;
+}
+
+/** See the module comment. */
+export class MontySession {
+  private readonly namespace = new MontyNamespace();
+
+  /** Defines JSON values as variables (names checked by the host). */
+  setVariables(values: Record<string, unknown>): void {
+    for (const [name, value] of Object.entries(values)) this.namespace.setValue(name, { value });
+  }
+
+  async run({ code, tools, settings, stop, callTool }: SessionRun): Promise<CodeOutput> {
+    const output = new OutputBuffer(settings.maxOutputChars);
+    const sourceLines = code.split("\n");
+    const toolNames = new Set(tools);
+    const prepared = this.prepare(code, sourceLines, toolNames, settings.authorizedImports);
+    if ("error" in prepared) return { output: null, logs: "", isFinalAnswer: false, error: bounded(prepared.error) };
+
+    const { timeoutMs } = settings;
+    const outcome = await runProgram({
+      program: prepared.program,
+      monty: prepared.monty,
+      namespace: this.namespace,
+      tools: toolNames,
+      callTool,
+      output,
+      limits: {
+        maxMemory: settings.memoryLimitMb * 1024 * 1024,
+        // Monty counts wall time from the start, pauses for tools included, as timeoutMs does.
+        ...(timeoutMs === null ? {} : { maxDurationSecs: timeoutMs / 1000 }),
+      },
+      maxValueChars: settings.maxValueChars,
+      stop,
+      errors: {
+        sourceLines,
+        origins: prepared.program.origins,
+        lostDescription: (name) => this.namespace.lostDescription(name),
+        memoryLimitMb: settings.memoryLimitMb,
+        timeLimitNote: timeoutMs === null ? "Execution was interrupted." : timeLimitNote(timeoutMs),
+      },
+    });
+    const result: CodeOutput = { output: outcome.output ?? null, logs: output.logs(), isFinalAnswer: outcome.isFinalAnswer };
+    if (outcome.error !== undefined) result.error = bounded(outcome.error);
+    return result;
+  }
+
+  /** Checks the code's imports and builds and parses its program; any failure is the model's to see. */
+  private prepare(
+    code: string,
+    sourceLines: string[],
+    tools: ReadonlySet<string>,
+    authorizedImports: readonly string[],
+  ): { program: MontyProgram; monty: Monty } | { error: CodeError } {
+    const analysis = analyzeSnippet(code);
+    const refused = refusedImport(analysis.imports, authorizedImports);
+    if (refused !== undefined) return { error: originalParseError(code, sourceLines) ?? refused };
+    const excluded = new Set([...tools, FINAL_ANSWER_TOOL_NAME]);
+    const words = new Set(analysis.statements.flatMap((statement) => [...statement.words]));
+    const builtinTools = [...tools].filter((name) => MONTY_BUILTINS.has(name) && words.has(name));
+    const program = buildProgram(code, analysis, { selection: this.namespace.select(words, excluded), excluded, builtinTools });
+    try {
+      return { program, monty: new Monty(program.code, { inputs: [...program.inputs.keys()], scriptName: "snippet.py" }) };
+    } catch (error) {
+      // The model's own code, parsed alone, gives the right message and line; if it parses, the rewriting is at fault.
+      return { error: originalParseError(code, sourceLines) ?? internalError(error) };
+    }
+  }
+}
+
+/** Monty's error for the code as written (syntax, unsupported feature), or undefined when it parses. */
+function originalParseError(code: string, sourceLines: string[]): CodeError | undefined {
+  try {
+    new Monty(code);
+    return undefined;
+  } catch (error) {
+    return parseError(error, sourceLines);
+  }
+}
+
+function bounded(error: CodeError): CodeError {
+  return { type: error.type, message: boundedMessage(error.message) };
+}

@@ -1,0 +1,160 @@
+/**
+ * Hostile Python against the Monty sandbox. Monty is native code: these probes make it fault
+ * (stack overflows in its serialiser and parser), stall outside its own time checks, send out
+ * huge values, or leave something behind for the next task. Each must end in an error the model
+ * can read, while the host process, and every other sandbox in it, keeps working.
+ */
+import { afterEach, describe, expect, test } from "vitest";
+import { z } from "zod";
+
+import type { ExecutorOptions } from "../src/executors/executor.js";
+import { MontyExecutor } from "../src/executors/monty/monty-executor.js";
+import { tool } from "../src/tools/tool.js";
+
+const open: MontyExecutor[] = [];
+function executor(options: ExecutorOptions = {}): MontyExecutor {
+  const created = new MontyExecutor({ authorizedImports: ["json", "math"], ...options });
+  open.push(created);
+  return created;
+}
+afterEach(async () => {
+  await Promise.all(open.splice(0).map((created) => created.close()));
+});
+
+const STATE_LOST = /everything defined in earlier runs is gone/;
+
+/** Python that builds `x`, nested `depth` deep with the given container. */
+function nested(opening: string, depth: number): string {
+  return `x = ${opening === "{" ? "{}" : opening === "(" ? "()" : "[]"}\nfor i in range(${depth}):\n    x = ${opening === "{" ? "{'k': x}" : opening === "(" ? "(x,)" : "[x]"}\n`;
+}
+
+describe("Monty native faults stay in the sandbox", () => {
+  test.each([
+    ["a list", "["],
+    ["a dict", "{"],
+    ["a tuple", "("],
+  ])("json.dumps of %s nested 20,000 deep ends the sandbox, not the host", async (_name, opening) => {
+    const bystander = executor();
+    await bystander.run("kept = 'still here'");
+    const sandbox = executor();
+    await sandbox.run("before = 1");
+    const result = await sandbox.run(`import json\n${nested(opening, 20_000)}text = json.dumps(x)`);
+    expect(result.error?.type).toBe("SandboxCrash");
+    expect(result.error?.message).toMatch(/stopped unexpectedly/);
+    expect(result.error?.message).toMatch(STATE_LOST);
+    // The sandbox was replaced: it works, and says plainly what was lost.
+    expect((await sandbox.run("1 + 1")).output).toBe(2);
+    expect((await sandbox.run("before")).error?.type).toBe("NameError");
+    expect((await bystander.run("kept")).output).toBe("still here");
+  });
+
+  test.each([
+    ["130,000 chained calls", "f = None\nf" + "()".repeat(130_000)],
+    ["130,000 chained subscripts", "a = [0]\na" + "[0]".repeat(130_000)],
+    ["130,000 chained attributes", "a = 1\na" + ".real".repeat(130_000)],
+    ["200,000 chained additions", "x = " + "1+".repeat(200_000) + "1"],
+    ["100,000 nested brackets", "x = " + "[".repeat(100_000) + "]".repeat(100_000)],
+  ])("parsing %s fails cleanly", async (_name, code) => {
+    const sandbox = executor();
+    const result = await sandbox.run(code);
+    expect(["SyntaxError", "SandboxCrash"]).toContain(result.error?.type);
+    expect((await sandbox.run("2 + 2")).output).toBe(4);
+  });
+
+  test("many crashes in a row leave the host and a bystander working", async () => {
+    const bystander = executor();
+    await bystander.run("count = 0");
+    const sandbox = executor();
+    for (let round = 0; round < 3; round++) {
+      const result = await sandbox.run(`import json\n${nested("[", 20_000)}json.dumps(x)`);
+      expect(result.error?.type).toBe("SandboxCrash");
+      await bystander.run("count += 1");
+    }
+    expect((await bystander.run("count")).output).toBe(3);
+  });
+});
+
+describe("Monty limits enforced from outside", () => {
+  test.each([
+    ["kept in a variable", "x = 1 << 16_000_000"],
+    ["as the result", "1 << 16_000_000"],
+    ["as a final answer", "final_answer(1 << 16_000_000)"],
+  ])("a huge integer %s cannot hold the host past the time limit", async (_name, code) => {
+    const sandbox = executor({ timeoutMs: 1_000 });
+    const started = Date.now();
+    const result = await sandbox.run(code);
+    expect(Date.now() - started).toBeLessThan(15_000);
+    expect(result.error).toBeDefined();
+    expect(["TimeoutError", "ValueError"]).toContain(result.error?.type);
+    expect((await sandbox.run("3 * 3")).output).toBe(9);
+  });
+
+  test("a result larger than maxValueChars is an error that says what to do", async () => {
+    const sandbox = executor({ maxValueChars: 1_000 });
+    const result = await sandbox.run("'x' * 5_000");
+    expect(result.output).toBeNull();
+    expect(result.error?.message).toMatch(/maxValueChars|1,?000 characters/);
+    expect(result.error?.message).toMatch(/print a summary|return less/);
+    expect((await sandbox.run("len('x' * 5_000)")).output).toBe(5_000);
+  });
+
+  test("a final answer larger than maxValueChars is an error the code can catch", async () => {
+    const sandbox = executor({ maxValueChars: 1_000 });
+    const caught = await sandbox.run("try:\n    final_answer('y' * 5_000)\nexcept Exception as error:\n    print('caught', type(error).__name__)\nfinal_answer('short')");
+    expect(caught.logs).toMatch(/^caught \w+/);
+    expect(caught).toMatchObject({ isFinalAnswer: true, output: "short" });
+  });
+
+  test("tool arguments larger than maxValueChars never reach the tool", async () => {
+    const received: unknown[] = [];
+    const record = tool({
+      name: "record",
+      description: "Records a value.",
+      inputSchema: z.object({ value: z.string() }),
+      execute: ({ value }) => {
+        received.push(value);
+        return "ok";
+      },
+    });
+    const sandbox = executor({ maxValueChars: 1_000 });
+    await sandbox.sendTools([record]);
+    const result = await sandbox.run("record('z' * 5_000)");
+    expect(result.error?.message).toMatch(/maxValueChars|1,?000 characters/);
+    expect(received).toEqual([]);
+    expect((await sandbox.run("record('small')")).output).toBe("ok");
+  });
+
+  test("a huge exception message or printed line stays within bounds", async () => {
+    const sandbox = executor({ maxOutputChars: 1_000 });
+    const raised = await sandbox.run("raise ValueError('e' * 10_000_000)");
+    expect(raised.error?.type).toBe("ValueError");
+    expect(raised.error!.message.length).toBeLessThan(20_000);
+    const printed = await sandbox.run("print('p' * 10_000_000, end='')");
+    expect(printed.logs.length).toBeLessThan(2_000);
+    expect(printed.logs).toMatch(/output truncated/);
+  });
+
+  test("an abort stops a for loop that never pauses", async () => {
+    const sandbox = executor({ timeoutMs: 60_000 });
+    const controller = new AbortController();
+    setTimeout(() => controller.abort(), 200);
+    const started = Date.now();
+    const result = await sandbox.run("total = 0\nfor i in range(10**12):\n    total += i", { signal: controller.signal });
+    expect(result.error?.type).toBe("AbortError");
+    expect(Date.now() - started).toBeLessThan(10_000);
+    expect((await sandbox.run("5")).output).toBe(5);
+  });
+});
+
+describe("reset gives the next task a pristine interpreter", () => {
+  test("built-ins and names shadowed by an earlier task act no more", async () => {
+    const sandbox = executor();
+    await sandbox.run("print = lambda *args, **kwargs: None\nlen = lambda value: 0\ndef final_answer(value):\n    return None\nsecret_sink = []");
+    expect((await sandbox.run("print('silenced')")).logs).toBe("");
+    await sandbox.reset();
+    expect((await sandbox.run("print('heard')")).logs).toBe("heard\n");
+    expect((await sandbox.run("len([1, 2])")).output).toBe(2);
+    expect((await sandbox.run("secret_sink")).error?.type).toBe("NameError");
+    expect(await sandbox.run("final_answer('task 2')")).toMatchObject({ isFinalAnswer: true, output: "task 2" });
+  });
+});
