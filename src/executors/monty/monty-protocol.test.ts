@@ -1,12 +1,12 @@
 import { describe, expect, test } from "vitest";
 
-import { encodeMessage, parseChildMessage, parseHostMessage } from "./monty-protocol.js";
+import { encodeMessage, parseChildMessage, parseHostMessage, type ChildMessage, type HostMessage } from "./monty-protocol.js";
 
 describe("the Monty sandbox protocol", () => {
   test("a message survives its own encoding", () => {
-    const result = { type: "result", id: 3, output: { a: [1, "é"] }, logs: "hi\n", isFinalAnswer: false, error: { type: "ValueError", message: "bad" } } as const;
+    const result = { type: "result", id: 3, output: { a: [1, "é"] }, logs: "hi\n", isFinalAnswer: false, error: { type: "ValueError", message: "bad" } } satisfies ChildMessage;
     expect(parseChildMessage(encodeMessage(result).trimEnd())).toEqual(result);
-    const run = { type: "run", id: 1, code: "x = 1", tools: ["t"], settings: { authorizedImports: [], timeoutMs: null, maxOutputChars: 1, memoryLimitMb: 1, maxValueChars: 1 } } as const;
+    const run = { type: "run", id: 1, code: "x = 1", tools: ["t"], settings: { authorizedImports: [], timeoutMs: null, maxOutputChars: 1, memoryLimitMb: 1, maxValueChars: 1 } } satisfies HostMessage;
     expect(parseHostMessage(encodeMessage(run).trimEnd())).toEqual(run);
   });
 
