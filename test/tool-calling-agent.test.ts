@@ -2,6 +2,7 @@
  * The JSON tool-calling agent: native tool calls (scripted, and through OpenAIModel against a
  * local chat-completions server), the plain-text fallback, parallel calls, state, and bad calls.
  */
+import { getEventListeners } from "node:events";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { z } from "zod";
 
@@ -148,5 +149,24 @@ describe("ToolCallingAgent with OpenAIModel against a local server", () => {
     const body = server.requests[before]!.body as { tools: { function: { name: string } }[]; tool_choice: string };
     expect(body.tools.map((entry) => entry.function.name)).toEqual(["lookup", "final_answer"]);
     expect(body.tool_choice).toBe("required");
+  });
+
+  test("a 35-step run with the caller's signal leaves no listener on it and no MaxListenersExceededWarning", async () => {
+    const warnings: string[] = [];
+    const onWarning = (warning: Error) => warnings.push(warning.name);
+    process.on("warning", onWarning);
+    try {
+      for (let step = 0; step < 35; step++) server.enqueue({ kind: "reply", toolCalls: [{ id: `call_${step}`, name: "count_lines", arguments: '{"text": "a\\nb"}' }] });
+      server.enqueue({ kind: "reply", toolCalls: [{ id: "call_end", name: "final_answer", arguments: '{"answer": "done"}' }] });
+      const controller = new AbortController();
+      const agent = new ToolCallingAgent({ model: new OpenAIModel({ modelId: "test-model", baseURL: server.baseURL }), tools: [countLines], maxSteps: 40 });
+      const result = await agent.run("Count, many times.", { signal: controller.signal });
+      expect(result.output).toBe("done");
+      expect(getEventListeners(controller.signal, "abort")).toHaveLength(0);
+      await new Promise((resolve) => setImmediate(resolve));
+    } finally {
+      process.off("warning", onWarning);
+    }
+    expect(warnings).not.toContain("MaxListenersExceededWarning");
   });
 });
