@@ -169,6 +169,38 @@ describe("MontyExecutor and the Python it lacks", () => {
     expect(result.error?.message).toMatch(PYODIDE);
   });
 
+  const TAG = 'def tag(name):\n    def wrap(f):\n        def inner(s):\n            return f"<{name}>" + f(s) + f"</{name}>"\n        return inner\n    return wrap\n';
+
+  test("decorators, which Monty would ignore, are refused before anything runs", async () => {
+    const sandbox = executor();
+    const stacked = await sandbox.run(`ran = 1\n${TAG}@tag("b")\n@tag("i")\ndef shout(s):\n    return s.upper()\nshout("hey")`);
+    expect(stacked.output).toBeNull();
+    expect(stacked.error?.type).toBe("NotImplementedError");
+    expect(stacked.error?.message).toMatch(/does not support decorators \(line 8: @tag\("b"\)\).*f = decorator\(f\)/s);
+    expect((await sandbox.run("ran")).error?.type).toBe("NameError");
+    const nested = await sandbox.run("def outer():\n    @staticmethod\n    def inner():\n        return 1\n    return inner()\nouter()");
+    expect(nested.error?.message).toMatch(/decorators \(line 2: @staticmethod\)/);
+  });
+
+  test("a decorator applied by hand gives the right result", async () => {
+    const wrappers = 'def bold(f):\n    return lambda s: "<b>" + f(s) + "</b>"\ndef italic(f):\n    return lambda s: "<i>" + f(s) + "</i>"\n';
+    const result = await executor().run(`${wrappers}def shout(s):\n    return s.upper()\nshout = bold(italic(shout))\nshout("hey")`);
+    expect(result.output).toBe("<b><i>HEY</i></b>");
+  });
+
+  test("a closure over a function two levels out, which Monty cannot see, says so", async () => {
+    const result = await executor().run(`${TAG}def shout(s):\n    return s.upper()\nshout = tag("b")(shout)\nshout("hey")`);
+    expect(result.error?.type).toBe("NameError");
+    expect(result.error?.message).toMatch(/name 'name' is not defined\. If 'name' belongs to a function two or more levels around.*pass it in as an argument/s);
+  });
+
+  test("a closure made in an earlier run fails clearly instead of acting stale", async () => {
+    const sandbox = executor();
+    const made = await sandbox.run("def counter():\n    n = 0\n    def bump():\n        nonlocal n\n        n += 1\n        return n\n    return bump\nc = counter()\nc()\nc()");
+    expect(made.output).toBe(2);
+    expect((await sandbox.run("c()")).error?.message).toMatch(/'c' held a function made in an earlier run/);
+  });
+
   test("a standard module Monty lacks is an ImportError that says so", async () => {
     const result = await executor().run("import random");
     expect(result.error?.type).toBe("ImportError");

@@ -40,6 +40,20 @@ export function parseError(error: unknown, sourceLines: readonly string[]): Code
   return internalError(error);
 }
 
+/**
+ * Monty parses decorators and then ignores them: `@tag("b") def f` leaves `f` undecorated, so the
+ * code would go on with a wrong result. Refused before anything runs.
+ */
+export function decoratorError(line: number, sourceLines: readonly string[]): CodeError {
+  const text = (sourceLines[line - 1] ?? "").trim();
+  return {
+    type: "NotImplementedError",
+    message:
+      `Monty, the Python of this sandbox, does not support decorators (line ${line}: ${text}): it would ignore them. ` +
+      `Apply the decorator by calling it after the def instead (\`f = decorator(f)\`), ${PYODIDE_HINT}.`,
+  };
+}
+
 /** An error raised while the program ran. */
 export function runtimeError(error: unknown, context: ErrorContext): CodeError {
   if (!(error instanceof MontyError)) return internalError(error);
@@ -52,7 +66,8 @@ export function runtimeError(error: unknown, context: ErrorContext): CodeError {
     // At module level Python says NameError; Monty knows the name is assigned later and says otherwise.
     return withTraceback("NameError", `name '${unbound[1]}' is not defined`, frames, context);
   }
-  return withTraceback(type, explain(type, message, context), frames, context);
+  const inFunction = (top?.functionName ?? "<module>") !== "<module>";
+  return withTraceback(type, explain(type, message, context, inFunction), frames, context);
 }
 
 /** The error of a run the host stopped at a pause (time limit or abort), with the line when known. */
@@ -61,7 +76,7 @@ export function stoppedError(type: "TimeoutError" | "AbortError", note: string, 
   return { type, message: `${note}${text}` };
 }
 
-function explain(type: string, message: string, context: ErrorContext): string {
+function explain(type: string, message: string, context: ErrorContext, inFunction: boolean): string {
   const missing = /^name '(.+)' is not defined$/.exec(message)?.[1];
   if (type === "NameError" && missing !== undefined) {
     const lost = context.lostDescription(missing);
@@ -72,6 +87,13 @@ function explain(type: string, message: string, context: ErrorContext): string {
       );
     }
     if (MISSING_BUILTINS.has(missing)) return `${message}: the Monty sandbox has no ${missing}(). Rewrite the code without it, ${PYODIDE_HINT}.`;
+    if (inFunction) {
+      // Monty resolves a nested function's free names in the function directly around it only.
+      return (
+        `${message}. If '${missing}' belongs to a function two or more levels around this one, Monty, the Python of this ` +
+        `sandbox, cannot see it (a nested function sees only the function directly around it): pass it in as an argument.`
+      );
+    }
   }
   if (type === "MemoryError" && message.startsWith("memory limit exceeded")) {
     return `The code needed more memory than the sandbox's limit of ${context.memoryLimitMb} MiB. Work on smaller pieces of data.`;

@@ -10,7 +10,7 @@ import type { CodeError, CodeOutput } from "../executor.js";
 import { timeLimitNote } from "../run-errors.js";
 import { refusedImport } from "./import-gate.js";
 import { MONTY_BUILTINS } from "./monty-builtins.js";
-import { internalError, parseError } from "./monty-errors.js";
+import { decoratorError, internalError, parseError } from "./monty-errors.js";
 import { MontyNamespace } from "./monty-namespace.js";
 import type { RunSettings } from "./monty-protocol.js";
 import { buildProgram, type MontyProgram } from "./monty-program.js";
@@ -83,6 +83,8 @@ export class MontySession {
     const analysis = analyzeSnippet(code);
     const refused = refusedImport(analysis.imports, authorizedImports);
     if (refused !== undefined) return { error: originalParseError(code, sourceLines) ?? refused };
+    const decorator = analysis.decorators[0];
+    if (decorator !== undefined) return { error: originalParseError(code, sourceLines) ?? decoratorError(decorator, sourceLines) };
     const excluded = new Set([...tools, FINAL_ANSWER_TOOL_NAME]);
     const words = new Set(analysis.statements.flatMap((statement) => [...statement.words]));
     const builtinTools = [...tools].filter((name) => MONTY_BUILTINS.has(name) && words.has(name));

@@ -36,6 +36,8 @@ export interface SnippetAnalysis {
   bound: Set<string>;
   /** Every import in the snippet, inside functions and blocks too. */
   imports: ImportBinding[];
+  /** The first line of every decorator (`@name(...)`), anywhere in the snippet. */
+  decorators: number[];
 }
 
 const KEYWORDS = new Set([
@@ -55,13 +57,15 @@ export function analyzeSnippet(source: string): SnippetAnalysis {
   const bound = new Set<string>();
   for (const statement of statements) for (const name of statement.bound) bound.add(name);
   const imports: ImportBinding[] = [];
+  const decorators: number[] = [];
   for (const line of lines) {
+    if (line.tokens[0]!.text === "@") decorators.push(line.firstLine);
     for (const simple of splitLine(line.tokens).body) {
       if (simple[0]?.text === "import" || simple[0]?.text === "from") imports.push(...parseImport(simple));
       if (simple[0]?.text === "global") for (const name of simpleBindings(simple)) bound.add(name);
     }
   }
-  return { statements, bound, imports };
+  return { statements, bound, imports, decorators };
 }
 
 function groupStatements(lines: LogicalLine[]): LogicalLine[][] {
