@@ -5,11 +5,15 @@
 import { ToolDefinitionError } from "../errors.js";
 import { isIdentifier, isJavaScriptReservedWord, isPythonKeyword } from "./identifiers.js";
 import type { JsonSchemaObject } from "./json-schema.js";
+import { isJavaScriptGlobal, isPythonBuiltin } from "./sandbox-globals.js";
 
 /** The function every agent provides itself; a tool may not take its name. */
 export const FINAL_ANSWER_TOOL_NAME = "final_answer";
 
-/** Throws {@link ToolDefinitionError} unless `name` can be a function name in Python and JavaScript. */
+/**
+ * Throws {@link ToolDefinitionError} unless `name` can be a function name in Python and JavaScript
+ * without taking the place of a keyword, a built-in or a global the sandbox relies on.
+ */
 export function checkToolName(name: unknown): asserts name is string {
   if (typeof name !== "string" || !isIdentifier(name)) {
     const suggestion = typeof name === "string" ? suggestName(name) : "my_tool";
@@ -29,6 +33,13 @@ export function checkToolName(name: unknown): asserts name is string {
     throw new ToolDefinitionError(
       `Tool name "${name}" is a reserved word in ${language} and cannot name a function. ` +
         `Choose another name, e.g. "${name}_tool".`,
+    );
+  }
+  if (isPythonBuiltin(name) || isJavaScriptGlobal(name)) {
+    const what = isPythonBuiltin(name) ? "a Python built-in" : "a JavaScript global";
+    throw new ToolDefinitionError(
+      `Tool name "${name}" is ${what}: the tool would replace it in the sandbox, and code calling ${name} would call the tool instead. ` +
+        `Choose another name, e.g. "${name.replace(/^_+|_+$/g, "")}_tool".`,
     );
   }
 }

@@ -1,5 +1,7 @@
 import { describe, expect, expectTypeOf, it } from "vitest";
 import { z } from "zod";
+import { z as zod3 } from "zod3";
+import { z as zod3v4 } from "zod3/v4";
 
 import { AgentError, ToolDefinitionError } from "../errors.js";
 import { tool, toolFromJsonSchema, type Tool } from "./tool.js";
@@ -98,6 +100,29 @@ describe("tool", () => {
     );
   });
 
+  it.each(["print", "len", "range", "open", "sum", "type", "ValueError", "Exception", "__import__", "__name__", "__custom__"])(
+    "rejects the Python built-in %j, which the tool would replace in the sandbox",
+    (name) => {
+      const error = definitionError(() => tool({ ...weatherDefinition, name }));
+      expect(error.message).toMatch(new RegExp(`^Tool name "${name}" is .*Python.*Choose another name, e.g. "\\w+"`));
+      expect(error.message).toContain("would replace");
+    },
+  );
+
+  it.each(["console", "JSON", "Math", "Object", "Array", "Promise", "globalThis", "parseInt", "Symbol", "Error"])(
+    "rejects the JavaScript global %j",
+    (name) => {
+      const error = definitionError(() => tool({ ...weatherDefinition, name }));
+      expect(error.message).toMatch(new RegExp(`^Tool name "${name}" is a JavaScript global.*would replace`));
+    },
+  );
+
+  it("accepts names that only resemble built-ins", () => {
+    for (const name of ["print_report", "length", "json", "math_eval", "Print", "_private", "sum_values"]) {
+      expect(tool({ ...weatherDefinition, name }).name).toBe(name);
+    }
+  });
+
   it("accepts Python soft keywords, which are legal function names", () => {
     expect(tool({ ...weatherDefinition, name: "match" }).name).toBe("match");
   });
@@ -113,6 +138,20 @@ describe("tool", () => {
       tool({ ...weatherDefinition, inputSchema: z.string() as unknown as z.ZodObject<{ city: z.ZodString }> }),
     );
     expect(error.message).toMatch(/inputSchema must be a zod object schema, e.g. z.object/);
+  });
+
+  it("a schema from zod 3 is refused with the version and what to do", () => {
+    const inputSchema = zod3.object({ city: zod3.string() }) as unknown as z.ZodObject<{ city: z.ZodString }>;
+    const error = definitionError(() => tool({ ...weatherDefinition, inputSchema }));
+    expect(error.message).toMatch(/inputSchema comes from zod 3.*needs zod 4 .*npm install zod@\^4.*"zod\/v4"/);
+    const outputSchema = zod3.string() as unknown as z.ZodString;
+    expect(definitionError(() => tool({ ...weatherDefinition, outputSchema })).message).toMatch(/outputSchema comes from zod 3/);
+  });
+
+  it("a schema from another copy of zod 4 (zod 3.25's zod/v4) works", () => {
+    const inputSchema = zod3v4.object({ city: zod3v4.string().describe("City name") }) as unknown as z.ZodObject<{ city: z.ZodString }>;
+    const fromOtherCopy = tool({ ...weatherDefinition, inputSchema, outputSchema: undefined });
+    expect(fromOtherCopy.parameters).toEqual({ type: "object", properties: { city: { type: "string", description: "City name" } }, required: ["city"] });
   });
 
   it("rejects a missing description and a missing execute", () => {

@@ -1,8 +1,11 @@
-import { z } from "zod";
+import type { z } from "zod";
 
 import { ToolDefinitionError } from "../errors.js";
 import { checkDescription, checkExecute, checkParameterSchema, checkToolName } from "./definition-checks.js";
 import type { JsonSchema, JsonSchemaObject } from "./json-schema.js";
+import { isZodObject, isZodSchema, refuseZod3, toJsonSchema, type ObjectSchema } from "./zod-schemas.js";
+
+export type { ObjectSchema } from "./zod-schemas.js";
 
 /**
  * What a tool's `execute` receives besides its arguments. Kept small on purpose: fields are added
@@ -12,9 +15,6 @@ export interface ToolContext {
   /** Aborted when the run is cancelled; pass it on to `fetch` and other long operations. */
   readonly signal?: AbortSignal;
 }
-
-/** Any zod object schema, whatever its unknown-key policy (`z.object`, `z.strictObject`, ...). */
-export type ObjectSchema = z.ZodObject<z.core.$ZodShape, z.core.$ZodObjectConfig>;
 
 /**
  * A function the model's code can call. Inside the sandbox it is a plain synchronous function;
@@ -72,6 +72,8 @@ export function tool<INPUT extends ObjectSchema, OUTPUT extends z.ZodType = z.Zo
 ): Tool<z.output<INPUT>, z.input<OUTPUT>> {
   checkToolName(definition.name);
   checkDescription(definition.name, definition.description);
+  refuseZod3(definition.name, "inputSchema", definition.inputSchema);
+  refuseZod3(definition.name, "outputSchema", definition.outputSchema);
   if (!isZodObject(definition.inputSchema)) {
     throw new ToolDefinitionError(
       `Tool "${definition.name}": inputSchema must be a zod object schema, e.g. z.object({ city: z.string() }). ` +
@@ -129,31 +131,4 @@ export function toolFromJsonSchema(definition: JsonSchemaToolDefinition): Tool {
     ...(definition.returns === undefined ? {} : { returns: definition.returns }),
     execute: definition.execute,
   });
-}
-
-function toJsonSchema(toolName: string, field: string, schema: z.ZodType, io: "input" | "output"): JsonSchema {
-  try {
-    // Values JSON cannot describe (dates, functions, ...) render as "any" instead of failing the
-    // whole tool: validation still uses the zod schema, so nothing is lost but a type hint.
-    const { $schema: _dialect, ...jsonSchema } = z.toJSONSchema(schema, { io, unrepresentable: "any" }) as Record<
-      string,
-      unknown
-    >;
-    return jsonSchema as JsonSchemaObject;
-  } catch (error) {
-    throw new ToolDefinitionError(
-      `Tool "${toolName}": ${field} cannot be converted to JSON Schema (${(error as Error).message}). ` +
-        `Simplify the schema so the model can be shown its type.`,
-      { cause: error },
-    );
-  }
-}
-
-// Checked by shape rather than `instanceof` so schemas from another copy of zod are accepted.
-function isZodSchema(value: unknown): value is z.ZodType {
-  return typeof value === "object" && value !== null && "_zod" in value;
-}
-
-function isZodObject(value: unknown): value is ObjectSchema {
-  return isZodSchema(value) && (value as { _zod: { def: { type: string } } })._zod.def.type === "object";
 }
