@@ -3,56 +3,24 @@
  * OpenAIModel, the real sandbox), the recorded demo, usage errors, and the built binary.
  */
 import { execFile } from "node:child_process";
-import { PassThrough } from "node:stream";
 import { promisify } from "node:util";
-import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import { describe, expect, test } from "vitest";
 
-import { runCli, type CliIO } from "../src/cli/run-cli.js";
-import { PyodideExecutor } from "../src/executors/pyodide/pyodide-executor.js";
-import { startOpenAICompatibleServer, type ModelTestServer } from "./support/openai-compatible-server.js";
+import { runCli } from "../src/cli/run-cli.js";
+import { capture } from "./fixtures/cli/run-cli-captured.js";
+import { modelServerForThisFile } from "./fixtures/cli/model-server.js";
 
-interface Captured {
-  io: CliIO;
-  stdout(): string;
-  stderr(): string;
-}
-
-function capture(env: NodeJS.ProcessEnv = {}, tty = false): Captured {
-  let out = "";
-  let err = "";
-  const stdin = new PassThrough();
-  stdin.end();
-  return {
-    io: {
-      stdout: { write: (text: string) => (out += text), isTTY: tty },
-      stderr: { write: (text: string) => (err += text), isTTY: tty },
-      stdin,
-      env,
-      cwd: process.cwd(),
-    },
-    stdout: () => out,
-    stderr: () => err,
-  };
-}
-
-let server: ModelTestServer;
-beforeAll(async () => {
-  server = await startOpenAICompatibleServer();
-});
-afterAll(async () => {
-  await server.close();
-  await PyodideExecutor.drainPool();
-});
+const modelServer = modelServerForThisFile();
 
 describe("codeagent <task>", () => {
   test("solves a multi-step task against an OpenAI-compatible server, streaming each step", async () => {
-    server.enqueue(
+    modelServer().enqueue(
       { kind: "reply", text: "Thought: compute.\n<code>\nsquares = [n * n for n in range(1, 6)]\nprint(squares)\n</code>" },
       { kind: "reply", text: "Thought: sum them.\n<code>\nfinal_answer(sum(squares))\n</code>" },
     );
-    const before = server.requests.length;
+    const before = modelServer().requests.length;
     const run = capture();
-    const code = await runCli(["Sum the squares of 1 to 5.", "--model", "openai:test-model", "--base-url", server.baseURL], run.io);
+    const code = await runCli(["Sum the squares of 1 to 5.", "--model", "openai:test-model", "--base-url", modelServer().baseURL], run.io);
     expect(run.stderr()).toBe("");
     expect(code).toBe(0);
     const out = run.stdout();
@@ -63,7 +31,7 @@ describe("codeagent <task>", () => {
     expect(out).toContain("55");
     expect(out).toMatch(/tokens/);
     expect(out).not.toMatch(/\x1b\[/); // not a TTY: no colour
-    const requests = server.requests.slice(before);
+    const requests = modelServer().requests.slice(before);
     expect(requests).toHaveLength(2);
     const body = requests[0]!.body as { model: string; stream: boolean; stop: string[]; messages: { role: string; content: string }[] };
     expect(body.model).toBe("test-model");
@@ -75,9 +43,9 @@ describe("codeagent <task>", () => {
   });
 
   test("--json prints one parseable event per line, ending with the result", async () => {
-    server.enqueue({ kind: "reply", text: "<code>\nfinal_answer('json works')\n</code>" });
+    modelServer().enqueue({ kind: "reply", text: "<code>\nfinal_answer('json works')\n</code>" });
     const run = capture();
-    const code = await runCli(["Say it.", "--base-url", server.baseURL, "--json"], run.io);
+    const code = await runCli(["Say it.", "--base-url", modelServer().baseURL, "--json"], run.io);
     expect(code).toBe(0);
     const events = run
       .stdout()
@@ -90,9 +58,9 @@ describe("codeagent <task>", () => {
   });
 
   test("a model server that keeps failing ends the run with exit code 1 and the error", async () => {
-    server.enqueue({ kind: "error", status: 400, message: "bad request: context too long" });
+    modelServer().enqueue({ kind: "error", status: 400, message: "bad request: context too long" });
     const run = capture();
-    const code = await runCli(["Anything.", "--base-url", server.baseURL], run.io);
+    const code = await runCli(["Anything.", "--base-url", modelServer().baseURL], run.io);
     expect(code).toBe(1);
     expect(run.stderr()).toMatch(/ModelCallError[\s\S]*400|400[\s\S]*ModelCallError/);
   });

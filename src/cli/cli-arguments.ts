@@ -1,23 +1,49 @@
+/**
+ * The command line, read into a {@link CliCommand}: which command, and the settings its flags
+ * give. A flag that makes no sense for the command is refused rather than silently ignored.
+ */
 import { parseArgs } from "node:util";
+
+import { DEFAULT_MODEL } from "./help-text.js";
+
+export { DEFAULT_MODEL, HELP } from "./help-text.js";
+
+/** The sandboxes the CLI can start. */
+export type ExecutorName = "pyodide" | "quickjs" | "monty";
+
+/** Which sandbox runs the code, and what it holds. */
+export interface SandboxSettings {
+  executor: ExecutorName;
+  language: "python" | "javascript";
+  tools: string[];
+  imports?: string[];
+  timeoutMs?: number;
+}
+
+/** Which model answers, and how it is called. */
+export interface ModelSettings {
+  spec: string;
+  baseURL?: string;
+  requestTimeoutMs?: number;
+  maxRetries?: number;
+  temperature?: number;
+  supportsStop: boolean;
+  stream: boolean;
+}
 
 /** What the command line asked for. */
 export type CliCommand =
   | { kind: "help" }
   | { kind: "version" }
-  | { kind: "exec"; code: string; imports?: string[]; timeoutMs?: number; json: boolean }
+  | { kind: "exec"; code: string; sandbox: SandboxSettings; json: boolean; verbose: boolean }
   | { kind: "demo"; json: boolean; verbose: boolean; fast: boolean }
   | {
       kind: "task";
       task: string;
-      model: string;
-      baseURL?: string;
-      tools: string[];
-      imports?: string[];
+      model: ModelSettings;
+      sandbox: SandboxSettings;
       maxSteps?: number;
       planningInterval?: number;
-      timeoutMs?: number;
-      executor?: "pyodide" | "quickjs" | "monty";
-      language?: "python" | "javascript";
       instructions?: string;
       json: boolean;
       verbose: boolean;
@@ -28,40 +54,16 @@ export class UsageError extends Error {
   override readonly name = "UsageError";
 }
 
-/** The default model when `--model` is not given. */
-export const DEFAULT_MODEL = "openai:gpt-4o-mini";
-
-export const HELP = `codeagent — an agent that solves tasks by writing and running Python
-
-Usage:
-  codeagent "<task>" [options]        Run an agent on a task, streaming each step
-  codeagent demo [--json] [--fast]    Replay a recorded run through the real sandbox (no key needed)
-  codeagent exec <code | ->           Run Python in the sandbox and print its logs and value
-
-Options for a task:
-  --model <provider:id>     Model to use (default ${DEFAULT_MODEL}); provider: openai
-  --base-url <url>          An OpenAI-compatible server, e.g. http://localhost:11434/v1
-  --tools <a,b,...>         Built-in tools (visit_webpage) or paths of modules exporting tools
-  --imports <a,b,...>       Python modules the code may import ("*" for all)
-  --max-steps <n>           Steps before the agent must answer (default 20)
-  --planning-interval <n>   Plan at the start and every n steps
-  --timeout <ms>            Time limit for each code run (default 30000)
-  --executor <name>         The sandbox: pyodide (default), quickjs (JavaScript), monty (fast Python subset)
-  --lang <python|javascript>  The language the model writes (javascript uses quickjs)
-  --instructions <text>     Extra instructions for the system prompt
-  --json                    Print one JSON event per line instead of the live view
-  --verbose                 Also show the model's raw reply, tool results and timings
-  -h, --help  -v, --version
-
-Credentials come from the environment: OPENAI_API_KEY (or pass --base-url for a local server).
-Exit codes: 0 success, 1 the run failed, 2 bad usage.
-`;
-
 const OPTIONS = {
   help: { type: "boolean", short: "h" },
   version: { type: "boolean", short: "v" },
   model: { type: "string", short: "m" },
   "base-url": { type: "string" },
+  "request-timeout": { type: "string" },
+  "max-retries": { type: "string" },
+  temperature: { type: "string" },
+  "no-stop": { type: "boolean" },
+  "no-stream": { type: "boolean" },
   tools: { type: "string" },
   imports: { type: "string" },
   "max-steps": { type: "string" },
@@ -75,11 +77,33 @@ const OPTIONS = {
   fast: { type: "boolean" },
 } as const;
 
+type Flag = keyof typeof OPTIONS;
+
+const OUTPUT_FLAGS: readonly Flag[] = ["json", "verbose"];
+const SANDBOX_FLAGS: readonly Flag[] = ["executor", "lang", "tools", "imports", "timeout"];
+const MODEL_FLAGS: readonly Flag[] = ["model", "base-url", "request-timeout", "max-retries", "temperature", "no-stop", "no-stream"];
+const AGENT_FLAGS: readonly Flag[] = ["max-steps", "planning-interval", "instructions"];
+
+/** The flags each command takes, and why the others do not apply. */
+const COMMAND_FLAGS: Record<"task" | "exec" | "demo", { flags: readonly Flag[]; otherwise: string }> = {
+  task: { flags: [...SANDBOX_FLAGS, ...MODEL_FLAGS, ...AGENT_FLAGS, ...OUTPUT_FLAGS], otherwise: "it is for codeagent demo" },
+  exec: { flags: [...SANDBOX_FLAGS, ...OUTPUT_FLAGS], otherwise: "exec runs your code as it is, with no model and no agent" },
+  demo: { flags: ["fast", ...OUTPUT_FLAGS], otherwise: "the demo replays a recorded run with its own model, tools and sandbox" },
+};
+
+const EXECUTOR_LANGUAGES: Record<ExecutorName, "python" | "javascript"> = { pyodide: "python", quickjs: "javascript", monty: "python" };
+
+type Values = ReturnType<typeof parse>["values"];
+
+function parse(argv: readonly string[]) {
+  return parseArgs({ args: [...argv], allowPositionals: true, options: OPTIONS, strict: true });
+}
+
 /** Reads `argv` (without node and the script). Throws {@link UsageError} for a bad command line. */
 export function parseCliArguments(argv: readonly string[]): CliCommand {
   let parsed;
   try {
-    parsed = parseArgs({ args: [...argv], allowPositionals: true, options: OPTIONS, strict: true });
+    parsed = parse(argv);
   } catch (error) {
     throw new UsageError((error as Error).message);
   }
@@ -87,37 +111,77 @@ export function parseCliArguments(argv: readonly string[]): CliCommand {
   if (values.help) return { kind: "help" };
   if (values.version) return { kind: "version" };
   const [first, ...rest] = positionals;
-  if (first === undefined) throw new UsageError("Give a task in quotes, or a command (demo, exec).");
+  if (first === undefined) throw new UsageError("Give a task in quotes, or a command (exec, demo).");
   const json = values.json ?? false;
-  if (first === "demo" && rest.length === 0) return { kind: "demo", json, verbose: values.verbose ?? false, fast: values.fast ?? false };
+  const verbose = values.verbose ?? false;
+  if (first === "demo" && rest.length === 0) {
+    refuseFlagsOutside("demo", values);
+    return { kind: "demo", json, verbose, fast: values.fast ?? false };
+  }
   if (first === "exec") {
-    if (rest.length !== 1) throw new UsageError("exec takes one argument: the Python code in quotes, or - to read it from stdin.");
-    return { kind: "exec", code: rest[0]!, json, ...list("imports", values.imports), ...number("timeoutMs", "--timeout", values.timeout) };
+    if (rest.length !== 1) throw new UsageError("exec takes one argument: the code in quotes, or - to read it from stdin.");
+    refuseFlagsOutside("exec", values);
+    return { kind: "exec", code: rest[0]!, sandbox: sandboxSettings(values), json, verbose };
   }
   if (rest.length > 0) throw new UsageError(`Put the task in quotes: got ${positionals.length} separate words.`);
+  refuseFlagsOutside("task", values);
+  return {
+    kind: "task",
+    task: first,
+    model: modelSettings(values),
+    sandbox: sandboxSettings(values),
+    json,
+    verbose,
+    ...(values.instructions === undefined ? {} : { instructions: values.instructions }),
+    ...wholeNumber("maxSteps", "--max-steps", values["max-steps"], 1),
+    ...wholeNumber("planningInterval", "--planning-interval", values["planning-interval"], 1),
+  };
+}
+
+function refuseFlagsOutside(command: keyof typeof COMMAND_FLAGS, values: Values): void {
+  const { flags, otherwise } = COMMAND_FLAGS[command];
+  const given = (Object.keys(values) as Flag[]).filter((flag) => values[flag] !== undefined);
+  const refused = given.filter((flag) => !flags.includes(flag));
+  if (refused.length === 0) return;
+  const name = command === "task" ? "a task" : command;
+  const list = refused.map((flag) => `--${flag}`).join(", ");
+  throw new UsageError(
+    `${list} ${refused.length === 1 ? "does" : "do"} not apply to ${name} (${otherwise}). Flags for ${name}: ${flags.map((flag) => `--${flag}`).join(", ")}.`,
+  );
+}
+
+function sandboxSettings(values: Values): SandboxSettings {
   const executor = values.executor;
-  if (executor !== undefined && !["pyodide", "quickjs", "monty"].includes(executor)) {
-    throw new UsageError(`Unknown executor '${executor}'. Available: pyodide, quickjs, monty.`);
+  if (executor !== undefined && !(executor in EXECUTOR_LANGUAGES)) {
+    throw new UsageError(`Unknown executor '${executor}'. Available: ${Object.keys(EXECUTOR_LANGUAGES).join(", ")}.`);
   }
   const language = values.lang;
   if (language !== undefined && language !== "python" && language !== "javascript") {
     throw new UsageError(`Unknown language '${language}'. Available: python, javascript.`);
   }
+  const chosen = (executor as ExecutorName | undefined) ?? (language === "javascript" ? "quickjs" : "pyodide");
+  const runs = EXECUTOR_LANGUAGES[chosen];
+  if (language !== undefined && language !== runs) {
+    throw new UsageError(`The ${chosen} executor runs ${runs}, not ${language}. For ${language}, use --executor ${language === "javascript" ? "quickjs" : "pyodide or monty"}.`);
+  }
   return {
-    kind: "task",
-    task: first,
-    model: values.model ?? DEFAULT_MODEL,
-    tools: values.tools ? splitList(values.tools) : [],
-    ...(executor === undefined ? {} : { executor: executor as "pyodide" | "quickjs" | "monty" }),
-    ...(language === undefined ? {} : { language }),
-    json,
-    verbose: values.verbose ?? false,
+    executor: chosen,
+    language: runs,
+    tools: values.tools === undefined ? [] : splitList(values.tools),
+    ...(values.imports === undefined ? {} : { imports: splitList(values.imports) }),
+    ...wholeNumber("timeoutMs", "--timeout", values.timeout, 1),
+  };
+}
+
+function modelSettings(values: Values): ModelSettings {
+  return {
+    spec: values.model ?? DEFAULT_MODEL,
+    supportsStop: values["no-stop"] !== true,
+    stream: values["no-stream"] !== true,
     ...(values["base-url"] === undefined ? {} : { baseURL: values["base-url"] }),
-    ...(values.instructions === undefined ? {} : { instructions: values.instructions }),
-    ...list("imports", values.imports),
-    ...number("maxSteps", "--max-steps", values["max-steps"]),
-    ...number("planningInterval", "--planning-interval", values["planning-interval"]),
-    ...number("timeoutMs", "--timeout", values.timeout),
+    ...wholeNumber("requestTimeoutMs", "--request-timeout", values["request-timeout"], 1),
+    ...wholeNumber("maxRetries", "--max-retries", values["max-retries"], 0),
+    ...temperature(values.temperature),
   };
 }
 
@@ -128,13 +192,16 @@ function splitList(text: string): string[] {
     .filter(Boolean);
 }
 
-function list<K extends string>(key: K, text: string | undefined): Partial<Record<K, string[]>> {
-  return text === undefined ? {} : ({ [key]: splitList(text) } as Record<K, string[]>);
-}
-
-function number<K extends string>(key: K, flag: string, text: string | undefined): Partial<Record<K, number>> {
+function wholeNumber<K extends string>(key: K, flag: string, text: string | undefined, minimum: number): Partial<Record<K, number>> {
   if (text === undefined) return {};
   const value = Number(text);
-  if (!Number.isInteger(value) || value < 1) throw new UsageError(`${flag} takes a whole number ≥ 1, got '${text}'.`);
+  if (text.trim() === "" || !Number.isSafeInteger(value) || value < minimum) throw new UsageError(`${flag} takes a whole number ≥ ${minimum}, got '${text}'.`);
   return { [key]: value } as Record<K, number>;
+}
+
+function temperature(text: string | undefined): { temperature?: number } {
+  if (text === undefined) return {};
+  const value = Number(text);
+  if (text.trim() === "" || !Number.isFinite(value) || value < 0 || value > 2) throw new UsageError(`--temperature takes a number from 0 to 2, got '${text}'.`);
+  return { temperature: value };
 }

@@ -1,4 +1,5 @@
-import { resolve } from "node:path";
+import * as nodeModule from "node:module";
+import { extname, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 
 import { visitWebpageTool } from "../tools/builtin/visit-webpage.js";
@@ -9,9 +10,12 @@ const BUILT_IN: Record<string, () => Tool> = {
   visit_webpage: () => visitWebpageTool() as unknown as Tool,
 };
 
+const TYPESCRIPT = new Set([".ts", ".mts", ".cts"]);
+
 /**
  * The tools named with `--tools`: built-in names, or paths of JavaScript modules whose exports
- * include tools (made with `tool()`); every exported tool is taken.
+ * include tools (made with `tool()`); every exported tool is taken. Such a module may import
+ * "codeagent" and "zod" wherever it lives: when its own folder has neither, the CLI's are used.
  */
 export async function loadTools(names: readonly string[], cwd: string): Promise<Tool[]> {
   const tools: Tool[] = [];
@@ -25,16 +29,40 @@ export async function loadTools(names: readonly string[], cwd: string): Promise<
 }
 
 async function toolsFromModule(path: string): Promise<Tool[]> {
+  letToolModulesFindCodeagent();
   let module: Record<string, unknown>;
   try {
     module = (await import(pathToFileURL(path).href)) as Record<string, unknown>;
   } catch (error) {
-    throw new UsageError(`Cannot load tools from ${path}: ${(error as Error).message}`);
+    throw new UsageError(`Cannot load tools from ${path}: ${(error as Error).message}${loadHint(path, error)}`);
   }
   const exported = Object.values(module).flatMap((value) => (Array.isArray(value) ? value : [value]));
   const tools = exported.filter(isTool);
   if (tools.length === 0) throw new UsageError(`${path} exports no tools. Export tools made with tool() from "codeagent".`);
   return tools;
+}
+
+let hooksRegistered = false;
+
+/** Registers the resolution fallback of `tool-module-hooks.mjs` once, where Node can (20.6 and later). */
+function letToolModulesFindCodeagent(): void {
+  if (hooksRegistered || typeof nodeModule.register !== "function") return;
+  hooksRegistered = true;
+  nodeModule.register(new URL("./tool-module-hooks.mjs", import.meta.url), { data: { parentURL: import.meta.url } });
+}
+
+/** What to do about a module that would not load, when we can tell. */
+function loadHint(path: string, error: unknown): string {
+  const code = (error as NodeJS.ErrnoException).code;
+  if (code === "ERR_UNKNOWN_FILE_EXTENSION" && TYPESCRIPT.has(extname(path))) {
+    return (
+      `\nNode ${process.version} cannot load TypeScript by itself (Node 22.18 and later can). Compile the module to JavaScript ` +
+      `(e.g. npx tsc ${path} --module nodenext --target es2022) and pass the .js file, or run codeagent with a TypeScript loader: ` +
+      `NODE_OPTIONS="--import tsx" codeagent ... (with tsx installed).`
+    );
+  }
+  if (code === "ERR_MODULE_NOT_FOUND") return "\nInstall what it imports in the module's folder (npm install <package>), or next to it.";
+  return "";
 }
 
 function isTool(value: unknown): value is Tool {

@@ -1,12 +1,12 @@
 import type { AgentEvent, StepStartEvent } from "../agents/events.js";
 import type { ActionStep, PlanningStep, ToolCallRecord } from "../agents/memory-steps.js";
-import type { TokenUsage } from "../models/model.js";
 import { createColors, type Colors } from "./colors.js";
 import { cutMiddle, type CutLimits } from "./cut-middle.js";
 import type { EventRenderer } from "./event-renderer.js";
-import { formatCount, formatDuration, formatInline, formatToolCall, formatValue } from "./format-value.js";
+import { formatDuration, formatInline, formatToolCall, formatValue } from "./format-value.js";
 import { frameLines, headingRule } from "./frame.js";
 import { highlightCode } from "./highlight-code.js";
+import { formatRunSummary, formatStepTokens } from "./run-summary.js";
 import { sanitizeText } from "./sanitize-text.js";
 import { createYoctoSpinner, type Spinner, type SpinnerFactory } from "./spinner.js";
 
@@ -180,9 +180,7 @@ export function createTerminalRenderer(options: TerminalRendererOptions): EventR
     "run-finish": (event) => {
       const { result } = event;
       const steps = result.steps.filter((step) => step.type === "action").length;
-      const success = result.state === "success";
-      const status = success ? colors.green(colors.bold("✔ success")) : colors.yellow(colors.bold(`⚠ ${result.state}`));
-      writeLines([`${status} · ${steps} ${steps === 1 ? "step" : "steps"} · ${tokenSummary(result.tokenUsage)} · ${formatDuration(result.durationMs)}`]);
+      writeLines([formatRunSummary(result.state, { steps, tokenUsage: result.tokenUsage, durationMs: result.durationMs }, colors)]);
     },
   };
 
@@ -217,11 +215,6 @@ function toolResultLine(call: ToolCallRecord, colors: Colors, verbose: boolean):
 
 function stepFooter(step: ActionStep | PlanningStep, stepNumber: number): string {
   const name = step.type === "planning" ? `Plan before step ${stepNumber}` : `Step ${step.stepNumber}`;
-  const tokens = step.tokenUsage ? ` · ${formatCount(step.tokenUsage.inputTokens)} in / ${formatCount(step.tokenUsage.outputTokens)} out tokens` : "";
+  const tokens = step.tokenUsage ? ` · ${formatStepTokens(step.tokenUsage)}` : "";
   return `${name}${tokens} · ${formatDuration(step.timing.durationMs)}`;
-}
-
-function tokenSummary(usage: TokenUsage): string {
-  const total = usage.inputTokens + usage.outputTokens;
-  return `${formatCount(total)} tokens (${formatCount(usage.inputTokens)} in / ${formatCount(usage.outputTokens)} out)`;
 }

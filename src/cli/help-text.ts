@@ -1,0 +1,45 @@
+/**
+ * The `codeagent --help` synopsis: every command and every flag, grouped by what they set.
+ */
+
+/** The default model when `--model` is not given. */
+export const DEFAULT_MODEL = "openai:gpt-4o-mini";
+
+export const HELP = `codeagent — an agent that solves tasks by writing code that runs in a sandbox
+
+Usage:
+  codeagent "<task>" [options]          Run an agent on a task, streaming each step
+  codeagent exec <code | -> [options]   Run code in a sandbox; print its logs and value
+  codeagent demo [--json] [--fast]      Replay a recorded run through the real sandbox (no key needed)
+
+Sandbox (a task, exec):
+  --executor <name>           pyodide (Python, default), quickjs (JavaScript), monty (fast Python subset)
+  --lang <python|javascript>  Language of the code; javascript alone picks quickjs
+  --tools <a,b,...>           Built-in tools (visit_webpage), or paths of .js/.mjs modules exporting
+                              tool()s; they may import "codeagent" and "zod" from anywhere
+  --imports <a,b,...>         Python modules the code may import ("*" for all)
+  --timeout <ms>              Time limit for each code run (default 30000)
+
+Model (a task):
+  --model <provider:id>       Model to use (default ${DEFAULT_MODEL}); provider: openai
+  --base-url <url>            An OpenAI-compatible server, e.g. http://localhost:11434/v1
+  --request-timeout <ms>      How long one model request may wait for an answer (default 600000)
+  --max-retries <n>           Retries of a failed model request (default 2)
+  --temperature <x>           Sampling temperature from 0 to 2 (default: the server's)
+  --no-stop                   Send no stop sequences (for models that reject \`stop\`)
+  --no-stream                 Ask for whole replies (for servers that reject streaming options)
+
+Agent (a task):
+  --max-steps <n>             Steps before the agent must answer (default 20)
+  --planning-interval <n>     Plan at the start and every n steps
+  --instructions <text>       Extra instructions for the system prompt
+
+Output:
+  --json                      One JSON event per line (exec: one JSON result)
+  --verbose                   Also show the model's raw reply, tool results, timings, stack traces
+  --fast                      demo: replay without the typing delay
+  -h, --help  -v, --version
+
+Credentials come from the environment: OPENAI_API_KEY (or pass --base-url for a local server).
+Exit codes: 0 success, 1 the run failed, 2 bad usage, 130 interrupted (Ctrl-C).
+`;

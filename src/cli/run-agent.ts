@@ -1,0 +1,74 @@
+/**
+ * `codeagent "<task>"` and `codeagent demo`: an agent's run, rendered live (or as JSON lines),
+ * ending with its exit code. A run that fails or is interrupted still ends with what it did.
+ */
+import { CodeAgent, type CodeAgentOptions } from "../agents/code-agent.js";
+import { createJsonLinesRenderer, createTerminalRenderer, shouldUseColor, type EventRenderer } from "../render/index.js";
+import type { CliCommand } from "./cli-arguments.js";
+import { EXIT, type CliIO } from "./cli-io.js";
+import { reportFailure } from "./report-failure.js";
+import { RunTally } from "./run-tally.js";
+
+/** What to run. */
+export interface AgentJob {
+  model: CodeAgentOptions["model"];
+  tools: NonNullable<CodeAgentOptions["tools"]>;
+  task: string;
+  banner: string;
+}
+
+type AgentCommand = Extract<CliCommand, { kind: "task" | "demo" }>;
+
+/** Runs `job` as `command` asks; resolves to the exit code. */
+export async function runAgent(io: CliIO, command: AgentCommand, job: AgentJob): Promise<number> {
+  const agent = new CodeAgent(agentOptions(command, job));
+  const renderer = rendererFor(io, command);
+  const tally = new RunTally();
+  if (!command.json) io.stdout.write(job.banner);
+  let state: string | undefined;
+  try {
+    for await (const event of agent.stream(job.task, io.signal ? { signal: io.signal } : {})) {
+      tally.observe(event);
+      renderer.render(event);
+      if (event.type === "run-finish") state = event.result.state;
+    }
+  } catch (error) {
+    renderer.close();
+    const interrupted = io.signal?.aborted === true;
+    const summary = tally.started ? tally.summary() : undefined;
+    reportFailure({ ...io, json: command.json, verbose: command.verbose, heading: "The run failed", ...(summary ? { summary } : {}) }, error, interrupted);
+    return interrupted ? EXIT.interrupted : EXIT.failure;
+  } finally {
+    renderer.close();
+    await agent.close();
+  }
+  return state === "success" ? EXIT.success : EXIT.failure;
+}
+
+function agentOptions(command: AgentCommand, job: AgentJob): CodeAgentOptions {
+  const options: CodeAgentOptions = { model: job.model, tools: job.tools, executorOptions: { usePool: false } };
+  if (command.kind === "demo") return options;
+  const { sandbox, model } = command;
+  options.executor = sandbox.executor;
+  options.language = sandbox.language;
+  if (sandbox.imports) options.authorizedImports = sandbox.imports;
+  if (sandbox.timeoutMs) options.executorOptions = { ...options.executorOptions, timeoutMs: sandbox.timeoutMs };
+  if (command.maxSteps) options.maxSteps = command.maxSteps;
+  if (command.planningInterval) options.planningInterval = command.planningInterval;
+  if (command.instructions) options.instructions = command.instructions;
+  if (model.temperature !== undefined) options.generateOptions = { temperature: model.temperature };
+  if (!model.stream) options.streamOutputs = false;
+  return options;
+}
+
+function rendererFor(io: CliIO, command: { json: boolean; verbose: boolean }): EventRenderer {
+  const write = (text: string) => void io.stdout.write(text);
+  if (command.json) return createJsonLinesRenderer(write);
+  return createTerminalRenderer({
+    write,
+    color: shouldUseColor(io.stdout, io.env),
+    verbose: command.verbose,
+    spinner: io.stdout.isTTY === true,
+    ...(io.stdout.columns ? { width: io.stdout.columns } : {}),
+  });
+}
