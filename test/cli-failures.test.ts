@@ -50,6 +50,16 @@ describe("a sandbox that cannot start", () => {
   });
 });
 
+describe("an error that escapes every command", () => {
+  test("a tools module's timer that throws: one line, exit 1, no stack trace", async () => {
+    writeFileSync(join(directory, "throws-later.mjs"), 'setTimeout(() => { throw new Error("thrown from a timer"); }, 0);\nawait new Promise(() => {});\n');
+    const { code, stderr } = await spawnCli(["exec", "--tools", "./throws-later.mjs", "1"], { cwd: directory }).exited;
+    expect(code).toBe(1);
+    expect(stderr).toContain("codeagent stopped: Error: thrown from a timer");
+    expect(stderr).not.toMatch(STACK_LINE);
+  });
+});
+
 describe("failureLines", () => {
   test("an unexpected error: its first line and its cause's first line, a pointer to --verbose, no stack", () => {
     const error = new TypeError("first line\nsecond line", { cause: new RangeError("the cause\nmore detail") });

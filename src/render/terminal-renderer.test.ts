@@ -202,6 +202,16 @@ describe("createTerminalRenderer", () => {
     expect(text).toBe("⚠ max_steps_error · 1 step · 3 tokens (1 in / 2 out) · 1m 01s\n");
   });
 
+  it("marks token counts the model could not report as estimated, per step and in the summary", () => {
+    const estimated = { inputTokens: 1_200, outputTokens: 34, estimated: true };
+    const text = renderAll([
+      { type: "step-finish", step: { ...stepTwo, tokenUsage: estimated } },
+      { type: "run-finish", result: { output: "21.0°C", state: "success", steps: [task, stepTwo], tokenUsage: estimated, durationMs: 1_000 } },
+    ]);
+    expect(text).toContain("Step 2 · ~1,200 in / ~34 out tokens (estimated) · 1.1s");
+    expect(text).toContain("✔ success · 1 step · ~1,234 tokens, estimated (1,200 in / 34 out) · 1.0s");
+  });
+
   it("runs a spinner while the model thinks and while code runs, and stops it before printing", () => {
     const log: string[] = [];
     const factory = (label: string): Spinner => ({ start: () => log.push(`start ${label}`), stop: () => log.push(`stop ${label}`) });
