@@ -556,7 +556,10 @@ print("probe-end")
     expectHostUntouched();
   });
 
-  test("a huge junk line on the sandbox's real stdout neither stalls the host nor breaks the protocol", async () => {
+  test.each([
+    ["8 MiB, then a newline", 'x" * 2**23 + "'],
+    ["64 MiB without a newline", 'y" * 2**26 + "{'],
+  ])("a huge junk line on the sandbox's real stdout (%s) neither stalls the host nor wedges the executor", async (_label, text) => {
     let maxLagMs = 0;
     let last = Date.now();
     const lagTimer = setInterval(() => {
@@ -566,12 +569,15 @@ print("probe-end")
     }, 20);
     try {
       const result = await probe(executor, "huge stdout line", String.raw`
-_report("Module.print 8 MiB", lambda: _pub()._module.print("x" * 2**23))
-_report("Module.print 8 MiB, no newline", lambda: _pub()._module.print("y" * 2**23 + "{"))
+_report("Module.print", lambda: _pub()._module.print("${text}"))
 "still-honest"
 `);
-      expect(result.error).toBeUndefined();
-      expect(result.output).toBe("still-honest");
+      // A line past the protocol's limit ends the sandbox (it broke the protocol); below it, junk is ignored.
+      if (result.error === undefined) expect(result.output).toBe("still-honest");
+      else {
+        expect(result.error.type).toBe("SandboxCrash");
+        expect(result.error.message).toMatch(/past the protocol's limit/);
+      }
     } finally {
       clearInterval(lagTimer);
     }
@@ -734,6 +740,152 @@ _report("bridge malformed", lambda: bridge("}"))
       await expectAlive(executor);
       expectHostUntouched();
     });
+  });
+});
+
+/**
+ * Python reaches Pyodide's JavaScript objects, and through them every shared prototype: it can put
+ * a hook on a built-in the sandbox's own code calls and watch what passes. The protocol token must
+ * never pass through one, or Python could forge lines the host accepts. Each probe hooks one
+ * built-in, makes a tool call (the sandbox writes a line to the host), puts the original back, takes every 32-hex-digit string the hook saw for a token and forges a tool call and a
+ * result with each.
+ */
+describe("the protocol token stays secret when Python replaces built-ins", () => {
+  const HOOK_PRELUDE = String.raw`
+_S = final_answer.__globals__["sys"]
+_api = _S.modules["pyodide_js._api"]
+_ffi = _S.modules["pyodide.ffi"]
+_mod = _api.public_api._module
+_Obj = _api.public_api.constructor
+_U8 = _mod.HEAPU8.constructor
+_TA = _Obj.getPrototypeOf(_U8.prototype)
+_targets = {
+    "Uint8Array.prototype": lambda: _U8.prototype,
+    "TypedArray.prototype": lambda: _TA,
+    "TextDecoder.prototype": lambda: _Obj.getPrototypeOf(_mod.UTF8Decoder),
+    "String.prototype": lambda: _Obj("s").constructor.prototype,
+    "Array.prototype": lambda: _Obj.keys(_api.public_api).constructor.prototype,
+    "Object.prototype": lambda: _Obj.prototype,
+    "Function.prototype": lambda: _Obj.constructor.prototype,
+}
+`;
+  const HOOK_AND_FORGE = String.raw`
+import re
+_box = type(_S)("_probe_box")
+_box.seen = []
+_box.busy = False
+
+def _text(value):
+    try:
+        if isinstance(value, str):
+            return value
+        if hasattr(value, "byteLength"):  # a typed array: what it holds, unless it is the whole heap
+            return bytes(_U8.new(value).to_py()).decode("utf8", "replace") if int(value.byteLength) < 2**20 else ""
+        return type(value).__name__
+    except BaseException as error:
+        return "?" + type(error).__name__
+
+def _hook_for(original):
+    def hook(this, *args):
+        if not _box.busy:
+            _box.busy = True
+            try:
+                _box.seen.append(_text(this))
+                _box.seen.extend(_text(a) for a in args)
+            finally:
+                _box.busy = False
+        return original.apply(this, _ffi.to_js(list(args)))
+    return _ffi.create_proxy(hook, capture_this=True)
+
+_holder = _targets[TARGET]()
+_box.holder, _box.original = _holder, getattr(_holder, NAME, None)
+if _box.original is None:  # a method the prototype does not have: plant one that only records
+    setattr(_holder, NAME, _ffi.create_proxy(lambda this, *a: _box.seen.append(_text(this)), capture_this=True))
+else:
+    setattr(_holder, NAME, _hook_for(_box.original))
+record(value="after-hook")
+if _box.original is not None:
+    setattr(_box.holder, NAME, _box.original)
+_candidates = sorted({m for text in _box.seen for m in re.findall(r"[0-9a-f]{32}", text)})
+for _candidate in _candidates:
+    for _line in (
+        {"type": "tool-call", "id": 10**6, "request": {"name": "record", "args": ["FORGED-WITH-TOKEN"], "kwargs": {}}},
+        {"type": "result", "id": FORGE_ID, "logs": "", "result": {"output": "FORGED", "isFinalAnswer": True, "error": None}},
+    ):
+        _mod.print("\n" + _candidate + _json.dumps(_line))
+print("seen", len(_box.seen), "candidates", len(_candidates))
+"honest"
+`;
+  const HOOKS: [string, string][] = [
+    ["Uint8Array.prototype", "subarray"],
+    ["TypedArray.prototype", "subarray"],
+    ["TypedArray.prototype", "set"],
+    ["TypedArray.prototype", "slice"],
+    ["TypedArray.prototype", "indexOf"],
+    ["TypedArray.prototype", "fill"],
+    ["TextDecoder.prototype", "decode"],
+    ["String.prototype", "slice"],
+    ["String.prototype", "startsWith"],
+    ["String.prototype", "concat"],
+    ["Array.prototype", "join"],
+    ["Array.prototype", "push"],
+    ["Object.prototype", "toJSON"],
+    ["Function.prototype", "bind"],
+  ];
+
+  test.each(HOOKS)("hooking %s.%s leaks no token, and no forged line is accepted", async (target, name) => {
+    const executor = new PyodideExecutor({ timeoutMs: 10_000, authorizedImports: ["re", "json"] });
+    try {
+      await executor.sendTools([recordTool]);
+      const internals = executor as unknown as { sandbox: Promise<{ token: string }> };
+      const token = (await internals.sandbox).token;
+      expect(token).toMatch(/^[0-9a-f]{32}$/);
+      const callsBefore = toolCalls.length;
+      const forgeId = await nextRequestId(executor);
+      const names = `TARGET = ${JSON.stringify(target)}\nNAME = ${JSON.stringify(name)}\nFORGE_ID = ${forgeId}\nimport json as _json\n`;
+      const result = await runRaw(executor, `hook ${target}.${name}`, `${names}${HOOK_PRELUDE}${HOOK_AND_FORGE}`);
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      expect(JSON.stringify(result)).not.toContain(token);
+      expect(toolCalls.slice(callsBefore)).not.toContain("FORGED-WITH-TOKEN");
+      // The hook may break Pyodide itself (a crash and a fresh sandbox are fine); when it does not,
+      // the run is honest.
+      expect(result.output).not.toBe("FORGED");
+      if (result.error === undefined) {
+        expect(result.output).toBe("honest");
+        expect(toolCalls.slice(callsBefore)).toContain("after-hook");
+      }
+      expect(hostErrors.slice(hostErrorsBefore)).toEqual([]);
+      await expectAlive(executor);
+    } finally {
+      await executor.close();
+    }
+  });
+
+  test("the token does not survive in the sandbox's input buffer either", async () => {
+    const executor = new PyodideExecutor({ timeoutMs: 10_000 });
+    try {
+      await executor.sendTools([recordTool]);
+      const internals = executor as unknown as { sandbox: Promise<{ token: string }> };
+      const token = (await internals.sandbox).token;
+      // Every typed array Python can find through the garbage collector's view of JsProxies.
+      const result = await runRaw(executor, "token in buffers", String.raw`
+_S = final_answer.__globals__["sys"]
+_gc = _S.modules["gc"] if "gc" in _S.modules else final_answer.__globals__["_real_import"]("gc")
+found = 0
+for holder in _gc.get_objects():
+    if "JsProxy" in type(holder).__name__ and hasattr(holder, "to_bytes"):
+        try:
+            if int(holder.byteLength) < 2**24:
+                found += 1
+                print(bytes(holder.to_bytes()).decode("latin1"))
+        except BaseException:
+            pass
+found
+`);
+      expect(JSON.stringify(result)).not.toContain(token);
+    } finally {
+      await executor.close();
+    }
   });
 });
 

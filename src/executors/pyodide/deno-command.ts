@@ -8,12 +8,20 @@ import { SandboxError } from "../../errors.js";
 const require = createRequire(import.meta.url);
 const sandboxDirectory = dirname(fileURLToPath(import.meta.url));
 
-/** The files the sandbox process reads: its own scripts and Pyodide's distribution. */
+/** The sandbox's own scripts: the main module first, then what it loads. */
 export const SANDBOX_FILES = Object.freeze({
   main: join(sandboxDirectory, "sandbox.mjs"),
-  interruptWorker: join(sandboxDirectory, "interrupt-worker.mjs"),
-  runtime: join(sandboxDirectory, "runtime.py"),
+  modules: Object.freeze(
+    ["sandbox-intrinsics.mjs", "sandbox-channel.mjs", "sandbox-memory.mjs", "interrupt-worker.mjs", "runtime.py"].map((name) =>
+      join(sandboxDirectory, name),
+    ),
+  ),
 });
+
+/** Every file the sandbox process may read: Pyodide's distribution and the sandbox's scripts. */
+export function sandboxReadable(): string[] {
+  return [pyodideDirectory(), SANDBOX_FILES.main, ...SANDBOX_FILES.modules];
+}
 
 /** Where Pyodide's npm package lives (its `pyodide.mjs`, wasm and standard library). */
 export function pyodideDirectory(): string {

@@ -1,16 +1,19 @@
 // Runs on its own thread inside the sandbox process: while Python keeps the main thread busy,
 // it raises KeyboardInterrupt in Python (through Pyodide's interrupt buffer) when the host sends
-// SIGUSR1, when the run's deadline passes, or when the host has died.
+// SIGUSR1, when the run's deadline passes, or when the host has died. The layout of the shared
+// memory is described in sandbox.mjs. Python cannot reach this thread's globals (a worker has its
+// own), so the built-ins used here are its own.
 let interrupts = null;
 let deadline = null;
 
 self.onmessage = (event) => {
-  interrupts = new Int32Array(event.data, 0, 2);
-  deadline = new Float64Array(event.data, 8, 1);
+  interrupts = new Int32Array(event.data, 0, 3);
+  deadline = new Float64Array(event.data, 16, 1);
 };
 
 function interruptPython() {
   if (interrupts === null) return;
+  Atomics.store(interrupts, 2, 1);
   Atomics.store(interrupts, 0, 2);
   Atomics.notify(interrupts, 0);
 }

@@ -42,9 +42,12 @@ export class PyodideExecutor implements Executor {
   private readonly timeoutMs: number;
   private readonly maxOutputChars: number;
   private readonly memoryLimitMb: number;
+  private readonly maxValueChars: number;
   private readonly usePool: boolean;
   private tools = new Map<string, Tool>();
   private sandbox: Promise<SandboxProcess> | undefined;
+  /** Whether code or data has reached the current sandbox since it was prepared. */
+  private used = false;
   private closed = false;
 
   constructor(options: PyodideExecutorOptions = {}) {
@@ -52,6 +55,7 @@ export class PyodideExecutor implements Executor {
     this.timeoutMs = options.timeoutMs ?? EXECUTOR_DEFAULTS.timeoutMs;
     this.maxOutputChars = options.maxOutputChars ?? EXECUTOR_DEFAULTS.maxOutputChars;
     this.memoryLimitMb = options.memoryLimitMb ?? EXECUTOR_DEFAULTS.memoryLimitMb;
+    this.maxValueChars = options.maxValueChars ?? EXECUTOR_DEFAULTS.maxValueChars;
     this.usePool = options.usePool ?? true;
   }
 
@@ -79,16 +83,24 @@ export class PyodideExecutor implements Executor {
   async sendVariables(variables: Record<string, unknown>): Promise<void> {
     const json = variablesJson(variables);
     const sandbox = await this.ready();
+    this.used = true;
     await sandbox.request({ type: "variables", json });
   }
 
+  /**
+   * A new task gets a pristine interpreter: code may have patched anything it could reach in the
+   * old one (modules, the runtime's own functions, built-ins on the JavaScript side), so the
+   * sandbox is replaced by a fresh one from the warm pool, with the tools installed again.
+   */
   async reset(): Promise<void> {
-    const sandbox = await this.ready();
-    await sandbox.request({ type: "reset" });
+    if (this.sandbox === undefined || !this.used) return;
+    this.replaceSandbox();
+    await this.ready();
   }
 
   async run(code: string, options: RunOptions = {}): Promise<CodeOutput> {
     const sandbox = await this.ready();
+    this.used = true;
     const timeoutMs = options.timeoutMs ?? this.timeoutMs;
     const timeLimitNote = timeLimitMessage(timeoutMs);
     const toolAbort = new AbortController();
@@ -155,11 +167,13 @@ export class PyodideExecutor implements Executor {
       sandbox.kill("closed");
       throw new SandboxClosedError();
     }
+    sandbox.limitLineLength(maxMessageChars(this.maxValueChars, this.maxOutputChars));
     await sandbox.request({
       type: "configure",
       authorizedImports: this.authorizedImports,
       memoryLimitMb: this.memoryLimitMb,
       maxOutputChars: this.maxOutputChars,
+      maxValueChars: this.maxValueChars,
       tools: this.toolSpecifications(),
     });
     return sandbox;
@@ -168,6 +182,7 @@ export class PyodideExecutor implements Executor {
   private replaceSandbox(): void {
     const previous = this.sandbox;
     this.sandbox = undefined;
+    this.used = false;
     void previous?.then((sandbox) => sandbox.kill("replaced"), () => undefined);
     if (!this.closed) {
       // Start the replacement now so the next run does not wait for it.
@@ -183,6 +198,16 @@ export class PyodideExecutor implements Executor {
   private toolSpecifications(): { name: string; description: string }[] {
     return [...this.tools.values()].map((tool) => ({ name: tool.name, description: tool.description }));
   }
+}
+
+/**
+ * The longest line a sandbox may send under these limits: a result carries one value (at most
+ * `maxValueChars` of JSON, re-encoded, so up to 6 characters each for escaped ones) and the logs
+ * (at most `maxOutputChars`, same escaping), plus a fixed allowance for the envelope and an
+ * error message.
+ */
+function maxMessageChars(maxValueChars: number, maxOutputChars: number): number {
+  return 6 * (maxValueChars + maxOutputChars) + 256 * 1024;
 }
 
 function toCodeOutput(message: SandboxRunResult, stopReason: "timeout" | "abort" | undefined): CodeOutput {

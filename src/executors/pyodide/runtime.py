@@ -14,6 +14,8 @@ from math import isfinite as _isfinite
 
 _SAFE_INTEGER = 2**53
 _MAX_DEPTH = 64
+# An error message longer than this is cut: a huge exception text must not travel whole.
+_MAX_ERROR_CHARS = 20_000
 _PLATFORM_MODULES = ("js", "pyodide_js", "pyodide", "_pyodide", "_pyodide_core", "pyodide_http", "micropip")
 
 
@@ -29,6 +31,8 @@ class _State:
     def __init__(self):
         self.bridge = None
         self.sleep = None
+        self.host_interrupted = None
+        self.max_value_chars = 1_000_000
         self.allowed = set()
         self.allow_all = False
         self.namespace = {}
@@ -108,6 +112,15 @@ def to_json(value):
     return _json_dumps(to_plain(value), ensure_ascii=False)
 
 
+def _within_value_limit(plain, what, advice):
+    """Raises ValueError when `plain` (a to_plain result) is more JSON than may leave the sandbox."""
+    size = len(_json_dumps(plain, ensure_ascii=False))
+    limit = _state.max_value_chars
+    if size > limit:
+        raise ValueError(f"{what} is {size:,} characters as JSON, over the sandbox's limit of {limit:,} (maxValueChars). {advice}")
+    return plain
+
+
 # ---------------------------------------------------------------- imports
 
 
@@ -180,9 +193,13 @@ def _gated_import(name, globals=None, locals=None, fromlist=(), level=0):
 # ---------------------------------------------------------------- tools and final answer
 
 
+_SMALLER_ANSWER = "Give a shorter answer: a summary, or the part that was asked for."
+
+
 def final_answer(answer):
     """Ends the run with `answer` as its result."""
-    _state.final = (answer,)
+    plain = _within_value_limit(_plain_or_repr(answer), "The final answer", _SMALLER_ANSWER)
+    _state.final = (plain,)
     raise _FinalAnswerRaised()
 
 
@@ -191,6 +208,11 @@ def _call_tool(name, args, kwargs):
         {"name": name, "args": [to_plain(item) for item in args], "kwargs": {key: to_plain(item) for key, item in kwargs.items()}},
         ensure_ascii=False,
     )
+    if len(request) > _state.max_value_chars:
+        raise ValueError(
+            f"The arguments of {name}() are {len(request):,} characters as JSON, over the sandbox's limit of "
+            f"{_state.max_value_chars:,} (maxValueChars). Pass less data per call (split it into several calls)."
+        )
     reply = _json_loads(_state.bridge(request))
     if reply.get("ok"):
         return reply.get("value")
@@ -257,6 +279,8 @@ def configure(payload):
     _state.allow_all = "*" in imports
     _state.allowed = {name for name in imports if name != "*"}
     _state.module_views = {}
+    if options.get("maxValueChars"):
+        _state.max_value_chars = int(options["maxValueChars"])
 
 
 def _source_line(filename, line_number):
@@ -296,6 +320,9 @@ def _describe_syntax_error(error):
 
 
 def _result(output=None, final=False, error=None):
+    if error is not None and len(error["message"]) > _MAX_ERROR_CHARS:
+        cut = len(error["message"]) - _MAX_ERROR_CHARS
+        error = {"type": error["type"], "message": error["message"][:_MAX_ERROR_CHARS] + f"... [{cut:,} more characters cut]"}
     return _json_dumps({"output": output, "isFinalAnswer": final, "error": error}, ensure_ascii=False)
 
 
@@ -330,20 +357,37 @@ def _run(code, time_limit_note):
             output = eval(compile(last_expression, filename, "eval"), namespace)
     except _FinalAnswerRaised:
         pass
-    except (KeyboardInterrupt, _Interrupted) as interruption:
-        error = {"type": "TimeoutError", "message": _describe_error(interruption, filename) if str(interruption) else time_limit_note}
-        frames = _model_frames(interruption.__traceback__, filename)
-        if frames and not str(interruption):
-            error["message"] = f"{time_limit_note} It was stopped at line {frames[-1][1]}: {_source_line(frames[-1][0], frames[-1][1])}"
+    except _Interrupted as interruption:
+        error = _interruption_error(interruption, filename, time_limit_note)
+    except KeyboardInterrupt as interruption:
+        if _state.host_interrupted():
+            error = _interruption_error(interruption, filename, time_limit_note)
+        else:  # raised by the code itself
+            error = {"type": "KeyboardInterrupt", "message": _describe_error(interruption, filename)}
     except SystemExit as exit_request:
         error = {"type": "SystemExit", "message": f"The code called exit({exit_request.code!r}). Call final_answer(...) to finish instead."}
     except BaseException as raised:
         error = {"type": type(raised).__name__, "message": _describe_error(raised, filename)}
     if _state.final is not None:
-        return _result(output=_plain_or_repr(_state.final[0]), final=True)
+        return _result(output=_state.final[0], final=True)
     if error is not None:
         return _result(error=error)
-    return _result(output=_plain_or_repr(output))
+    try:
+        return _result(output=_within_value_limit(_plain_or_repr(output), "The value of the last line", _SMALLER_RESULT))
+    except ValueError as too_large:
+        return _result(error={"type": "ValueError", "message": str(too_large)})
+
+
+_SMALLER_RESULT = "End the code with a smaller value (a summary, a slice or a count), or print what you need to see."
+
+
+def _interruption_error(interruption, filename, time_limit_note):
+    """The host stopped the run (time limit or abort): say where, and that the state is kept."""
+    error = {"type": "TimeoutError", "message": _describe_error(interruption, filename) if str(interruption) else time_limit_note}
+    frames = _model_frames(interruption.__traceback__, filename)
+    if frames and not str(interruption):
+        error["message"] = f"{time_limit_note} It was stopped at line {frames[-1][1]}: {_source_line(frames[-1][0], frames[-1][1])}"
+    return error
 
 
 def _interruptible_sleep(seconds):
@@ -355,9 +399,10 @@ def _interruptible_sleep(seconds):
         raise KeyboardInterrupt()
 
 
-def setup(bridge, sleep):
+def setup(bridge, sleep, host_interrupted):
     _state.bridge = bridge
     _state.sleep = sleep
+    _state.host_interrupted = host_interrupted
     time.sleep = _interruptible_sleep
     for name in _PLATFORM_MODULES[:2]:
         sys.modules.pop(name, None)

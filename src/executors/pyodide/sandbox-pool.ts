@@ -2,9 +2,9 @@ import { availableParallelism } from "node:os";
 
 import { Semaphore } from "../../semaphore.js";
 import { WarmPool } from "../warm-pool.js";
-import { denoArguments, denoExecutable, pyodideDirectory, SANDBOX_FILES } from "./deno-command.js";
+import { denoArguments, denoExecutable, pyodideDirectory, sandboxReadable } from "./deno-command.js";
 import { SandboxProcess } from "./sandbox-process.js";
-import { pyodideSnapshot } from "./snapshot.js";
+import { pyodideSnapshot, snapshotFailed } from "./snapshot.js";
 
 /**
  * Loading Pyodide keeps a core busy for a while. Started all at once, twenty sandboxes would share
@@ -15,20 +15,31 @@ const loadSlots = new Semaphore(Math.max(1, availableParallelism()));
 /** Starts one sandbox process, from the memory snapshot when there is one; it loads in the background. */
 async function spawnSandbox(): Promise<SandboxProcess> {
   const snapshot = await pyodideSnapshot();
-  const pyodide = pyodideDirectory();
-  const readable = [pyodide, SANDBOX_FILES.main, SANDBOX_FILES.interruptWorker, SANDBOX_FILES.runtime];
+  const readable = sandboxReadable();
   if (snapshot) readable.push(snapshot);
   const release = await loadSlots.acquire();
-  const sandbox = new SandboxProcess(denoExecutable(), denoArguments({ readable, args: [pyodide, snapshot ?? "", "run"] }));
+  const sandbox = new SandboxProcess(denoExecutable(), denoArguments({ readable, args: [pyodideDirectory(), snapshot ?? "", "run"] }));
   void sandbox.ready.finally(release).catch(() => undefined);
+  // A snapshot removed or damaged since it was checked makes the start fail: the next start makes a new one.
+  if (snapshot) sandbox.ready.catch(() => snapshotFailed(snapshot));
   return sandbox;
 }
 
-/** Starts one sandbox process and waits until it answers. */
+/**
+ * Starts one sandbox process and waits until it answers. A start that failed because the
+ * snapshot had gone bad is tried once more, with a new snapshot.
+ */
 export async function startSandbox(): Promise<SandboxProcess> {
-  const sandbox = await spawnSandbox();
-  await sandbox.hold(sandbox.ready);
-  return sandbox;
+  for (let attempt = 1; ; attempt++) {
+    const snapshot = await pyodideSnapshot();
+    const sandbox = await spawnSandbox();
+    try {
+      await sandbox.hold(sandbox.ready);
+      return sandbox;
+    } catch (error) {
+      if (attempt > 1 || snapshot === undefined || !snapshotFailed(snapshot)) throw error;
+    }
+  }
 }
 
 /**

@@ -2,6 +2,7 @@ import { spawn, type ChildProcessWithoutNullStreams } from "node:child_process";
 import { randomBytes } from "node:crypto";
 
 import { SandboxError } from "../../errors.js";
+import { LineSplitter } from "../line-splitter.js";
 import { liveProcesses } from "./live-processes.js";
 
 /** A run's raw result as the sandbox reports it. */
@@ -32,9 +33,15 @@ interface Pending {
 
 const STDERR_TAIL = 4000;
 
+/** The longest line accepted before the sandbox is configured (a spare's lines are short). */
+const DEFAULT_MAX_LINE_LENGTH = 8 * 1024 * 1024;
+
 /**
  * One Deno process running Pyodide, and the JSON-lines protocol with it. Only lines that start
- * with this process's secret token are read; Python never sees the token, so it cannot forge one.
+ * with this process's secret token are read; Python never sees the token (the sandbox's code that
+ * handles it uses only built-ins captured before Python ran), so it cannot forge one. A line longer
+ * than the limit, a malformed message or a second tool call while one is open ends the process:
+ * the sandbox broke the protocol.
  */
 export class SandboxProcess {
   private readonly child: ChildProcessWithoutNullStreams;
@@ -42,7 +49,7 @@ export class SandboxProcess {
   private readonly pending = new Map<number, Pending>();
   private readonly openToolCalls = new Set<number>();
   private nextRequestId = 0;
-  private buffered = "";
+  private lines: LineSplitter;
   private stderrTail = "";
   private interruptsSent = 0;
   private busy = 0;
@@ -55,10 +62,12 @@ export class SandboxProcess {
   readonly ready: Promise<void>;
 
   constructor(command: string, args: readonly string[]) {
-    this.child = spawn(command, args, { env: {}, stdio: ["pipe", "pipe", "pipe"], detached: false });
+    // An empty environment, but for plain error text (Deno colours it otherwise).
+    this.child = spawn(command, args, { env: { NO_COLOR: "1" }, stdio: ["pipe", "pipe", "pipe"], detached: false });
     liveProcesses.add(this.child);
+    this.lines = this.splitter(DEFAULT_MAX_LINE_LENGTH);
     this.child.stdout.setEncoding("utf8");
-    this.child.stdout.on("data", (text: string) => this.receive(text));
+    this.child.stdout.on("data", (text: string) => this.lines.push(text));
     this.child.stderr.setEncoding("utf8");
     this.child.stderr.on("data", (text: string) => {
       this.stderrTail = (this.stderrTail + text).slice(-STDERR_TAIL);
@@ -149,7 +158,12 @@ export class SandboxProcess {
   }
 
   private describeExit(): string {
-    const detail = this.stderrTail.trim() ? `: ${this.stderrTail.trim().split("\n").slice(-3).join(" | ")}` : "";
+    // Deno's stack lines name our files, not the user's problem: keep the error's own lines.
+    const lines = this.stderrTail
+      .split("\n")
+      .map((line) => line.trim())
+      .filter((line) => line !== "" && !line.startsWith("at "));
+    const detail = lines.length > 0 ? `: ${lines.slice(-3).join(" | ")}` : "";
     return `The Python sandbox process ${this.exitReason ?? "stopped"}${detail}`;
   }
 
@@ -157,18 +171,28 @@ export class SandboxProcess {
     if (this.child.stdin.writable) this.child.stdin.write(`${JSON.stringify(message)}\n`);
   }
 
-  private receive(text: string): void {
-    this.buffered += text;
-    let newline: number;
-    while ((newline = this.buffered.indexOf("\n")) >= 0) {
-      const line = this.buffered.slice(0, newline);
-      this.buffered = this.buffered.slice(newline + 1);
-      if (!line.startsWith(this.token)) continue;
-      const message = parseMessage(line.slice(this.token.length));
-      // The sandbox is untrusted: a line it cannot have meant ends it, never the host.
-      if (message === undefined) this.kill("sent a malformed protocol message");
-      else this.dispatch(message);
-    }
+  /**
+   * Sets the longest line the sandbox may send (its largest message under the configured limits).
+   * Call it while no message is in flight: a line already begun would be lost.
+   */
+  limitLineLength(maxLineLength: number): void {
+    this.lines = this.splitter(maxLineLength);
+  }
+
+  private splitter(maxLineLength: number): LineSplitter {
+    return new LineSplitter({
+      maxLineLength,
+      onLine: (line) => this.receive(line),
+      onOverflow: (length) => this.kill(`sent a line of over ${length} characters, past the protocol's limit of ${maxLineLength}`),
+    });
+  }
+
+  private receive(line: string): void {
+    if (!line.startsWith(this.token)) return;
+    const message = parseMessage(line.slice(this.token.length));
+    // The sandbox is untrusted: a line it cannot have meant ends it, never the host.
+    if (message === undefined) this.kill("sent a malformed protocol message");
+    else this.dispatch(message);
   }
 
   private dispatch(message: Record<string, unknown>): void {
@@ -214,6 +238,11 @@ export class SandboxProcess {
   }
 
   private handleToolCall(callId: number, call: SandboxToolCall | undefined): void {
+    // Python's tool calls block until answered: a second one while one is open was not made by the runtime.
+    if (this.openToolCalls.size > 0 || typeof callId !== "number") {
+      this.kill("made a second tool call while one was open");
+      return;
+    }
     this.openToolCalls.add(callId);
     const handler = this.onToolCall;
     const answer =

@@ -1,0 +1,41 @@
+// The JavaScript built-ins the sandbox's own code calls, captured when the process starts, before
+// any Python runs. Python can reach JavaScript objects through Pyodide's runtime and replace any
+// method on a shared prototype (`Uint8Array.prototype.subarray`, `JSON.stringify`, ...); a hook
+// there would see every line the sandbox writes to the host, protocol token included. The
+// functions below are the originals, bound so that calling one looks nothing up at call time.
+// Methods that create arrays through `Symbol.species` (typed-array `subarray`, `slice`, `map`) are
+// left out on purpose: species reads `constructor` from the prototype, which Python can replace.
+
+const uncurry = Function.prototype.bind.bind(Function.prototype.call);
+
+const typedArrayPrototype = Object.getPrototypeOf(Uint8Array.prototype);
+
+export const intrinsics = Object.freeze({
+  Uint8Array,
+  ArrayBuffer,
+  SharedArrayBuffer,
+  Int32Array,
+  Float64Array,
+  isArray: Array.isArray,
+  jsonParse: JSON.parse,
+  jsonStringify: JSON.stringify,
+  /** encode(text) with one captured TextEncoder. */
+  encode: ((encoder, method) => (text) => method(encoder, text))(new TextEncoder(), uncurry(TextEncoder.prototype.encode)),
+  TextDecoder,
+  /** decode(decoder, bytes, options) */
+  decode: uncurry(TextDecoder.prototype.decode),
+  typedSet: uncurry(typedArrayPrototype.set),
+  typedIndexOf: uncurry(typedArrayPrototype.indexOf),
+  typedFill: uncurry(typedArrayPrototype.fill),
+  typedLength: uncurry(Object.getOwnPropertyDescriptor(typedArrayPrototype, "length").get),
+  stringSlice: uncurry(String.prototype.slice),
+  atomicsLoad: Atomics.load,
+  atomicsStore: Atomics.store,
+  atomicsAdd: Atomics.add,
+  atomicsWait: Atomics.wait,
+  atomicsCompareExchange: Atomics.compareExchange,
+  monotonicNow: performance.now.bind(performance),
+  dateNow: Date.now,
+  max: Math.max,
+  min: Math.min,
+});
