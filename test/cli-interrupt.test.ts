@@ -65,6 +65,19 @@ describe("Ctrl-C", () => {
     expect(stdout + stderr).not.toMatch(STACK_LINE);
   });
 
+  test("Ctrl-C in a terminal signals the whole process group, the sandbox included: the same ending", async () => {
+    modelServer().enqueue({ kind: "reply", text: "<code>\nprint('looping')\nwhile True:\n    pass\n</code>" });
+    const cli = spawnCli(["Loop.", "--base-url", modelServer().baseURL], { processGroup: true });
+    await cli.waitForOutput((stdout) => stdout.includes("while True"));
+    await new Promise((resolve) => setTimeout(resolve, 1_000));
+    process.kill(-cli.child.pid!, "SIGINT");
+    const { code, stdout, stderr } = await cli.exited;
+    expect(code).toBe(130);
+    expect(stdout).toMatch(/⚠ interrupted \(Ctrl-C\) · 1 step · /);
+    expect(stdout + stderr).not.toMatch(STACK_LINE);
+    expect(stderr).not.toMatch(/The run failed/);
+  });
+
   test("exec: Ctrl-C stops the code, exit 130", async () => {
     const cli = spawnCli(["exec", "while True:\n    pass"]);
     // Whether the sandbox is still starting or already looping, Ctrl-C ends the same way.

@@ -61,7 +61,11 @@ function loadHint(path: string, error: unknown): string {
       `NODE_OPTIONS="--import tsx" codeagent ... (with tsx installed).`
     );
   }
-  if (code === "ERR_MODULE_NOT_FOUND") return "\nInstall what it imports in the module's folder (npm install <package>), or next to it.";
+  if (code === "ERR_MODULE_NOT_FOUND" && /'(codeagent|zod)'/.test((error as Error).message)) {
+    // Only where `module.register` is missing (Node before 20.6) does the CLI not lend its own copies.
+    return "\nInstall them next to the module (npm install codeagent zod), or use Node 20.6 or later.";
+  }
+  if (code === "ERR_MODULE_NOT_FOUND") return "\nInstall what it imports next to the module (npm install <package> in its folder or a folder above it).";
   return "";
 }
 
