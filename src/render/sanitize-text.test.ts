@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 
 import { TERMINAL_ESCAPES, UNSAFE_FOR_TERMINAL } from "../../test/fixtures/cli/terminal-escapes.js";
-import { escapeJsonForTerminal, sanitizeText } from "./sanitize-text.js";
+import { createStreamSanitizer, escapeJsonForTerminal, sanitizeText } from "./sanitize-text.js";
 
 describe("sanitizeText", () => {
   it.each(TERMINAL_ESCAPES)("removes $name whole, payload included", ({ text, unterminated }) => {
@@ -34,5 +34,25 @@ describe("escapeJsonForTerminal", () => {
     const json = escapeJsonForTerminal(JSON.stringify({ text }));
     expect(json).not.toMatch(UNSAFE_FOR_TERMINAL);
     expect(JSON.parse(json)).toEqual({ text });
+  });
+});
+
+describe("createStreamSanitizer", () => {
+  it.each(TERMINAL_ESCAPES)("removes $name whole even when the stream cuts it anywhere", ({ text }) => {
+    const whole = `before\r\n${text}\r after`;
+    for (const size of [1, 2, 3, 5, 8]) {
+      const sanitizer = createStreamSanitizer();
+      let out = "";
+      for (let start = 0; start < whole.length; start += size) out += sanitizer.push(whole.slice(start, start + size));
+      out += sanitizer.flush();
+      expect(out).toBe(sanitizeText(whole));
+    }
+  });
+
+  it("holds back no more than 4,096 characters of an unterminated sequence", () => {
+    const sanitizer = createStreamSanitizer();
+    expect(sanitizer.push("ok \u001b]0;")).toBe("ok ");
+    expect(sanitizer.push("x".repeat(5_000))).toBe("");
+    expect(sanitizer.push("visible")).toBe("visible");
   });
 });

@@ -55,3 +55,39 @@ export function sanitizeText(text: string): string {
 export function escapeJsonForTerminal(json: string): string {
   return json.replace(RAW_IN_JSON, (character) => `\\u${character.charCodeAt(0).toString(16).padStart(4, "0")}`);
 }
+
+// An escape sequence cut off by the end of a chunk: a string not yet terminated, a CSI without its
+// final byte, an ESC with at most intermediates; or a carriage return that may start a CRLF.
+const UNFINISHED_SEQUENCE = /(?:(?:\u001b[\]PX^_]|[\u0090\u0098\u009d\u009e\u009f])[^\u0007\u001b\u009c]*|(?:\u001b\[|\u009b)[\u0030-\u003f]*[\u0020-\u002f]*|\u001b[\u0020-\u002f]*|\r)$/;
+const MAX_HELD_CHARS = 4_096;
+
+/** Sanitises text that arrives in pieces (a streamed reply), where a sequence may span pieces. */
+export interface StreamSanitizer {
+  /** The safe text of `piece`; the start of an escape sequence cut off at its end is held back. */
+  push(piece: string): string;
+  /** What is still held back, sanitised; the stream ended. */
+  flush(): string;
+}
+
+/**
+ * A {@link sanitizeText} for streamed text: each piece is sanitised as it comes, but an escape
+ * sequence that a piece cuts off is held until the next piece completes it, so its payload is
+ * removed whole rather than shown in fragments. At most 4,096 characters are held.
+ */
+export function createStreamSanitizer(): StreamSanitizer {
+  let held = "";
+  return {
+    push(piece) {
+      const text = held + piece;
+      const unfinished = UNFINISHED_SEQUENCE.exec(text);
+      const cut = unfinished === null || text.length - unfinished.index > MAX_HELD_CHARS ? text.length : unfinished.index;
+      held = text.slice(cut);
+      return sanitizeText(text.slice(0, cut));
+    },
+    flush() {
+      const rest = sanitizeText(held);
+      held = "";
+      return rest;
+    },
+  };
+}

@@ -242,3 +242,18 @@ describe("createTerminalRenderer", () => {
     expect(text).toBe("partial\n");
   });
 });
+
+describe("a streamed reply with escape sequences cut between deltas", () => {
+  it("prints neither the sequences nor their payloads, as if the reply had come whole", () => {
+    const reply = "Thought: \u001b]0;payload\u0007hello \u001b]8;;https://payload.example/\u001b\\link\u001b]8;;\u001b\\ \u001b[2Jdone";
+    const deltas: AgentEvent[] = [];
+    for (let start = 0; start < reply.length; start += 3) deltas.push({ type: "model-delta", stepNumber: 1, text: reply.slice(start, start + 3) });
+    const text = renderAll(
+      [{ type: "step-start", stepNumber: 1, stepType: "action" }, ...deltas, { type: "model-output", stepNumber: 1, text: reply, durationMs: 1 }],
+      { color: false, verbose: true },
+    );
+    expect(text).toContain("Thought: hello link done\n");
+    expect(text).not.toContain("payload");
+    expect(text).not.toMatch(ANSI);
+  });
+});

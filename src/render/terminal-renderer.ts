@@ -7,7 +7,7 @@ import { formatDuration, formatInline, formatToolCall, formatValue } from "./for
 import { frameLines, headingRule } from "./frame.js";
 import { highlightCode } from "./highlight-code.js";
 import { formatRunSummary, formatStepTokens } from "./run-summary.js";
-import { sanitizeText } from "./sanitize-text.js";
+import { createStreamSanitizer, sanitizeText } from "./sanitize-text.js";
 import { createYoctoSpinner, type Spinner, type SpinnerFactory } from "./spinner.js";
 
 export { shouldUseColor } from "./should-use-color.js";
@@ -76,6 +76,8 @@ export function createTerminalRenderer(options: TerminalRendererOptions): EventR
   let stepNumber = 0;
   let stepType: StepStartEvent["stepType"] = "action";
   let streamedReply = false;
+  // A streamed reply is sanitised as it comes, an escape sequence cut between deltas held whole.
+  let replySanitizer = createStreamSanitizer();
 
   const stopSpinner = (): void => {
     spinner?.stop();
@@ -93,6 +95,10 @@ export function createTerminalRenderer(options: TerminalRendererOptions): EventR
     if (text === "") return;
     options.write(text);
     lineOpen = !text.endsWith("\n");
+  };
+  /** Writes dimmed text, possibly without a line end; nothing when there is none. */
+  const writeDim = (text: string): void => {
+    if (text !== "") write(colors.dim(text));
   };
   /** Writes whole lines, starting on a fresh line. */
   const writeLines = (lines: readonly string[]): void => {
@@ -117,6 +123,7 @@ export function createTerminalRenderer(options: TerminalRendererOptions): EventR
       stepNumber = event.stepNumber;
       stepType = event.stepType;
       streamedReply = false;
+      replySanitizer = createStreamSanitizer();
       const elapsed = runStartedAt === undefined ? 0 : now() - runStartedAt;
       const trailer = elapsed >= 1_000 ? `+${formatDuration(elapsed)}` : undefined;
       writeLines(["", colors.bold(colors.yellow(headingRule(`Step ${event.stepNumber} · ${STEP_TITLES[event.stepType]}`, width, trailer)))]);
@@ -127,11 +134,13 @@ export function createTerminalRenderer(options: TerminalRendererOptions): EventR
       if (!verbose) return;
       if (!streamedReply && lineOpen) write("\n");
       streamedReply = true;
-      write(colors.dim(sanitizeText(event.text)));
+      writeDim(replySanitizer.push(event.text));
     },
     "model-output": (event) => {
       stopSpinner();
-      if (!verbose || stepType === "planning") return;
+      if (!verbose) return;
+      if (streamedReply) writeDim(replySanitizer.flush());
+      if (stepType === "planning") return;
       if (streamedReply) {
         if (lineOpen) write("\n");
         return;
