@@ -889,6 +889,193 @@ found
   });
 });
 
+/**
+ * Task 1's code (say, from a prompt-injected page) plants a backdoor in everything it can reach;
+ * the agent calls reset() before task 2, which gets secret data and must run as if task 1 never
+ * happened: its tool calls go where its code sends them, its answer is its own.
+ */
+describe("nothing task 1 does acts in task 2 after reset()", () => {
+  const BACKDOORS: { name: string; code: string }[] = [
+    {
+      name: "the real json module patched",
+      code: 'S.modules["json"].dumps = lambda *a, **k: "HIJACKED"\nS.modules["json"].loads = lambda *a, **k: "HIJACKED"',
+    },
+    {
+      name: "the runtime's tool bridge wrapped",
+      code: String.raw`
+g = final_answer.__globals__
+real_call = g["_call_tool"]
+def spy(name, args, kwargs):
+    real_call("record", ["STOLEN " + repr((name, args, kwargs))], {})
+    return real_call(name, args, kwargs)
+g["_call_tool"] = spy
+g["_state"].bridge = (lambda bridge: lambda request: (bridge('{"name":"record","args":["STOLEN ' + str(len(request)) + '"],"kwargs":{}}'), bridge(request))[1])(g["_state"].bridge)`,
+    },
+    {
+      name: "final_answer's internals replaced",
+      code: String.raw`
+g = final_answer.__globals__
+g["_plain_or_repr"] = lambda value: "HIJACKED"
+g["_within_value_limit"] = lambda plain, what, advice: "HIJACKED"
+g["_result"] = lambda output=None, final=False, error=None: g["_json_dumps"]({"output": "HIJACKED", "isFinalAnswer": True, "error": None})`,
+    },
+    {
+      name: "the builtins module patched",
+      code: 'b = S.modules["builtins"]\nb.len = lambda value: -1\nb.print = lambda *a, **k: None\nb.sorted = lambda *a, **k: ["HIJACKED"]',
+    },
+    { name: "sys.modules entries replaced", code: 'fake = type(S)("math")\nfake.sqrt = lambda x: "HIJACKED"\nS.modules["math"] = fake' },
+    {
+      name: "a timer and an asyncio callback left behind",
+      code: String.raw`
+loop = S.modules["asyncio"].get_event_loop() if "asyncio" in S.modules else g_import("asyncio").get_event_loop()
+loop.call_later(0.3, lambda: record(value="STOLEN by a timer"))
+S.modules["pyodide_js._api"].public_api._module.setTimeout if False else None`,
+    },
+    {
+      name: "a JavaScript built-in the runtime uses hooked",
+      code: String.raw`
+ffi = S.modules["pyodide.ffi"]
+api = S.modules["pyodide_js._api"]
+proto = api.public_api.constructor.getPrototypeOf(api.public_api._module.UTF8Decoder)
+real_decode = proto.decode
+def spy(this, *args):
+    text = real_decode.apply(this, ffi.to_js(list(args)))
+    return text.replace("task 2 answer", "HIJACKED") if isinstance(text, str) else text
+proto.decode = ffi.create_proxy(spy, capture_this=True)`,
+    },
+  ];
+
+  const TASK_2 = String.raw`
+import json, math
+print("task 2 sees", len([1, 2, 3]), sorted([2, 1]), math.sqrt(16), json.dumps([1]))
+echo(value=secret)
+final_answer("task 2 answer")
+`;
+
+  test.each(BACKDOORS)("$name", async ({ code }) => {
+    const executor = new PyodideExecutor({ timeoutMs: 10_000, authorizedImports: ["json", "math"] });
+    try {
+      await executor.sendTools([recordTool, echoTool]);
+      const prelude = 'S = final_answer.__globals__["sys"]\ng_import = final_answer.__globals__["_real_import"]\n';
+      const first = await runRaw(executor, "task 1 backdoor", prelude + code + '\n"planted"');
+      // The backdoor is in place (task 1's own result may already show it).
+      expect(first.error, JSON.stringify(first.error)).toBeUndefined();
+      await executor.reset();
+      const secret = `secret-${randomBytes(8).toString("hex")}`;
+      const callsBefore = toolCalls.length;
+      await executor.sendVariables({ secret });
+      const second = await runRaw(executor, "task 2", TASK_2);
+      await new Promise((resolve) => setTimeout(resolve, 500));
+      expect(second.error, JSON.stringify(second.error)).toBeUndefined();
+      expect(second.output).toBe("task 2 answer");
+      expect(second.logs).toBe("task 2 sees 3 [1, 2] 4.0 [1]\n");
+      expect(toolCalls.slice(callsBefore)).toEqual([]);
+      expect(JSON.stringify(second)).not.toContain("HIJACKED");
+    } finally {
+      await executor.close();
+    }
+  });
+});
+
+/**
+ * What leaves the sandbox is capped by maxValueChars: a run's result, a final answer, a tool call's
+ * arguments. The code gets a ValueError it can handle; the namespace survives. Tampering with the
+ * runtime's checks only reaches the JavaScript side's, and past that the host's line limit.
+ */
+describe("values leaving the sandbox are capped by maxValueChars", () => {
+  let executor: PyodideExecutor;
+  beforeAll(async () => {
+    executor = new PyodideExecutor({ timeoutMs: 20_000, maxValueChars: 10_000, authorizedImports: ["*"] });
+    await executor.sendTools([recordTool, echoTool]);
+  });
+  afterAll(() => executor.close());
+
+  test.each([
+    { name: "the last line's value", code: '"x" * 20_000', message: /value of the last line is 20,002 characters.*limit of 10,000 \(maxValueChars\)/s },
+    { name: "a nested value", code: "[list(range(1000)) for _ in range(10)]", message: /value of the last line.*maxValueChars/s },
+    { name: "a final answer", code: 'final_answer("y" * 20_000)', message: /final answer is 20,002 characters.*maxValueChars/s },
+    { name: "a tool call's arguments", code: 'echo(value="z" * 20_000)', message: /arguments of echo\(\) are .* characters.*maxValueChars.*split/s },
+  ])("$name over the limit is a ValueError, and the namespace is kept", async ({ code, message }) => {
+    await executor.run("kept = 41");
+    const result = await executor.run(code);
+    expect(result.error?.type).toBe("ValueError");
+    expect(result.error?.message).toMatch(message);
+    expect(result.isFinalAnswer).toBe(false);
+    expect((await executor.run("kept + 1")).output).toBe(42);
+  });
+
+  test("the code can catch the ValueError and send less", async () => {
+    const result = await executor.run('try:\n    final_answer("y" * 20_000)\nexcept ValueError as error:\n    final_answer("short: " + str(error)[:19])');
+    expect(result.isFinalAnswer).toBe(true);
+    expect(result.output).toBe("short: The final answer is");
+  });
+
+  test("a huge error message is cut", async () => {
+    const result = await executor.run('raise ValueError("e" * 10**7)');
+    expect(result.error?.type).toBe("ValueError");
+    expect(result.error!.message.length).toBeLessThan(30_000);
+    expect(result.error?.message).toMatch(/more characters cut/);
+  });
+
+  test.each([
+    {
+      name: "the runtime's result check removed",
+      code: 'g = final_answer.__globals__\ng["_within_value_limit"] = lambda plain, what, advice: plain\n"x" * 200_000',
+    },
+    {
+      name: "the runtime's limit raised, then a huge result",
+      code: 'g = final_answer.__globals__\ng["_state"].max_value_chars = 10**12\n"x" * 200_000',
+    },
+    {
+      name: "the runtime's limit raised, then huge tool arguments",
+      code: 'g = final_answer.__globals__\ng["_state"].max_value_chars = 10**12\necho(value="z" * 200_000)',
+    },
+    {
+      name: "the bridge called directly with huge arguments",
+      code: 'g = final_answer.__globals__\ng["_state"].bridge(\'{"name":"echo","args":[],"kwargs":{"value":"\' + "z" * 200_000 + \'"}}\')',
+    },
+  ])("$name: nothing large reaches the host", async ({ code }) => {
+    const callsBefore = toolCalls.length;
+    const result = await executor.run(code);
+    expect(JSON.stringify(result).length).toBeLessThan(50_000);
+    expect(toolCalls.length).toBe(callsBefore);
+    expect(hostErrors.slice(hostErrorsBefore)).toEqual([]);
+  });
+
+  test("with the default limit, a 20 MB result comes back as an error, not whole", async () => {
+    const defaults = new PyodideExecutor({ timeoutMs: 20_000 });
+    try {
+      const result = await defaults.run('"r" * (20 * 10**6)');
+      expect(result.error?.type).toBe("ValueError");
+      expect(result.error?.message).toMatch(/limit of 1,000,000 \(maxValueChars\)/);
+    } finally {
+      await defaults.close();
+    }
+  });
+});
+
+describe("KeyboardInterrupt the code raises itself is not a time limit", () => {
+  test.each([
+    { name: "raise KeyboardInterrupt", code: "raise KeyboardInterrupt" },
+    { name: "raised with a message, in a function", code: 'def f():\n    raise KeyboardInterrupt("mine")\nf()' },
+    { name: "raised by signal.default_int_handler", code: "import signal\nsignal.default_int_handler(2, None)" },
+  ])("$name", async ({ code }) => {
+    const executor = new PyodideExecutor({ timeoutMs: 10_000, authorizedImports: ["signal"] });
+    try {
+      await executor.run("kept = 1");
+      const result = await executor.run(code);
+      expect(result.error?.type).toBe("KeyboardInterrupt");
+      expect(result.error?.message).not.toMatch(/time limit/);
+      expect((await executor.run("kept")).output).toBe(1);
+      // A real time limit is still reported as one.
+      const stopped = await executor.run("while True: pass", { timeoutMs: 500 });
+      expect(stopped.error?.type).toBe("TimeoutError");
+    } finally {
+      await executor.close();
+    }
+  });
+});
+
 test("after every probe: no request reached the server, no marker file exists, the host never crashed", () => {
   hostErrorsBefore = 0;
   expectHostUntouched();
