@@ -6,12 +6,14 @@
  * untouched, tools only ever received plain JSON data, and after each hang or crash the next run
  * works.
  */
+import { spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { fileURLToPath } from "node:url";
 import { afterAll, afterEach, beforeAll, describe, expect, test } from "vitest";
 import { z } from "zod";
 
@@ -331,5 +333,313 @@ describe("hangs and crashes end cleanly and the next run works", () => {
   test("a promise nothing can settle ends the run instead of hanging", async () => {
     const result = await probe("await new Promise(() => {})");
     expect(result.error?.message).toMatch(/nothing can settle/);
+  });
+});
+
+// ------------------------------------------------------------------ what crosses the boundary
+
+const SOURCE = fileURLToPath(new URL("../src/", import.meta.url));
+const VITE_NODE = fileURLToPath(new URL("../node_modules/vite-node/vite-node.mjs", import.meta.url));
+
+/**
+ * Runs in a child process (so that a crash cannot take the test runner with it): 300 MB through
+ * every way out of the sandbox, with a memory limit large enough to build them. Prints one JSON
+ * line per probe.
+ */
+const HUGE_VALUES_SCRIPT = `
+import { z } from "zod";
+import { QuickJsExecutor } from ${JSON.stringify(join(SOURCE, "executors/quickjs/quickjs-executor.ts"))};
+import { tool } from ${JSON.stringify(join(SOURCE, "tools/tool.ts"))};
+
+const echo = tool({ name: "echo", description: "Returns its argument.", inputSchema: z.object({ value: z.unknown() }), execute: ({ value }) => value });
+const huge = tool({ name: "huge", description: "Returns 300 MB.", inputSchema: z.object({}), execute: () => "x".repeat(3e8) });
+const executor = new QuickJsExecutor({ memoryLimitMb: 1024, timeoutMs: 120_000 });
+await executor.sendTools([echo, huge]);
+const probes = {
+  argument: "let caught\\ntry { echo({ value: 'x'.repeat(3e8) }) } catch (error) { caught = [error.name, error.message] }\\ncaught",
+  toolResult: "try { huge() } catch (error) { caught = [error.name, error.message] }\\ncaught",
+  finalAnswer: "try { final_answer('x'.repeat(3e8)) } catch (error) { caught = [error.name, error.message] }\\ncaught",
+  result: "'x'.repeat(3e8)",
+  log: "console.log('x'.repeat(3e8))\\n'logged'",
+  error: "throw new Error('x'.repeat(3e8))",
+  after: "echo({ value: 'still here' })",
+};
+for (const [name, code] of Object.entries(probes)) {
+  const result = await executor.run(code);
+  const error = result.error && { type: result.error.type, message: result.error.message.slice(0, 500), length: result.error.message.length };
+  console.log(JSON.stringify({ name, output: result.output, error, logsLength: result.logs.length }));
+}
+await executor.close();
+`;
+
+describe("nothing crossing the boundary can hurt the host", () => {
+  test("300 MB arguments, tool results, answers, results, logs and errors are refused, and the host process lives", async () => {
+    const script = join(TRAP_DIR, "huge-values.ts");
+    writeFileSync(script, HUGE_VALUES_SCRIPT);
+    const child = spawn(process.execPath, [VITE_NODE, script], { stdio: ["ignore", "pipe", "pipe"] });
+    let stdout = "";
+    let stderr = "";
+    child.stdout.on("data", (chunk: Buffer) => (stdout += chunk.toString()));
+    child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
+    const code = await new Promise<number | null>((resolve) => child.on("close", resolve));
+    expect(code, `the host process died:\n${stderr.slice(0, 3000)}`).toBe(0);
+    const results = Object.fromEntries(
+      stdout
+        .trim()
+        .split("\n")
+        .map((line) => JSON.parse(line) as { name: string; output: unknown; error?: { type: string; message: string; length: number }; logsLength: number })
+        .map((result) => [result.name, result]),
+    );
+    // Building 300 MB of JSON inside the sandbox may itself exhaust its 1 GB: that is an error too.
+    const refusal = /is 300,000,0\d\d characters, more than the sandbox lets out \(maxValueChars: 1,000,000\)|out of memory/;
+    for (const name of ["argument", "finalAnswer"]) {
+      expect(results[name]?.output).toEqual([expect.stringMatching(/^(RangeError|TypeError|InternalError)$/), expect.stringMatching(refusal)]);
+    }
+    expect(results["toolResult"]?.output).toEqual(["RangeError", expect.stringMatching(/huge\(\)'s result is 300,000,002 characters.*maxValueChars: 1,000,000/)]);
+    expect(results["result"]?.error?.message).toMatch(refusal);
+    expect(results["log"]).toMatchObject({ output: "logged" });
+    expect(results["log"]?.logsLength).toBeLessThan(51_000);
+    expect(results["error"]?.error?.type).toBe("Error");
+    expect(results["error"]?.error?.length).toBeLessThan(20_000);
+    expect(results["after"]?.output).toBe("still here");
+  }, 300_000);
+});
+
+describe("values leaving the sandbox are capped by maxValueChars, logs by maxOutputChars", () => {
+  const big = tool({
+    name: "big",
+    description: "Returns 5,000 characters.",
+    inputSchema: z.object({}),
+    execute: () => "y".repeat(5000),
+  });
+  let capped: QuickJsExecutor;
+  beforeAll(async () => {
+    capped = new QuickJsExecutor({ maxValueChars: 1000, maxOutputChars: 500 });
+    await capped.sendTools([record, big]);
+  });
+  afterAll(() => capped.close());
+
+  test("a tool call's arguments: a RangeError the code can catch, and the tool is not called", async () => {
+    const before = received.length;
+    const result = await probe(
+      "let caught\ntry { record({ value: 'x'.repeat(2000) }) } catch (error) { caught = [error instanceof RangeError, error.message] }\ncaught",
+      capped,
+    );
+    expect(result.output).toEqual([true, expect.stringMatching(/The JSON of record\(\)'s arguments is 2,0\d\d characters.*maxValueChars: 1,000\)\. Pass or return less/)]);
+    expect(received.length).toBe(before);
+    expect((await probe("record({ value: 'x'.repeat(900) })", capped)).output).toBe("recorded");
+  });
+
+  test("a tool's result: a RangeError the code can catch", async () => {
+    const result = await probe("let caught\ntry { big() } catch (error) { caught = [error instanceof RangeError, error.message] }\ncaught", capped);
+    expect(result.output).toEqual([true, expect.stringMatching(/The JSON of big\(\)'s result is 5,002 characters.*maxValueChars: 1,000/)]);
+  });
+
+  test("final_answer: a RangeError the code can catch, and a smaller answer still ends the run", async () => {
+    const result = await probe(
+      "try { final_answer(Array(500).fill('ab')) } catch (error) { console.log(error.name, error.message) }\nfinal_answer('short')",
+      capped,
+    );
+    expect(result.logs).toMatch(/^RangeError The JSON of the value given to final_answer\(\) is 2,501 characters/);
+    expect(result).toMatchObject({ output: "short", isFinalAnswer: true });
+  });
+
+  test("the run's result: an error that gives the size, the limit and what to do", async () => {
+    const result = await probe("const items = Array(500).fill('ab')\nitems", capped);
+    expect(result.error).toEqual({
+      type: "RangeError",
+      message: expect.stringMatching(/^The JSON of the last line's value is 2,501 characters, more than the sandbox lets out \(maxValueChars: 1,000\)\. Pass or return less/),
+    });
+    expect((await probe("items.length", capped)).output).toBe(500);
+  });
+
+  test("a 20 MB result under the default limits is refused, not returned whole", async () => {
+    const defaults = new QuickJsExecutor();
+    try {
+      const result = await probe("'x'.repeat(2e7)", defaults);
+      expect(result.output).toBeNull();
+      expect(result.error?.message).toMatch(/is 20,000,002 characters.*maxValueChars: 1,000,000/);
+    } finally {
+      await defaults.close();
+    }
+  });
+
+  test("one long line of output is cut at maxOutputChars", async () => {
+    const result = await probe("console.log('x'.repeat(1e6))\nconsole.log('more')", capped);
+    expect(result.logs.length).toBeLessThan(700);
+    expect(result.logs).toMatch(/output truncated: 99\d,\d*|output truncated: \d+ more characters/);
+  });
+});
+
+// ------------------------------------------------------------------ one run cannot act in the next
+
+describe("nothing of one run acts in a later one", () => {
+  /** Runs `code`; a run refused because the sandbox had to be replaced is run once more. */
+  async function runAfterLeftovers(code: string, target = sandbox): Promise<CodeOutput> {
+    const result = await probe(code, target);
+    if (result.error?.type !== "SandboxCrash") return result;
+    expect(result.error.message).toMatch(/promise jobs.*gone/s);
+    return probe(code, target);
+  }
+
+  test.each([
+    [
+      "2,000 promise chains of 500 steps",
+      "for (let chain = 0; chain < 2000; chain++) (async () => { for (let step = 0; step < 500; step++) await null; record({ value: 'leaked' }) })()",
+    ],
+    [
+      "a microtask that queues itself for ever",
+      "let turns = 0\nconst again = () => { if (++turns % 100000 === 0) record({ value: 'leaked' }); queueMicrotask(again) }\nagain()",
+    ],
+    [
+      "then-chains that outlive the run",
+      "let chain = Promise.resolve()\nfor (let step = 0; step < 120000; step++) chain = chain.then(() => null)\nchain.then(() => record({ value: 'leaked' }))",
+    ],
+    [
+      "a final answer and logs from a leftover chain",
+      "(async () => { for (let step = 0; step < 300000; step++) await null; console.log('leaked'); final_answer('leaked') })()",
+    ],
+    [
+      "finalization callbacks",
+      "try { const registry = new FinalizationRegistry(() => record({ value: 'leaked' }))\nfor (let i = 0; i < 1000; i++) registry.register({}, i) } catch {}",
+    ],
+  ])("%s", async (_name, code) => {
+    // The answer ends run 1 at once, with its jobs still queued.
+    expect((await probe(`${code}\nfinal_answer('run 1 is over')`)).isFinalAnswer).toBe(true);
+    const afterRunOne = received.length;
+    const result = await runAfterLeftovers(
+      "for (let i = 0; i < 1e5; i++) ({ i })\nawait new Promise((resolve) => setTimeout(resolve, 20))\nrecord({ value: 'mine' })\n'run 2'",
+    );
+    const later = await probe("await new Promise((resolve) => setTimeout(resolve, 20))\n'run 3'", sandbox);
+    expect(result).toMatchObject({ output: "run 2", logs: "", isFinalAnswer: false });
+    expect(later).toMatchObject({ output: "run 3", logs: "", isFinalAnswer: false });
+    expect(received.slice(afterRunOne).filter((value) => value !== "mine")).toEqual([]);
+    expect(received.at(-1)).toBe("mine");
+  });
+
+  test("chains left by a run that timed out never run later", async () => {
+    await expectFailure(
+      "for (let chain = 0; chain < 1000; chain++) (async () => { for (;;) await null })()\nwhile (true) {}",
+      ["TimeoutError"],
+      limited,
+    );
+    expect((await runAfterLeftovers("1 + 1", limited)).output).toBe(2);
+  });
+
+  /** Code the run after each of these makes: a tool call, logs, an answer; all must come out exactly. */
+  const LATER_RUN =
+    "record({ value: [1, { a: 'b', list: [true, null] }, 'text'] })\n" +
+    "console.log('log %s and %d%%', 'this', 42, [1, 2], { a: 1 }, 'quote\\'s')\n" +
+    "final_answer({ answer: ['x', 1, { deep: true }], count: 2 })";
+
+  test.each([
+    [
+      "accessors on Array.prototype's indices",
+      "for (let index = 0; index < 8; index++) Object.defineProperty(Array.prototype, index, { get() { return 'forged' }, set(value) {}, configurable: true })",
+    ],
+    ["a toJSON on Object.prototype", "Object.prototype.toJSON = function () { return 'forged' }\nArray.prototype.toJSON = function () { return 'forged' }"],
+    [
+      "accessors on Object.prototype",
+      "for (const key of ['value', 'ok', 'error', 'type', 'message', 'frames', 'id', 'callback', 'due', 'args', 'name', 'done', 'writable', 'enumerable', 'configurable', 'get', 'set'])\n" +
+        "  Object.defineProperty(Object.prototype, key, { get() { return () => 'forged' }, set(value) {}, configurable: true })",
+    ],
+    [
+      "iterators",
+      "Array.prototype[Symbol.iterator] = function* () { yield 'forged' }\nObject.getPrototypeOf([][Symbol.iterator]()).next = () => ({ done: true })\n" +
+        "String.prototype[Symbol.iterator] = function* () { yield 'forged' }\nMap.prototype.entries = Set.prototype.values = () => [][Symbol.iterator]()",
+    ],
+    [
+      "Function.prototype's apply, call and bind, and Reflect",
+      "Function.prototype.call = function () { return 'forged' }\nFunction.prototype.apply = function () { return 'forged' }\n" +
+        "Function.prototype.bind = function () { return () => 'forged' }\nReflect.apply = () => 'forged'\nReflect.construct = () => ({})",
+    ],
+    ["JSON", "JSON.stringify = () => '[\"forged\"]'\nJSON.parse = () => ({ ok: true, value: 'forged' })"],
+    [
+      "String and RegExp methods",
+      "for (const key of Reflect.ownKeys(String.prototype)) if (key !== 'constructor' && key !== 'length') String.prototype[key] = function () { return 'forged' }\n" +
+        "for (const key of Reflect.ownKeys(RegExp.prototype)) if (key !== 'constructor') Object.defineProperty(RegExp.prototype, key, { value: () => 'forged', configurable: true })",
+    ],
+    [
+      "Object's functions",
+      "Object.keys = () => ['forged']\nObject.create = () => ({ forged: true })\nObject.freeze = (value) => value\nObject.getPrototypeOf = () => null\n" +
+        "Object.getOwnPropertyNames = () => ['forged']\nObject.setPrototypeOf = (value) => value\nArray.isArray = () => false\nObject.getOwnPropertyDescriptor = () => ({ value: 'forged' })\n" +
+        "Object.defineProperty = () => {}",
+    ],
+    [
+      "Math, Number, String and Date",
+      "Math.max = () => 1e9\nMath.trunc = () => 7\nNumber = () => 7\nString = () => 'forged'\nDate.now = () => 0\nisFinite = () => false\nNumber.isFinite = () => false",
+    ],
+    [
+      "Set, Map, WeakSet and Promise",
+      "Set.prototype.add = Set.prototype.has = Set.prototype.delete = () => true\nWeakSet.prototype.has = () => true\nWeakSet.prototype.add = () => {}\n" +
+        "Promise.prototype.then = function () { return 'forged' }\nObject.defineProperty(Promise, Symbol.species, { get() { throw new Error('forged') } })\n" +
+        "Object.defineProperty(Promise.prototype, 'constructor', { get() { throw new Error('forged') } })",
+    ],
+    ["the error constructors", "Error = TypeError = RangeError = function () { return { forged: true } }\nSymbol = () => 'forged'"],
+  ])("a run that tampers with %s changes nothing of what a later run sends, prints or answers", async (_name, tamper) => {
+    await probe(tamper);
+    const result = await probe(LATER_RUN);
+    expect(received.at(-1)).toEqual([1, { a: "b", list: [true, null] }, "text"]);
+    expect(result.logs).toBe("log this and 42% [ 1, 2 ] { a: 1 } quote's\n");
+    expect(result).toMatchObject({ output: { answer: ["x", 1, { deep: true }], count: 2 }, isFinalAnswer: true });
+    expect(result.error).toBeUndefined();
+    const failed = await probe("const list = [1]\nnull.missing");
+    expect(failed.error?.type).toBe("TypeError");
+    expect(failed.error?.message).toMatch(/line 2 at top level: null\.missing/);
+    expect((await probe("({ numbers: [1, 2, 3], nested: { text: 'a' } })")).output).toEqual({ numbers: [1, 2, 3], nested: { text: "a" } });
+  });
+});
+
+describe("reset() gives a pristine interpreter", () => {
+  test("nothing task 1 defined, wrapped, patched or queued acts in task 2; tools stay", async () => {
+    const pristine = (await probe("[Reflect.ownKeys(Object.prototype).length, Reflect.ownKeys(Array.prototype).length, Reflect.ownKeys(globalThis).length]")).output;
+    await probe(
+      "Object.defineProperty(Array.prototype, 0, { get() { return 'forged' }, set(value) {}, configurable: true })\n" +
+        "Object.prototype.toJSON = function () { return 'forged' }\nObject.prototype.planted = 1\nglobalThis.leftover = 1\n" +
+        "const original = JSON.stringify\nJSON.stringify = (...args) => original(...args)\nObject.freeze(Object.prototype)\n" +
+        "setInterval(() => record({ value: 'leaked' }), 0)\n" +
+        "for (let chain = 0; chain < 2000; chain++) (async () => { for (let step = 0; step < 500; step++) await null; record({ value: 'leaked' }) })()\n" +
+        "final_answer('task 1 is over')",
+    );
+    const afterTaskOne = received.length;
+    await sandbox.reset();
+    const result = await probe(
+      "record({ value: [1, 'two'] })\nawait new Promise((resolve) => setTimeout(resolve, 20));\n" +
+        "[[Reflect.ownKeys(Object.prototype).length, Reflect.ownKeys(Array.prototype).length, Reflect.ownKeys(globalThis).length], " +
+        "typeof leftover, Object.isFrozen(Object.prototype), JSON.stringify.name, typeof record]",
+    );
+    expect(result.output).toEqual([pristine, "undefined", false, "stringify", "function"]);
+    expect(received.slice(afterTaskOne)).toEqual([[1, "two"]]);
+  });
+});
+
+describe("every limit is kept outside the code's reach", () => {
+  test("code that replaces the built-ins the sandbox's own code uses cannot lift a limit", async () => {
+    const strict = new QuickJsExecutor({ timeoutMs: 500, memoryLimitMb: 32, maxOutputChars: 200, maxValueChars: 500 });
+    try {
+      await strict.sendTools([record]);
+      await probe(
+        "String.prototype.slice = function () { return String(this) }\nMath.max = Math.min = () => Infinity\n" +
+          "JSON.stringify = () => 'x'\nArray.prototype.join = function () { return '' }\nNumber = () => Infinity\n" +
+          "Date.now = () => 0\nArrayBuffer = function () {}\nObject.freeze = (value) => value\nReflect.apply = () => undefined",
+        strict,
+      );
+      expect((await probe("console.log('x'.repeat(1e5))", strict)).logs.length).toBeLessThan(400);
+      expect((await probe("'x'.repeat(1e4)", strict)).error?.type).toBe("RangeError");
+      const before = received.length;
+      const refused = "let refused\ntry { CALL } catch (error) { refused = error.name }\nrefused";
+      expect((await probe(refused.replace("CALL", "record({ value: 'x'.repeat(1e4) })"), strict)).output).toBe("RangeError");
+      expect(received.length).toBe(before);
+      expect((await probe(refused.replace("CALL", "final_answer('x'.repeat(1e4))"), strict)).output).toBe("RangeError");
+      const started = Date.now();
+      await expectFailure("while (true) {}", ["TimeoutError"], strict);
+      expect(Date.now() - started).toBeLessThan(5_000);
+      await expectFailure("const hoard = []\nfor (;;) hoard.push('x'.repeat(1e5) + hoard.length)", ["InternalError"], strict);
+      await strict.run("hoard = null");
+      await expectFailure("function deeper() { return deeper() }\ndeeper()", ["InternalError"], strict);
+      expect((await probe("1 + 1", strict)).output).toBe(2);
+    } finally {
+      await strict.close();
+    }
   });
 });

@@ -26,8 +26,6 @@ export interface WorkerSettings {
   mainFunction: string;
   /** What follows "The module 'x' cannot be loaded" in the sandbox's ImportError. */
   noModulesTail: string;
-  /** Output values whose JSON is longer than this come back as a note instead. */
-  maxOutputJson: number;
   /** QuickJS's own stack limit, well inside the thread's native stack. */
   stackBytes: number;
   /** Memory held back from the code, to report an out-of-memory error and run the next snippet. */
@@ -36,7 +34,7 @@ export interface WorkerSettings {
 
 /** Host → worker requests; each is answered with `done`, `result` or `fatal` carrying its id. */
 export type WorkerRequest =
-  | { type: "configure"; id: number; memoryLimitBytes: number; maxOutputChars: number; tools: string[] }
+  | { type: "configure"; id: number; memoryLimitBytes: number; maxOutputChars: number; maxValueChars: number; tools: string[] }
   | { type: "tools"; id: number; tools: string[] }
   | { type: "variables"; id: number; json: string }
   | { type: "reset"; id: number }
@@ -63,7 +61,8 @@ export interface SandboxErrorReport {
 export type WorkerMessage =
   | { type: "ready" }
   | { type: "done"; id: number }
-  | { type: "result"; id: number; logs: string; outcome: RunOutcome }
+  /** `jobsLeft`: the run left promise jobs that could not be stopped, so the thread must not run again. */
+  | { type: "result"; id: number; logs: string; outcome: RunOutcome; jobsLeft: boolean }
   | { type: "tool-call"; callId: number; name: string; args: string }
   | { type: "fatal"; id?: number; message: string };
 

@@ -7,8 +7,9 @@ import { variablesJson } from "../json-text.js";
 import { lostStateError, timeLimitNote } from "../run-errors.js";
 import { toCodeOutput } from "./run-output.js";
 import type { SandboxThread, ThreadToolCall } from "./sandbox-thread.js";
-import { sharedThreadPool, startThread } from "./thread-pool.js";
+import { POOL_HEAP_MB, sharedThreadPool, startThread } from "./thread-pool.js";
 import { transformCode } from "./transform-code.js";
+import { maxIncomingChars, toolResultTooLarge, workerHeapMb } from "./worker-limits.js";
 
 /**
  * How long QuickJS gets to honour an interrupt before its thread is ended and replaced. Its
@@ -23,18 +24,26 @@ export interface QuickJsExecutorOptions extends ExecutorOptions {
   usePool?: boolean;
 }
 
+/** The start of a successful tool reply (see answerToolCall); what follows is the value's JSON. */
+const OK_REPLY = '{"ok":true,"value":';
+/** How much of an over-long tool error message the code still gets. */
+const MAX_TOOL_ERROR_CHARS = 10_000;
+
 /**
  * Runs JavaScript in QuickJS (compiled to WebAssembly) on a worker thread of its own. The code
  * sees only the ECMAScript built-ins, `console`, timers, `final_answer` and the tools: no Node.js,
  * no modules, no network or files. Tools stay on the host and are plain synchronous functions in
  * the sandbox (`get_weather({ city: "Paris" })` or `get_weather("Paris")`; `await` works too);
- * only JSON crosses the boundary. Variables, functions and classes persist between runs.
+ * only JSON crosses the boundary, at most `maxValueChars` of it per value. Variables, functions and
+ * classes persist between runs; `reset()` moves to a fresh thread, so nothing of before remains.
  */
 export class QuickJsExecutor implements Executor {
   readonly language = "javascript" as const;
   private readonly timeoutMs: number;
   private readonly maxOutputChars: number;
   private readonly memoryLimitMb: number;
+  private readonly maxValueChars: number;
+  private readonly heapMb: number;
   private readonly usePool: boolean;
   private readonly runLock = new Semaphore(1);
   private tools = new Map<string, Tool>();
@@ -50,7 +59,10 @@ export class QuickJsExecutor implements Executor {
     this.timeoutMs = options.timeoutMs ?? EXECUTOR_DEFAULTS.timeoutMs;
     this.maxOutputChars = options.maxOutputChars ?? EXECUTOR_DEFAULTS.maxOutputChars;
     this.memoryLimitMb = options.memoryLimitMb ?? EXECUTOR_DEFAULTS.memoryLimitMb;
-    this.usePool = options.usePool ?? true;
+    this.maxValueChars = options.maxValueChars ?? EXECUTOR_DEFAULTS.maxValueChars;
+    this.heapMb = workerHeapMb({ maxValueChars: this.maxValueChars, maxOutputChars: this.maxOutputChars });
+    // The pool's threads have the heap the default limits need; larger limits need a thread of their own.
+    this.usePool = (options.usePool ?? true) && this.heapMb <= POOL_HEAP_MB;
   }
 
   /** Starts `count` threads in the background of this process, so later executors start warm. */
@@ -80,14 +92,31 @@ export class QuickJsExecutor implements Executor {
 
   async sendVariables(variables: Record<string, unknown>): Promise<void> {
     const json = variablesJson(variables);
+    const limit = this.incomingLimit();
+    if (json.length > limit) {
+      throw new AgentError(
+        `Cannot send these variables to the sandbox: their JSON is ${json.length.toLocaleString("en-US")} characters, ` +
+          `more than the ${limit.toLocaleString("en-US")} it takes at once. Send less, or raise maxValueChars.`,
+      );
+    }
     const thread = await this.liveThread();
     await thread.request({ type: "variables", json });
   }
 
+  /**
+   * A fresh thread (a warm one from the pool): a new interpreter in new memory, so nothing the code
+   * defined, wrapped or left queued acts after it. Tools are installed in it again.
+   */
   async reset(): Promise<void> {
-    const thread = await this.liveThread();
-    this.lostState = undefined; // a fresh state is what was asked for
-    await thread.request({ type: "reset" });
+    const release = await this.runLock.acquire();
+    try {
+      if (this.closed) throw new SandboxClosedError();
+      this.lostState = undefined; // a fresh state is what was asked for
+      this.replaceThread("reset");
+      await this.ready();
+    } finally {
+      release();
+    }
   }
 
   async run(code: string, options: RunOptions = {}): Promise<CodeOutput> {
@@ -119,6 +148,10 @@ export class QuickJsExecutor implements Executor {
     }
     const transformed = transformCode(code);
     if (!transformed.ok) return { output: null, logs: "", isFinalAnswer: false, error: transformed.error };
+    if (transformed.script.length > this.incomingLimit()) {
+      const message = `The code is ${code.length.toLocaleString("en-US")} characters long, more than the sandbox takes; send shorter code.`;
+      return { output: null, logs: "", isFinalAnswer: false, error: { type: "RangeError", message } };
+    }
     const timeoutMs = options.timeoutMs ?? this.timeoutMs;
     const runId = ++this.runCount;
     const toolAbort = new AbortController();
@@ -137,15 +170,21 @@ export class QuickJsExecutor implements Executor {
     const timer = setTimeout(() => stop("timeout"), timeoutMs);
     options.signal?.addEventListener("abort", onAbort, { once: true });
     if (options.signal?.aborted) stop("abort");
-    thread.onToolCall = (call) => answerToolCall(this.tools, { ...call, kwargs: {} }, "javascript", toolAbort.signal, options);
+    thread.onToolCall = async (call) =>
+      this.boundedReply(call.name, await answerToolCall(this.tools, { ...call, kwargs: {} }, "javascript", toolAbort.signal, options));
 
     try {
       const message = await thread.request({ type: "run", runId, script: transformed.script });
       if (message.type !== "result") throw new AgentError("The sandbox answered a run without a result.");
+      if (message.jobsLeft) {
+        // Their next step would run in a later run: the thread must go, and the state with it.
+        this.lostState = new AgentError("the run left promise jobs that kept making new ones and could not be stopped");
+        this.replaceThread("left promise jobs running");
+      }
       return toCodeOutput(message.logs, message.outcome, { code, timeoutMs, memoryLimitMb: this.memoryLimitMb });
     } catch (error) {
       // The thread ended: killed after ignoring an interrupt, a WebAssembly trap, or out of heap.
-      this.replaceThread();
+      this.replaceThread("replaced");
       return { output: null, logs: "", isFinalAnswer: false, error: lostStateError(stopReason, timeoutMs, error) };
     } finally {
       clearTimeout(timer);
@@ -163,7 +202,7 @@ export class QuickJsExecutor implements Executor {
     const thread = await this.ready();
     if (thread.alive) return thread;
     this.lostState ??= new AgentError(thread.endReason ?? "the thread ended");
-    this.replaceThread();
+    this.replaceThread("replaced");
     return this.ready();
   }
 
@@ -174,7 +213,7 @@ export class QuickJsExecutor implements Executor {
   }
 
   private async prepareThread(): Promise<SandboxThread> {
-    const thread = await (this.usePool ? sharedThreadPool.acquire() : startThread());
+    const thread = await (this.usePool ? sharedThreadPool.acquire() : startThread(this.heapMb));
     if (this.closed) {
       thread.kill("closed");
       throw new SandboxClosedError();
@@ -184,16 +223,33 @@ export class QuickJsExecutor implements Executor {
       type: "configure",
       memoryLimitBytes: this.memoryLimitMb * 1024 * 1024,
       maxOutputChars: this.maxOutputChars,
+      maxValueChars: this.maxValueChars,
       tools,
     });
     this.installedTools.set(thread, tools.join(","));
     return thread;
   }
 
-  private replaceThread(): void {
+  /** The tool's reply, or an error the code reads if the reply is too large to cross. */
+  private boundedReply(name: string, reply: string): string {
+    if (reply.length <= this.maxValueChars + OK_REPLY.length + 1) return reply;
+    if (reply.startsWith(OK_REPLY)) {
+      const message = toolResultTooLarge(name, reply.length - OK_REPLY.length - 1, this.maxValueChars);
+      return JSON.stringify({ ok: false, error: { type: "RangeError", message } });
+    }
+    const { error } = JSON.parse(reply) as { error: { type: string; message: string } };
+    return JSON.stringify({ ok: false, error: { type: error.type, message: `${error.message.slice(0, MAX_TOOL_ERROR_CHARS)}... [cut]` } });
+  }
+
+  /** The longest variables JSON or script sent to the thread at once. */
+  private incomingLimit(): number {
+    return maxIncomingChars({ maxValueChars: this.maxValueChars, maxOutputChars: this.maxOutputChars });
+  }
+
+  private replaceThread(reason: string): void {
     const previous = this.thread;
     this.thread = undefined;
-    void previous?.then((thread) => thread.kill("replaced"), () => undefined);
+    void previous?.then((thread) => thread.kill(reason), () => undefined);
     if (!this.closed) {
       // Start the replacement now so the next run does not wait for it.
       this.thread = this.prepareThread();

@@ -3,6 +3,15 @@
 // `sandboxRuntime` is evaluated inside QuickJS from its source text, before any of the model's
 // code, and must be self-contained. It talks to the worker only through the `host` functions it is
 // given, which take and return strings and numbers: no object crosses between QuickJS and Node.
+//
+// The code can replace every built-in it reaches, and whatever it changes stays for later runs. So
+// this file calls only built-ins captured before the code's first line, and never lets the code's
+// prototypes in: lists and records it builds have no prototype (an assignment to `list[0]` cannot
+// reach a setter on Array.prototype, and JSON.stringify finds no `toJSON` on them), property
+// descriptors have none either, no regular expression is matched through RegExp.prototype's
+// replaceable methods, and text is joined with `+`, never a template literal (QuickJS builds one by
+// calling `String.prototype.concat`). The limits themselves are kept by the worker, outside the
+// code's reach.
 
 /**
  * Installs the sandbox globals and returns the functions the worker drives each run with.
@@ -10,12 +19,12 @@
  * `host`: `write(text, fullLength) -> room left`, `callTool(name, argumentsJson) -> replyJson`,
  * `finish(answerJson)`. `values` and `timers`: the results of `sandboxValues` and `sandboxTimers`.
  * `options`: `codeFile` (the file name of the model's code in stack traces), `mainFunction`,
- * `noModulesTail`, `maxOutputJson`.
+ * `noModulesTail`.
  */
 export function sandboxRuntime(host, values, timers, options) {
   "use strict";
   const global = globalThis;
-  const { create, defineProperty, freeze, getOwnPropertyDescriptor, keys, setPrototypeOf } = Object;
+  const { create, defineProperty, freeze, getOwnPropertyDescriptor, keys } = Object;
   const uncurry = Function.prototype.bind.bind(Function.prototype.call);
   const parse = JSON.parse;
   const stringify = JSON.stringify;
@@ -25,12 +34,18 @@ export function sandboxRuntime(host, values, timers, options) {
   const { max, trunc } = Math;
   const join = uncurry(Array.prototype.join);
   const stringSlice = uncurry(String.prototype.slice);
-  const stringSplit = uncurry(String.prototype.split);
-  const stringReplace = uncurry(String.prototype.replace);
+  const indexOf = uncurry(String.prototype.indexOf);
+  const charAt = uncurry(String.prototype.charAt);
   const regExpExec = uncurry(RegExp.prototype.exec);
+  const hasOwn = uncurry(Object.prototype.hasOwnProperty);
   const ErrorConstructor = Error;
   const TypeErrorConstructor = TypeError;
-  const { format, toJson, isError, attempt } = values;
+  const RangeErrorConstructor = RangeError;
+  const { format, toJson, isError, attempt, list } = values;
+  const MAX_MESSAGE_CHARS = 10_000;
+  // Its callbacks would run whenever the garbage collector finds an object gone: in a later run,
+  // which code must never reach. Nothing else of the sandbox needs it.
+  delete global.FinalizationRegistry;
 
   // ---------------------------------------------------------------- control signals
   // Thrown to end the run; every catch clause in the model's code rethrows them first. They are
@@ -48,48 +63,73 @@ export function sandboxRuntime(host, values, timers, options) {
   };
 
   // ---------------------------------------------------------------- output
+  // Room left in the run's output, and what was cut from the line being built: a line is cut piece
+  // by piece, so printing a huge string never copies more of it than can be shown.
   let room = 0;
+  let cutChars = 0;
   function write(text) {
-    room = host.write(text.length <= room ? text : stringSlice(text, 0, max(room, 0)), text.length);
+    const fullLength = text.length + cutChars;
+    cutChars = 0;
+    room = host.write(text.length <= room ? text : stringSlice(text, 0, max(room, 0)), fullLength);
+  }
+
+  /** `text`, cut to the room left; what is cut is counted for the truncation note. */
+  function piece(text) {
+    if (text.length <= room) return text;
+    cutChars += text.length - max(room, 0);
+    return stringSlice(text, 0, max(room, 0));
+  }
+
+  /** The text of one printf-style directive (`%s`, `%d`, ...) for `value`. */
+  function directiveText(letter, value) {
+    switch (letter) {
+      case "s":
+        return typeof value === "string" ? value : format(value);
+      case "d":
+      case "i":
+        return typeof value === "bigint" ? (value + "n") : StringOf(letter === "i" ? trunc(NumberOf(value)) : NumberOf(value));
+      case "f":
+        return StringOf(NumberOf(value));
+      case "j":
+        return attempt(() => stringify(values.toPlain(value)), "[Circular]");
+      case "c":
+        return "";
+      default:
+        return format(value);
+    }
+  }
+
+  /** `template` with its printf-style directives filled from `args[1...]`, as console.log does in Node. */
+  function fillDirectives(template, args, parts) {
+    let next = 1;
+    let start = 0;
+    for (let percent = indexOf(template, "%"); percent >= 0 && percent + 1 < template.length; percent = indexOf(template, "%", start)) {
+      const letter = charAt(template, percent + 1);
+      const known = indexOf("sdifjoOc%", letter) >= 0;
+      if (!known || (letter !== "%" && next >= args.length)) {
+        parts[parts.length] = stringSlice(template, start, percent + 2);
+      } else {
+        parts[parts.length] = stringSlice(template, start, percent);
+        parts[parts.length] = letter === "%" ? "%" : piece(directiveText(letter, args[next++]));
+      }
+      start = percent + 2;
+    }
+    parts[parts.length] = stringSlice(template, start);
+    return next;
   }
 
   function formatArguments(args) {
-    let first = 0;
-    let text = "";
-    if (typeof args[0] === "string" && args.length > 1) {
-      // printf-style directives, as console.log does in Node.
-      let next = 1;
-      text = stringReplace(args[0], /%[sdifjoOc%]/g, (directive) => {
-        if (directive === "%%") return "%";
-        if (next >= args.length) return directive;
-        const value = args[next++];
-        switch (directive) {
-          case "%s":
-            return typeof value === "string" ? value : format(value);
-          case "%d":
-          case "%i":
-            return typeof value === "bigint" ? `${value}n` : StringOf(directive === "%i" ? trunc(NumberOf(value)) : NumberOf(value));
-          case "%f":
-            return StringOf(NumberOf(value));
-          case "%j":
-            return attempt(() => stringify(value), "[Circular]");
-          case "%c":
-            return "";
-          default:
-            return format(value);
-        }
-      });
-      first = next;
-    } else if (args.length > 0) {
-      text = typeof args[0] === "string" ? args[0] : format(args[0]);
-      first = 1;
-    }
-    const parts = [text];
-    for (let index = first; index < args.length; index++) parts[parts.length] = typeof args[index] === "string" ? args[index] : format(args[index]);
+    let first = args.length > 0 ? 1 : 0;
+    const head = list();
+    if (typeof args[0] === "string" && args.length > 1) first = fillDirectives(piece(args[0]), args, head);
+    else if (args.length > 0) head[0] = piece(typeof args[0] === "string" ? args[0] : format(args[0]));
+    const parts = list();
+    parts[0] = join(head, "");
+    for (let index = first; index < args.length; index++) parts[parts.length] = piece(typeof args[index] === "string" ? args[index] : format(args[index]));
     return join(parts, " ");
   }
 
-  const log = (...args) => write(`${formatArguments(args)}\n`);
+  const log = (...args) => write(formatArguments(args) + "\n");
   const counts = create(null);
   const timings = create(null);
   const console = freeze({
@@ -98,59 +138,67 @@ export function sandboxRuntime(host, values, timers, options) {
     debug: log,
     warn: log,
     error: log,
-    trace: (...args) => write(`Trace: ${formatArguments(args)}\n`),
-    dir: (value) => write(`${format(value)}\n`),
-    table: (value) => write(`${format(value)}\n`),
+    trace: (...args) => write("Trace: " + formatArguments(args) + "\n"),
+    dir: (value) => write(format(value) + "\n"),
+    table: (value) => write(format(value) + "\n"),
     assert: (condition, ...args) => {
-      if (!condition) write(`Assertion failed${args.length > 0 ? `: ${formatArguments(args)}` : ""}\n`);
+      if (!condition) write("Assertion failed" + (args.length > 0 ? (": " + formatArguments(args)) : "") + "\n");
     },
     count: (label = "default") => {
       counts[label] = (counts[label] ?? 0) + 1;
-      write(`${label}: ${counts[label]}\n`);
+      write(label + ": " + counts[label] + "\n");
     },
     time: (label = "default") => {
       timings[label] = now();
     },
     timeEnd: (label = "default") => {
-      if (timings[label] !== undefined) write(`${label}: ${now() - timings[label]}ms\n`);
+      if (timings[label] !== undefined) write(label + ": " + (now() - timings[label]) + "ms\n");
       delete timings[label];
     },
   });
 
   // ---------------------------------------------------------------- final answer and tools
   function final_answer(answer) {
-    host.finish(toJson(answer, options.maxOutputJson));
+    const refusal = host.finish(toJson(answer));
+    if (refusal !== "") throw new RangeErrorConstructor(refusal);
     throw signal("final_answer() was called: the run is over");
   }
 
   function callTool(name, args) {
     let request;
     try {
-      const plain = [];
+      const plain = list();
       for (let index = 0; index < args.length; index++) plain[index] = values.toPlain(args[index]);
       request = stringify(plain);
     } catch (error) {
-      throw new TypeErrorConstructor(`${name}() got arguments that cannot be sent to the tool: ${format(error)}`);
+      throw new TypeErrorConstructor(name + "() got arguments that cannot be sent to the tool: " + format(error));
     }
     const reply = parse(host.callTool(name, request));
     if (reply.ok) return reply.value;
-    if (reply.error.type === "interrupted") throw signal(reply.error.message);
-    if (reply.error.type === "ToolArgumentError") throw new TypeErrorConstructor(reply.error.message);
-    throw new ErrorConstructor(`${name}() failed: ${reply.error.message}`);
+    const { type, message } = reply.error;
+    if (type === "interrupted") throw signal(message);
+    if (type === "ToolArgumentError") throw new TypeErrorConstructor(message);
+    if (type === "RangeError") throw new RangeErrorConstructor(message);
+    throw new ErrorConstructor(name + "() failed: " + message);
   }
 
   // A tool is a frozen function with no prototype: nothing reachable from it leads anywhere.
   function makeTool(name) {
     const tool = (...args) => callTool(name, args);
-    defineProperty(tool, "name", { value: name });
-    setPrototypeOf(tool, null);
+    defineProperty(tool, "name", descriptor(name));
+    values.orphan(tool);
     return freeze(tool);
+  }
+
+  /** A property descriptor the code's Object.prototype cannot add `get` or `set` to. */
+  function descriptor(value, writable = false, enumerable = false, configurable = false) {
+    return { __proto__: null, value, writable, enumerable, configurable };
   }
 
   // ---------------------------------------------------------------- modules
   class ImportError extends ErrorConstructor {}
-  defineProperty(ImportError.prototype, "name", { value: "ImportError", configurable: true, writable: true });
-  const noModules = (specifier) => new ImportError(`The module '${StringOf(specifier)}' cannot be loaded${options.noModulesTail}`);
+  defineProperty(ImportError.prototype, "name", descriptor("ImportError", true, false, true));
+  const noModules = (specifier) => new ImportError("The module '" + StringOf(specifier) + "' cannot be loaded" + options.noModulesTail);
   const require = (specifier) => {
     throw noModules(specifier);
   };
@@ -163,22 +211,30 @@ export function sandboxRuntime(host, values, timers, options) {
 
   /** What went wrong, as JSON: `{ type, message, frames: [[line, functionName], ...] }`. */
   function describeError(reason) {
+    const frames = list();
     if (!isError(reason)) {
-      return stringify({ type: "Error", message: `Uncaught ${attempt(() => format(reason), "value")}`, frames: [] });
+      const text = attempt(() => format(reason), "value");
+      return stringify({ __proto__: null, type: "Error", message: ("Uncaught " + cut(text, MAX_MESSAGE_CHARS)), frames });
     }
-    const type = attempt(() => StringOf(reason.name), "Error");
-    const message = attempt(() => StringOf(reason.message), "");
+    const type = cut(attempt(() => StringOf(reason.name), "Error"), 100);
+    const message = cut(attempt(() => StringOf(reason.message), ""), MAX_MESSAGE_CHARS);
     const stack = attempt(() => reason.stack, "");
-    const frames = [];
-    const lines = typeof stack === "string" ? stringSplit(stack, "\n") : [];
-    for (let index = 0; index < lines.length && frames.length < 200; index++) {
-      const match = regExpExec(FRAME, lines[index]);
+    let start = 0;
+    while (typeof stack === "string" && start < stack.length && frames.length < 200) {
+      const newline = indexOf(stack, "\n", start);
+      const end = newline < 0 ? stack.length : newline;
+      const match = end - start < 1000 ? regExpExec(FRAME, stringSlice(stack, start, end)) : null;
+      start = end + 1;
       if (match === null || match[2] !== options.codeFile) continue;
-      const name = match[1] === undefined || match[1] === options.mainFunction || match[1] === "<eval>" ? "" : match[1];
-      frames[frames.length] = [NumberOf(match[3]), name];
+      const frame = list();
+      frame[0] = NumberOf(match[3]);
+      frame[1] = match[1] === undefined || match[1] === options.mainFunction || match[1] === "<eval>" ? "" : match[1];
+      frames[frames.length] = frame;
     }
-    return stringify({ type, message, frames });
+    return stringify({ __proto__: null, type, message, frames });
   }
+
+  const cut = (text, length) => (text.length <= length ? text : stringSlice(text, 0, length));
 
   // ---------------------------------------------------------------- globals
   const helpers = freeze({
@@ -186,8 +242,8 @@ export function sandboxRuntime(host, values, timers, options) {
     rethrow,
     importModule,
     defineFunction(name, value) {
-      defineProperty(value, "name", { value: name, configurable: true });
-      defineGlobal(name, value, { writable: true, enumerable: true, configurable: true });
+      defineProperty(value, "name", descriptor(name, false, false, true));
+      defineGlobal(name, value, true, true, true);
     },
   });
 
@@ -195,8 +251,14 @@ export function sandboxRuntime(host, values, timers, options) {
   // non-configurable, so code can neither delete them nor turn them into getters, and the value is
   // put back each time. (QuickJS lets defineProperty change the value of even a read-only,
   // non-configurable property of the global object, so "read-only" alone would not hold.)
-  let fixtures = [];
-  const fixture = (name, value, writable = true) => (fixtures[fixtures.length] = [name, value, writable]);
+  let fixtures = list();
+  const fixture = (name, value, writable = true) => {
+    const entry = list();
+    entry[0] = name;
+    entry[1] = value;
+    entry[2] = writable;
+    fixtures[fixtures.length] = entry;
+  };
   fixture("console", console);
   fixture("final_answer", final_answer);
   fixture("setTimeout", timers.setTimeout);
@@ -209,12 +271,12 @@ export function sandboxRuntime(host, values, timers, options) {
   const baseFixtures = fixtures;
 
   /** Defines a global; if the code made the name non-configurable, at least puts the value back. */
-  function defineGlobal(name, value, attributes) {
+  function defineGlobal(name, value, writable, enumerable, configurable) {
     try {
-      defineProperty(global, name, { value, writable: attributes.writable, enumerable: attributes.enumerable, configurable: attributes.configurable });
+      defineProperty(global, name, descriptor(value, writable, enumerable, configurable));
     } catch {
       try {
-        defineProperty(global, name, { value });
+        defineProperty(global, name, { __proto__: null, value });
       } catch {
         // Nothing more can be done; the run goes on without it.
       }
@@ -224,8 +286,9 @@ export function sandboxRuntime(host, values, timers, options) {
     for (let index = 0; index < fixtures.length; index++) {
       const entry = fixtures[index];
       // The descriptor, not the value: reading a getter the code put there would run its code.
-      if (getOwnPropertyDescriptor(global, entry[0])?.value !== entry[1]) {
-        defineGlobal(entry[0], entry[1], { writable: entry[2], enumerable: false, configurable: false });
+      const current = getOwnPropertyDescriptor(global, entry[0]);
+      if (current === undefined || !hasOwn(current, "value") || current.value !== entry[1]) {
+        defineGlobal(entry[0], entry[1], entry[2], false, false);
       }
     }
   };
@@ -270,9 +333,9 @@ export function sandboxRuntime(host, values, timers, options) {
       const names = parse(namesJson);
       // Tools that are gone cannot be deleted (they are non-configurable): they become undefined.
       for (let index = baseFixtures.length; index < fixtures.length; index++) {
-        defineGlobal(fixtures[index][0], undefined, { writable: true, enumerable: false, configurable: false });
+        defineGlobal(fixtures[index][0], undefined, true, false, false);
       }
-      fixtures = [];
+      fixtures = list();
       for (let index = 0; index < baseFixtures.length; index++) fixtures[index] = baseFixtures[index];
       for (let index = 0; index < names.length; index++) fixture(names[index], makeTool(names[index]));
       restoreFixtures();
@@ -281,10 +344,10 @@ export function sandboxRuntime(host, values, timers, options) {
       const variables = parse(json);
       const names = keys(variables);
       for (let index = 0; index < names.length; index++) {
-        defineGlobal(names[index], variables[names[index]], { writable: true, enumerable: true, configurable: true });
+        defineGlobal(names[index], variables[names[index]], true, true, true);
       }
     },
-    outputJson: (value) => toJson(value, options.maxOutputJson),
+    outputJson: (value) => toJson(value),
     describeError,
     nextTimerDelay: timers.nextTimerDelay,
     fireTimer: timers.fireTimer,

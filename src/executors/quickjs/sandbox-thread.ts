@@ -34,6 +34,8 @@ export type CompiledWasm = object;
 /** Options of one worker thread. */
 export interface SandboxThreadOptions {
   settings: WorkerSettings;
+  /** The worker's own JavaScript heap in MiB (see worker-limits.ts). */
+  heapMb: number;
   /** QuickJS compiled once per process; the worker compiles its own when absent. */
   wasmModule?: CompiledWasm;
   /** Runs once the worker answers and before `ready` resolves (a warm-up). */
@@ -53,12 +55,11 @@ interface Pending {
 const WORKER_URL = new URL("./sandbox-worker.mjs", import.meta.url);
 
 /**
- * Heap for the worker's own JavaScript (logs, results on their way out), and a native stack far
- * deeper than QuickJS's own limit: QuickJS measures its stack in WebAssembly memory, and each of
- * its frames also costs native stack that it cannot see. With too little, deep recursion would trap
- * the WebAssembly instead of raising a clean "stack overflow".
+ * A native stack far deeper than QuickJS's own limit: QuickJS measures its stack in WebAssembly
+ * memory, and each of its frames also costs native stack that it cannot see. With too little, deep
+ * recursion would trap the WebAssembly instead of raising a clean "stack overflow".
  */
-const RESOURCE_LIMITS = { maxOldGenerationSizeMb: 512, stackSizeMb: 32 };
+const STACK_SIZE_MB = 32;
 
 /**
  * After sending a request or a tool reply, the host polls for the worker's next message this long
@@ -93,8 +94,11 @@ export class SandboxThread {
   readonly ready: Promise<void>;
   /** Called for every tool call the code makes during a run. */
   onToolCall: ToolCallHandler | undefined;
+  /** The worker's heap for its own JavaScript (the texts passing through), in MiB. */
+  readonly heapMb: number;
 
   constructor(options: SandboxThreadOptions) {
+    this.heapMb = options.heapMb;
     this.signals = new Int32Array(new SharedArrayBuffer(SIGNAL_SLOTS.count * Int32Array.BYTES_PER_ELEMENT));
     const replies = new MessageChannel();
     const answers = new MessageChannel();
@@ -103,7 +107,7 @@ export class SandboxThread {
     this.worker = new Worker(WORKER_URL, {
       env: {},
       execArgv: [],
-      resourceLimits: RESOURCE_LIMITS,
+      resourceLimits: { maxOldGenerationSizeMb: options.heapMb, stackSizeMb: STACK_SIZE_MB },
       workerData: {
         control: this.signals.buffer,
         replyPort: replies.port2,
@@ -123,8 +127,9 @@ export class SandboxThread {
     this.ready = prepare ? loaded.then(() => prepare(this)) : loaded;
     this.ready.catch(() => undefined); // awaited by whoever uses the thread; a spare may never be
     this.hostPort.on("message", (message: WorkerMessage) => this.receive(message));
-    this.worker.on("error", (error) => {
-      this.exitReason ??= `crashed: ${error.message}`;
+    this.worker.on("error", (error: Error & { code?: string }) => {
+      this.exitReason ??=
+        error.code === "ERR_WORKER_OUT_OF_MEMORY" ? "ran out of memory for its own work and was ended" : `crashed: ${error.message}`;
     });
     this.exited = new Promise((resolve) => {
       this.worker.on("exit", (code) => {

@@ -3,32 +3,41 @@
 //
 // Timers run on the run's own clock: when the code awaits nothing else, the worker sleeps until
 // the next one is due (waking at once for an interrupt) and fires it. Timers left when the run
-// ends are dropped, so nothing of one run fires during another.
+// ends are dropped, so nothing of one run fires during another. Like the rest of the sandbox's own
+// code it calls only built-ins captured up front, and its lists and records have no prototype.
 
 /** Builds setTimeout, setInterval, clearTimeout/clearInterval, queueMicrotask, and the worker's controls. */
 export function sandboxTimers() {
   "use strict";
-  const { freeze } = Object;
+  const { freeze, setPrototypeOf } = Object;
   const apply = Reflect.apply;
   const now = Date.now;
   const { max } = Math;
   const NumberOf = Number;
   const TypeErrorConstructor = TypeError;
-  const promiseResolve = Promise.resolve.bind(Promise);
-  const promiseThen = Function.prototype.call.bind(Promise.prototype.then);
-  let timers = [];
+  const list = () => setPrototypeOf([], null);
+  let timers = list();
   let nextTimerId = 1;
 
   function addTimer(callback, delay, args, repeat) {
     if (typeof callback !== "function") throw new TypeErrorConstructor("The callback must be a function.");
     const id = nextTimerId++;
     const wait = max(0, NumberOf(delay) || 0);
-    timers[timers.length] = { id, callback, args, due: now() + wait, repeat: repeat ? max(1, wait) : 0 };
+    timers[timers.length] = { __proto__: null, id, callback, args, due: now() + wait, repeat: repeat ? max(1, wait) : 0 };
     return id;
   }
 
+  /**
+   * Runs `callback` in a promise job. `await` reaches the job queue directly; `then` would look up
+   * `constructor` and `Symbol.species`, which the code can replace.
+   */
+  async function later(callback) {
+    await undefined;
+    callback();
+  }
+
   function clearTimer(id) {
-    const kept = [];
+    const kept = list();
     for (let index = 0; index < timers.length; index++) if (timers[index].id !== id) kept[kept.length] = timers[index];
     timers = kept;
   }
@@ -48,10 +57,10 @@ export function sandboxTimers() {
     clearTimer,
     queueMicrotask: (callback) => {
       if (typeof callback !== "function") throw new TypeErrorConstructor("The callback must be a function.");
-      promiseThen(promiseResolve(undefined), () => callback());
+      later(callback);
     },
     clearAll() {
-      timers = [];
+      timers = list();
     },
     /** Milliseconds until the next timer is due, or -1 when none is set. */
     nextTimerDelay() {

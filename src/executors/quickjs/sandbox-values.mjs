@@ -4,7 +4,10 @@
 //
 // Everything it needs from the built-ins is captured up front ("primordials"), so code that later
 // replaces `Array.prototype.map` or `JSON.stringify` changes its own behaviour, not how results
-// and logs are reported. Brand checks use internal-slot getters (`Map.prototype.size` throws on
+// and logs are reported. Nothing here reads a property the code's prototypes could answer: lists
+// have no prototype, holes and inherited properties are skipped by own-property checks, a `toJSON`
+// counts only below Object.prototype, regular expressions run through the captured `exec`, and text
+// is joined with `+` (a template literal calls the replaceable `String.prototype.concat` in QuickJS). Brand checks use internal-slot getters (`Map.prototype.size` throws on
 // anything that is not a real Map), so a forged `Symbol.toStringTag` cannot pass for a Map.
 
 /**
@@ -58,9 +61,17 @@ export function sandboxValues(promiseState) {
   const symbolText = uncurry(Symbol.prototype.toString);
   const bigintText = uncurry(BigInt.prototype.toString);
   const stringSlice = uncurry(String.prototype.slice);
-  const stringReplace = uncurry(String.prototype.replace);
-  const regExpTest = uncurry(RegExp.prototype.test);
+  const regExpExec = uncurry(RegExp.prototype.exec);
+  const matches = (pattern, text) => regExpExec(pattern, text) !== null;
+  const charCodeAt = uncurry(String.prototype.charCodeAt);
+  const hasOwn = uncurry(Object.prototype.hasOwnProperty);
   const join = uncurry(Array.prototype.join);
+  /** An array without a prototype: a setter the code put on Array.prototype cannot catch its items. */
+  const list = () => setPrototypeOf([], null);
+  const orphan = (value) => setPrototypeOf(value, null);
+  const NO_ARGUMENTS = freeze(list());
+  /** The value of a data property's descriptor; undefined for an accessor or a missing property. */
+  const dataValue = (descriptor) => (descriptor !== undefined && hasOwn(descriptor, "value") ? descriptor.value : undefined);
   const functionKinds = [
     [getPrototypeOf(async function* () {}), "AsyncGeneratorFunction"],
     [getPrototypeOf(async function () {}), "AsyncFunction"],
@@ -89,20 +100,20 @@ export function sandboxValues(promiseState) {
   // [prototype, brand check, text]: the prototype test is cheap and never throws, so ordinary
   // objects skip the brand checks (which throw on a mismatch).
   const builtins = [
-    [Map.prototype, mapSize, (value, depth, seen) => `Map(${mapSize(value)}) ${entriesText(iteratorNext, mapEntries(value), depth, seen, true)}`],
-    [Set.prototype, setSize, (value, depth, seen) => `Set(${setSize(value)}) ${entriesText(setIteratorNext, setValues(value), depth, seen, false)}`],
+    [Map.prototype, mapSize, (value, depth, seen) => ("Map(" + mapSize(value) + ") " + entriesText(iteratorNext, mapEntries(value), depth, seen, true))],
+    [Set.prototype, setSize, (value, depth, seen) => ("Set(" + setSize(value) + ") " + entriesText(setIteratorNext, setValues(value), depth, seen, false))],
     [Date.prototype, dateTime, (value) => (isFinite(dateTime(value)) ? dateIso(value) : "Invalid Date")],
     [RegExp.prototype, regExpSource, (value) => regExpText(value)],
     [typedArrayPrototype, typedArrayLength, typedArrayText],
-    [ArrayBuffer.prototype, arrayBufferLength, (value) => `ArrayBuffer { byteLength: ${arrayBufferLength(value)} }`],
+    [ArrayBuffer.prototype, arrayBufferLength, (value) => ("ArrayBuffer { byteLength: " + arrayBufferLength(value) + " }")],
     [WeakMap.prototype, weakMapHas, () => "WeakMap { <items unknown> }"],
     [WeakSet.prototype, weakSetHas, () => "WeakSet { <items unknown> }"],
-    [Promise.prototype, (value) => promiseState(value) || fail(), (value) => `Promise { <${promiseState(value)}> }`],
+    [Promise.prototype, (value) => promiseState(value) || fail(), (value) => ("Promise { <" + promiseState(value) + "> }")],
     [errorPrototype, () => true, (value) => errorText(value)],
   ];
   for (let index = 0; index < boxed.length; index++) {
     const [name, unbox, prototype] = boxed[index];
-    builtins[builtins.length] = [prototype, unbox, (value, depth, seen) => `[${name}: ${format(unbox(value), depth + 1, seen)}]`];
+    builtins[builtins.length] = [prototype, unbox, (value, depth, seen) => ("[" + name + ": " + format(unbox(value), depth + 1, seen) + "]")];
   }
   /** The readable text of a built-in object JSON has no form for, or undefined. */
   function builtinText(value, depth, seen) {
@@ -117,63 +128,90 @@ export function sandboxValues(promiseState) {
   }
 
   function typedArrayText(value, depth, seen) {
-    const items = [];
+    const items = list();
     const length = typedArrayLength(value);
     for (let index = 0; index < length && index < MAX_ITEMS; index++) items[index] = format(value[index], depth + 1, seen);
-    if (length > MAX_ITEMS) items[items.length] = `... ${length - MAX_ITEMS} more items`;
-    return `${typedArrayName(value)}(${length}) ${items.length === 0 ? "[]" : `[ ${join(items, ", ")} ]`}`;
+    if (length > MAX_ITEMS) items[items.length] = ("... " + (length - MAX_ITEMS) + " more items");
+    return typedArrayName(value) + "(" + length + ") " + (items.length === 0 ? "[]" : ("[ " + join(items, ", ") + " ]"));
   }
 
   function entriesText(next, iterator, depth, seen, pairs) {
-    const items = [];
+    const items = list();
     for (let step = next(iterator); !step.done; step = next(iterator)) {
       if (items.length === MAX_ITEMS) {
         items[items.length] = "...";
         break;
       }
       items[items.length] = pairs
-        ? `${format(step.value[0], depth + 1, seen)} => ${format(step.value[1], depth + 1, seen)}`
+        ? (format(step.value[0], depth + 1, seen) + " => " + format(step.value[1], depth + 1, seen))
         : format(step.value, depth + 1, seen);
     }
-    return items.length === 0 ? "{}" : `{ ${join(items, ", ")} }`;
+    return items.length === 0 ? "{}" : ("{ " + join(items, ", ") + " }");
   }
 
   function errorText(error) {
     const name = attempt(() => StringOf(error.name), "Error");
     const message = attempt(() => StringOf(error.message), "");
-    return message === "" ? name : `${name}: ${message}`;
+    return message === "" ? name : (name + ": " + message);
   }
 
   function functionName(value) {
-    const name = attempt(() => getOwnPropertyDescriptor(value, "name")?.value, undefined);
+    const name = attempt(() => dataValue(getOwnPropertyDescriptor(value, "name")), undefined);
     return typeof name === "string" && name !== "" ? name : undefined;
   }
 
   function functionTextForm(value) {
     const name = functionName(value);
-    if (attempt(() => regExpTest(/^class\b/, functionText(value)), false)) return name ? `[class ${name}]` : "[class (anonymous)]";
+    if (attempt(() => matches(/^class\b/, functionText(value)), false)) return name ? ("[class " + name + "]") : "[class (anonymous)]";
     let kind = "Function";
     const prototype = getPrototypeOf(value);
     for (let index = 0; index < functionKinds.length; index++) if (functionKinds[index][0] === prototype) kind = functionKinds[index][1];
-    return name ? `[${kind}: ${name}]` : `[${kind} (anonymous)]`;
+    return name ? ("[" + kind + ": " + name + "]") : ("[" + kind + " (anonymous)]");
+  }
+
+  /** The escape of a character `quote` must escape (by its code), or undefined. */
+  function escapeOf(code) {
+    switch (code) {
+      case 92:
+        return "\\\\";
+      case 39:
+        return "\\'";
+      case 10:
+        return "\\n";
+      case 13:
+        return "\\r";
+      case 9:
+        return "\\t";
+      default:
+        return undefined;
+    }
   }
 
   function quote(text) {
     const cut = text.length > MAX_STRING ? stringSlice(text, 0, MAX_STRING) : text;
-    const escaped = stringReplace(cut, /[\\'\n\r\t]/g, (character) => ({ "\\": "\\\\", "'": "\\'", "\n": "\\n", "\r": "\\r", "\t": "\\t" })[character]);
-    return `'${escaped}'${text.length > MAX_STRING ? `... ${text.length - MAX_STRING} more characters` : ""}`;
+    const pieces = list();
+    let start = 0;
+    for (let index = 0; index < cut.length; index++) {
+      const escape = escapeOf(charCodeAt(cut, index));
+      if (escape === undefined) continue;
+      pieces[pieces.length] = stringSlice(cut, start, index);
+      pieces[pieces.length] = escape;
+      start = index + 1;
+    }
+    pieces[pieces.length] = stringSlice(cut, start);
+    return "'" + join(pieces, "") + "'" + (text.length > MAX_STRING ? ("... " + (text.length - MAX_STRING) + " more characters") : "");
   }
 
   function keyText(key) {
-    if (typeof key === "symbol") return `[${symbolText(key)}]`;
-    return regExpTest(IDENTIFIER, key) ? key : quote(key);
+    if (typeof key === "symbol") return "[" + symbolText(key) + "]";
+    return matches(IDENTIFIER, key) ? key : quote(key);
   }
 
   function constructorName(value) {
     const prototype = getPrototypeOf(value);
     if (prototype === null) return "[Object: null prototype]";
     if (prototype === objectPrototype) return "";
-    const name = attempt(() => getOwnPropertyDescriptor(prototype, "constructor")?.value?.name, undefined);
+    const name = attempt(() => dataValue(getOwnPropertyDescriptor(prototype, "constructor"))?.name, undefined);
     return typeof name === "string" && name !== "" ? name : "";
   }
 
@@ -185,7 +223,7 @@ export function sandboxValues(promiseState) {
       case "number":
         return value === 0 && 1 / value < 0 ? "-0" : StringOf(value);
       case "bigint":
-        return `${bigintText(value)}n`;
+        return bigintText(value) + "n";
       case "symbol":
         return symbolText(value);
       case "undefined":
@@ -202,7 +240,7 @@ export function sandboxValues(promiseState) {
       const builtin = builtinText(value, depth, seen);
       if (builtin !== undefined) return builtin;
       const array = isArray(value);
-      if (depth > FORMAT_DEPTH) return array ? "[Array]" : `[${constructorName(value) || "Object"}]`;
+      if (depth > FORMAT_DEPTH) return array ? "[Array]" : ("[" + (constructorName(value) || "Object") + "]");
       return array ? arrayText(value, depth, seen) : objectText(value, depth, seen);
     } finally {
       setDelete(seen, value);
@@ -210,28 +248,28 @@ export function sandboxValues(promiseState) {
   }
 
   function arrayText(value, depth, seen) {
-    const items = [];
+    const items = list();
     const length = value.length;
     let holes = 0;
     for (let index = 0; index < length && items.length < MAX_ITEMS; index++) {
-      if (!(index in value)) {
+      if (!hasOwn(value, index)) {
         holes++;
         continue;
       }
-      if (holes > 0) items[items.length] = `<${holes} empty item${holes === 1 ? "" : "s"}>`;
+      if (holes > 0) items[items.length] = ("<" + holes + " empty item" + (holes === 1 ? "" : "s") + ">");
       holes = 0;
       items[items.length] = format(value[index], depth + 1, seen);
     }
-    if (holes > 0) items[items.length] = `<${holes} empty item${holes === 1 ? "" : "s"}>`;
-    if (length > MAX_ITEMS && items.length >= MAX_ITEMS) items[items.length] = `... ${length - MAX_ITEMS} more items`;
-    return items.length === 0 ? "[]" : `[ ${join(items, ", ")} ]`;
+    if (holes > 0) items[items.length] = ("<" + holes + " empty item" + (holes === 1 ? "" : "s") + ">");
+    if (length > MAX_ITEMS && items.length >= MAX_ITEMS) items[items.length] = ("... " + (length - MAX_ITEMS) + " more items");
+    return items.length === 0 ? "[]" : ("[ " + join(items, ", ") + " ]");
   }
 
   function objectText(value, depth, seen) {
-    const items = [];
+    const items = list();
     const names = getOwnPropertyNames(value);
     const symbols = getOwnPropertySymbols(value);
-    const all = [];
+    const all = list();
     for (let index = 0; index < names.length; index++) all[all.length] = names[index];
     for (let index = 0; index < symbols.length; index++) all[all.length] = symbols[index];
     for (let index = 0; index < all.length; index++) {
@@ -244,14 +282,14 @@ export function sandboxValues(promiseState) {
       }
       // Getters are shown, not run: looking at a value must not change it.
       const shown =
-        "value" in descriptor
+        hasOwn(descriptor, "value")
           ? format(descriptor.value, depth + 1, seen)
           : descriptor.get && descriptor.set ? "[Getter/Setter]" : descriptor.get ? "[Getter]" : "[Setter]";
-      items[items.length] = `${keyText(key)}: ${shown}`;
+      items[items.length] = (keyText(key) + ": " + shown);
     }
     const prefix = constructorName(value);
-    const body = items.length === 0 ? "{}" : `{ ${join(items, ", ")} }`;
-    return prefix === "" ? body : `${prefix} ${body}`;
+    const body = items.length === 0 ? "{}" : ("{ " + join(items, ", ") + " }");
+    return prefix === "" ? body : (prefix + " " + body);
   }
 
   /**
@@ -289,33 +327,50 @@ export function sandboxValues(promiseState) {
     setAdd(seen, value);
     try {
       if (isArray(value)) {
-        const copy = setPrototypeOf([], null);
+        const copy = list();
         const length = value.length;
-        for (let index = 0; index < length; index++) copy[index] = toPlain(value[index], depth + 1, seen);
+        // A hole is null, as in JSON.stringify; reading it would ask Array.prototype.
+        for (let index = 0; index < length; index++) copy[index] = hasOwn(value, index) ? toPlain(value[index], depth + 1, seen) : null;
         return copy;
       }
-      const toJSON = value.toJSON;
-      if (typeof toJSON === "function") return toPlain(apply(toJSON, value, []), depth + 1, seen);
+      const toJSON = ownToJson(value);
+      if (typeof toJSON === "function") return toPlain(apply(toJSON, value, NO_ARGUMENTS), depth + 1, seen);
       const copy = create(null);
       const names = keys(value);
-      for (let index = 0; index < names.length; index++) copy[names[index]] = toPlain(value[names[index]], depth + 1, seen);
+      for (let index = 0; index < names.length; index++) {
+        if (hasOwn(value, names[index])) copy[names[index]] = toPlain(value[names[index]], depth + 1, seen);
+      }
       return copy;
     } finally {
       setDelete(seen, value);
     }
   }
 
-  /** JSON text of `toPlain(value)`; a value whose getters throw becomes a note instead. */
-  function toJson(value, maxCharacters) {
-    let text;
-    try {
-      text = stringify(toPlain(value));
-    } catch (error) {
-      text = stringify(`<the value could not be converted: ${attempt(() => format(error), "unknown error")}>`);
+  /**
+   * The `toJSON` of an object, from the object itself or a prototype below Object.prototype (a
+   * class's method): one on Object.prototype would be the code rewriting every value it sends.
+   */
+  function ownToJson(value) {
+    let level = value;
+    for (let depth = 0; level !== null && level !== objectPrototype && depth < MAX_DEPTH; depth++) {
+      const descriptor = getOwnPropertyDescriptor(level, "toJSON");
+      if (descriptor !== undefined) return hasOwn(descriptor, "value") ? descriptor.value : descriptor.get && apply(descriptor.get, value, NO_ARGUMENTS);
+      level = getPrototypeOf(level);
     }
-    if (text.length <= maxCharacters) return text;
-    return stringify(`[output too large: ${text.length} characters as JSON; return or print a smaller part of it]`);
+    return undefined;
   }
 
-  return freeze({ __proto__: null, format, toPlain, toJson, isError, errorText, attempt });
+  /**
+   * JSON text of `toPlain(value)`; a value whose getters throw becomes a note instead. How long it
+   * may be is for the worker to decide.
+   */
+  function toJson(value) {
+    try {
+      return stringify(toPlain(value));
+    } catch (error) {
+      return stringify("<the value could not be converted: " + attempt(() => format(error), "unknown error") + ">");
+    }
+  }
+
+  return freeze({ __proto__: null, format, toPlain, toJson, isError, errorText, attempt, list, orphan });
 }

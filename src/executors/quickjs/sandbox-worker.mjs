@@ -40,6 +40,8 @@ runtime.setModuleLoader((name, context) => ({
 }));
 
 let maxOutputChars = 50_000;
+/** The longest JSON text of a value crossing to the host: a tool call's arguments, an answer, a result. */
+let maxValueChars = 1_000_000;
 /** Bytes the sandbox holds back from the code; see holdReserve in sandbox-runtime.mjs. */
 let reserveBytes = 0;
 let toolNames = [];
@@ -64,23 +66,36 @@ function interruptReason() {
   return value >>> 2 === (run.id & RUN_ID_MASK) ? value & 3 : 0;
 }
 
+// Each takes the code's strings as GuestTexts (see worker-context.mjs) and reads them only when
+// they fit their limit: the sandbox runtime keeps to the limits too, but the code may have found a
+// way to call these directly, so they are where the limits hold.
+
+/** Adds printed text to the run's logs; text past the output limit is counted, never copied. */
 function write(text, fullLength) {
   if (run === undefined || run.draining) return 0;
   const room = maxOutputChars - run.logs.length;
-  const taken = text.length <= room ? text : text.slice(0, Math.max(room, 0));
+  const taken = text.length >= 0 && text.length <= room ? text.read() : "";
   run.logs += taken;
-  run.dropped += Math.max(0, fullLength - taken.length);
+  run.dropped += Math.max(text.length, fullLength > 0 ? fullLength : 0) - taken.length;
   return maxOutputChars - run.logs.length;
 }
 
+/** Takes the final answer's JSON; "" when taken, else why not (the code sees it as a RangeError). */
 function finish(json) {
-  if (run !== undefined && !run.draining) run.final = json;
+  if (json.length > maxValueChars) return tooLarge("the value given to final_answer()", json.length);
+  if (run !== undefined && !run.draining && json.length >= 0) run.final = json.read();
+  return "";
 }
 
-function callTool(name, args) {
+function callTool(nameText, argsText) {
   if (run === undefined || run.draining || interruptReason() !== 0) {
     return JSON.stringify({ ok: false, error: { type: "interrupted", message: "the run was stopped" } });
   }
+  const name = nameText.length >= 0 && nameText.length <= MAX_NAME_CHARS ? nameText.read() : "tool";
+  if (argsText.length > maxValueChars) {
+    return JSON.stringify({ ok: false, error: { type: "RangeError", message: tooLarge(`${name}()'s arguments`, argsText.length) } });
+  }
+  const args = argsText.read();
   const callId = ++nextCallId;
   hostPort.postMessage({ type: "tool-call", callId, name, args });
   const pollUntil = performance.now() + REPLY_POLL_MS;
@@ -96,6 +111,17 @@ function callTool(name, args) {
     }
     // Anything else is a late reply to a call that was interrupted: dropped.
   }
+}
+
+const MAX_NAME_CHARS = 1000;
+
+/** Why a value may not cross: its size, the limit, and what to do instead. */
+function tooLarge(what, length) {
+  return (
+    `The JSON of ${what} is ${length.toLocaleString("en-US")} characters, more than the sandbox lets out ` +
+    `(maxValueChars: ${maxValueChars.toLocaleString("en-US")}). Pass or return less: a summary (counts, the first ` +
+    "items), or keep the data in a variable and work on it in the next step."
+  );
 }
 
 /** Sleeps until a timer is due; true when an interrupt came first. */
@@ -123,13 +149,13 @@ function runCode(message) {
   const evaluated = sandbox.context.evalCode(message.script, settings.codeFile, { type: "global" });
   const outcome = evaluated.error ? failure(evaluated.error) : settle(evaluated.value);
   if (evaluated.error && memoryCap.exhausted && outcome.kind === "error" && outcome.error.message === "out of memory") memoryFull();
-  windDown();
+  const jobsLeft = windDown();
   const logs =
     run.dropped > 0
       ? `${run.logs}\n[output truncated: ${run.dropped} more characters were printed than the ${maxOutputChars}-character limit]\n`
       : run.logs;
   run = undefined;
-  return { logs, outcome };
+  return { logs, outcome, jobsLeft };
 }
 
 /** Runs the promise jobs and timers until the snippet's promise settles. Disposes `promise`. */
@@ -146,9 +172,12 @@ function settle(promise) {
         const converted = sandbox.callUser("outputJson", state.value);
         if (!state.notAPromise) state.value.dispose();
         if (converted.error) return failure(converted.error);
-        const json = context.getString(converted.value);
+        const text = sandbox.guestText(converted.value);
+        const json = text.length >= 0 && text.length <= maxValueChars ? text.read() : undefined;
         converted.value.dispose();
-        return run.final !== undefined ? { kind: "final", json: run.final } : { kind: "value", json };
+        if (run.final !== undefined) return { kind: "final", json: run.final };
+        if (json !== undefined) return { kind: "value", json };
+        return { kind: "error", error: { type: "RangeError", message: tooLarge("the last line's value", text.length), frames: [] } };
       }
       if (state.type === "rejected") return failure(state.error);
       if (runtime.hasPendingJob()) continue;
@@ -194,21 +223,32 @@ function failure(errorHandle) {
 }
 
 function describe(errorHandle) {
-  const { context } = sandbox;
   const described = sandbox.callUser("describeError", errorHandle);
   if (!described.error) {
-    const json = context.getString(described.value);
+    const json = sandbox.readText(described.value, MAX_DESCRIPTION_CHARS);
     described.value.dispose();
-    return JSON.parse(json);
+    const report = json === undefined ? undefined : parseReport(json);
+    if (report !== undefined) return report;
+  } else {
+    described.error.dispose();
   }
-  // Describing failed too (interrupted, or out of memory even with the reserve): say what we can.
-  described.error.dispose();
+  // Describing failed (interrupted, out of memory even with the reserve, or too long): say what we can.
+  return { type: "Error", message: sandbox.errorMessage(errorHandle), frames: [] };
+}
+
+/** The longest error description the worker reads (its message is cut far shorter for the model). */
+const MAX_DESCRIPTION_CHARS = 200_000;
+
+/** `{ type, message, frames }` from the sandbox runtime's JSON, or undefined if it is not that. */
+function parseReport(json) {
   try {
-    const dumped = context.dump(errorHandle);
-    return { type: String(dumped?.name ?? "Error"), message: String(dumped?.message ?? dumped), frames: [] };
+    const report = JSON.parse(json);
+    const frames = Array.isArray(report?.frames) ? report.frames.filter((frame) => Array.isArray(frame) && typeof frame[0] === "number" && typeof frame[1] === "string") : [];
+    if (typeof report?.type === "string" && typeof report.message === "string") return { type: report.type, message: report.message, frames };
   } catch {
-    return { type: "Error", message: "The code raised an error that could not be described.", frames: [] };
+    // Not JSON: described below from the error itself.
   }
+  return undefined;
 }
 
 function neverSettles() {
@@ -219,17 +259,28 @@ function neverSettles() {
 }
 
 /**
- * Promise jobs left by a stopped run must not run in the next one. With `draining` set the
- * interrupt handler stops each at once, tool calls are refused and output is dropped.
+ * Promise jobs left by a run must not run in the next one. With `draining` set they run with tool
+ * calls refused, output and answers dropped, and the interrupt handler stopping each at its next
+ * check, until none is left. Code can keep making new jobs for ever, though, so draining has a time
+ * limit: true when jobs are left after it, and the thread must then never run code again (the host
+ * ends it; its replacement starts with an empty queue).
  */
 function windDown() {
   run.draining = true;
-  for (let count = 0; count < 100_000 && runtime.hasPendingJob(); count++) {
-    const jobs = runtime.executePendingJobs(1);
+  const until = performance.now() + DRAIN_MS;
+  let left = runtime.hasPendingJob();
+  while (left && performance.now() < until) {
+    const jobs = runtime.executePendingJobs(DRAIN_BATCH);
     if (jobs.error) jobs.error.dispose();
+    left = runtime.hasPendingJob();
   }
   sandbox.callInternal("end", reserveBytes);
+  return left;
 }
+
+/** How long a run's leftover promise jobs may take to drain, and how many run between checks. */
+const DRAIN_MS = 1_000;
+const DRAIN_BATCH = 1_000;
 
 // ------------------------------------------------------------------ requests
 
@@ -243,6 +294,7 @@ function handle(message) {
       reserveBytes = message.memoryLimitBytes < 0 ? 0 : Math.min(settings.reserveBytes, Math.floor(message.memoryLimitBytes / 8));
       sandbox.callInternal("holdReserve", reserveBytes);
       maxOutputChars = message.maxOutputChars;
+      maxValueChars = message.maxValueChars;
       toolNames = message.tools;
       sandbox.callInternal("installTools", JSON.stringify(toolNames));
       break;

@@ -7,13 +7,13 @@ import { RUN_ID_MASK, type WorkerSettings } from "./protocol.js";
 import { SandboxThread, type CompiledWasm } from "./sandbox-thread.js";
 import { noModulesMessage } from "./syntax-error.js";
 import { CODE_FILE_NAME, MAIN_FUNCTION_NAME, transformCode } from "./transform-code.js";
+import { workerHeapMb } from "./worker-limits.js";
 
 /** What every QuickJS worker is started with. */
 export const WORKER_SETTINGS: WorkerSettings = Object.freeze({
   codeFile: CODE_FILE_NAME,
   mainFunction: MAIN_FUNCTION_NAME,
   noModulesTail: noModulesMessage("x").replace(/^The module 'x' cannot be loaded/, ""),
-  maxOutputJson: 16_000_000,
   // About 2,700 nested calls of a small function; the thread's native stack allows far more.
   stackBytes: 512 * 1024,
   reserveBytes: 4 * 1024 * 1024,
@@ -41,20 +41,23 @@ export function compiledQuickJs(): Promise<CompiledWasm | undefined> {
   return compiled;
 }
 
+/** The heap of the pool's threads: enough for the default limits. */
+export const POOL_HEAP_MB = workerHeapMb(EXECUTOR_DEFAULTS);
+
 /**
- * Starts one worker thread and waits until QuickJS answers in it. Warming up would delay the
- * thread's first use by more than it saves, so only spares of the pool are warmed.
+ * Starts one worker thread with `heapMb` of heap and waits until QuickJS answers in it. Warming up
+ * would delay the thread's first use by more than it saves, so only spares of the pool are warmed.
  */
-export async function startThread(): Promise<SandboxThread> {
-  const thread = await spawnThread(false);
+export async function startThread(heapMb = POOL_HEAP_MB): Promise<SandboxThread> {
+  const thread = await spawnThread(false, heapMb);
   await thread.hold(thread.ready);
   return thread;
 }
 
 /** Starts a worker thread; its `ready` resolves once it is loaded (and warmed up, if asked). */
-async function spawnThread(warm: boolean): Promise<SandboxThread> {
+async function spawnThread(warm: boolean, heapMb: number): Promise<SandboxThread> {
   const wasmModule = await compiledQuickJs();
-  return new SandboxThread({ settings: WORKER_SETTINGS, wasmModule, ...(warm ? { prepare: warmUp } : {}) });
+  return new SandboxThread({ settings: WORKER_SETTINGS, heapMb, wasmModule, ...(warm ? { prepare: warmUp } : {}) });
 }
 
 const WARM_UP_RUNS = 50;
@@ -77,13 +80,14 @@ async function warmUp(thread: SandboxThread): Promise<void> {
   thread.onToolCall = async (call) => `{"ok":true,"value":${JSON.stringify(call.args[0] ?? null)}}`;
   // The default limit, so that an executor using it finds its memory reserve already in place.
   const memoryLimitBytes = EXECUTOR_DEFAULTS.memoryLimitMb * 1024 * 1024;
+  const limits = { memoryLimitBytes, maxOutputChars: 1000, maxValueChars: 1000 };
   try {
-    await thread.request({ type: "configure", memoryLimitBytes, maxOutputChars: 1000, tools: ["warm_up"] });
+    await thread.request({ type: "configure", ...limits, tools: ["warm_up"] });
     for (let run = 1; run <= WARM_UP_RUNS; run++) {
       if (WARM_UP.ok) await thread.request({ type: "run", runId: RUN_ID_MASK - run, script: WARM_UP.script });
     }
     // Tools first, then a fresh context: nothing of the warm-up is left for the executor's code.
-    await thread.request({ type: "configure", memoryLimitBytes, maxOutputChars: 1000, tools: [] });
+    await thread.request({ type: "configure", ...limits, tools: [] });
     await thread.request({ type: "reset" });
   } finally {
     thread.onToolCall = undefined;
@@ -96,7 +100,7 @@ async function warmUp(thread: SandboxThread): Promise<void> {
  */
 export const sharedThreadPool = new WarmPool<SandboxThread>({
   spareCount: Number(process.env["CODEAGENT_POOL_SIZE"] ?? 1),
-  spawnSpare: () => spawnThread(true),
-  startNow: startThread,
+  spawnSpare: () => spawnThread(true, POOL_HEAP_MB),
+  startNow: () => startThread(POOL_HEAP_MB),
   refillDelayMs: 50,
 });

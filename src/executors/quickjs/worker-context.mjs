@@ -1,7 +1,9 @@
 // One QuickJS context with the sandbox's globals installed, and the calls the worker makes into
 // it. The context sees the host only through `host`, whose functions take and return strings and
 // numbers; sandbox-values.mjs, sandbox-timers.mjs and sandbox-runtime.mjs are evaluated inside it
-// from their source.
+// from their source. A string the code hands over is measured before it is copied out of QuickJS's
+// memory: the host decides from its length whether to read it at all, so no text larger than a
+// limit ever reaches the worker's heap.
 
 import { sandboxRuntime } from "./sandbox-runtime.mjs";
 import { sandboxTimers } from "./sandbox-timers.mjs";
@@ -22,8 +24,9 @@ const RUNTIME_FUNCTIONS = [
 
 /**
  * Creates a context in `runtime`. `host`: `write(text, fullLength) -> room`, `callTool(name,
- * argumentsJson) -> replyJson`, `finish(answerJson)`. `guard(running)` is told when the sandbox's
- * own functions start and stop running, so the interrupt handler leaves them alone.
+ * argumentsJson) -> replyJson`, `finish(answerJson) -> refusal` ("" when accepted), where each
+ * text is a {@link GuestText}. `guard(running)` is told when the sandbox's own functions start and
+ * stop running, so the interrupt handler leaves them alone.
  */
 export function openContext(runtime, settings, host, guard) {
   const context = runtime.newContext();
@@ -33,11 +36,10 @@ export function openContext(runtime, settings, host, guard) {
     context.setProp(hostObject, name, handle);
     handle.dispose();
   };
-  define("write", (text, length) => context.newNumber(host.write(context.getString(text), context.getNumber(length))));
-  define("callTool", (name, args) => context.newString(host.callTool(context.getString(name), context.getString(args))));
-  define("finish", (json) => {
-    host.finish(context.getString(json));
-  });
+  const text = (handle) => guestText(context, handle);
+  define("write", (written, length) => context.newNumber(host.write(text(written), context.getNumber(length))));
+  define("callTool", (name, args) => context.newString(host.callTool(text(name), text(args))));
+  define("finish", (json) => context.newString(host.finish(text(json))));
   const promiseState = context.newFunction("promiseState", (value) => context.newString(promiseStateOf(context, value)));
   const options = context.unwrapResult(context.evalCode(`(${JSON.stringify(settings)})`, "settings.js", { type: "global" }));
   const valuesFactory = context.unwrapResult(context.evalCode(`(${sandboxValues})`, "sandbox-values.js", { type: "global" }));
@@ -80,17 +82,37 @@ export function openContext(runtime, settings, host, guard) {
     }
   }
 
-  /** Calls one of the sandbox's own functions, which must succeed; returns its result as a JS value. */
+  /**
+   * Calls one of the sandbox's own functions, which must succeed; returns its result if it is a
+   * number (the only kind they return), else undefined.
+   */
   function callInternal(name, ...args) {
     const result = callGuarded(name, ...args);
     if (result.error) {
-      const error = context.dump(result.error);
+      const message = errorMessage(result.error);
       result.error.dispose();
-      throw new Error(`the sandbox runtime's ${name}() failed: ${error?.message ?? JSON.stringify(error)}`);
+      throw new Error(`the sandbox runtime's ${name}() failed: ${message}`);
     }
-    const value = context.dump(result.value);
+    const value = context.typeof(result.value) === "number" ? context.getNumber(result.value) : undefined;
     result.value.dispose();
     return value;
+  }
+
+  /** The `message` of an error the code may have made, read only if it is a short string. */
+  function errorMessage(errorHandle) {
+    if (context.typeof(errorHandle) !== "object") return "a value that is not an error was thrown";
+    const message = context.getProp(errorHandle, "message");
+    try {
+      return readText(message, MAX_ERROR_TEXT) ?? "an error without a readable message";
+    } finally {
+      message.dispose();
+    }
+  }
+
+  /** The string `handle` holds, or undefined when it is not a string or is longer than `maxChars`. */
+  function readText(handle, maxChars) {
+    const found = text(handle);
+    return found.length >= 0 && found.length <= maxChars ? found.read() : undefined;
   }
 
   return {
@@ -98,11 +120,30 @@ export function openContext(runtime, settings, host, guard) {
     callUser,
     callGuarded,
     callInternal,
+    guestText: text,
+    readText,
+    errorMessage,
     dispose() {
       for (const handle of Object.values(functions)) handle.dispose();
       context.dispose();
     },
   };
+}
+
+/** The longest error text the worker reads from the sandbox (messages are cut far shorter later). */
+const MAX_ERROR_TEXT = 100_000;
+
+/**
+ * A string the code handed to the host, not yet copied out: `length` is -1 for a value that is not
+ * a string. QuickJS answers `length` of a string itself, whatever the code did to String.prototype.
+ * `read()` copies it out; call it only during the host function's call.
+ */
+function guestText(context, handle) {
+  if (context.typeof(handle) !== "string") return { length: -1, read: () => "" };
+  const lengthHandle = context.getProp(handle, "length");
+  const length = context.getNumber(lengthHandle);
+  lengthHandle.dispose();
+  return { length, read: () => context.getString(handle) };
 }
 
 /** "" for a value that is not a promise, else its state. */
