@@ -2,10 +2,10 @@
  * `OpenAIModel`: the {@link Model} seam over the official `openai` SDK, for OpenAI and every server
  * that speaks its chat-completions protocol (vLLM, Ollama, llama.cpp server, TGI, LiteLLM, Azure).
  */
-import { AzureOpenAI, OpenAI, OpenAIError, type ClientOptions } from "openai";
+import type { OpenAI } from "openai";
 import type { ChatCompletion, ChatCompletionChunk, ChatCompletionCreateParamsBase } from "openai/resources/chat/completions";
 
-import { AgentConfigurationError, ModelCallError } from "../errors.js";
+import { ModelCallError } from "../errors.js";
 import { abortable, callSignal } from "./call-signal.js";
 import {
   applyStopSequences,
@@ -16,6 +16,7 @@ import {
   type Model,
   type TokenUsage,
 } from "./model.js";
+import { createClient } from "./openai-client.js";
 import { notChatCompletionError, toModelCallError, type OpenAICallContext } from "./openai-errors.js";
 import { fromOpenAIToolCalls, toOpenAIMessages, toOpenAIResponseFormat, toOpenAITools } from "./openai-messages.js";
 import { rejectedParameter, withoutParameters, type DroppableParameter } from "./rejected-parameters.js";
@@ -90,8 +91,6 @@ export interface OpenAIModelOptions {
 const MAX_STOP_SEQUENCES_SENT = 4;
 const DEFAULT_TIMEOUT_MS = 600_000;
 const DEFAULT_MAX_RETRIES = 2;
-/** Sent to servers given by `baseURL` that need no key; the SDK insists on one. */
-const PLACEHOLDER_API_KEY = "not-needed";
 
 /**
  * A model behind an OpenAI-compatible chat-completions endpoint, called through the official
@@ -183,11 +182,10 @@ export class OpenAIModel implements Model {
       let written = "";
       try {
         for await (const chunk of stream) {
-          // An HTML page or unrelated JSON yields no chunk at all, or chunks of another shape.
-          if (!Array.isArray((chunk as Partial<ChatCompletionChunk>).choices)) throw notChatCompletionError(this.baseURL, response.headers.get("content-type"), true);
+          if (!isCompletionChunk(chunk)) throw notChatCompletionError(this.baseURL, response.headers.get("content-type"), true);
           chunks++;
           if (chunk.usage) usage = toTokenUsage(chunk.usage);
-          const delta = chunk.choices[0]?.delta;
+          const delta = chunk.choices?.[0]?.delta;
           if (delta?.content) {
             written += delta.content;
             const step = filter.push(delta.content);
@@ -254,55 +252,18 @@ export class OpenAIModel implements Model {
   }
 }
 
-function createClient(options: OpenAIModelOptions, timeoutMs: number, maxRetries: number): OpenAI {
-  const common: Omit<ClientOptions, "apiKey" | "baseURL"> = { timeout: timeoutMs, maxRetries };
-  // The SDK logs warnings to the console by default; codeagent reports through errors instead.
-  // OPENAI_LOG=debug still turns the SDK's own logging on.
-  if (readEnv("OPENAI_LOG") === undefined) common.logLevel = "off";
-  if (options.organization !== undefined) common.organization = options.organization;
-  if (options.headers !== undefined) common.defaultHeaders = options.headers;
-  if (options.fetch !== undefined) common.fetch = options.fetch;
-  try {
-    if (options.azure) return createAzureClient(options, options.azure, common);
-    const baseURL = options.baseURL ?? readEnv("OPENAI_BASE_URL");
-    const apiKey = options.apiKey ?? readEnv("OPENAI_API_KEY");
-    if (apiKey === undefined && baseURL === undefined) {
-      throw new AgentConfigurationError(
-        "OpenAIModel has no API key. Set the OPENAI_API_KEY environment variable or pass `apiKey`. " +
-          'For a local OpenAI-compatible server (vLLM, Ollama, llama.cpp, ...), pass its `baseURL` instead, e.g. new OpenAIModel({ modelId: "llama3.2", baseURL: "http://localhost:11434/v1" }); it needs no key.',
-      );
-    }
-    return new OpenAI({ ...common, apiKey: apiKey ?? PLACEHOLDER_API_KEY, ...(baseURL !== undefined ? { baseURL } : {}) });
-  } catch (error) {
-    if (error instanceof OpenAIError) throw new AgentConfigurationError(`OpenAIModel could not be set up: ${error.message}`, { cause: error });
-    throw error;
-  }
-}
-
-function createAzureClient(options: OpenAIModelOptions, azure: OpenAIAzureOptions, common: Omit<ClientOptions, "apiKey" | "baseURL">): OpenAI {
-  if (azure.azureADTokenProvider) {
-    return new AzureOpenAI({ ...common, ...azureTarget(options, azure), azureADTokenProvider: azure.azureADTokenProvider });
-  }
-  const apiKey = options.apiKey ?? readEnv("AZURE_OPENAI_API_KEY");
-  if (apiKey === undefined) {
-    throw new AgentConfigurationError(
-      "OpenAIModel on Azure has no credentials. Set the AZURE_OPENAI_API_KEY environment variable, pass `apiKey`, or pass `azure.azureADTokenProvider`.",
-    );
-  }
-  return new AzureOpenAI({ ...common, ...azureTarget(options, azure), apiKey });
-}
-
-function azureTarget(options: OpenAIModelOptions, azure: OpenAIAzureOptions) {
-  return { endpoint: azure.endpoint.replace(/\/+$/, ""), apiVersion: azure.apiVersion, deployment: azure.deployment ?? options.modelId };
-}
-
-function readEnv(name: string): string | undefined {
-  const value = process.env[name]?.trim();
-  return value ? value : undefined;
-}
-
 function toTokenUsage(usage: { prompt_tokens?: number; completion_tokens?: number }): TokenUsage {
   return { inputTokens: usage.prompt_tokens ?? 0, outputTokens: usage.completion_tokens ?? 0 };
+}
+
+/**
+ * Whether a streamed event is a chat-completion chunk: it has choices, or is the usage chunk (some
+ * servers leave `choices` out of that one). An HTML page or unrelated JSON yields no event at all,
+ * or events of another shape.
+ */
+function isCompletionChunk(chunk: unknown): chunk is ChatCompletionChunk {
+  const candidate = chunk as Partial<ChatCompletionChunk> | null;
+  return typeof candidate === "object" && candidate !== null && (Array.isArray(candidate.choices) || (typeof candidate.usage === "object" && candidate.usage !== null));
 }
 
 function toToolCallDelta(call: ChatCompletionChunk.Choice.Delta.ToolCall): NonNullable<ChatMessageStreamDelta["toolCalls"]>[number] {
