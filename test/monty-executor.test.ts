@@ -68,6 +68,29 @@ describe("MontyExecutor security", () => {
     expect((await sandbox.run("[].__class__")).error?.type).toBe("AttributeError");
   });
 
+  test.each([
+    ["inside a function", "def load():\n    import json\n    return json\nran = 1"],
+    ["inside a block on one line", "if True: import json\nran = 1"],
+    ["after a semicolon", "ran = 1; import json"],
+    ["in a try", "try:\n    from json import dumps as d\nexcept ImportError:\n    pass\nran = 1"],
+    ["relative", "from . import json\nran = 1"],
+    ["through __import__", "ran = 1\nloader = __import__\nloader('json')"],
+    ["through importlib", "import importlib\nran = 1"],
+  ])("the import gate refuses an import %s before anything runs", async (_where, code) => {
+    const sandbox = executor({ authorizedImports: ["math"] });
+    const result = await sandbox.run(code);
+    expect(result.error?.type).toBe("ImportError");
+    expect((await sandbox.run("ran")).error?.type).toBe("NameError");
+  });
+
+  test("code the gate cannot read does not run, even when Monty could parse it", async () => {
+    const sandbox = executor();
+    const result = await sandbox.run("ran = 1\nwith open('x') as (p, q):\n    pass");
+    expect(result.error?.type).toBe("SyntaxError");
+    expect(result.error?.message).toMatch(/could not read line 2/);
+    expect((await sandbox.run("ran")).error?.type).toBe("NameError");
+  });
+
   test("the sandbox process starts with an empty environment", async () => {
     const sandbox = new MontyProcess();
     try {
@@ -267,13 +290,6 @@ describe("MontyExecutor tools", () => {
     });
     expect(result.output).toEqual([0, 1, 2]);
     expect(calls).toEqual(['lookup:{"key":"","length":0}', 'lookup:{"key":"k","length":1}', 'lookup:{"key":"kk","length":2}']);
-  });
-
-  test("a tool named like a built-in is the tool", async () => {
-    const sum = tool({ name: "sum", description: "Adds up, in hundreds.", inputSchema: z.object({ items: z.array(z.number()) }), execute: ({ items }) => items.reduce((a, b) => a + b, 0) * 100 });
-    const sandbox = executor();
-    await sandbox.sendTools([sum]);
-    expect((await sandbox.run("sum([1, 2])")).output).toBe(300);
   });
 
   test("a tool still running at the time limit is stopped and told so", async () => {

@@ -1,5 +1,10 @@
+/**
+ * The import gate of the Monty executor: every import a snippet makes, read from its syntax tree
+ * (inside functions and blocks too), is checked against `authorizedImports` and against the
+ * modules Monty has, before anything runs.
+ */
 import type { CodeError } from "../executor.js";
-import type { ImportBinding } from "./python-imports.js";
+import type { SnippetAnalysis } from "./python-statements.js";
 
 /**
  * The modules Monty 0.0.18 provides. `os` and `pathlib` are there but every call that would
@@ -8,14 +13,18 @@ import type { ImportBinding } from "./python-imports.js";
 export const MONTY_MODULES: readonly string[] = Object.freeze(["asyncio", "datetime", "json", "math", "os", "pathlib", "re", "sys", "typing"]);
 
 /**
- * Checks every import of a snippet before it runs. Monty has no `__import__`, `importlib` or
- * `exec`, so the import statements are the only way in and a check of the source is complete.
- * Returns the error for the first refused import, or undefined.
+ * Checks every import of a snippet before it runs. Monty has no `importlib` or `exec`, and the
+ * name `__import__` is refused wherever it appears, so the import statements are the only way in
+ * and a check of the source is complete. Returns the error for the first refused import, or undefined.
  */
-export function refusedImport(imports: readonly ImportBinding[], authorizedImports: readonly string[]): CodeError | undefined {
+export function refusedImport(analysis: Pick<SnippetAnalysis, "imports" | "importFunctionLines">, authorizedImports: readonly string[]): CodeError | undefined {
   const allowAll = authorizedImports.includes("*");
   const importable = MONTY_MODULES.filter((module) => allowAll || isAuthorized(module, authorizedImports));
-  for (const binding of imports) {
+  const dynamic = analysis.importFunctionLines[0];
+  if (dynamic !== undefined) {
+    return { type: "ImportError", message: `__import__ is not available in the sandbox (line ${dynamic}): use an import statement of an authorized module.` };
+  }
+  for (const binding of analysis.imports) {
     const where = `(line ${binding.line})`;
     if (binding.level > 0) {
       return { type: "ImportError", message: `Relative imports are not available in the sandbox ${where}.` };

@@ -166,6 +166,8 @@ export class MontyExecutor implements Executor {
       this.replaceSandbox("ended during a run");
       return { output: null, logs: "", isFinalAnswer: false, error: lostStateError(stopReason, timeoutMs, error) };
     } finally {
+      // A tool still running belongs to a run that is over (the sandbox may have stopped on its own clock).
+      if (!toolAbort.signal.aborted) toolAbort.abort(new AgentError("The run ended before the tool finished."));
       clearTimeout(timer);
       clearTimeout(hardStop);
       options.signal?.removeEventListener("abort", onAbort);

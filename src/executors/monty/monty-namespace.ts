@@ -1,4 +1,5 @@
-import { wordsOf } from "./python-lexer.js";
+import { lineIndex, parsePython, wordsOf } from "./python-syntax.js";
+import { whileLoops, type WhileLoop } from "./while-loops.js";
 
 /**
  * A function or import kept as source: Monty cannot hand such objects to the host, so later runs
@@ -13,6 +14,8 @@ export interface Definition {
   order: number;
   /** The line of the snippet it came from where the source begins. */
   firstLine: number;
+  /** Its `while` loops, which the program makes pause now and then. */
+  loops: WhileLoop[];
 }
 
 /** A value of the Monty heap, converted to JavaScript; `fixup` restores what the conversion loses. */
@@ -53,7 +56,8 @@ export class MontyNamespace {
   }
 
   setDefinition(name: string, source: string, firstLine: number): void {
-    this.entries.set(name, { kind: "definition", definition: { name, source, words: wordsOf(source), order: this.created++, firstLine } });
+    const loops = source.includes("while") ? whileLoops(parsePython(source).topNode, source, lineIndex(source)) : [];
+    this.entries.set(name, { kind: "definition", definition: { name, source, words: wordsOf(source), order: this.created++, firstLine, loops } });
   }
 
   setLost(name: string, description: string): void {

@@ -17,11 +17,10 @@
  * the values in the other direction. `while` loops count their iterations and pause now and then, so
  * an abort or the host's event loop gets a turn during a long loop.
  */
-import { logicalLines, type LogicalLine } from "./python-lexer.js";
-import type { SnippetAnalysis, TopLevelStatement } from "./python-statements.js";
-import { headerColon } from "./token-lists.js";
 import type { Definition, NamespaceSelection, StoredValue } from "./monty-namespace.js";
 import { ProgramWriter, SourceCopier, type LineOrigin } from "./program-writer.js";
+import type { SnippetAnalysis, TopLevelStatement } from "./python-statements.js";
+import type { WhileLoop } from "./while-loops.js";
 
 /** The external function a checkpoint calls. */
 export const KEEP_FUNCTION = "__codeagent_keep__";
@@ -109,9 +108,9 @@ export function buildProgram(source: string, analysis: SnippetAnalysis, { select
     if (hasValue) {
       writer.writeFor(`${VALUE_NAME} = (`, copier.origin(statement.firstLine));
       copier.copy(writer, statement.start, statement.end);
-      writer.writeFor("\n)", copier.origin(statement.lines[statement.lines.length - 1]!.lastLine));
+      writer.writeFor("\n)", copier.origin(statement.lastLine));
     } else {
-      writeWithLoopTicks(writer, copier, statement.start, statement.end, statement.lines, loops, true);
+      writeWithLoopTicks(writer, copier, statement.start, statement.end, analysis.loops, loops, true);
     }
     writer.newline();
     for (const name of statement.definitelyBound) definitelyBound.add(name);
@@ -135,7 +134,7 @@ function writeFixups(writer: ProgramWriter, inputs: Map<string, StoredValue>, sh
 
 function writeDefinition(writer: ProgramWriter, definition: Definition, loops: { count: number }): void {
   const copier = new SourceCopier(definition.source, (line) => ({ kind: "definition", name: definition.name, line: definition.firstLine + line - 1 }));
-  writeWithLoopTicks(writer, copier, 0, definition.source.length, logicalLines(definition.source), loops, false);
+  writeWithLoopTicks(writer, copier, 0, definition.source.length, definition.loops, loops, false);
   writer.newline();
 }
 
@@ -148,25 +147,22 @@ function writeWithLoopTicks(
   copier: SourceCopier,
   start: number,
   end: number,
-  lines: LogicalLine[],
+  whileLoops: readonly WhileLoop[],
   loops: { count: number },
   knowsLines: boolean,
 ): void {
   let position = start;
-  for (const line of lines) {
-    const [keyword, first] = line.tokens;
-    const colon = headerColon(line.tokens);
-    if (keyword?.text !== "while" || first === undefined || colon < 2 || keyword.start < start || keyword.start >= end) continue;
+  for (const loop of whileLoops) {
+    if (loop.lineStart < start || loop.lineStart >= end) continue;
     const counter = `${INTERNAL_PREFIX}n${loops.count++}__`;
-    const origin = copier.origin(line.firstLine);
-    copier.copy(writer, position, line.lineStart);
-    writer.writeFor(`${line.indent}${counter} = ${TICK_INTERVAL}\n`, origin);
-    copier.copy(writer, line.lineStart, first.start);
-    writer.writeFor(`((${counter} := ${counter} - 1) or (${counter} := ${TICK_FUNCTION}(${knowsLines ? line.firstLine : 0}))) and (`, origin);
-    const conditionEnd = line.tokens[colon - 1]!.end;
-    copier.copy(writer, first.start, conditionEnd);
+    const origin = copier.origin(loop.line);
+    copier.copy(writer, position, loop.lineStart);
+    writer.writeFor(`${loop.indent}${counter} = ${TICK_INTERVAL}\n`, origin);
+    copier.copy(writer, loop.lineStart, loop.conditionStart);
+    writer.writeFor(`((${counter} := ${counter} - 1) or (${counter} := ${TICK_FUNCTION}(${knowsLines ? loop.line : 0}))) and (`, origin);
+    copier.copy(writer, loop.conditionStart, loop.conditionEnd);
     writer.writeFor(")", origin);
-    position = conditionEnd;
+    position = loop.conditionEnd;
   }
   copier.copy(writer, position, end);
 }

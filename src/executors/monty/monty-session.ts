@@ -81,7 +81,8 @@ export class MontySession {
     authorizedImports: readonly string[],
   ): { program: MontyProgram; monty: Monty } | { error: CodeError } {
     const analysis = analyzeSnippet(code);
-    const refused = refusedImport(analysis.imports, authorizedImports);
+    if (analysis.unreadableLine !== undefined) return { error: originalParseError(code, sourceLines) ?? unreadableError(analysis.unreadableLine, sourceLines) };
+    const refused = refusedImport(analysis, authorizedImports);
     if (refused !== undefined) return { error: originalParseError(code, sourceLines) ?? refused };
     const decorator = analysis.decorators[0];
     if (decorator !== undefined) return { error: originalParseError(code, sourceLines) ?? decoratorError(decorator, sourceLines) };
@@ -106,6 +107,12 @@ function originalParseError(code: string, sourceLines: string[]): CodeError | un
   } catch (error) {
     return parseError(error, sourceLines);
   }
+}
+
+/** Code Monty parses but the sandbox's own parser cannot read: nothing is run that the import gate could not check. */
+function unreadableError(line: number, sourceLines: readonly string[]): CodeError {
+  const text = (sourceLines[line - 1] ?? "").trim();
+  return { type: "SyntaxError", message: `The sandbox could not read line ${line} (${text}): write it in plainer Python.` };
 }
 
 function bounded(error: CodeError): CodeError {

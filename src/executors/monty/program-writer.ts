@@ -1,3 +1,5 @@
+import { lineIndex } from "./python-syntax.js";
+
 /** Where a line of the generated program came from, so errors name the model's own lines. */
 export type LineOrigin =
   | { kind: "code"; line: number }
@@ -44,25 +46,14 @@ export class ProgramWriter {
 
 /** Copies ranges of one source text into a writer, with their original line numbers. */
 export class SourceCopier {
-  private readonly newlines: number[] = [];
+  /** 1-based line of the character at an offset. */
+  readonly lineAt: (offset: number) => number;
 
   constructor(
     readonly source: string,
     private readonly originOf: (line: number) => LineOrigin,
   ) {
-    for (let index = 0; index < source.length; index++) if (source[index] === "\n") this.newlines.push(index);
-  }
-
-  /** 1-based line of the character at `offset`. */
-  lineAt(offset: number): number {
-    let low = 0;
-    let high = this.newlines.length;
-    while (low < high) {
-      const middle = (low + high) >> 1;
-      if (this.newlines[middle]! < offset) low = middle + 1;
-      else high = middle;
-    }
-    return low + 1;
+    this.lineAt = lineIndex(source);
   }
 
   origin(line: number): LineOrigin {

@@ -1,6 +1,5 @@
 /** Import statements read one bound name at a time, so each name can be defined again on its own. */
-import type { Token } from "./python-lexer.js";
-import { splitAt } from "./token-lists.js";
+import { children, type SyntaxNode } from "./python-syntax.js";
 
 /** One name bound by an import statement, with the statement that binds only it. */
 export interface ImportBinding {
@@ -15,37 +14,51 @@ export interface ImportBinding {
   line: number;
 }
 
-/** The names an `import` or `from ... import` statement binds, one binding (and statement) per name. */
-export function parseImport(tokens: Token[]): ImportBinding[] {
-  const line = tokens[0]!.line;
-  if (tokens[0]!.text === "import") {
-    return splitAt(tokens.slice(1), ",").flatMap((item) => {
-      const as = item.findIndex((token) => token.text === "as");
-      const module = dotted(as === -1 ? item : item.slice(0, as));
+/** The names an `ImportStatement` node binds, one binding (and statement) per name. */
+export function importBindings(statement: SyntaxNode, source: string, line: number): ImportBinding[] {
+  const text = (node: SyntaxNode) => source.slice(node.from, node.to);
+  const parts = children(statement);
+  if (parts[0]?.name === "import") {
+    return items(parts.slice(1), text).flatMap(([module, alias]) => {
       if (module === "") return [];
-      const alias = as === -1 ? undefined : item[as + 1]?.text;
-      const source = `import ${module}${alias === undefined ? "" : ` as ${alias}`}`;
-      return [{ name: alias ?? module.split(".")[0]!, source, module, level: 0, line }];
+      const statementText = `import ${module}${alias === undefined ? "" : ` as ${alias}`}`;
+      return [{ name: alias ?? module.split(".")[0]!, source: statementText, module, level: 0, line }];
     });
   }
-  const importIndex = tokens.findIndex((token) => token.text === "import");
+  const importIndex = parts.findIndex((node) => node.name === "import");
   if (importIndex === -1) return [];
-  const from = tokens.slice(1, importIndex);
-  let dots = 0;
   let level = 0;
-  while (from[dots]?.text === "." || from[dots]?.text === "...") level += from[dots++]!.text.length;
-  const module = dotted(from.slice(dots));
+  let index = 1;
+  for (; index < importIndex && (parts[index]!.name === "." || parts[index]!.name === "Ellipsis"); index++) {
+    level += parts[index]!.to - parts[index]!.from;
+  }
+  const module = parts.slice(index, importIndex).map(text).join("");
   const prefix = `from ${".".repeat(level)}${module} import `;
-  const items = tokens.slice(importIndex + 1).filter((token) => token.text !== "(" && token.text !== ")");
-  return splitAt(items, ",").flatMap((item) => {
-    const name = item[0]?.text;
-    if (name === undefined) return [];
-    const alias = item[1]?.text === "as" ? item[2]?.text : undefined;
-    const source = `${prefix}${name}${alias === undefined ? "" : ` as ${alias}`}`;
-    return [{ name: alias ?? name, source, module, level, line }];
+  const names = parts.slice(importIndex + 1).filter((node) => node.name !== "(" && node.name !== ")");
+  return items(names, text).flatMap(([name, alias]) => {
+    if (name === "") return [];
+    return [{ name: alias ?? name, source: `${prefix}${name}${alias === undefined ? "" : ` as ${alias}`}`, module, level, line }];
   });
 }
 
-function dotted(tokens: Token[]): string {
-  return tokens.map((token) => token.text).join("");
+/** `a.b as c, d` as `[["a.b", "c"], ["d", undefined]]`. */
+function items(nodes: SyntaxNode[], text: (node: SyntaxNode) => string): [string, string | undefined][] {
+  const result: [string, string | undefined][] = [];
+  let name = "";
+  let alias: string | undefined;
+  let afterAs = false;
+  const finish = () => {
+    if (name !== "" || alias !== undefined) result.push([name, alias]);
+    name = "";
+    alias = undefined;
+    afterAs = false;
+  };
+  for (const node of nodes) {
+    if (node.name === ",") finish();
+    else if (node.name === "as") afterAs = true;
+    else if (afterAs) alias = text(node);
+    else name += text(node);
+  }
+  finish();
+  return result;
 }
