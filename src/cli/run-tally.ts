@@ -34,9 +34,7 @@ export class RunTally {
   }
 
   summary(): RunSummary {
-    const tokenUsage: TokenUsage = { inputTokens: this.inputTokens, outputTokens: this.outputTokens };
-    // Marked only when some count was estimated; `TokenUsage` may not declare the field yet.
-    if (this.estimated) Object.assign(tokenUsage, { estimated: true });
+    const tokenUsage: TokenUsage = { inputTokens: this.inputTokens, outputTokens: this.outputTokens, ...(this.estimated ? { estimated: true } : {}) };
     return { steps: this.steps, tokenUsage, durationMs: this.startedAt === undefined ? 0 : this.now() - this.startedAt };
   }
 }

@@ -52,5 +52,5 @@ export function formatStepTokens(usage: TokenUsage): string {
 
 /** Whether the counts were estimated rather than reported by the model server. */
 export function isEstimated(usage: TokenUsage): boolean {
-  return "estimated" in usage && usage.estimated === true;
+  return usage.estimated === true;
 }
