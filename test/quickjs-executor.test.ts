@@ -8,7 +8,8 @@ import { z } from "zod";
 
 import type { ExecutedToolCall } from "../src/executors/executor.js";
 import { QuickJsExecutor } from "../src/executors/quickjs/quickjs-executor.js";
-import type { SandboxThread } from "../src/executors/quickjs/sandbox-thread.js";
+import { SandboxThread } from "../src/executors/quickjs/sandbox-thread.js";
+import { compiledQuickJs, POOL_HEAP_MB, WORKER_SETTINGS } from "../src/executors/quickjs/thread-pool.js";
 import { tool } from "../src/tools/tool.js";
 
 const getWeather = tool({
@@ -289,6 +290,56 @@ describe("the worker thread", () => {
     } finally {
       await fromPool.close();
       await QuickJsExecutor.drainPool();
+    }
+  });
+
+  test("reset() moves to a fresh thread and keeps the tools", async () => {
+    const resetting = new QuickJsExecutor();
+    try {
+      await resetting.sendTools([getWeather]);
+      await resetting.run("const before = 1");
+      const first = await threadOf(resetting);
+      await resetting.reset();
+      const second = await threadOf(resetting);
+      expect(second).not.toBe(first);
+      expect(first.alive).toBe(false);
+      expect((await resetting.run("[typeof before, get_weather('Oslo')]")).output).toEqual(["undefined", "Sunny in Oslo"]);
+    } finally {
+      await resetting.close();
+    }
+  });
+
+  test("the worker's heap is sized from maxValueChars and maxOutputChars", async () => {
+    expect((await threadOf(executor)).heapMb).toBe(POOL_HEAP_MB);
+    expect(POOL_HEAP_MB).toBeLessThan(512);
+    const roomy = new QuickJsExecutor({ maxValueChars: 40_000_000, maxOutputChars: 10_000_000 });
+    try {
+      const result = await roomy.run("console.log('y'.repeat(9e6))\n'x'.repeat(3e7)");
+      expect((result.output as string).length).toBe(3e7);
+      expect(result.logs.length).toBe(9e6 + 1);
+      // Room for several copies of the largest value and of the logs, two bytes a character.
+      expect((await threadOf(roomy)).heapMb).toBeGreaterThan(((4 * 40e6 + 2 * 10e6) * 2) / 2 ** 20);
+    } finally {
+      await roomy.close();
+    }
+  });
+
+  test("a worker that runs out of its own heap ends with a clear reason; the host lives", async () => {
+    const thread = new SandboxThread({ settings: WORKER_SETTINGS, heapMb: 32, wasmModule: await compiledQuickJs() });
+    await thread.hold(thread.ready);
+    const json = JSON.stringify({ big: "x".repeat(30_000_000) });
+    await expect(thread.request({ type: "variables", json })).rejects.toThrow(/ran out of memory for its own work/);
+    expect(thread.alive).toBe(false);
+  });
+
+  test("variables too large for the worker are refused before they are sent", async () => {
+    const small = new QuickJsExecutor({ maxValueChars: 1000 });
+    try {
+      await expect(small.sendVariables({ text: "x".repeat(17_000_000) })).rejects.toThrow(/17,000,0\d\d characters, more than the 16,000,000 it takes at once.*raise maxValueChars/);
+      await small.sendVariables({ text: "fits" });
+      expect((await small.run("text")).output).toBe("fits");
+    } finally {
+      await small.close();
     }
   });
 
