@@ -10,13 +10,14 @@ export const HELP = `codeagent — an agent that solves tasks by writing code th
 Usage:
   codeagent "<task>" [options]          Run an agent on a task, streaming each step
   codeagent exec <code | -> [options]   Run code in a sandbox; print its logs and value
-  codeagent demo [--json] [--fast]      Replay a recorded run through the real sandbox (no key needed)
+  codeagent demo [--json] [--fast]      Replay a recorded run in a real sandbox (no key needed)
 
 Sandbox (a task, exec):
-  --executor <name>           pyodide (Python, default), quickjs (JavaScript), monty (fast Python subset)
+  --executor <name>           pyodide (Python, default), quickjs (JavaScript),
+                              monty (a fast Python subset)
   --lang <python|javascript>  Language of the code; javascript alone picks quickjs
-  --tools <a,b,...>           Built-in tools (visit_webpage), or paths of .js/.mjs modules exporting
-                              tool()s; they may import "codeagent" and "zod" from anywhere
+  --tools <a,b,...>           Built-in tools (visit_webpage), or paths of .js/.mjs modules that
+                              export tool()s (they may import "codeagent" and "zod" from anywhere)
   --imports <a,b,...>         Python modules the code may import ("*" for all)
   --timeout <ms>              Time limit for each code run (default 30000)
 
@@ -36,7 +37,7 @@ Agent (a task):
 
 Output:
   --json                      One JSON event per line (exec: one JSON result)
-  --verbose                   Also show the model's raw reply, tool results, timings, stack traces
+  --verbose                   Also show the model's reply, tool results, timings and stack traces
   --fast                      demo: replay without the typing delay
   -h, --help  -v, --version
 
