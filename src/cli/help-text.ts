@@ -17,7 +17,7 @@ Sandbox (a task, exec):
                               monty (a fast Python subset)
   --lang <python|javascript>  Language of the code; javascript alone picks quickjs
   --tools <a,b,...>           Built-in tools (visit_webpage), or paths of .js/.mjs modules that
-                              export tool()s (they may import "codeagent" and "zod" from anywhere)
+                              export tool()s; they may import "codeagent" and "zod" anywhere
   --imports <a,b,...>         Python modules the code may import ("*" for all)
   --timeout <ms>              Time limit for each code run (default 30000)
 
@@ -37,7 +37,7 @@ Agent (a task):
 
 Output:
   --json                      One JSON event per line (exec: one JSON result)
-  --verbose                   Also show the model's reply, tool results, timings and stack traces
+  --verbose                   Also show the model's reply, tool results, timings, stack traces
   --fast                      demo: replay without the typing delay
   -h, --help  -v, --version
 
