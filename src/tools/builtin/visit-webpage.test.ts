@@ -32,6 +32,8 @@ beforeAll(async () => {
     } else if (request.url === "/latin1") {
       response.setHeader("content-type", "text/plain; charset=iso-8859-1");
       response.end(Buffer.from([0x63, 0x61, 0x66, 0xe9]));
+    } else if (request.url === "/slow") {
+      // Never answers: the tool's time limit must end the visit.
     } else if (request.url === "/redirect") {
       redirect("/page");
     } else if (request.url === "/loop") {
@@ -47,7 +49,13 @@ beforeAll(async () => {
   port = (server.address() as AddressInfo).port;
   base = `http://127.0.0.1:${port}`;
 });
-afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())));
+afterAll(
+  () =>
+    new Promise<void>((resolve) => {
+      server.closeAllConnections();
+      server.close(() => resolve());
+    }),
+);
 
 const visit = (url: string, options: VisitWebpageOptions = {}) => invokeTool(visitWebpageTool(options), { args: [url], kwargs: {} }) as Promise<string>;
 /** The test server is on 127.0.0.1, so reading it needs the private network allowed. */
@@ -76,6 +84,10 @@ describe("visit_webpage", () => {
   test("gzip bodies are unpacked, and the charset is honoured", async () => {
     expect(await visit(`${base}/gzip`, local)).toBe("unpacked café");
     expect(await visit(`${base}/latin1`, local)).toBe("café");
+  });
+
+  test("a page that does not answer in time is a tool error saying so", async () => {
+    await expect(visit(`${base}/slow`, { ...local, timeoutMs: 200 })).rejects.toThrow(/did not answer within 200 ms/);
   });
 
   test("redirects are followed, a bounded number of times, to http(s) only", async () => {
