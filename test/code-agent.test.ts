@@ -211,6 +211,21 @@ describe("CodeAgent", () => {
     expect(actionSteps(agent.memory.steps)[0]!.error?.type).toBe("ModelCallError");
   });
 
+  test("a run aborted during a model call records the abort in the step, not a model failure", async () => {
+    const controller = new AbortController();
+    const hanging: Model = {
+      modelId: "slow",
+      generate: (_messages, options) =>
+        new Promise((_resolve, reject) => {
+          options?.signal?.addEventListener("abort", () => reject(options.signal!.reason as Error), { once: true });
+          controller.abort(new DOMException("stopped by the user", "AbortError"));
+        }),
+    };
+    const agent = new CodeAgent({ model: hanging, executor, streamOutputs: false });
+    await expect(agent.run("Anything.", { signal: controller.signal })).rejects.toThrow("stopped by the user");
+    expect(actionSteps(agent.memory.steps)[0]!.error?.type).toBe("AbortError");
+  });
+
   test("running out of scripted replies is a clear error", async () => {
     const { agent } = agentWith(["<code>\nx = 1\n</code>"]);
     await expect(agent.run("Go.")).rejects.toBeInstanceOf(ScriptExhaustedError);

@@ -265,8 +265,8 @@ export abstract class MultiStepAgent {
     try {
       await this.takeAction(step, signal, emit);
     } catch (error) {
-      // A model that cannot be reached ends the run; the step stays in memory to show where.
-      step.error = { type: "ModelCallError", message: error instanceof Error ? error.message : String(error) };
+      // A model that cannot be reached, or an abort, ends the run; the step stays in memory to show where.
+      step.error = { type: error instanceof Error ? error.name : "Error", message: error instanceof Error ? error.message : String(error) };
       await this.finishStep(step, emit);
       throw error;
     }
