@@ -412,10 +412,18 @@ describe("values leaving the sandbox are capped by maxValueChars, logs by maxOut
     inputSchema: z.object({}),
     execute: () => "y".repeat(5000),
   });
+  const verbose = tool({
+    name: "verbose",
+    description: "Fails with a 50,000-character message.",
+    inputSchema: z.object({}),
+    execute: () => {
+      throw new Error("z".repeat(50_000));
+    },
+  });
   let capped: QuickJsExecutor;
   beforeAll(async () => {
     capped = new QuickJsExecutor({ maxValueChars: 1000, maxOutputChars: 500 });
-    await capped.sendTools([record, big]);
+    await capped.sendTools([record, big, verbose]);
   });
   afterAll(() => capped.close());
 
@@ -433,6 +441,11 @@ describe("values leaving the sandbox are capped by maxValueChars, logs by maxOut
   test("a tool's result: a RangeError the code can catch", async () => {
     const result = await probe("let caught\ntry { big() } catch (error) { caught = [error instanceof RangeError, error.message] }\ncaught", capped);
     expect(result.output).toEqual([true, expect.stringMatching(/The JSON of big\(\)'s result is 5,002 characters.*maxValueChars: 1,000/)]);
+  });
+
+  test("a tool's over-long error message is cut", async () => {
+    const result = await probe("let caught\ntry { verbose() } catch (error) { caught = error.message }\n[caught.length, caught.slice(0, 21), caught.slice(-9)]", capped);
+    expect(result.output).toEqual([10_027, "verbose() failed: zzz", "... [cut]"]);
   });
 
   test("final_answer: a RangeError the code can catch, and a smaller answer still ends the run", async () => {

@@ -9,7 +9,7 @@ import { toCodeOutput } from "./run-output.js";
 import type { SandboxThread, ThreadToolCall } from "./sandbox-thread.js";
 import { POOL_HEAP_MB, sharedThreadPool, startThread } from "./thread-pool.js";
 import { transformCode } from "./transform-code.js";
-import { maxIncomingChars, toolResultTooLarge, workerHeapMb } from "./worker-limits.js";
+import { boundedToolReply, maxIncomingChars, workerHeapMb } from "./worker-limits.js";
 
 /**
  * How long QuickJS gets to honour an interrupt before its thread is ended and replaced. Its
@@ -23,11 +23,6 @@ export interface QuickJsExecutorOptions extends ExecutorOptions {
   /** Take a warm thread from the process-wide pool (default), or start a private one. */
   usePool?: boolean;
 }
-
-/** The start of a successful tool reply (see answerToolCall); what follows is the value's JSON. */
-const OK_REPLY = '{"ok":true,"value":';
-/** How much of an over-long tool error message the code still gets. */
-const MAX_TOOL_ERROR_CHARS = 10_000;
 
 /**
  * Runs JavaScript in QuickJS (compiled to WebAssembly) on a worker thread of its own. The code
@@ -171,7 +166,7 @@ export class QuickJsExecutor implements Executor {
     options.signal?.addEventListener("abort", onAbort, { once: true });
     if (options.signal?.aborted) stop("abort");
     thread.onToolCall = async (call) =>
-      this.boundedReply(call.name, await answerToolCall(this.tools, { ...call, kwargs: {} }, "javascript", toolAbort.signal, options));
+      boundedToolReply(call.name, await answerToolCall(this.tools, { ...call, kwargs: {} }, "javascript", toolAbort.signal, options), this.maxValueChars);
 
     try {
       const message = await thread.request({ type: "run", runId, script: transformed.script });
@@ -228,17 +223,6 @@ export class QuickJsExecutor implements Executor {
     });
     this.installedTools.set(thread, tools.join(","));
     return thread;
-  }
-
-  /** The tool's reply, or an error the code reads if the reply is too large to cross. */
-  private boundedReply(name: string, reply: string): string {
-    if (reply.length <= this.maxValueChars + OK_REPLY.length + 1) return reply;
-    if (reply.startsWith(OK_REPLY)) {
-      const message = toolResultTooLarge(name, reply.length - OK_REPLY.length - 1, this.maxValueChars);
-      return JSON.stringify({ ok: false, error: { type: "RangeError", message } });
-    }
-    const { error } = JSON.parse(reply) as { error: { type: string; message: string } };
-    return JSON.stringify({ ok: false, error: { type: error.type, message: `${error.message.slice(0, MAX_TOOL_ERROR_CHARS)}... [cut]` } });
   }
 
   /** The longest variables JSON or script sent to the thread at once. */

@@ -321,6 +321,7 @@ export function sandboxRuntime(host, values, timers, options) {
     /** Restores the fixtures (the previous run may have replaced them) and the output budget. */
     begin(outputRoom) {
       room = outputRoom;
+      cutChars = 0;
       timers.clearAll();
       restoreFixtures();
     },
