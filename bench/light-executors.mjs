@@ -1,5 +1,5 @@
-// QuickJS and Monty through the public Executor API, beside each other: cold start, warm trivial
-// run, tool-call round trip, the 10^6-addition loop against the language's own native runtime
+// QuickJS and Monty through the public Executor API, beside each other: cold start (with a warm
+// spare from the pool and without), warm trivial run, tool-call round trip, the 10^6-addition loop against the language's own native runtime
 // (Node for JavaScript, python3 for Python), memory per live sandbox and how many fit in 4 GB.
 import { spawnSync } from "node:child_process";
 
@@ -36,7 +36,16 @@ function subjects() {
     // A worker thread per sandbox: the pool keeps one started; measure with it and without.
     prewarm: () => codeagent.QuickJsExecutor.prewarm(1),
   });
-  list.push({ name: "Monty", language: "python", create: (options) => new MontyExecutor(options) });
+  list.push({
+    name: "Monty",
+    language: "python",
+    create: (options) => new MontyExecutor(options),
+    // A sandbox process per executor: the pool keeps one started; measure with it and without.
+    prewarm: () => MontyExecutor.prewarm(1),
+    drain: () => MontyExecutor.drainPool(),
+    // Its memory is the sandbox processes', not the host's.
+    outOfProcess: true,
+  });
   return list;
 }
 
@@ -61,7 +70,8 @@ export async function benchLightExecutors({ quick = false, log = () => {} } = {}
       const warm = await coldStart({}, subject.prewarm);
       rows.push(row(`${subject.name}: cold start, new executor to first result, pool spare ready (median of ${warm.length})`, median(warm), "ms", { max: 2 }));
       const cold = await coldStart({ usePool: false });
-      rows.push(row(`${subject.name}: cold start without a spare (new worker thread; median of ${cold.length})`, median(cold), "ms"));
+      const what = subject.outOfProcess ? "new sandbox process" : "new worker thread";
+      rows.push(row(`${subject.name}: cold start without a spare (${what}; median of ${cold.length})`, median(cold), "ms"));
     } else {
       const cold = await coldStart({});
       rows.push(row(`${subject.name}: cold start, new executor to first result (median of ${cold.length}; first ${cold[0].toFixed(2)} ms)`, median(cold), "ms", { max: 2 }));
@@ -103,21 +113,31 @@ export async function benchLightExecutors({ quick = false, log = () => {} } = {}
     await executor.close();
 
     log(`${subject.name}: memory`);
-    const count = quick ? 20 : 100;
-    const before = residentMb();
+    // A process each is tens of MB: fewer of them tell as much.
+    const count = subject.outOfProcess ? (quick ? 5 : 10) : quick ? 20 : 100;
+    await subject.drain?.();
+    const before = residentMb() + (subject.outOfProcess ? childrenResidentMb() : 0);
     const live = [];
     for (let index = 0; index < count; index++) {
       const sandbox = subject.create({ usePool: false });
       await sandbox.run("1");
       live.push(sandbox);
     }
-    const perSandbox = (residentMb() - before) / count;
-    rows.push(row(`${subject.name}: resident memory per live sandbox (host RSS growth over ${count} sandboxes)`, perSandbox, "MB"));
+    const perSandbox = (residentMb() + (subject.outOfProcess ? childrenResidentMb() : 0) - before) / count;
+    const measured = subject.outOfProcess ? "host and sandbox processes' RSS growth" : "host RSS growth";
+    rows.push(row(`${subject.name}: resident memory per live sandbox (${measured} over ${count} sandboxes)`, perSandbox, "MB"));
     // Below 0.1 MB the RSS growth is noise; the count would mean nothing.
     if (perSandbox >= 0.1) rows.push(row(`${subject.name}: sandboxes that fit in 4 GB`, Math.floor(4096 / perSandbox), "sandboxes"));
     await Promise.all(live.map((sandbox) => sandbox.close()));
   }
   return rows;
+}
+
+/** Resident memory of this process's child processes (Linux `ps`), in MB; 0 where `ps` cannot say. */
+function childrenResidentMb() {
+  const result = spawnSync("ps", ["-o", "rss=", "--ppid", String(process.pid)], { encoding: "utf8" });
+  if (result.status !== 0) return 0;
+  return result.stdout.split("\n").reduce((total, line) => total + (Number(line.trim()) || 0), 0) / 1024;
 }
 
 function residentMb() {

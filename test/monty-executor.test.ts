@@ -10,14 +10,14 @@ import { join } from "node:path";
 import { afterEach, describe, expect, test } from "vitest";
 import { z } from "zod";
 
-import type { Executor, ExecutorOptions } from "../src/executors/executor.js";
-import { MontyExecutor } from "../src/executors/monty/monty-executor.js";
+import type { Executor } from "../src/executors/executor.js";
+import { MontyExecutor, type MontyExecutorOptions } from "../src/executors/monty/monty-executor.js";
 import { MontyProcess } from "../src/executors/monty/monty-process.js";
 import { MONTY_PROMPT_NOTES } from "../src/executors/monty/prompt-notes.js";
 import { tool } from "../src/tools/tool.js";
 
 const open: Executor[] = [];
-function executor(options: ExecutorOptions = {}): MontyExecutor {
+function executor(options: MontyExecutorOptions = {}): MontyExecutor {
   const created = new MontyExecutor(options);
   open.push(created);
   return created;
@@ -338,6 +338,15 @@ describe("MontyExecutor limits", () => {
     }
     expect(Date.now() - started).toBeLessThan(2_000);
     expect(ticks).toBeGreaterThan(3);
+  });
+
+  test("an abort while the sandbox process is still starting is honoured", async () => {
+    const sandbox = executor({ usePool: false, timeoutMs: 20_000 });
+    const started = Date.now();
+    const result = await sandbox.run("ran = 1\nwhile True:\n    pass", { signal: AbortSignal.timeout(5) });
+    expect(result.error?.type).toBe("AbortError");
+    expect(Date.now() - started).toBeLessThan(10_000);
+    expect((await sandbox.run("ran")).error?.type).toBe("NameError");
   });
 
   test("an already aborted signal runs nothing", async () => {

@@ -7,8 +7,7 @@ import { variablesJson } from "../json-text.js";
 import { ABORTED_ERROR, lostStateError, type StopReason } from "../run-errors.js";
 import { sharedMontyPool, startSandbox } from "./monty-pool.js";
 import type { MontyProcess } from "./monty-process.js";
-import { INTERNAL_PREFIX } from "./monty-program.js";
-import type { RunSettings } from "./monty-protocol.js";
+import { INTERNAL_PREFIX, type RunSettings } from "./monty-protocol.js";
 import { MAX_ERROR_CHARS } from "./value-limits.js";
 
 /** Options of {@link MontyExecutor}. */
@@ -129,6 +128,8 @@ export class MontyExecutor implements Executor {
       if (this.closed) return { output: null, logs: "", isFinalAnswer: false, error: ABORTED_ERROR };
       throw error;
     }
+    // Starting a sandbox takes a moment: the caller may have given up meanwhile.
+    if (options.signal?.aborted) return { output: null, logs: "", isFinalAnswer: false, error: ABORTED_ERROR };
     if (this.lostState !== undefined) {
       const cause = this.lostState;
       this.lostState = undefined;

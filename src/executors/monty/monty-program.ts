@@ -18,6 +18,7 @@
  * an abort or the host's event loop gets a turn during a long loop.
  */
 import type { Definition, NamespaceSelection, StoredValue } from "./monty-namespace.js";
+import { INTERNAL_PREFIX } from "./monty-protocol.js";
 import { ProgramWriter, SourceCopier, type LineOrigin } from "./program-writer.js";
 import type { SnippetAnalysis, TopLevelStatement } from "./python-statements.js";
 import type { WhileLoop } from "./while-loops.js";
@@ -28,8 +29,6 @@ export const KEEP_FUNCTION = "__codeagent_keep__";
 export const TICK_FUNCTION = "__codeagent_tick__";
 /** Iterations of a `while` loop between two ticks. */
 export const TICK_INTERVAL = 10_000;
-/** Internal names start with this; they are never saved. */
-export const INTERNAL_PREFIX = "__codeagent_";
 
 const TYPE_ALIAS = "__codeagent_type__";
 const VALUE_NAME = "__codeagent_value__";

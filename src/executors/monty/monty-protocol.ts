@@ -8,6 +8,9 @@
 import type { CodeError } from "../executor.js";
 import type { StopReason } from "../run-errors.js";
 
+/** Names the sandbox uses for itself start with this: they are never saved, and no variable may take one. */
+export const INTERNAL_PREFIX = "__codeagent_";
+
 /** The executor's settings a run needs; sent with every run, so a pooled child serves any executor. */
 export interface RunSettings {
   authorizedImports: string[];
