@@ -61,6 +61,14 @@ export class SandboxClosedError extends SandboxError {
   }
 }
 
+/**
+ * A sandbox went over its memory limit and was ended from outside; everything it held is gone.
+ * Its message says which limit (the run's error reports it to the code as a MemoryError).
+ */
+export class SandboxMemoryError extends SandboxError {
+  override readonly name = "SandboxMemoryError";
+}
+
 /** A model call failed (after its retries, when it is worth retrying). */
 export class ModelCallError extends AgentError {
   override readonly name = "ModelCallError";

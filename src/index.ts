@@ -9,6 +9,7 @@ export {
   PromptTemplateError,
   SandboxClosedError,
   SandboxError,
+  SandboxMemoryError,
   ScriptExhaustedError,
   ToolArgumentError,
   ToolDefinitionError,

@@ -890,6 +890,57 @@ found
 });
 
 /**
+ * memoryLimitMb holds for the whole sandbox process, not only for the Python heap: JavaScript
+ * objects Python allocates through Pyodide's runtime count too. The host watches the process from
+ * outside; this test watches it as well and records the most it ever held.
+ */
+describe("memoryLimitMb caps the whole sandbox process", () => {
+  const LIMIT_MB = 64;
+  const HOGS: { name: string; code: string }[] = [
+    {
+      name: "Uint8Arrays outside the wasm heap, 100 MB at a time",
+      code: "hold = []\nfor _ in range(30):\n    hold.append(U8.new(100 * 2**20).fill(1))",
+    },
+    { name: "one 3 GB typed array, filled", code: "big = U8.new(3 * 2**30)\nbig.fill(1)" },
+    { name: "a 2.5 GB ArrayBuffer, filled through a view", code: "AB = mod.HEAPU8.buffer.constructor\nU8.new(AB.new(2500 * 2**20)).fill(1)" },
+    {
+      name: "ArrayBuffers allocated in a loop, each touched",
+      code: "hold = []\nfor _ in range(60):\n    buffer = U8.new(50 * 2**20)\n    buffer.fill(7)\n    hold.append(buffer)",
+    },
+  ];
+
+  test.each(HOGS)("$name", async ({ code }) => {
+    const executor = new PyodideExecutor({ memoryLimitMb: LIMIT_MB, timeoutMs: 60_000 });
+    try {
+      await executor.run("kept = 1");
+      const internals = executor as unknown as { sandbox: Promise<{ pid: number }> };
+      const pid = (await internals.sandbox).pid;
+      let peakKb = 0;
+      const watcher = setInterval(() => {
+        try {
+          const match = /^VmRSS:\s+(\d+)/m.exec(readFileSync(`/proc/${pid}/status`, "utf8"));
+          if (match) peakKb = Math.max(peakKb, Number(match[1]));
+        } catch {
+          // the process has ended
+        }
+      }, 10);
+      const prelude = 'S = final_answer.__globals__["sys"]\napi = S.modules["pyodide_js._api"]\nffi = S.modules["pyodide.ffi"]\nmod = api.public_api._module\nU8 = mod.HEAPU8.constructor\n';
+      const result = await runRaw(executor, `memory: ${code}`, prelude + code + '\n"done"').finally(() => clearInterval(watcher));
+      expect(result.output).not.toBe("done");
+      expect(result.error?.type).toBe("MemoryError");
+      expect(result.error?.message).toMatch(/memoryLimitMb 64/);
+      expect(result.error?.message).toMatch(/gone|restarted/);
+      // The wall is checked every 50 ms: allow what a fast allocation adds in that time.
+      expect(peakKb / 1024).toBeLessThan(LIMIT_MB + 384 + 512);
+      expect(hostErrors.slice(hostErrorsBefore)).toEqual([]);
+      await expectAlive(executor);
+    } finally {
+      await executor.close();
+    }
+  });
+});
+
+/**
  * Task 1's code (say, from a prompt-injected page) plants a backdoor in everything it can reach;
  * the agent calls reset() before task 2, which gets secret data and must run as if task 1 never
  * happened: its tool calls go where its code sends them, its answer is its own.

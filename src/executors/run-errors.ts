@@ -2,6 +2,7 @@
  * The words every executor uses for runs stopped from outside (time limit, abort) and for sandboxes
  * that had to be replaced, so the model reads the same message whichever sandbox ran its code.
  */
+import { SandboxMemoryError } from "../errors.js";
 import type { CodeError } from "./executor.js";
 
 /** Why the host stopped a run, when it did. */
@@ -25,8 +26,12 @@ export const ABORTED_ERROR: CodeError = Object.freeze({
   message: "The run was aborted before it finished; variables set before that point are kept.",
 });
 
-/** The error for a run whose sandbox had to be ended (or died): all state is gone. */
+/**
+ * The error for a run whose sandbox had to be ended (or died): all state is gone. A sandbox ended
+ * for its memory (a {@link SandboxMemoryError}) is a MemoryError, so the code can use less.
+ */
 export function lostStateError(stopReason: StopReason | undefined, timeoutMs: number, cause: unknown): CodeError {
+  if (cause instanceof SandboxMemoryError) return { type: "MemoryError", message: `${cause.message} ${STATE_LOST}` };
   if (stopReason === "timeout") {
     return {
       type: "TimeoutError",

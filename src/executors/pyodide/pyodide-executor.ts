@@ -168,6 +168,7 @@ export class PyodideExecutor implements Executor {
       throw new SandboxClosedError();
     }
     sandbox.limitLineLength(maxMessageChars(this.maxValueChars, this.maxOutputChars));
+    sandbox.limitMemory(this.memoryLimitMb);
     await sandbox.request({
       type: "configure",
       authorizedImports: this.authorizedImports,

@@ -1,9 +1,10 @@
 import { spawn, type ChildProcessWithoutNullStreams } from "node:child_process";
 import { randomBytes } from "node:crypto";
 
-import { SandboxError } from "../../errors.js";
+import { SandboxError, SandboxMemoryError } from "../../errors.js";
 import { LineSplitter } from "../line-splitter.js";
 import { liveProcesses } from "./live-processes.js";
+import { MemoryWatchdog, RUNTIME_OVERHEAD_MB } from "./memory-watchdog.js";
 
 /** A run's raw result as the sandbox reports it. */
 export interface SandboxRunResult {
@@ -54,6 +55,9 @@ export class SandboxProcess {
   private interruptsSent = 0;
   private busy = 0;
   private exitReason: string | undefined;
+  private memoryError: SandboxMemoryError | undefined;
+  private memoryLimitMb = 0;
+  private readonly watchdog: MemoryWatchdog | undefined;
   /** Settles once the process has exited. */
   readonly exited: Promise<void>;
   /** Called for every tool call Python makes during a run. */
@@ -79,7 +83,8 @@ export class SandboxProcess {
       this.child.on("exit", (code, signal) => {
         liveProcesses.delete(this.child);
         this.exitReason ??= signal ? `killed by ${signal}` : `exited with code ${code}`;
-        const error = new SandboxExitedError(this.describeExit());
+        this.watchdog?.stop();
+        const error = this.exitError();
         for (const waiter of this.pending.values()) waiter.reject(error);
         this.pending.clear();
         resolve();
@@ -88,6 +93,7 @@ export class SandboxProcess {
         this.exitReason = `could not start: ${error.message}`;
       });
     });
+    this.watchdog = this.child.pid === undefined ? undefined : new MemoryWatchdog(this.child.pid, (resident, limit) => this.overMemory(resident, limit));
     this.ready = this.expect(0).then(() => undefined);
     this.ready.catch(() => undefined); // awaited by whoever uses the sandbox; a spare may never be
     this.writeLine({ token: this.token });
@@ -102,6 +108,29 @@ export class SandboxProcess {
   /** Operating-system process id, for measuring memory. */
   get pid(): number | undefined {
     return this.child.pid;
+  }
+
+  /**
+   * Caps the whole process at `memoryLimitMb` plus the runtime's own {@link RUNTIME_OVERHEAD_MB},
+   * checked from here while it works; going over ends it with a {@link SandboxMemoryError}.
+   */
+  limitMemory(memoryLimitMb: number): void {
+    this.memoryLimitMb = memoryLimitMb;
+    this.watchdog?.setLimit((memoryLimitMb + RUNTIME_OVERHEAD_MB) * 1024 * 1024);
+  }
+
+  private overMemory(residentBytes: number, limitBytes: number): void {
+    const megabytes = (bytes: number) => Math.round(bytes / (1024 * 1024));
+    this.memoryError = new SandboxMemoryError(
+      `The sandbox went over its memory limit and was ended: its process held ${megabytes(residentBytes)} MB, over the ` +
+        `${megabytes(limitBytes)} MB allowed (memoryLimitMb ${this.memoryLimitMb} plus ${RUNTIME_OVERHEAD_MB} MB for the Python runtime itself). ` +
+        "Use less memory at once (work in smaller parts, drop what is no longer needed), or ask the user to raise memoryLimitMb.",
+    );
+    this.kill("went over its memory limit");
+  }
+
+  private exitError(): SandboxError {
+    return this.memoryError ?? new SandboxExitedError(this.describeExit());
   }
 
   /** Sends a request and resolves with the sandbox's `done` (or `result`) message. */
@@ -120,6 +149,7 @@ export class SandboxProcess {
     if (this.busy++ === 0) {
       this.child.ref();
       for (const stream of this.streams()) stream.ref?.();
+      this.watchdog?.start();
     }
     try {
       return await work;
@@ -142,6 +172,7 @@ export class SandboxProcess {
   }
 
   private idle(): void {
+    this.watchdog?.stop();
     this.child.unref();
     for (const stream of this.streams()) stream.unref?.();
   }
@@ -152,7 +183,7 @@ export class SandboxProcess {
 
   private expect(id: number): Promise<Record<string, unknown>> {
     return new Promise((resolve, reject) => {
-      if (!this.alive && id !== 0) reject(new SandboxExitedError(this.describeExit()));
+      if (!this.alive && id !== 0) reject(this.exitError());
       else this.pending.set(id, { resolve, reject });
     });
   }
