@@ -381,6 +381,6 @@ describe("MontyExecutor limits", () => {
 describe("MONTY_PROMPT_NOTES", () => {
   test("fits in 600 characters and names what the model may not use", () => {
     expect(MONTY_PROMPT_NOTES.length).toBeLessThanOrEqual(600);
-    for (const word of ["class", "yield", "match", "f-strings", "open()", "math, json, re, datetime"]) expect(MONTY_PROMPT_NOTES).toContain(word);
+    for (const word of ["class", "decorators", "yield", "match", "f-strings", "open()", "math, json, re, datetime", "copies"]) expect(MONTY_PROMPT_NOTES).toContain(word);
   });
 });

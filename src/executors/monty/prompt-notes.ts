@@ -3,8 +3,8 @@
  * so the model does not spend steps finding out. At most 600 characters.
  */
 export const MONTY_PROMPT_NOTES =
-  "This sandbox runs Monty, a subset of Python. Do not use: class (so no custom exceptions or dataclasses; use dicts), " +
-  "yield/generators, match, del, eval/exec, str.format() or % formatting (use f-strings), print(file=...), " +
-  "open() or any file, network or OS access. The only modules are math, json, re, datetime, typing, asyncio and sys. " +
-  "Call tools as plain functions, without await. Between steps, plain data, imports, top-level def functions and " +
+  "This sandbox runs Monty, a subset of Python. Do not use: class (use dicts), decorators, yield/generators, match, del, " +
+  "eval/exec, str.format() or % (use f-strings), print(file=...), open() or any file, network or OS access. " +
+  "The only modules are math, json, re, datetime, typing, asyncio and sys. Call tools as plain functions, without await. " +
+  "Between steps, plain data (as copies: two names for one list become two lists), imports, top-level def functions and " +
   "`name = lambda ...` are kept; other objects (functions returned by calls, iterators, regex matches) must be made again.";
