@@ -38,7 +38,16 @@ export class MontySession {
     for (const [name, value] of Object.entries(values)) this.namespace.setValue(name, { value });
   }
 
-  async run({ code, tools, settings, stop, callTool }: SessionRun): Promise<CodeOutput> {
+  /** Runs one snippet; never throws (a failure of the executor itself is a `SandboxError` result). */
+  async run(request: SessionRun): Promise<CodeOutput> {
+    try {
+      return await this.runNow(request);
+    } catch (error) {
+      return { output: null, logs: "", isFinalAnswer: false, error: internalError(error) };
+    }
+  }
+
+  private async runNow({ code, tools, settings, stop, callTool }: SessionRun): Promise<CodeOutput> {
     const output = new OutputBuffer(settings.maxOutputChars);
     const sourceLines = code.split("\n");
     const toolNames = new Set(tools);

@@ -7,9 +7,8 @@
  * protocol line. It offers the Python code nothing but the tools, which run on the host.
  */
 import { LineSplitter } from "../line-splitter.js";
-import { internalError } from "./monty-errors.js";
 import { encodeMessage, parseHostMessage, type ChildMessage, type HostMessage } from "./monty-protocol.js";
-import { MontySession } from "./monty-session.js";
+import type { MontySession as Session } from "./monty-session.js";
 import { RunStop } from "./run-stop.js";
 import type { SandboxToolCall, ToolReply } from "./value-limits.js";
 
@@ -19,7 +18,19 @@ const MAX_HOST_LINE = 2 ** 29 - 64;
 /** Enough runs for V8 to optimise the hot paths of a run. */
 const WARM_UP_RUNS = 40;
 
-const session = new MontySession();
+/** Loads Monty (a native addon, with a prebuilt binary per platform), saying plainly when it cannot. */
+async function loadMonty(): Promise<typeof import("./monty-session.js")> {
+  try {
+    return await import("./monty-session.js");
+  } catch (error) {
+    const detail = (error instanceof Error ? error.message : String(error)).split("\n", 1)[0];
+    process.stderr.write(`Monty could not be loaded on this platform (${process.platform}-${process.arch}): ${detail}\n`);
+    process.exit(3);
+  }
+}
+
+const { MontySession } = await loadMonty();
+const session: Session = new MontySession();
 const toolReplies = new Map<number, (reply: ToolReply) => void>();
 let current: { id: number; stop: RunStop } | undefined;
 let nextCallId = 0;
@@ -50,7 +61,8 @@ async function run(message: Extract<HostMessage, { type: "run" }>): Promise<void
     const result = await session.run({ code: message.code, tools: message.tools, settings: message.settings, stop, callTool });
     send({ type: "result", id: message.id, ...result });
   } catch (error) {
-    send({ type: "result", id: message.id, output: null, logs: "", isFinalAnswer: false, error: internalError(error) });
+    // The session reports every failure of the code as a result; this is one of ours.
+    fail(`the run failed: ${error instanceof Error ? error.stack : String(error)}`);
   } finally {
     current = undefined;
     // A tool still running when the run stopped answers no one.
