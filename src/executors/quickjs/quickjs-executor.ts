@@ -173,7 +173,7 @@ export class QuickJsExecutor implements Executor {
       if (message.type !== "result") throw new AgentError("The sandbox answered a run without a result.");
       if (message.jobsLeft) {
         // Their next step would run in a later run: the thread must go, and the state with it.
-        this.lostState = new AgentError("the run left promise jobs that kept making new ones and could not be stopped");
+        this.lostState = new AgentError("the previous run left more unfinished promise jobs (async work it did not await) than could be stopped");
         this.replaceThread("left promise jobs running");
       }
       return toCodeOutput(message.logs, message.outcome, { code, timeoutMs, memoryLimitMb: this.memoryLimitMb });

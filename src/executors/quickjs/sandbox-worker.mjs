@@ -33,11 +33,10 @@ const runtime = quickjs.newRuntime();
 memoryCap.attach(runtime);
 runtime.setMaxStackSize(settings.stackBytes);
 runtime.setInterruptHandler(() => run !== undefined && !internal && (run.draining || run.final !== undefined || interruptReason() !== 0));
-// Only code the sandbox built itself (eval, new Function) can still reach QuickJS's own import():
-// the rewrite sends the model's import() elsewhere. It gets the same answer.
-runtime.setModuleLoader((name, context) => ({
-  error: context.newError({ name: "ImportError", message: `The module '${name}' cannot be loaded${settings.noModulesTail}` }),
-}));
+// No module loader: only code the sandbox built itself (eval, new Function) can still reach
+// QuickJS's own import() (the rewrite sends the model's import() elsewhere), and QuickJS then
+// refuses it itself, with a message it keeps short. A loader would be handed the module's name as
+// a string in this worker's heap, however long the code made it.
 
 let maxOutputChars = 50_000;
 /** The longest JSON text of a value crossing to the host: a tool call's arguments, an answer, a result. */
@@ -278,8 +277,11 @@ function windDown() {
   return left;
 }
 
-/** How long a run's leftover promise jobs may take to drain, and how many run between checks. */
-const DRAIN_MS = 1_000;
+/**
+ * How long a run's leftover promise jobs may take to drain, and how many run between checks. Well
+ * under the host's grace period after an interrupt, so a drained thread is not taken for a stuck one.
+ */
+const DRAIN_MS = 400;
 const DRAIN_BATCH = 1_000;
 
 // ------------------------------------------------------------------ requests
