@@ -66,6 +66,26 @@ function platformPackageName(): string {
   return `@deno/win32-${arch}`;
 }
 
+/**
+ * Deep recursion in Python (a deeply nested `json.loads`, a raised recursion limit) uses the
+ * native stack of the process, not only the interpreter's own. With V8's default of about 1 MB it
+ * runs out before Python's own check raises RecursionError, and the overflow is fatal to the
+ * interpreter. So the process gets a 256 MB stack (pages are only used when recursion is deep)
+ * and V8 is told it may use most of it; where the shell cannot raise the limit, V8 keeps its
+ * default and nothing changes. runtime.py caps the recursion limit Python may set at what this
+ * stack holds.
+ */
+const STACK_LIMIT_KB = 262_144;
+const V8_STACK_KB = 240_000;
+
+/** The command that runs `deno` with `denoArgs`, with the large stack where the platform allows. */
+export function sandboxCommand(denoArgs: readonly string[]): { command: string; args: string[] } {
+  const deno = denoExecutable();
+  if (process.platform === "win32") return { command: deno, args: [...denoArgs] };
+  const script = `ulimit -s ${STACK_LIMIT_KB} 2>/dev/null && export DENO_V8_FLAGS=--stack-size=${V8_STACK_KB}; exec "$@"`;
+  return { command: "/bin/sh", args: ["-c", script, "sh", deno, ...denoArgs] };
+}
+
 /** How the sandbox process is started: read-only access to exactly these files, nothing else. */
 export interface DenoLaunch {
   readonly readable: readonly string[];

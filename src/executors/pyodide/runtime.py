@@ -16,6 +16,10 @@ _SAFE_INTEGER = 2**53
 _MAX_DEPTH = 64
 # An error message longer than this is cut: a huge exception text must not travel whole.
 _MAX_ERROR_CHARS = 20_000
+# The deepest recursion the sandbox's stack holds (see deno-command.ts): a higher limit would let a
+# deep recursion overflow the stack, which ends the interpreter, instead of raising RecursionError.
+_MAX_RECURSION_LIMIT = 1_000_000
+_real_setrecursionlimit = sys.setrecursionlimit
 _PLATFORM_MODULES = ("js", "pyodide_js", "pyodide", "_pyodide", "_pyodide_core", "pyodide_http", "micropip")
 
 
@@ -304,10 +308,20 @@ def _describe_error(error, filename):
     if not frames:
         return message
     lines = [message, "Traceback (most recent call last), in your code:"]
+    # Deep recursion leaves thousands of identical frames: the outermost and innermost tell the story.
+    if len(frames) > 2 * _TRACEBACK_ENDS:
+        omitted = len(frames) - 2 * _TRACEBACK_ENDS
+        frames = frames[:_TRACEBACK_ENDS] + [(None, omitted, None)] + frames[-_TRACEBACK_ENDS:]
     for frame_file, line_number, function in frames:
+        if frame_file is None:
+            lines.append(f"  ... {line_number:,} more calls ...")
+            continue
         where = "at top level" if function == "<module>" else f"in {function}()"
         lines.append(f"  line {line_number} {where}: {_source_line(frame_file, line_number)}")
     return "\n".join(lines)
+
+
+_TRACEBACK_ENDS = 5
 
 
 def _describe_syntax_error(error):
@@ -399,11 +413,17 @@ def _interruptible_sleep(seconds):
         raise KeyboardInterrupt()
 
 
+def _capped_setrecursionlimit(limit):
+    """sys.setrecursionlimit, capped at what the sandbox's stack holds."""
+    _real_setrecursionlimit(min(limit, _MAX_RECURSION_LIMIT) if isinstance(limit, int) else limit)
+
+
 def setup(bridge, sleep, host_interrupted):
     _state.bridge = bridge
     _state.sleep = sleep
     _state.host_interrupted = host_interrupted
     time.sleep = _interruptible_sleep
+    sys.setrecursionlimit = _capped_setrecursionlimit
     for name in _PLATFORM_MODULES[:2]:
         sys.modules.pop(name, None)
     reset()

@@ -2,7 +2,7 @@ import { availableParallelism } from "node:os";
 
 import { Semaphore } from "../../semaphore.js";
 import { WarmPool } from "../warm-pool.js";
-import { denoArguments, denoExecutable, pyodideDirectory, sandboxReadable } from "./deno-command.js";
+import { denoArguments, pyodideDirectory, sandboxCommand, sandboxReadable } from "./deno-command.js";
 import { SandboxProcess } from "./sandbox-process.js";
 import { pyodideSnapshot, snapshotFailed } from "./snapshot.js";
 
@@ -18,7 +18,8 @@ async function spawnSandbox(): Promise<SandboxProcess> {
   const readable = sandboxReadable();
   if (snapshot) readable.push(snapshot);
   const release = await loadSlots.acquire();
-  const sandbox = new SandboxProcess(denoExecutable(), denoArguments({ readable, args: [pyodideDirectory(), snapshot ?? "", "run"] }));
+  const { command, args } = sandboxCommand(denoArguments({ readable, args: [pyodideDirectory(), snapshot ?? "", "run"] }));
+  const sandbox = new SandboxProcess(command, args);
   void sandbox.ready.finally(release).catch(() => undefined);
   // A snapshot removed or damaged since it was checked makes the start fail: the next start makes a new one.
   if (snapshot) sandbox.ready.catch(() => snapshotFailed(snapshot));
