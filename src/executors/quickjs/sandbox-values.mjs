@@ -7,8 +7,9 @@
 // and logs are reported. Nothing here reads a property the code's prototypes could answer: lists
 // have no prototype, holes and inherited properties are skipped by own-property checks, a `toJSON`
 // counts only below Object.prototype, regular expressions run through the captured `exec`, and text
-// is joined with `+` (a template literal calls the replaceable `String.prototype.concat` in QuickJS). Brand checks use internal-slot getters (`Map.prototype.size` throws on
-// anything that is not a real Map), so a forged `Symbol.toStringTag` cannot pass for a Map.
+// is joined with `+` (a template literal calls the replaceable `String.prototype.concat` in
+// QuickJS). Brand checks use internal-slot getters (`Map.prototype.size` throws on anything that is
+// not a real Map), so a forged `Symbol.toStringTag` cannot pass for a Map.
 
 /**
  * Builds the converters used inside the sandbox: `toPlain` (a JSON-like copy of a value, with a
