@@ -39,7 +39,7 @@ function send(message: ChildMessage): void {
   process.stdout.write(encodeMessage(message));
 }
 
-/** A protocol error of the host: nothing sensible can follow, so the process ends and the host sees it. */
+/** A failure this process cannot recover from (a broken protocol, a bug of ours): it ends, and the host reports it. */
 function fail(reason: string): never {
   process.stderr.write(`monty sandbox: ${reason}\n`);
   process.exit(70);
