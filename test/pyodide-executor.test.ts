@@ -4,11 +4,13 @@
  */
 import { execFile } from "node:child_process";
 import { existsSync, readdirSync } from "node:fs";
+import { basename } from "node:path";
 import { promisify } from "node:util";
 import { afterAll, describe, expect, test } from "vitest";
 import { z } from "zod";
 
 import { PyodideExecutor } from "../src/executors/pyodide/pyodide-executor.js";
+import { SANDBOX_FILES } from "../src/executors/pyodide/deno-command.js";
 import { cacheDirectory } from "../src/executors/pyodide/snapshot.js";
 import { tool } from "../src/tools/tool.js";
 
@@ -149,10 +151,10 @@ describe("PyodideExecutor process", () => {
   });
 
   test("the sandbox files exist where the process reads them", () => {
-    const directory = new URL("../src/executors/pyodide/", import.meta.url);
-    for (const name of ["sandbox.mjs", "interrupt-worker.mjs", "runtime.py"]) {
-      expect(existsSync(new URL(name, directory))).toBe(true);
-    }
+    for (const file of [SANDBOX_FILES.main, ...SANDBOX_FILES.modules]) expect(existsSync(file)).toBe(true);
+    expect(SANDBOX_FILES.modules.map((file) => basename(file))).toEqual(
+      expect.arrayContaining(["sandbox-intrinsics.mjs", "sandbox-channel.mjs", "sandbox-memory.mjs", "interrupt-worker.mjs", "runtime.py"]),
+    );
   });
 });
 
