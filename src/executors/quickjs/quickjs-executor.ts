@@ -81,8 +81,15 @@ export class QuickJsExecutor implements Executor {
     const thread = await this.liveThread();
     // A thread started by this call was configured with these tools already.
     if (this.installedTools.get(thread) === names.join(",")) return;
-    await thread.request({ type: "tools", tools: names });
-    this.installedTools.set(thread, names.join(","));
+    try {
+      await thread.request({ type: "tools", tools: names });
+      this.installedTools.set(thread, names.join(","));
+    } catch (error) {
+      // The code blocked a tool's name for good, and the thread ended: a fresh one gets the tools.
+      this.lostState ??= error instanceof Error ? error : new AgentError(String(error));
+      this.replaceThread("replaced");
+      await this.ready();
+    }
   }
 
   async sendVariables(variables: Record<string, unknown>): Promise<void> {

@@ -282,14 +282,22 @@ export function sandboxRuntime(host, values, timers, options) {
       }
     }
   }
+  /** Whether the global `name` is `value` (the descriptor is read: a getter would run the code's code). */
+  function holds(name, value) {
+    const current = getOwnPropertyDescriptor(global, name);
+    return current !== undefined && hasOwn(current, "value") && current.value === value;
+  }
+  /**
+   * Puts every fixture back. One the code blocked for good (a non-configurable accessor it defined
+   * under a tool's name before the tool was installed) would hand the code every call meant for
+   * the tool, so this sandbox may not run again: the error ends its thread.
+   */
   const restoreFixtures = () => {
     for (let index = 0; index < fixtures.length; index++) {
       const entry = fixtures[index];
-      // The descriptor, not the value: reading a getter the code put there would run its code.
-      const current = getOwnPropertyDescriptor(global, entry[0]);
-      if (current === undefined || !hasOwn(current, "value") || current.value !== entry[1]) {
-        defineGlobal(entry[0], entry[1], entry[2], false, false);
-      }
+      if (holds(entry[0], entry[1])) continue;
+      defineGlobal(entry[0], entry[1], entry[2], false, false);
+      if (!holds(entry[0], entry[1])) throw new ErrorConstructor("the code made the global '" + entry[0] + "' permanent, where the sandbox must put its own");
     }
   };
   restoreFixtures();

@@ -143,7 +143,12 @@ function runCode(message) {
   if (memoryCap.exhausted) sandbox.callInternal("releaseReserve");
   memoryCap.startRun();
   const begun = sandbox.callGuarded("begin", maxOutputChars);
-  if (begun.error) memoryFull();
+  if (begun.error) {
+    const message = sandbox.errorMessage(begun.error);
+    begun.error.dispose();
+    if (memoryCap.exhausted) memoryFull();
+    throw new Error(message);
+  }
   begun.value.dispose();
   const evaluated = sandbox.context.evalCode(message.script, settings.codeFile, { type: "global" });
   const outcome = evaluated.error ? failure(evaluated.error) : settle(evaluated.value);
