@@ -160,6 +160,18 @@ describe("MontyExecutor namespace", () => {
     expect((await sandbox.run("[a, b]")).output).toEqual([[1, 2], [1, 2]]);
   });
 
+  test("two names for one list stay one list across runs, until one is bound to another", async () => {
+    const sandbox = executor();
+    await sandbox.run("a = [1]\nb = a\nd = {'k': 1}\ne = d");
+    await sandbox.run("b.append(2)");
+    expect((await sandbox.run("a")).output).toEqual([1, 2]);
+    await sandbox.run("a.append(3)\ne['k'] = 2");
+    expect((await sandbox.run("[b, d]")).output).toEqual([[1, 2, 3], { k: 2 }]);
+    await sandbox.run("b = [9]");
+    await sandbox.run("a.append(4)");
+    expect((await sandbox.run("[a, b]")).output).toEqual([[1, 2, 3, 4], [9]]);
+  });
+
   test("functions may use names defined after them, as in Python", async () => {
     const sandbox = executor();
     const result = await sandbox.run("def total():\n    return helper() + base\ndef helper():\n    return 1\nbase = 10\ntotal()");

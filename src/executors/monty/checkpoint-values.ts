@@ -16,6 +16,8 @@ const DATA_TYPES = new Set([
   "NoneType", "bool", "int", "float", "str", "bytes", "list", "tuple", "dict", "set", "frozenset",
   "date", "datetime", "datetime.datetime", "timedelta", "timezone", "ellipsis",
 ]);
+/** Containers a change through one name shows through every other name for it. */
+const SHAREABLE_TYPES = new Set(["list", "dict", "set"]);
 const DESCRIPTIONS: Record<string, string> = {
   function: "a function",
   builtin_function_or_method: "a built-in function",
@@ -30,11 +32,16 @@ const DESCRIPTIONS: Record<string, string> = {
  */
 export function applyCheckpoint(namespace: MontyNamespace, checkpoint: Checkpoint, arguments_: unknown[]): { value?: unknown } {
   const pairs = checkpoint.hasValue ? arguments_.slice(1) : arguments_;
+  const identities = new Map<string, string>();
   checkpoint.names.forEach((name, index) => {
     const pair = pairs[index];
     if (!Array.isArray(pair) || pair.length < 2) return; // unbound at this point
-    keep(namespace, checkpoint, name, pair[0], typeName(pair[1], pair[0]));
+    const type = typeName(pair[1], pair[0]);
+    keep(namespace, checkpoint, name, pair[0], type);
+    // (value, type, identity): only a mutable container shared by two names needs its identity kept.
+    if (pair.length > 2 && SHAREABLE_TYPES.has(type)) identities.set(name, String(pair[2]));
   });
+  namespace.setSharing(checkpoint.names, identities);
   return checkpoint.hasValue ? { value: arguments_[0] } : {};
 }
 

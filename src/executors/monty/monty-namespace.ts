@@ -34,6 +34,10 @@ type Entry =
 export interface NamespaceSelection {
   /** Values to pass in as Monty inputs. */
   inputs: Map<string, StoredValue>;
+  /** Names to bind to an input's object before the code runs (`b = a`): they shared it when last seen. */
+  aliases: Map<string, string>;
+  /** For each name that shares its object with others, all the names that share it. */
+  sharing: Map<string, string[]>;
   /** Definitions to run first, each after those it uses. */
   definitions: Definition[];
 }
@@ -45,23 +49,52 @@ export interface NamespaceSelection {
  */
 export class MontyNamespace {
   private readonly entries = new Map<string, Entry>();
+  /** Names whose values were one object (a list, dict or set) when last seen, each mapped to all of them. */
+  private readonly shared = new Map<string, Set<string>>();
   private created = 0;
 
   clear(): void {
     this.entries.clear();
+    this.shared.clear();
   }
 
   setValue(name: string, stored: StoredValue): void {
+    this.leaveShared(name);
     this.entries.set(name, { kind: "value", stored });
   }
 
+  /**
+   * Records which of `reported` (names a checkpoint just stored) hold one object: `identities`
+   * maps those holding a mutable container to its identity. Names not reported keep what they had.
+   */
+  setSharing(reported: readonly string[], identities: ReadonlyMap<string, string>): void {
+    for (const name of reported) this.leaveShared(name);
+    const byIdentity = new Map<string, string[]>();
+    for (const [name, identity] of identities) byIdentity.set(identity, [...(byIdentity.get(identity) ?? []), name]);
+    for (const names of byIdentity.values()) {
+      if (names.length < 2) continue;
+      const group = new Set(names);
+      for (const name of names) this.shared.set(name, group);
+    }
+  }
+
   setDefinition(name: string, source: string, firstLine: number): void {
+    this.leaveShared(name);
     const loops = source.includes("while") ? whileLoops(parsePython(source).topNode, source, lineIndex(source)) : [];
     this.entries.set(name, { kind: "definition", definition: { name, source, words: wordsOf(source), order: this.created++, firstLine, loops } });
   }
 
   setLost(name: string, description: string): void {
+    this.leaveShared(name);
     this.entries.set(name, { kind: "lost", description });
+  }
+
+  private leaveShared(name: string): void {
+    const group = this.shared.get(name);
+    if (group === undefined) return;
+    group.delete(name);
+    this.shared.delete(name);
+    if (group.size === 1) for (const last of group) this.shared.delete(last);
   }
 
   isDefinition(name: string): boolean {
@@ -89,13 +122,28 @@ export class MontyNamespace {
       if (seen.has(word) || excluded.has(word)) continue;
       seen.add(word);
       const entry = this.entries.get(word);
-      if (entry?.kind === "value") inputs.set(word, entry.stored);
-      else if (entry?.kind === "definition") {
+      if (entry?.kind === "value") {
+        inputs.set(word, entry.stored);
+        // A name sharing its object brings the others: a change through one must reach them all.
+        pending.push(...(this.shared.get(word) ?? []));
+      } else if (entry?.kind === "definition") {
         definitions.set(word, entry.definition);
         pending.push(...entry.definition.words);
       }
     }
-    return { inputs, definitions: dependencyOrder([...definitions.values()]) };
+    const aliases = new Map<string, string>();
+    const sharing = new Map<string, string[]>();
+    for (const name of inputs.keys()) {
+      const group = this.shared.get(name);
+      if (group === undefined || sharing.has(name)) continue;
+      const [first, ...others] = [...group].filter((member) => inputs.has(member));
+      for (const other of others) {
+        aliases.set(other, first!);
+        inputs.delete(other);
+      }
+      for (const member of [first!, ...others]) sharing.set(member, [first!, ...others]);
+    }
+    return { inputs, aliases, sharing, definitions: dependencyOrder([...definitions.values()]) };
   }
 }
 

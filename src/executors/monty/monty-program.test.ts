@@ -17,13 +17,14 @@ describe("buildProgram", () => {
     expect(program.code).toBe(
       [
         "__codeagent_type__ = type",
+        "__codeagent_id__ = id",
         "total = 1",
-        "__codeagent_keep__(0, (total, __codeagent_type__(total)))",
+        "__codeagent_keep__(0, (total, __codeagent_type__(total), __codeagent_id__(total)))",
         "total += 2",
-        "__codeagent_keep__(1, (total, __codeagent_type__(total)))",
+        "__codeagent_keep__(1, (total, __codeagent_type__(total), __codeagent_id__(total)))",
         "__codeagent_value__ = (total",
         ")",
-        "(2, __codeagent_value__, (total, __codeagent_type__(total)),)",
+        "(2, __codeagent_value__, (total, __codeagent_type__(total), __codeagent_id__(total)),)",
         "",
       ].join("\n"),
     );
@@ -44,7 +45,7 @@ describe("buildProgram", () => {
   test("reads a name that may be unbound inside a try, and declares names when functions need them", () => {
     const program = build("def f():\n    return later\nif f:\n    later = 1");
     expect(program.code).toMatch(/^if False:\n {4}f = later = None\n/);
-    expect(program.code).toContain("try:\n    __codeagent_v1__ = (later, __codeagent_type__(later))\nexcept NameError:\n    __codeagent_v1__ = ()");
+    expect(program.code).toContain("try:\n    __codeagent_v1__ = (later, __codeagent_type__(later), __codeagent_id__(later))\nexcept NameError:\n    __codeagent_v1__ = ()");
   });
 
   test("makes while loops tick, keeping their lines", () => {
@@ -63,5 +64,16 @@ describe("buildProgram", () => {
     expect(program.code.indexOf("def inner")).toBeLessThan(program.code.indexOf("def outer"));
     expect(program.code).toContain("base = float(base)");
     expect([...program.inputs.keys()]).toEqual(["base"]);
+  });
+
+  test("binds names that shared one list to one object, and reports them together", () => {
+    const namespace = new MontyNamespace();
+    namespace.setValue("a", { value: [1] });
+    namespace.setValue("b", { value: [1] });
+    namespace.setSharing(["a", "b"], new Map([["a", "7"], ["b", "7"]]));
+    const program = build("b.append(2)\nx = 1", namespace);
+    expect([...program.inputs.keys()]).toEqual(["a"]);
+    expect(program.code).toContain("\nb = a\n");
+    expect(program.checkpoints[0]!.names.sort()).toEqual(["a", "b"]);
   });
 });

@@ -31,6 +31,7 @@ export const TICK_FUNCTION = "__codeagent_tick__";
 export const TICK_INTERVAL = 10_000;
 
 const TYPE_ALIAS = "__codeagent_type__";
+const ID_ALIAS = "__codeagent_id__";
 const VALUE_NAME = "__codeagent_value__";
 
 /** One checkpoint: which names it reports, after which statement. */
@@ -73,7 +74,8 @@ export interface ProgramContext {
 /** Builds the program for `source`. */
 export function buildProgram(source: string, analysis: SnippetAnalysis, { selection, excluded, builtinTools }: ProgramContext): MontyProgram {
   const writer = new ProgramWriter();
-  const inputNames = new Set(selection.inputs.keys());
+  // Names bound before the snippet runs: inputs, and the other names of a list (dict, set) that several names share.
+  const inputNames = new Set([...selection.inputs.keys(), ...selection.aliases.keys()]);
   const definitionNames = selection.definitions.map((definition) => definition.name);
   // Only function bodies look names up by where they were defined; code without them needs no declarations.
   const hasFunctions = definitionNames.length > 0 || analysis.statements.some((statement) => statement.words.has("def") || statement.words.has("lambda"));
@@ -83,7 +85,11 @@ export function buildProgram(source: string, analysis: SnippetAnalysis, { select
   const shadowed = (name: string) => inputNames.has(name) || declared.has(name);
   const typeProbes = !shadowed("type");
   if (typeProbes) writer.write(`${TYPE_ALIAS} = type\n`);
+  // Identities tell which names share one object, so the next run can make them share it again.
+  const probes = typeProbes ? { type: TYPE_ALIAS, ...(shadowed("id") ? {} : { id: ID_ALIAS }) } : undefined;
+  if (probes?.id !== undefined) writer.write(`${ID_ALIAS} = id\n`);
   writeFixups(writer, selection.inputs, shadowed);
+  for (const [name, shared] of selection.aliases) writer.write(`${name} = ${shared}\n`);
   // Monty calls its own built-in before asking the host, so a tool named like one is bound first.
   for (const name of builtinTools) writer.write(`${name} = ${toolAlias(name)}\n`);
 
@@ -102,7 +108,9 @@ export function buildProgram(source: string, analysis: SnippetAnalysis, { select
 
   analysis.statements.forEach((statement, index) => {
     const last = index === analysis.statements.length - 1;
-    const names = last ? saved : [...reachableWords(statement.words, functionWords)].filter((word) => savable.has(word));
+    const reached = last ? saved : [...reachableWords(statement.words, functionWords)].filter((word) => savable.has(word));
+    // Names sharing an object are reported together, so none of them is left with a stale copy.
+    const names = [...new Set(reached.flatMap((name) => selection.sharing.get(name) ?? [name]))];
     const hasValue = last && statement.isExpression && names.length > 0;
     if (hasValue) {
       writer.writeFor(`${VALUE_NAME} = (`, copier.origin(statement.firstLine));
@@ -115,7 +123,7 @@ export function buildProgram(source: string, analysis: SnippetAnalysis, { select
     for (const name of statement.definitelyBound) definitelyBound.add(name);
     if (names.length === 0) return;
     checkpoints.push({ names, statement, hasValue });
-    writeCheckpoint(writer, checkpoints.length - 1, names, definitelyBound, hasValue, typeProbes, last);
+    writeCheckpoint(writer, checkpoints.length - 1, names, definitelyBound, hasValue, probes, last);
   });
 
   const { code, origins } = writer.finish();
@@ -172,10 +180,11 @@ function writeCheckpoint(
   names: string[],
   definitelyBound: ReadonlySet<string>,
   hasValue: boolean,
-  typeProbes: boolean,
+  probes: { type: string; id?: string } | undefined,
   last: boolean,
 ): void {
-  const pair = (name: string) => `(${name}, ${typeProbes ? `${TYPE_ALIAS}(${name})` : "None"})`;
+  const probe = (name: string) => (probes === undefined ? "None" : `${probes.type}(${name})${probes.id === undefined ? "" : `, ${probes.id}(${name})`}`);
+  const pair = (name: string) => `(${name}, ${probe(name)})`;
   const args = [String(id), ...(hasValue ? [VALUE_NAME] : [])];
   names.forEach((name, index) => {
     if (definitelyBound.has(name)) {

@@ -6,5 +6,5 @@ export const MONTY_PROMPT_NOTES =
   "This sandbox runs Monty, a subset of Python. Do not use: class (use dicts), decorators, yield/generators, match, del, " +
   "eval/exec, str.format() or % (use f-strings), print(file=...), open() or any file, network or OS access. " +
   "The only modules are math, json, re, datetime, typing, asyncio and sys. Call tools as plain functions, without await. " +
-  "Between steps, plain data (as copies: two names for one list become two lists), imports, top-level def functions and " +
+  "Between steps, plain data (as copies: a list held by a name and inside another value becomes two), imports, top-level def functions and " +
   "`name = lambda ...` are kept; other objects (functions returned by calls, iterators, regex matches) must be made again.";
