@@ -613,7 +613,7 @@ describe("nothing of one run acts in a later one", () => {
   });
 });
 
-describe("a tool installed later cannot be taken over", () => {
+describe("a tool or variable sent later cannot be taken over", () => {
   test("a permanent global planted under a tool's name ends the sandbox; the tool goes to a fresh one", async () => {
     const later = tool({ name: "later_tool", description: "Returns its argument.", inputSchema: z.object({ value: z.unknown() }), execute: ({ value }) => ({ later: value }) });
     const planted = new QuickJsExecutor();
@@ -630,6 +630,19 @@ describe("a tool installed later cannot be taken over", () => {
       if (result.error?.type === "SandboxCrash") result = await probe("later_tool({ value: 'secret' })", planted);
       expect(result.output).toEqual({ later: "secret" });
       expect(received.slice(before)).toEqual([]);
+    } finally {
+      await planted.close();
+    }
+  });
+
+  test("a permanent global planted under a variable's name ends the sandbox; the variable goes to a fresh one", async () => {
+    const planted = new QuickJsExecutor();
+    try {
+      await probe("Object.defineProperty(globalThis, 'task_input', { get() { return 'forged' }, set(value) {}, configurable: false })", planted);
+      await planted.sendVariables({ task_input: "real" });
+      let result = await probe("task_input", planted);
+      if (result.error?.type === "SandboxCrash") result = await probe("task_input", planted);
+      expect(result.output).toBe("real");
     } finally {
       await planted.close();
     }

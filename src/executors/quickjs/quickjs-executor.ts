@@ -86,9 +86,7 @@ export class QuickJsExecutor implements Executor {
       this.installedTools.set(thread, names.join(","));
     } catch (error) {
       // The code blocked a tool's name for good, and the thread ended: a fresh one gets the tools.
-      this.lostState ??= error instanceof Error ? error : new AgentError(String(error));
-      this.replaceThread("replaced");
-      await this.ready();
+      await this.moveToFreshThread(error);
     }
   }
 
@@ -102,7 +100,12 @@ export class QuickJsExecutor implements Executor {
       );
     }
     const thread = await this.liveThread();
-    await thread.request({ type: "variables", json });
+    try {
+      await thread.request({ type: "variables", json });
+    } catch (error) {
+      // The code blocked a variable's name for good, and the thread ended: a fresh one gets them.
+      await (await this.moveToFreshThread(error)).request({ type: "variables", json });
+    }
   }
 
   /**
@@ -230,6 +233,13 @@ export class QuickJsExecutor implements Executor {
     });
     this.installedTools.set(thread, tools.join(","));
     return thread;
+  }
+
+  /** Replaces a thread that ended because of `cause`; the next run says the state is gone. */
+  private async moveToFreshThread(cause: unknown): Promise<SandboxThread> {
+    this.lostState ??= cause instanceof Error ? cause : new AgentError(String(cause));
+    this.replaceThread("replaced");
+    return this.ready();
   }
 
   /** The longest variables JSON or script sent to the thread at once. */

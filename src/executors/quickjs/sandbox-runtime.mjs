@@ -353,7 +353,10 @@ export function sandboxRuntime(host, values, timers, options) {
       const variables = parse(json);
       const names = keys(variables);
       for (let index = 0; index < names.length; index++) {
-        defineGlobal(names[index], variables[names[index]], true, true, true);
+        const value = variables[names[index]];
+        defineGlobal(names[index], value, true, true, true);
+        // A name the code made a permanent getter would hand the code's own value to later runs.
+        if (!holds(names[index], value)) throw new ErrorConstructor("the code made the global '" + names[index] + "' permanent, where a variable must go");
       }
     },
     outputJson: (value) => toJson(value),
