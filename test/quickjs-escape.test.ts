@@ -1,10 +1,11 @@
 /**
  * Hostile JavaScript against the QuickJS sandbox. Each probe tries one way out (or one way to hang
- * or crash the host) and must fail. The assertions check the host side: the secret file's content
- * and the secret environment variable never appear in what a run returned, the local HTTP server
- * saw no connection, no marker file appeared, the host's Object.prototype and globals are
- * untouched, tools only ever received plain JSON data, and after each hang or crash the next run
- * works.
+ * or crash the host, to send more than the limits let through, or to act in a later run) and must
+ * fail. The assertions check the host side: the secret file's content and the secret environment
+ * variable never appear in what a run returned, the local HTTP server saw no connection, no marker
+ * file appeared, the host's Object.prototype and globals are untouched, tools only ever received
+ * plain JSON data (and, after a run tampered with the sandbox's built-ins, exactly what a later run
+ * passed), and after each hang or crash the next run works.
  */
 import { spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
