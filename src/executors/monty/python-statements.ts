@@ -49,6 +49,11 @@ const COMPOUND = new Set([
   "IfStatement", "WhileStatement", "ForStatement", "TryStatement", "WithStatement",
   "FunctionDefinition", "ClassDefinition", "DecoratedStatement", "MatchStatement",
 ]);
+/** The nodes that may bind a name. */
+const BINDING_KINDS = new Set([
+  "FunctionDefinition", "ClassDefinition", "ImportStatement", "ScopeStatement", "AssignStatement",
+  "UpdateStatement", "ForStatement", "WithStatement", "TryStatement", "NamedExpression",
+]);
 /** Containers whose elements are assignment targets: `a, (b, *c) = ...`. */
 const TARGET_GROUPS = new Set(["TupleExpression", "ArrayExpression", "ParenthesizedExpression"]);
 
@@ -67,7 +72,7 @@ export function analyzeSnippet(source: string): SnippetAnalysis {
   }
   for (const statement of analysis.statements) for (const name of statement.bound) analysis.bound.add(name);
   walk(tree.topNode, (node) => {
-    if (node.name === "ImportStatement") analysis.imports.push(...importBindings(node, source, lineAt(node.from)));
+    if (node.name === "ImportStatement") analysis.imports.push(...importBindings(node.node, source, lineAt(node.from)));
     else if (node.name === "Decorator") analysis.decorators.push(lineAt(node.from));
     else if ((node.name === "VariableName" || node.name === "PropertyName") && node.to - node.from === 10 && source.slice(node.from, node.to) === "__import__") {
       analysis.importFunctionLines.push(lineAt(node.from));
@@ -122,19 +127,21 @@ function bindings(statement: SyntaxNode, source: string): Set<string> {
   const addTargets = (node: SyntaxNode) => {
     for (const name of targetNames(node, text)) names.add(name);
   };
-  walk(statement, (node) => {
+  walk(statement, (ref) => {
+    if (!BINDING_KINDS.has(ref.name)) return ref.name !== "LambdaExpression";
+    const node = ref.node;
     switch (node.name) {
       case "FunctionDefinition":
       case "ClassDefinition": {
         const name = node.getChild("VariableName");
         if (name) names.add(text(name));
         walk(node, (inner) => {
-          if (inner.name === "ScopeStatement" && inner.firstChild?.name === "global") for (const name of inner.getChildren("VariableName")) names.add(text(name));
+          if (inner.name !== "ScopeStatement") return;
+          const scope = inner.node;
+          if (scope.firstChild?.name === "global") for (const name of scope.getChildren("VariableName")) names.add(text(name));
         });
         return false;
       }
-      case "LambdaExpression":
-        return false;
       case "ImportStatement":
         for (const binding of importBindings(node, source, 0)) names.add(binding.name);
         return false;
@@ -179,7 +186,7 @@ function bindings(statement: SyntaxNode, source: string): Set<string> {
 function targetNames(target: SyntaxNode, text: (node: SyntaxNode) => string): string[] {
   const names: string[] = [];
   walk(target, (node) => {
-    if (node.name === "VariableName") names.push(text(node));
+    if (node.name === "VariableName") names.push(text(node.node));
     return TARGET_GROUPS.has(node.name);
   });
   return names;

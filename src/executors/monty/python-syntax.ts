@@ -9,6 +9,8 @@ import { parser } from "@lezer/python";
 export type SyntaxTree = ReturnType<typeof parser.parse>;
 /** One node of a {@link SyntaxTree}. */
 export type SyntaxNode = SyntaxTree["topNode"];
+/** A position in a walk: the node's kind and extent, and the node itself (made on request: most visits need only the kind). */
+export type NodeRef = Pick<ReturnType<SyntaxNode["cursor"]>, "name" | "from" | "to" | "type" | "node">;
 
 /**
  * The grammar reads Python 2's `print x` statement, so `print = ...` in Python 3 code would not
@@ -28,11 +30,11 @@ export function parsePython(source: string): SyntaxTree {
  * Visits `node` and its descendants in source order, iteratively. `enter` returning false skips
  * the node's children.
  */
-export function walk(node: SyntaxNode, enter: (node: SyntaxNode) => boolean | void): void {
+export function walk(node: SyntaxNode, enter: (node: NodeRef) => boolean | void): void {
   const cursor = node.cursor();
   let depth = 0;
   for (;;) {
-    if (enter(cursor.node) !== false && cursor.firstChild()) {
+    if (enter(cursor) !== false && cursor.firstChild()) {
       depth++;
       continue;
     }

@@ -19,9 +19,9 @@ export interface WhileLoop {
 /** Every `while` loop under `root`, nested ones too, in source order. */
 export function whileLoops(root: SyntaxNode, source: string, lineAt: (offset: number) => number): WhileLoop[] {
   const loops: WhileLoop[] = [];
-  walk(root, (node) => {
-    if (node.name !== "WhileStatement") return;
-    const parts = children(node);
+  walk(root, (ref) => {
+    if (ref.name !== "WhileStatement") return;
+    const parts = children(ref.node);
     const keyword = parts[0];
     const body = parts.findIndex((part) => part.name === "Body");
     if (keyword?.name !== "while" || body < 2) return;
