@@ -133,9 +133,10 @@ function resolveModel(options) {
   if (options.createModel) return { modelId: options.modelId ?? "custom", modelFor: options.createModel };
   if (typeof options.model === "string") {
     // Built once, to report a bad spec or missing credentials before any task runs.
-    const settings = { env: options.env ?? process.env, ...(options.baseURL ? { baseURL: options.baseURL } : {}) };
-    modelFromSpec(options.model, settings);
-    return { modelId: options.model, modelFor: () => modelFromSpec(options.model, settings) };
+    const settings = { spec: options.model, supportsStop: true, stream: true, ...(options.baseURL ? { baseURL: options.baseURL } : {}) };
+    const env = options.env ?? process.env;
+    modelFromSpec(settings, env);
+    return { modelId: options.model, modelFor: () => modelFromSpec(settings, env) };
   }
   if (options.model && typeof options.model.generate === "function") return { modelId: options.model.modelId, modelFor: () => options.model };
   throw new TypeError("runAgentBenchmark needs `model` (a 'provider:id' spec or a Model) or `createModel`.");
