@@ -67,14 +67,9 @@ export class MontyProcess implements PoolMember {
       this.stderrTail = (this.stderrTail + text).slice(-STDERR_TAIL);
     });
     this.child.stdin.on("error", () => undefined); // the exit handler reports a dead child
-    let readyResolve!: () => void;
-    let readyReject!: (error: Error) => void;
-    this.ready = new Promise((resolve, reject) => {
-      readyResolve = resolve;
-      readyReject = reject;
-    });
+    const started = new Promise<void>((resolve, reject) => this.pending.set(0, { resolve: () => resolve(), reject }));
+    this.ready = started.then(() => this.prime());
     this.ready.catch(() => undefined); // a spare may never be used
-    this.pending.set(0, { resolve: () => readyResolve(), reject: readyReject });
     this.exited = new Promise((resolve) => {
       this.child.on("error", (error) => {
         this.exitReason ??= `could not start: ${error.message}`;
@@ -108,6 +103,15 @@ export class MontyProcess implements PoolMember {
   /** The longest line the child may send from now on (set from the executor's limits). */
   setLineLimit(characters: number): void {
     this.lineLimit = characters;
+  }
+
+  /**
+   * One empty round trip before the sandbox counts as ready: the first message through new pipes
+   * takes milliseconds on both sides, and it should not be the first run's.
+   */
+  private async prime(): Promise<void> {
+    const complaint = await this.sendVariables("{}");
+    if (complaint !== undefined) throw new SandboxExitedError(`The Monty sandbox process did not start: ${complaint}`);
   }
 
   /** Defines variables in the sandbox's namespace; resolves with the sandbox's complaint, if any. */
