@@ -100,8 +100,8 @@ function receive(line: string): void {
 
 /**
  * Runs a few snippets in a throwaway session before the process says it is ready, so the first
- * run of the sandbox handed out finds the code compiled and Monty loaded: a pooled sandbox is then
- * as quick on its first run as on its hundredth. Nothing of this session reaches the real one.
+ * run of the sandbox handed out finds the executor's code compiled and Monty loaded rather than
+ * paying for both. Nothing of this session reaches the real one.
  */
 async function warmUp(): Promise<void> {
   const scratch = new MontySession();
