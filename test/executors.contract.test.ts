@@ -21,4 +21,4 @@ executorContract({
   },
 });
 
-afterAll(() => Promise.all([PyodideExecutor.drainPool(), QuickJsExecutor.drainPool()]));
+afterAll(() => Promise.all([PyodideExecutor.drainPool(), QuickJsExecutor.drainPool(), MontyExecutor.drainPool()]));

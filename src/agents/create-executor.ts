@@ -31,7 +31,7 @@ export async function createExecutor(kind: ExecutorKind, options: PyodideExecuto
     case "quickjs":
       return new QuickJsExecutor(options);
     case "monty": {
-      // Loaded on use: Monty is a native addon, absent on platforms without a prebuilt binary.
+      // Loaded on use: Monty runs in sandbox processes started only when this executor is used.
       const { MontyExecutor } = await import("../executors/monty/monty-executor.js");
       return new MontyExecutor(options);
     }
