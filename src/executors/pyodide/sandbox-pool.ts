@@ -12,13 +12,17 @@ import { pyodideSnapshot, snapshotFailed } from "./snapshot.js";
  */
 const loadSlots = new Semaphore(Math.max(1, availableParallelism()));
 
-/** Starts one sandbox process, from the memory snapshot when there is one; it loads in the background. */
-async function spawnSandbox(): Promise<SandboxProcess> {
+/**
+ * Starts one sandbox process, from the memory snapshot when there is one; it loads in the
+ * background. A pool spare also warms the interpreter up before it reports ready (sandbox.mjs),
+ * so it computes at full speed from its first run; one wanted now skips that.
+ */
+async function spawnSandbox(role: "spare" | "run"): Promise<SandboxProcess> {
   const snapshot = await pyodideSnapshot();
   const readable = sandboxReadable();
   if (snapshot) readable.push(snapshot);
   const release = await loadSlots.acquire();
-  const { command, args } = sandboxCommand(denoArguments({ readable, args: [pyodideDirectory(), snapshot ?? "", "run"] }));
+  const { command, args } = sandboxCommand(denoArguments({ readable, args: [pyodideDirectory(), snapshot ?? "", role] }));
   const sandbox = new SandboxProcess(command, args);
   void sandbox.ready.finally(release).catch(() => undefined);
   // A snapshot removed or damaged since it was checked makes the start fail: the next start makes a new one.
@@ -33,7 +37,7 @@ async function spawnSandbox(): Promise<SandboxProcess> {
 export async function startSandbox(): Promise<SandboxProcess> {
   for (let attempt = 1; ; attempt++) {
     const snapshot = await pyodideSnapshot();
-    const sandbox = await spawnSandbox();
+    const sandbox = await spawnSandbox("run");
     try {
       await sandbox.hold(sandbox.ready);
       return sandbox;
@@ -49,7 +53,7 @@ export async function startSandbox(): Promise<SandboxProcess> {
  */
 export const sharedSandboxPool = new WarmPool<SandboxProcess>({
   spareCount: Number(process.env["CODEAGENT_POOL_SIZE"] ?? 1),
-  spawnSpare: spawnSandbox,
+  spawnSpare: () => spawnSandbox("spare"),
   startNow: startSandbox,
   refillDelayMs: 200,
 });
