@@ -23,6 +23,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, test } from "vitest"
 import { z } from "zod";
 
 import type { CodeOutput } from "../src/executors/executor.js";
+import { RUNTIME_OVERHEAD_MB } from "../src/executors/pyodide/memory-watchdog.js";
 import { PyodideExecutor, type PyodideExecutorOptions } from "../src/executors/pyodide/pyodide-executor.js";
 import { tool } from "../src/tools/tool.js";
 
@@ -944,7 +945,7 @@ describe("memoryLimitMb caps the whole sandbox process", () => {
       expect(result.error?.message).toMatch(/memoryLimitMb 64/);
       expect(result.error?.message).toMatch(/gone|restarted/);
       // The wall is checked every 50 ms: allow what a fast allocation adds in that time.
-      expect(peakKb / 1024).toBeLessThan(LIMIT_MB + 384 + 512);
+      expect(peakKb / 1024).toBeLessThan(LIMIT_MB + RUNTIME_OVERHEAD_MB + 512);
       expect(hostErrors.slice(hostErrorsBefore)).toEqual([]);
       await expectAlive(executor);
     } finally {

@@ -11,10 +11,11 @@ import { readFileSync } from "node:fs";
 
 /**
  * What the runtime itself takes besides the Python heap that `memoryLimitMb` caps: Deno, V8's heap,
- * Pyodide's JavaScript, compiled wasm code, and the 64 MB of headroom the wasm limit allows for
- * reporting a MemoryError. An idle sandbox is about 220 MB resident.
+ * Pyodide's JavaScript and compiled wasm code (an idle sandbox is about 220 MB resident), the up to
+ * 256 MB of headroom the wasm limit grants for reporting a MemoryError (sandbox-memory.mjs), and
+ * stack a deep recursion touches.
  */
-export const RUNTIME_OVERHEAD_MB = 384;
+export const RUNTIME_OVERHEAD_MB = 512;
 
 const LINUX_INTERVAL_MS = 50;
 const PS_INTERVAL_MS = 250;
