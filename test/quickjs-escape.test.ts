@@ -703,3 +703,62 @@ describe("every limit is kept outside the code's reach", () => {
     }
   });
 });
+
+// ------------------------------------------------------------------ memory full when the host sends something
+
+describe("what the host sends while the sandbox's memory is full is never written out of place", () => {
+  let full: QuickJsExecutor;
+  let size = 20_000;
+  const page = tool({ name: "page", description: "Returns a page.", inputSchema: z.object({}), execute: () => "Z".repeat(size) });
+
+  beforeAll(async () => {
+    full = new QuickJsExecutor({ memoryLimitMb: 32, timeoutMs: 20_000 });
+    await full.sendTools([page]);
+  });
+  afterAll(() => full?.close());
+  afterEach(() => full.reset());
+
+  /** Fills the memory with small objects and frees a few, so that only small blocks are left. */
+  const FILL = "var hoard = []\ntry { for (;;) hoard.push({ a: 1, b: 2, c: 3 }) } catch (error) {}\nhoard.length -= 100\n";
+
+  /** The next runs come out exactly right, or the first says plainly that the sandbox was replaced. */
+  async function expectExactAfter(): Promise<void> {
+    let result = await probe("hoard = null\n1 + 1", full);
+    if (result.error?.type === "SandboxCrash") {
+      expect(result.error.message).toMatch(/out of memory.*gone/s);
+      result = await probe("1 + 1", full);
+    }
+    expect(result).toEqual({ output: 2, logs: "", isFinalAnswer: false });
+    expect(await probe("1 + 1", full)).toEqual({ output: 2, logs: "", isFinalAnswer: false });
+    expect(await probe("console.log('hello', [1, 2])\nfinal_answer({ answer: 42 })", full)).toEqual({ output: { answer: 42 }, logs: "hello [ 1, 2 ]\n", isFinalAnswer: true });
+    expect(await probe("let caught\ntry { null.f } catch (error) { caught = error.message }\ncaught", full)).toMatchObject({ output: "cannot read property 'f' of null" });
+  }
+
+  test.each([20_000, 60_000, 300_000])("a tool's reply of %i characters", async (characters) => {
+    size = characters;
+    const result = await probe(`${FILL}var got\ntry { got = page().length } catch (error) { got = error.name }\nhoard = null\ngot`, full);
+    // The host's reply may grow the memory past the cap: its size is already bounded by maxValueChars.
+    expect(result).toEqual({ output: characters, logs: "", isFinalAnswer: false });
+    await expectExactAfter();
+  });
+
+  test("code that keeps the tool's replies cannot climb past the limit by them", async () => {
+    size = 300_000;
+    const result = await probe("var hoard = []\ntry { for (;;) hoard.push(page()) } catch (error) {}\nhoard.length", full);
+    if (result.error?.type !== "SandboxCrash") expect(result.output as number).toBeLessThan((40 * 1024 * 1024) / size);
+    await expectExactAfter();
+  });
+
+  test.each([2_000, 20_000, 300_000])("variables of %i characters", async (characters) => {
+    await probe(FILL, full);
+    await full.sendVariables({ big: "V".repeat(characters) });
+    expect(await probe("big.length", full)).toEqual({ output: characters, logs: "", isFinalAnswer: false });
+    await expectExactAfter();
+  });
+
+  test.each([20_000, 300_000])("a script of %i characters", async (characters) => {
+    await probe(FILL, full);
+    expect(await probe(`const probe = 1 /*${"A".repeat(characters)}*/;\nhoard = null\nprobe`, full)).toEqual({ output: 1, logs: "", isFinalAnswer: false });
+    await expectExactAfter();
+  });
+});

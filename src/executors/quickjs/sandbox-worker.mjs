@@ -12,6 +12,7 @@ import { parentPort, receiveMessageOnPort, workerData } from "node:worker_thread
 import releaseVariant from "@jitl/quickjs-wasmfile-release-sync";
 import { newQuickJSWASMModuleFromVariant, newVariant } from "quickjs-emscripten-core";
 
+import { guardAllocations } from "./worker-allocations.mjs";
 import { openContext } from "./worker-context.mjs";
 import { createMemoryCap } from "./worker-memory.mjs";
 
@@ -29,6 +30,11 @@ const REPLY_POLL_MS = 0.05;
 const memoryCap = createMemoryCap();
 const variantOptions = wasmModule ? { wasmModule, wasmMemory: memoryCap.memory } : { wasmMemory: memoryCap.memory };
 const quickjs = await newQuickJSWASMModuleFromVariant(newVariant(releaseVariant, variantOptions));
+const refillReserve = guardAllocations(quickjs, memoryCap, (what) => {
+  // Nothing may run on: the glue would go on with a 0 pointer. The host reports the thread's end.
+  hostPort.postMessage({ type: "fatal", message: `out of memory: the sandbox's memory is full, and there was no room for ${what}` });
+  process.exit(1);
+});
 const runtime = quickjs.newRuntime();
 memoryCap.attach(runtime);
 runtime.setMaxStackSize(settings.stackBytes);
@@ -52,7 +58,7 @@ let internal = false;
 let sandbox = createSandbox();
 
 function createSandbox() {
-  const created = openContext(runtime, settings, { write, callTool, finish }, (running) => (internal = running));
+  const created = openContext(runtime, settings, { write, callTool, finish }, (running) => (internal = running), memoryCap.lift);
   if (toolNames.length > 0) created.callInternal("installTools", JSON.stringify(toolNames));
   created.callInternal("holdReserve", reserveBytes);
   return created;
@@ -142,6 +148,7 @@ function runCode(message) {
   // After a run that filled the memory, this one gets the reserve to work with.
   if (memoryCap.exhausted) sandbox.callInternal("releaseReserve");
   memoryCap.startRun();
+  refillReserve();
   const begun = sandbox.callGuarded("begin", maxOutputChars);
   if (begun.error) {
     const message = sandbox.errorMessage(begun.error);
@@ -310,7 +317,8 @@ function handle(message) {
       sandbox.callInternal("installTools", JSON.stringify(toolNames));
       break;
     case "variables":
-      sandbox.callInternal("setVariables", message.json);
+      // The host's own data: parsed and stored in QuickJS even when the code filled the memory.
+      memoryCap.lift(message.json.length * 4, () => sandbox.callInternal("setVariables", message.json));
       break;
     case "reset":
       sandbox.dispose();

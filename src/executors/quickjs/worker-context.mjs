@@ -26,9 +26,10 @@ const RUNTIME_FUNCTIONS = [
  * Creates a context in `runtime`. `host`: `write(text, fullLength) -> room`, `callTool(name,
  * argumentsJson) -> replyJson`, `finish(answerJson) -> refusal` ("" when accepted), where each
  * text is a {@link GuestText}. `guard(running)` is told when the sandbox's own functions start and
- * stop running, so the interrupt handler leaves them alone.
+ * stop running, so the interrupt handler leaves them alone. `lift(bytes, transfer)` runs a copy of
+ * a text into or out of QuickJS with room for it past the memory limit (see worker-memory.mjs).
  */
-export function openContext(runtime, settings, host, guard) {
+export function openContext(runtime, settings, host, guard, lift = (bytes, transfer) => transfer()) {
   const context = runtime.newContext();
   const hostObject = context.newObject();
   const define = (name, implementation) => {
@@ -36,9 +37,11 @@ export function openContext(runtime, settings, host, guard) {
     context.setProp(hostObject, name, handle);
     handle.dispose();
   };
-  const text = (handle) => guestText(context, handle);
+  const text = (handle) => guestText(context, handle, lift);
+  /** A string of the host's in QuickJS: its UTF-8 copy and QuickJS's own (up to 2 bytes a character). */
+  const newString = (value) => lift(value.length * 2, () => context.newString(value));
   define("write", (written, length) => context.newNumber(host.write(text(written), context.getNumber(length))));
-  define("callTool", (name, args) => context.newString(host.callTool(text(name), text(args))));
+  define("callTool", (name, args) => newString(host.callTool(text(name), text(args))));
   define("finish", (json) => context.newString(host.finish(text(json))));
   const promiseState = context.newFunction("promiseState", (value) => context.newString(promiseStateOf(context, value)));
   const options = context.unwrapResult(context.evalCode(`(${JSON.stringify(settings)})`, "settings.js", { type: "global" }));
@@ -61,7 +64,7 @@ export function openContext(runtime, settings, host, guard) {
     const created = [];
     const handles = args.map((arg) => {
       if (typeof arg !== "string" && typeof arg !== "number") return arg;
-      const handle = typeof arg === "string" ? context.newString(arg) : context.newNumber(arg);
+      const handle = typeof arg === "string" ? newString(arg) : context.newNumber(arg);
       created.push(handle);
       return handle;
     });
@@ -101,7 +104,7 @@ export function openContext(runtime, settings, host, guard) {
   /** The `message` of an error the code may have made, read only if it is a short string. */
   function errorMessage(errorHandle) {
     if (context.typeof(errorHandle) !== "object") return "a value that is not an error was thrown";
-    const message = context.getProp(errorHandle, "message");
+    const message = lift(SMALL_COPY_BYTES, () => context.getProp(errorHandle, "message"));
     try {
       return readText(message, MAX_ERROR_TEXT) ?? "an error without a readable message";
     } finally {
@@ -130,6 +133,9 @@ export function openContext(runtime, settings, host, guard) {
   };
 }
 
+/** Room past the limit for a property key and the value block QuickJS hands back. */
+const SMALL_COPY_BYTES = 64 * 1024;
+
 /** The longest error text the worker reads from the sandbox (messages are cut far shorter later). */
 const MAX_ERROR_TEXT = 100_000;
 
@@ -138,12 +144,13 @@ const MAX_ERROR_TEXT = 100_000;
  * a string. QuickJS answers `length` of a string itself, whatever the code did to String.prototype.
  * `read()` copies it out; call it only during the host function's call.
  */
-function guestText(context, handle) {
+function guestText(context, handle, lift) {
   if (context.typeof(handle) !== "string") return { length: -1, read: () => "" };
-  const lengthHandle = context.getProp(handle, "length");
+  const lengthHandle = lift(SMALL_COPY_BYTES, () => context.getProp(handle, "length"));
   const length = context.getNumber(lengthHandle);
   lengthHandle.dispose();
-  return { length, read: () => context.getString(handle) };
+  // Copied out as UTF-8: up to 3 bytes a character.
+  return { length, read: () => lift(length * 3, () => context.getString(handle)) };
 }
 
 /** "" for a value that is not a promise, else its state. */

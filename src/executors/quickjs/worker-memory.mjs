@@ -22,12 +22,17 @@ export function createMemoryCap() {
   const grow = WebAssembly.Memory.prototype.grow;
   let limitBytes = -1;
   let allowanceBytes = 0;
+  /** Growth past the limit allowed for what the host is handing QuickJS right now (see `lift`). */
+  let liftedBytes = 0;
   let exhausted = false;
   let setQuickJsLimit = () => undefined;
+  // Emscripten never grows by exactly what it needs: at least 2.5% of the memory more, so a lifted
+  // copy gets 5% on top of its own size.
+  const liftedRoom = () => (liftedBytes > 0 ? liftedBytes + Math.ceil(memory.buffer.byteLength / 20) : 0);
 
   Object.defineProperty(memory, "grow", {
     value(pages) {
-      if (limitBytes >= 0 && memory.buffer.byteLength + pages * WASM_PAGE > baseBytes + limitBytes + allowanceBytes) {
+      if (limitBytes >= 0 && memory.buffer.byteLength + pages * WASM_PAGE > baseBytes + limitBytes + allowanceBytes + liftedRoom()) {
         exhausted = true;
         throw new RangeError("sandbox memory limit reached");
       }
@@ -59,6 +64,23 @@ export function createMemoryCap() {
     startRun() {
       allowanceBytes = exhausted && limitBytes >= 0 ? Math.max(MINIMUM_ALLOWANCE_BYTES, Math.ceil((baseBytes + limitBytes) / 10)) : 0;
       exhausted = false;
+    },
+    /**
+     * Runs `transfer` (the host copying a text into QuickJS, or out of it) with the memory allowed
+     * to grow `bytes` past the limit. A transfer the host makes must not fail half-way because the
+     * code filled the memory: quickjs-emscripten does not check its allocations, and would write
+     * the text at address 0. Its size is bounded by maxValueChars and the incoming limits, and the
+     * allowance is counted from the limit, not from the memory's size: code that keeps tool results
+     * cannot climb by them. Nested transfers add up (a text and QuickJS's copy of it).
+     */
+    lift(bytes, transfer) {
+      const before = liftedBytes;
+      liftedBytes += bytes;
+      try {
+        return transfer();
+      } finally {
+        liftedBytes = before;
+      }
     },
     /** Whether the memory is full: its last attempt to grow was refused. */
     get exhausted() {
