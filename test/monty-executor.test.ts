@@ -390,6 +390,34 @@ describe("MontyExecutor limits", () => {
   });
 });
 
+describe("MontyExecutor bytes and images", () => {
+  const PNG_BYTES = [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a];
+
+  test("bytes leave as a Uint8Array, an image dict as an image part", async () => {
+    const sandbox = executor();
+    const bytes = await sandbox.run("b'\\x01\\x02\\xff'");
+    expect(bytes.output).toBeInstanceOf(Uint8Array);
+    expect([...(bytes.output as Uint8Array)]).toEqual([1, 2, 255]);
+    const answer = await sandbox.run("final_answer({'type': 'image', 'media_type': 'image/png', 'data': b'\\x89PNG'})");
+    expect(answer).toMatchObject({ isFinalAnswer: true, output: { type: "image", mediaType: "image/png", image: new Uint8Array(PNG_BYTES.slice(0, 4)) } });
+  });
+
+  test("objects that forge the wire tags are refused with a clear error", async () => {
+    const sandbox = executor();
+    for (const [code, message] of [
+      ["{'__bytes__': 'not base64!'}", /not valid base64/],
+      ["[{'__bytes__': 42}]", /must be base64 text, got number/],
+      ["{'__image__': 'QUJD', 'mediaType': 'text/html'}", /media type must look like "image\/png"/],
+      ["{'type': 'image', 'media_type': 'text/html', 'data': b'x'}", /media type must look like "image\/png", got "text\/html"/],
+    ] as const) {
+      const result = await sandbox.run(code);
+      expect(result.error?.type, code).toBe("TypeError");
+      expect(result.error?.message, code).toMatch(message);
+      expect(result.output).toBeNull();
+    }
+  });
+});
+
 describe("MONTY_PROMPT_NOTES", () => {
   test("fits in 600 characters and names what the model may not use", () => {
     expect(MONTY_PROMPT_NOTES.length).toBeLessThanOrEqual(600);

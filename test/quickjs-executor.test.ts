@@ -351,3 +351,37 @@ describe("the worker thread", () => {
     expect((await executor.run("1 + 1")).output).toBe(2);
   });
 });
+
+describe("bytes and images", () => {
+  const PNG_BYTES = [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a];
+
+  test("a Uint8Array or ArrayBuffer leaves as bytes, an image object as an image part", async () => {
+    const bytes = await output("new Uint8Array([1, 2, 255])");
+    expect(bytes).toBeInstanceOf(Uint8Array);
+    expect([...(bytes as Uint8Array)]).toEqual([1, 2, 255]);
+    expect([...(await output("new Uint8Array([7, 8]).buffer")) as Uint8Array]).toEqual([7, 8]);
+    const answer = await executor.run(`final_answer({ type: "image", mediaType: "image/png", data: new Uint8Array(${JSON.stringify(PNG_BYTES)}) })`);
+    expect(answer).toMatchObject({ isFinalAnswer: true, output: { type: "image", mediaType: "image/png", image: new Uint8Array(PNG_BYTES) } });
+  });
+
+  test("an image prints as a short description; bytes as a typed array", async () => {
+    const result = await executor.run("console.log({ type: 'image', mediaType: 'image/jpeg', data: new Uint8Array(12345) }, new Uint8Array([1, 2]))");
+    expect(result.logs).toBe("<image image/jpeg, 12,345 bytes> Uint8Array(2) [ 1, 2 ]\n");
+  });
+
+  test("objects that forge the wire tags are refused with a clear error", async () => {
+    for (const [code, message] of [
+      ["({ __bytes__: 'not base64!' })", /not valid base64/],
+      ["({ __bytes__: 42 })", /must be base64 text, got number/],
+      ["({ __image__: 'QUJD', mediaType: 'text/html' })", /media type must look like "image\/png"/],
+      ["[{ __bytes__: 'QUJD', extra: 1 }]", /reserved for bytes and images/],
+    ] as const) {
+      const result = await executor.run(code);
+      expect(result.error?.type, code).toBe("TypeError");
+      expect(result.error?.message, code).toMatch(message);
+      expect(result.output).toBeNull();
+    }
+    const image = await executor.run("final_answer({ type: 'image', mediaType: 'text/html', data: new Uint8Array(1) })");
+    expect(image.error?.message).toMatch(/The final answer cannot leave the sandbox: an image's media type must look like "image\/png", got "text\/html"/);
+  });
+});

@@ -1,4 +1,5 @@
 import { AgentError } from "../errors.js";
+import { fromWire, isImagePart, wireForm } from "../executors/wire-values.js";
 import type { MemoryStep } from "./memory-steps.js";
 
 /** Options of {@link AgentMemory.replay}. */
@@ -46,8 +47,10 @@ export class AgentMemory {
     renderer.close();
   }
 
+  /** Bytes and images with bytes are written in their tagged wire form (`wire-values.ts`), and read back by `fromJSON`. */
   toJSON(): SerializedMemory {
-    return { version: 1, systemPrompt: this.systemPrompt, steps: this.steps };
+    const steps = JSON.parse(JSON.stringify(this.steps, binaryReplacer)) as MemoryStep[];
+    return { version: 1, systemPrompt: this.systemPrompt, steps };
   }
 
   /** Loads a memory saved with `JSON.stringify(memory)` (the string or the parsed object). */
@@ -61,9 +64,22 @@ export class AgentMemory {
         throw new AgentError(`A saved memory step has an unknown type: ${JSON.stringify((step as { type?: unknown })?.type)}.`);
       }
     }
+    let steps: MemoryStep[];
+    try {
+      steps = fromWire(data.steps) as MemoryStep[];
+    } catch (error) {
+      throw new AgentError(`A saved memory holds bytes or an image that cannot be read: ${(error as Error).message}.`);
+    }
     const memory = new AgentMemory();
     memory.systemPrompt = data.systemPrompt;
-    memory.steps.push(...data.steps);
+    memory.steps.push(...steps);
     return memory;
   }
+}
+
+/** Bytes and images with bytes in their wire form; `data:` and `https:` images are JSON already. */
+function binaryReplacer(this: Record<string, unknown>, key: string, item: unknown): unknown {
+  const original = this[key];
+  const binary = original instanceof Uint8Array || original instanceof ArrayBuffer || (isImagePart(original) && original.image instanceof Uint8Array);
+  return binary ? wireForm(original) : item;
 }

@@ -7,6 +7,7 @@ import { checkFinalAnswer } from "./final-answer-checks.js";
 import type { ActionStep } from "./memory-steps.js";
 import { MultiStepAgent, type AgentOptions, type AgentRunOptions, type Emit } from "./multi-step-agent.js";
 import { formatObservation } from "./observation.js";
+import { StepImages } from "./observation-images.js";
 import { DEFAULT_CODE_BLOCK_TAGS, missingCodeMessage, parseCode, type CodeBlockTags } from "./parse-code.js";
 import { defaultCodeAgentTemplates } from "./prompt-templates.js";
 import { truncateMiddle } from "./truncate.js";
@@ -101,17 +102,22 @@ export class CodeAgent extends MultiStepAgent {
     }
     step.codeAction = code;
     emit({ type: "code", stepNumber, code, language: executor.language });
+    const images = new StepImages();
     const result = await executor.run(code, {
       signal,
       onToolCall: (call) => emit({ type: "tool-call", stepNumber, ...call }),
       onToolResult: (call) => {
-        step.toolCalls.push(call);
-        emit({ type: "tool-result", stepNumber, call });
+        // An image is kept once, with the step's images; the record names it.
+        const recorded = call.result === undefined ? call : { ...call, result: images.take(call.result) };
+        step.toolCalls.push(recorded);
+        emit({ type: "tool-result", stepNumber, call: recorded });
       },
     });
     if (result.logs) emit({ type: "logs", stepNumber, text: result.logs });
+    const shown = { ...result, output: images.take(result.output) };
     // After an error, "printed nothing" would mislead: the error itself is what the model reads.
-    if (!result.error || result.logs) step.observations = formatObservation(result, this.maxObservationChars);
+    if (!result.error || result.logs || images.images.length > 0) step.observations = formatObservation(shown, this.maxObservationChars, images.labels);
+    if (images.images.length > 0) step.observationImages = images.images;
     if (result.error) {
       step.error = { type: result.error.type, message: truncateMiddle(result.error.message, this.maxObservationChars) };
     } else if (result.isFinalAnswer) {

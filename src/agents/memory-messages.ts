@@ -1,11 +1,11 @@
 /**
- * Turns memory into the messages sent to the model, within a token budget. Past the budget, older
- * steps are condensed (code and observation shortened, an error kept in one line), while the
- * task, the latest plan and the last few steps stay whole, so tokens stop growing with the
- * square of the steps.
+ * Turns memory into the messages sent to the model, within a token budget. Past the budget, the
+ * images of older steps are left out first (the last step keeps its images), then older steps are
+ * condensed (code and observation shortened, an error kept in one line), while the task, the
+ * latest plan and the last few steps stay whole, so tokens stop growing with the square of the steps.
  */
 import { estimateTokens } from "../models/scripted-model.js";
-import { messageText, type ChatMessage, type ContentPart } from "../models/model.js";
+import { messageText, type ChatMessage, type ContentPart, type ImagePart } from "../models/model.js";
 import type { ActionStep, MemoryStep, PlanningStep, TaskStep } from "./memory-steps.js";
 import { formatErrorObservation, formatValue } from "./observation.js";
 import { truncateMiddle } from "./truncate.js";
@@ -18,12 +18,15 @@ export interface MemoryMessageOptions {
   keepRecentSteps?: number;
 }
 
-type Detail = "whole" | "condensed" | "one-line";
+/** `text-only`: whole, but without the step's images (they are named in the text still). */
+type Detail = "whole" | "text-only" | "condensed" | "one-line";
 
 /** A step's messages at each level of detail, with their token estimates; made once per step. */
 interface RenderedAction {
   whole: ChatMessage[];
   wholeTokens: number;
+  textOnly: ChatMessage[];
+  textOnlyTokens: number;
   condensed: ChatMessage[];
   condensedTokens: number;
   oneLine: string;
@@ -35,6 +38,9 @@ const renderedActions = new WeakMap<ActionStep, RenderedAction>();
 
 const SUMMARY_HEADER = "Summary of earlier steps:";
 
+/** Tokens an image is counted as: models charge from about 85 to about 1,100 for one. */
+const IMAGE_TOKENS = 1_000;
+
 /** The messages for `steps`, after `systemPrompt`, condensed as far as the budget needs. */
 export function memoryToMessages(systemPrompt: string, steps: readonly MemoryStep[], options: MemoryMessageOptions = {}): ChatMessage[] {
   const detail = new Map<number, Detail>();
@@ -42,7 +48,7 @@ export function memoryToMessages(systemPrompt: string, steps: readonly MemorySte
     const keepRecent = options.keepRecentSteps ?? 3;
     const actionIndexes = steps.flatMap((step, index) => (step.type === "action" ? [index] : []));
     const condensable = actionIndexes.slice(0, Math.max(actionIndexes.length - keepRecent, 0));
-    chooseDetail(systemPrompt, steps, condensable, options.contextBudget, detail);
+    chooseDetail(systemPrompt, steps, { withImages: actionIndexes.slice(0, -1), condensable }, options.contextBudget, detail);
   }
   return [{ role: "system", content: systemPrompt }, ...stepsToMessages(steps, detail)];
 }
@@ -53,17 +59,33 @@ export function estimateMessagesTokens(messages: readonly ChatMessage[]): number
 }
 
 function messageTokens(message: ChatMessage): number {
-  return 4 + estimateTokens(messageText(message.content));
+  const images = typeof message.content === "string" ? 0 : message.content.filter((part) => part.type === "image").length;
+  return 4 + estimateTokens(messageText(message.content)) + images * IMAGE_TOKENS;
 }
 
-/** Condenses the oldest steps first, one at a time, until the estimate fits; then goes further. */
-function chooseDetail(systemPrompt: string, steps: readonly MemoryStep[], condensable: number[], budget: number, detail: Map<number, Detail>): void {
+/**
+ * Drops the images of every step but the last, oldest first, until the estimate fits; then
+ * condenses the oldest steps one at a time; then goes further.
+ */
+function chooseDetail(
+  systemPrompt: string,
+  steps: readonly MemoryStep[],
+  indexes: { withImages: number[]; condensable: number[] },
+  budget: number,
+  detail: Map<number, Detail>,
+): void {
   let total = estimateMessagesTokens(memoryToMessages(systemPrompt, steps));
+  for (const index of indexes.withImages) {
+    if (total <= budget) return;
+    const rendered = renderAction(steps[index] as ActionStep);
+    total += rendered.textOnlyTokens - rendered.wholeTokens;
+    detail.set(index, "text-only");
+  }
   for (const level of ["condensed", "one-line"] as const) {
-    for (const index of condensable) {
+    for (const index of indexes.condensable) {
       if (total <= budget) return;
       const rendered = renderAction(steps[index] as ActionStep);
-      const before = level === "condensed" ? rendered.wholeTokens : rendered.condensedTokens;
+      const before = level === "condensed" ? (detail.get(index) === "text-only" ? rendered.textOnlyTokens : rendered.wholeTokens) : rendered.condensedTokens;
       const after = level === "condensed" ? rendered.condensedTokens : rendered.oneLineTokens;
       total += after - before;
       detail.set(index, level);
@@ -94,9 +116,11 @@ function stepsToMessages(steps: readonly MemoryStep[], detail: Map<number, Detai
       case "planning":
         if (index === latestPlan) messages.push(...planMessages(step));
         return;
-      case "action":
-        messages.push(...(level === "condensed" ? renderAction(step).condensed : renderAction(step).whole));
+      case "action": {
+        const rendered = renderAction(step);
+        messages.push(...(level === "condensed" ? rendered.condensed : level === "text-only" ? rendered.textOnly : rendered.whole));
         return;
+      }
       case "final-answer":
         messages.push({ role: "assistant", content: `Final answer: ${formatValue(step.output)}` });
     }
@@ -108,12 +132,16 @@ function stepsToMessages(steps: readonly MemoryStep[], detail: Map<number, Detai
 function renderAction(step: ActionStep): RenderedAction {
   let rendered = renderedActions.get(step);
   if (rendered === undefined) {
-    const whole = actionMessages(step.modelOutput || "(empty reply)", fullObservation(step));
+    const reply = step.modelOutput || "(empty reply)";
+    const whole = actionMessages(reply, fullObservation(step), step.observationImages);
+    const textOnly = step.observationImages?.length ? actionMessages(reply, fullObservation(step)) : whole;
     const condensed = actionMessages(condensedReply(step), condensedObservation(step));
     const oneLine = oneLineSummary(step);
     rendered = {
       whole,
       wholeTokens: estimateMessagesTokens(whole),
+      textOnly,
+      textOnlyTokens: estimateMessagesTokens(textOnly),
       condensed,
       condensedTokens: estimateMessagesTokens(condensed),
       oneLine,
@@ -138,10 +166,10 @@ function planMessages(step: PlanningStep): ChatMessage[] {
   ];
 }
 
-function actionMessages(reply: string, observation: string): ChatMessage[] {
+function actionMessages(reply: string, observation: string, images: readonly ImagePart[] = []): ChatMessage[] {
   return [
     { role: "assistant", content: reply },
-    { role: "user", content: observation },
+    { role: "user", content: images.length > 0 ? [{ type: "text", text: observation }, ...images] : observation },
   ];
 }
 

@@ -41,6 +41,12 @@ export interface ActionStep {
   codeAction?: string;
   /** The logs and the last value, as the model saw them next step. */
   observations?: string;
+  /**
+   * Images the step produced (returned by a tool, or in the last value or final answer), sent to
+   * the model with the observation. Each is a `data:` (or `https:`) URL, so memory stays JSON;
+   * the observation names them `[image 1: image/png, 12 KB]`.
+   */
+  observationImages?: ImagePart[];
   /** What went wrong in this step: no code, a code error, a rejected final answer, ... */
   error?: CodeError;
   toolCalls: ToolCallRecord[];

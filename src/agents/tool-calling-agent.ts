@@ -7,6 +7,7 @@ import { checkFinalAnswer } from "./final-answer-checks.js";
 import type { ActionStep } from "./memory-steps.js";
 import { MultiStepAgent, type AgentOptions, type AgentRunOptions, type Emit } from "./multi-step-agent.js";
 import { formatValue } from "./observation.js";
+import { StepImages } from "./observation-images.js";
 import { parseTextToolCalls } from "./parse-tool-calls.js";
 import { defaultToolCallingAgentTemplates, renderTemplate } from "./prompt-templates.js";
 import { truncateMiddle } from "./truncate.js";
@@ -91,9 +92,11 @@ export class ToolCallingAgent extends MultiStepAgent {
 
     const finalCall = calls.find((call) => call.name === "final_answer");
     const toolCalls = calls.filter((call) => call !== finalCall);
+    const images = new StepImages();
     const outcomes = await mapWithConcurrency(toolCalls, this.callOptions.maxParallelToolCalls ?? 4, (call, index) =>
-      this.runCall(call, `${step.stepNumber}_${index + 1}`, step, signal, emit),
+      this.runCall(call, `${step.stepNumber}_${index + 1}`, { step, images }, signal, emit),
     );
+    if (images.images.length > 0) step.observationImages = images.images;
     const lines = outcomes.map((outcome) => outcome.line);
     const failed = outcomes.find((outcome) => outcome.error !== undefined);
     if (failed) step.error = { type: "ToolCallError", message: failed.error! };
@@ -118,7 +121,7 @@ export class ToolCallingAgent extends MultiStepAgent {
   private async runCall(
     call: ModelToolCall,
     storageName: string,
-    step: ActionStep,
+    { step, images }: { step: ActionStep; images: StepImages },
     signal: AbortSignal,
     emit: Emit,
   ): Promise<{ line: string; error?: string }> {
@@ -138,7 +141,7 @@ export class ToolCallingAgent extends MultiStepAgent {
       if (!isPlainObject(call.arguments)) throw new Error(`its arguments must be a JSON object, got: ${truncateMiddle(String(JSON.stringify(call.arguments)), 200)}`);
       const result = await invokeTool(tool, { args: [], kwargs, language: "javascript" }, { signal });
       finish({ result });
-      return { line: `${label} → ${this.describeResult(result, storageName)}` };
+      return { line: `${label} → ${this.describeResult(result, storageName, images)}` };
     } catch (error) {
       const message = error instanceof Error ? error.message : String(error);
       finish({ error: message });
@@ -146,14 +149,19 @@ export class ToolCallingAgent extends MultiStepAgent {
     }
   }
 
-  /** Small results are shown; large ones and images are stored in state under a name. */
-  private describeResult(result: unknown, storageName: string): string {
-    const text = formatValue(result);
-    const image = isImage(result);
-    if (!image && text.length <= (this.callOptions.largeResultChars ?? 2_000)) return text;
+  /**
+   * Small results are shown; large ones and images are stored in state under a name. Images also
+   * go to the model with the observation, and the text names them by their label.
+   */
+  private describeResult(result: unknown, storageName: string, images: StepImages): string {
+    const imagesBefore = images.images.length;
+    const shown = images.take(result);
+    const withImages = images.images.length > imagesBefore;
+    const text = formatValue(shown);
+    if (!withImages && text.length <= (this.callOptions.largeResultChars ?? 2_000)) return text;
     const name = `result_${storageName}`;
     this.state.set(name, result);
-    const what = image ? "an image" : `${typeof result === "string" ? "a string" : "a value"} of ${text.length} characters`;
+    const what = withImages ? (typeof shown === "string" ? "an image" : "a value with images") : `${typeof result === "string" ? "a string" : "a value"} of ${text.length} characters`;
     return `${what}, stored as '${name}'; pass '${name}' as an argument to use it. It starts: ${truncateMiddle(text, 300)}`;
   }
 
@@ -179,8 +187,4 @@ function finalAnswerValue(args: unknown): unknown {
 
 function isPlainObject(value: unknown): value is Record<string, unknown> {
   return typeof value === "object" && value !== null && !Array.isArray(value);
-}
-
-function isImage(value: unknown): boolean {
-  return isPlainObject(value) && value["type"] === "image" && "image" in value;
 }

@@ -4,6 +4,7 @@ import type { Tool } from "../../tools/tool.js";
 import { answerToolCall } from "../answer-tool-call.js";
 import { DEFAULT_AUTHORIZED_IMPORTS, EXECUTOR_DEFAULTS, type CodeOutput, type Executor, type ExecutorOptions, type RunOptions } from "../executor.js";
 import { variablesJson } from "../json-text.js";
+import { decodeSandboxValue } from "../wire-values.js";
 import { ABORTED_ERROR, lostStateError, type StopReason } from "../run-errors.js";
 import { sharedMontyPool, startSandbox } from "./monty-pool.js";
 import type { MontyProcess } from "./monty-process.js";
@@ -159,9 +160,10 @@ export class MontyExecutor implements Executor {
     sandbox.onToolCall = (call) => answerToolCall(this.tools, call, "python", toolAbort.signal, options);
     try {
       const message = await result;
-      const output: CodeOutput = { output: message.output, logs: message.logs, isFinalAnswer: message.isFinalAnswer };
-      if (message.error !== undefined) output.error = message.error;
-      return output;
+      if (message.error !== undefined) return { output: message.output, logs: message.logs, isFinalAnswer: message.isFinalAnswer, error: message.error };
+      const decoded = decodeSandboxValue(message.output, message.isFinalAnswer ? "The final answer" : "The last line's value");
+      if (decoded.error !== undefined) return { output: null, logs: message.logs, isFinalAnswer: false, error: decoded.error };
+      return { output: decoded.value, logs: message.logs, isFinalAnswer: message.isFinalAnswer };
     } catch (error) {
       // The process ended: a native fault, the grace period ran out, or it broke the protocol.
       this.replaceSandbox("ended during a run");

@@ -3,6 +3,7 @@
  * `Buffer`, `bigint`, `{ __monty_type__ }` objects) turned into what the model and the host see:
  * the JSON-like values of the Pyodide executor, and Python's text for everything else.
  */
+import { BYTES_TAG, fromWire, IMAGE_TAG } from "../wire-values.js";
 
 const SAFE_INTEGER = 2 ** 53;
 const MAX_DEPTH = 64;
@@ -12,8 +13,9 @@ type Marker = Record<string, unknown> & { __monty_type__: string };
 
 /**
  * Converts a Monty value into a JSON-compatible one, as the Pyodide executor does: dicts become
- * objects (keys as text), lists and tuples arrays, integers beyond 2^53 exact strings, and
- * anything without a JSON form (sets, bytes, dates, non-finite floats, ...) its Python repr.
+ * objects (keys as text), lists and tuples arrays, integers beyond 2^53 exact strings, bytes and
+ * image dicts their tagged wire form (`wire-values.ts`), and anything else without a JSON form
+ * (sets, dates, non-finite floats, ...) its Python repr.
  */
 export function toPlain(value: unknown, depth = 0): unknown {
   if (value === null || value === undefined) return null;
@@ -21,13 +23,37 @@ export function toPlain(value: unknown, depth = 0): unknown {
   if (typeof value === "number") return Number.isFinite(value) ? value : pythonRepr(value);
   if (typeof value === "bigint") return value >= -SAFE_INTEGER && value <= SAFE_INTEGER ? Number(value) : value.toString();
   if (depth >= MAX_DEPTH) return pythonRepr(value);
+  if (Buffer.isBuffer(value)) return { [BYTES_TAG]: value.toString("base64") };
   if (Array.isArray(value)) return value.map((item) => toPlain(item, depth + 1));
+  if (isImageDict(value)) return { [IMAGE_TAG]: value.get("data").toString("base64"), mediaType: value.get("media_type") };
   if (value instanceof Map) {
     const result: Record<string, unknown> = {};
     for (const [key, item] of value) result[typeof key === "string" ? key : pythonStr(toPlain(key, depth + 1))] = toPlain(item, depth + 1);
     return result;
   }
   return pythonRepr(value);
+}
+
+/**
+ * An image in Monty, which has no classes: a dict `{"type": "image", "media_type": "image/png",
+ * "data": b"..."}` with exactly these keys.
+ */
+function isImageDict(value: unknown): value is Map<string, unknown> & { get(key: "data"): Buffer; get(key: "media_type"): string } {
+  return (
+    value instanceof Map &&
+    value.size === 3 &&
+    value.get("type") === "image" &&
+    typeof value.get("media_type") === "string" &&
+    Buffer.isBuffer(value.get("data"))
+  );
+}
+
+/**
+ * A value from the host (parsed JSON) as Monty takes it: bytes as `bytes`, an image as its dict.
+ * Throws a `WireValueError` when a tag is malformed.
+ */
+export function fromHost(value: unknown): unknown {
+  return fromWire(value, { image: (data, mediaType) => ({ type: "image", media_type: mediaType, data }) });
 }
 
 /** Python's `str()` of a plain value. */

@@ -8,6 +8,7 @@
  */
 import { LineSplitter } from "../line-splitter.js";
 import { encodeMessage, parseHostMessage, type ChildMessage, type HostMessage } from "./monty-protocol.js";
+import { fromHost } from "./monty-values.js";
 import type { MontySession as Session } from "./monty-session.js";
 import { RunStop } from "./run-stop.js";
 import type { SandboxToolCall, ToolReply } from "./value-limits.js";
@@ -76,7 +77,7 @@ function receive(line: string): void {
   switch (message.type) {
     case "variables": {
       try {
-        session.setVariables(JSON.parse(message.json) as Record<string, unknown>);
+        session.setVariables(fromHost(JSON.parse(message.json)) as Record<string, unknown>);
         send({ type: "done", id: message.id });
       } catch (error) {
         send({ type: "done", id: message.id, error: error instanceof Error ? error.message : String(error) });
@@ -89,12 +90,23 @@ function receive(line: string): void {
     case "tool-result": {
       const resolve = toolReplies.get(message.callId);
       toolReplies.delete(message.callId);
-      resolve?.(JSON.parse(message.reply) as ToolReply);
+      resolve?.(toolReply(message.reply));
       return;
     }
     case "stop":
       if (current?.id === message.id) current.stop.stopNow(message.reason);
       return;
+  }
+}
+
+/** A tool's reply with its bytes and images as Monty takes them; a malformed one is the tool's error. */
+function toolReply(text: string): ToolReply {
+  const reply = JSON.parse(text) as ToolReply;
+  if (!reply.ok) return reply;
+  try {
+    return { ok: true, value: fromHost(reply.value) };
+  } catch (error) {
+    return { ok: false, error: { type: "ToolError", message: `it returned a value that cannot be read: ${(error as Error).message}` } };
   }
 }
 

@@ -4,6 +4,7 @@
  */
 import type { CodeError, CodeOutput } from "../executor.js";
 import { ABORTED_ERROR, timeLimitNote } from "../run-errors.js";
+import { valueFromSandbox } from "../wire-values.js";
 import type { ErrorFrame, RunOutcome, SandboxErrorReport } from "./protocol.js";
 import { INTERRUPT_REASONS } from "./protocol.js";
 
@@ -22,9 +23,9 @@ const MAX_MESSAGE = 2000;
 export function toCodeOutput(logs: string, outcome: RunOutcome, context: RunContext): CodeOutput {
   switch (outcome.kind) {
     case "value":
-      return { output: parseJson(outcome.json), logs, isFinalAnswer: false };
+      return decodedOutput(outcome.json, logs, false);
     case "final":
-      return { output: parseJson(outcome.json), logs, isFinalAnswer: true };
+      return decodedOutput(outcome.json, logs, true);
     case "error":
       return { output: null, logs, isFinalAnswer: false, error: describeError(outcome.error, context) };
     case "interrupted":
@@ -93,10 +94,14 @@ function sourceLine(code: string, line: number): string | undefined {
   return trimmed.length > 200 ? `${trimmed.slice(0, 200)}...` : trimmed;
 }
 
-function parseJson(json: string): unknown {
+/** The value's JSON with its bytes and images decoded; a malformed one is the code's error. */
+function decodedOutput(json: string, logs: string, isFinalAnswer: boolean): CodeOutput {
+  let decoded: ReturnType<typeof valueFromSandbox>;
   try {
-    return JSON.parse(json) as unknown;
+    decoded = valueFromSandbox(json, isFinalAnswer ? "The final answer" : "The last line's value");
   } catch {
-    return null;
+    return { output: null, logs, isFinalAnswer };
   }
+  if (decoded.error !== undefined) return { output: null, logs, isFinalAnswer: false, error: decoded.error };
+  return { output: decoded.value, logs, isFinalAnswer };
 }

@@ -174,12 +174,21 @@ export function sandboxRuntime(host, values, timers, options) {
       throw new TypeErrorConstructor(name + "() got arguments that cannot be sent to the tool: " + format(error));
     }
     const reply = parse(host.callTool(name, request));
-    if (reply.ok) return reply.value;
+    if (reply.ok) return received(name, reply.value);
     const { type, message } = reply.error;
     if (type === "interrupted") throw signal(message);
     if (type === "ToolArgumentError") throw new TypeErrorConstructor(message);
     if (type === "RangeError") throw new RangeErrorConstructor(message);
     throw new ErrorConstructor(name + "() failed: " + message);
+  }
+
+  /** A tool's result with its bytes and images made real; a malformed one is the tool's error. */
+  function received(name, value) {
+    try {
+      return values.revive(value);
+    } catch (error) {
+      throw new TypeErrorConstructor(name + "() returned a value that cannot be read: " + format(error));
+    }
   }
 
   // A tool is a frozen function with no prototype: nothing reachable from it leads anywhere.
@@ -350,7 +359,7 @@ export function sandboxRuntime(host, values, timers, options) {
       restoreFixtures();
     },
     setVariables(json) {
-      const variables = parse(json);
+      const variables = values.revive(parse(json));
       const names = keys(variables);
       for (let index = 0; index < names.length; index++) {
         const value = variables[names[index]];

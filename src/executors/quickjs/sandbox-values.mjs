@@ -14,9 +14,10 @@
 /**
  * Builds the converters used inside the sandbox: `toPlain` (a JSON-like copy of a value, with a
  * readable text form for anything JSON cannot hold) and `format` (Node-style text for logs).
- * `promiseState(value)` is a host function: "" for a non-promise, else its state.
+ * `promiseState(value)` is a host function: "" for a non-promise, else its state. `binary`: the
+ * result of `sandboxBinary` (bytes and images become their tagged wire form).
  */
-export function sandboxValues(promiseState) {
+export function sandboxValues(promiseState, binary) {
   "use strict";
   const { create, freeze, getOwnPropertyDescriptor, getOwnPropertyNames, getOwnPropertySymbols, getPrototypeOf, keys, setPrototypeOf } = Object;
   const uncurry = Function.prototype.bind.bind(Function.prototype.call);
@@ -235,6 +236,7 @@ export function sandboxValues(promiseState) {
         return functionTextForm(value);
     }
     if (value === null) return "null";
+    if (binary.isImage(value)) return binary.describeImage(value);
     if (setHas(seen, value)) return "[Circular]";
     setAdd(seen, value);
     try {
@@ -295,7 +297,8 @@ export function sandboxValues(promiseState) {
 
   /**
    * A JSON-like copy: objects, arrays, strings, booleans, finite numbers, null. undefined becomes
-   * null, integers beyond 2^53 exact decimal strings, NaN/Infinity and everything else text.
+   * null, integers beyond 2^53 exact decimal strings, bytes and images their tagged wire form,
+   * NaN/Infinity and everything else text.
    * Copies have no prototype, so a tampered `toJSON` on a built-in prototype is never called.
    */
   function toPlain(value, depth = 0, seen = new SetConstructor()) {
@@ -316,6 +319,8 @@ export function sandboxValues(promiseState) {
     if (value === null) return null;
     if (setHas(seen, value)) return "[Circular]";
     if (depth >= MAX_DEPTH) return format(value, FORMAT_DEPTH + 1);
+    const wire = binary.wireForm(value);
+    if (wire !== undefined) return wire;
     const builtin = builtinText(value, 0, new SetConstructor());
     if (builtin !== undefined) {
       // Dates read as their ISO text and boxed primitives as their value, as JSON.stringify does.
@@ -373,5 +378,5 @@ export function sandboxValues(promiseState) {
     }
   }
 
-  return freeze({ __proto__: null, format, toPlain, toJson, isError, errorText, attempt, list, orphan });
+  return freeze({ __proto__: null, format, toPlain, toJson, revive: binary.revive, isError, errorText, attempt, list, orphan });
 }

@@ -1,10 +1,11 @@
 // One QuickJS context with the sandbox's globals installed, and the calls the worker makes into
 // it. The context sees the host only through `host`, whose functions take and return strings and
-// numbers; sandbox-values.mjs, sandbox-timers.mjs and sandbox-runtime.mjs are evaluated inside it
-// from their source. A string the code hands over is measured before it is copied out of QuickJS's
-// memory: the host decides from its length whether to read it at all, so no text larger than a
-// limit ever reaches the worker's heap.
+// numbers; sandbox-binary.mjs, sandbox-values.mjs, sandbox-timers.mjs and sandbox-runtime.mjs are
+// evaluated inside it from their source. A string the code hands over is measured before it is
+// copied out of QuickJS's memory: the host decides from its length whether to read it at all, so
+// no text larger than a limit ever reaches the worker's heap.
 
+import { sandboxBinary } from "./sandbox-binary.mjs";
 import { sandboxRuntime } from "./sandbox-runtime.mjs";
 import { sandboxTimers } from "./sandbox-timers.mjs";
 import { sandboxValues } from "./sandbox-values.mjs";
@@ -45,15 +46,17 @@ export function openContext(runtime, settings, host, guard, lift = (bytes, trans
   define("finish", (json) => context.newString(host.finish(text(json))));
   const promiseState = context.newFunction("promiseState", (value) => context.newString(promiseStateOf(context, value)));
   const options = context.unwrapResult(context.evalCode(`(${JSON.stringify(settings)})`, "settings.js", { type: "global" }));
+  const binaryFactory = context.unwrapResult(context.evalCode(`(${sandboxBinary})`, "sandbox-binary.js", { type: "global" }));
+  const binary = context.unwrapResult(context.callFunction(binaryFactory, context.undefined));
   const valuesFactory = context.unwrapResult(context.evalCode(`(${sandboxValues})`, "sandbox-values.js", { type: "global" }));
-  const values = context.unwrapResult(context.callFunction(valuesFactory, context.undefined, promiseState));
+  const values = context.unwrapResult(context.callFunction(valuesFactory, context.undefined, promiseState, binary));
   const timersFactory = context.unwrapResult(context.evalCode(`(${sandboxTimers})`, "sandbox-timers.js", { type: "global" }));
   const timers = context.unwrapResult(context.callFunction(timersFactory, context.undefined));
   const runtimeFactory = context.unwrapResult(context.evalCode(`(${sandboxRuntime})`, "sandbox-runtime.js", { type: "global" }));
   const api = context.unwrapResult(context.callFunction(runtimeFactory, context.undefined, hostObject, values, timers, options));
   const functions = {};
   for (const name of RUNTIME_FUNCTIONS) functions[name] = context.getProp(api, name);
-  const intermediate = [hostObject, promiseState, options, valuesFactory, values, timersFactory, timers, runtimeFactory, api];
+  const intermediate = [hostObject, promiseState, options, binaryFactory, binary, valuesFactory, values, timersFactory, timers, runtimeFactory, api];
   for (const handle of intermediate) handle.dispose();
 
   /**
