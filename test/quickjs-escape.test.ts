@@ -704,6 +704,102 @@ describe("every limit is kept outside the code's reach", () => {
   });
 });
 
+// ------------------------------------------------------------------ what a later run reports is its own
+
+describe("a later run's result, errors and tool calls are its own", () => {
+  /** Runs `tamper`, then checks that later runs report exactly what they did, and call nothing. */
+  async function expectUntouched(tamper: string): Promise<void> {
+    await probe(tamper);
+    const before = received.length;
+    expect(await probe("const report = { numbers: [1, 2, 3], total: 6 }\nreport")).toEqual({ output: { numbers: [1, 2, 3], total: 6 }, logs: "", isFinalAnswer: false });
+    expect((await probe("[1, 2, 3]")).output).toEqual([1, 2, 3]);
+    expect((await probe("await null;\n({ a: 1 })")).output).toEqual({ a: 1 });
+    expect((await probe("if (report.total > 1) return { early: true }\n'late'")).output).toEqual({ early: true });
+    expect((await probe("async function total() { return 6 }\ntotal()")).output).toBe(6);
+    expect((await probe("Promise.resolve(7)")).output).toBe(7);
+    const failed = await probe("const data = null\ndata.items.length");
+    expect(failed.error?.type).toBe("TypeError");
+    expect(failed.error?.message).toMatch(/^cannot read property 'items' of null\nStack/);
+    const missing = await probe("notDefinedAnywhere + 1");
+    expect(missing.error?.type).toBe("ReferenceError");
+    expect(missing.error?.message).toMatch(/^'notDefinedAnywhere' is not defined/);
+    const rejected = await probe("async function broken() { throw new RangeError('real') }\nbroken()");
+    expect(rejected.error).toMatchObject({ type: "RangeError", message: expect.stringMatching(/^real/) });
+    expect((await probe("echo({ value: new TypeError('real message') })")).output).toEqual({ echoed: "TypeError: real message" });
+    expect((await probe("console.log(new RangeError('real'), [new Error('inner')])")).logs).toBe("RangeError: real [ Error: inner ]\n");
+    expect((await probe("throw { code: 1 }")).error?.message).toMatch(/^Uncaught \{ code: 1 \}/);
+    expect(received.slice(before)).toEqual(["TypeError: real message"]);
+  }
+
+  test.each([
+    [
+      "a then accessor on Object.prototype",
+      "Object.defineProperty(Object.prototype, 'then', { configurable: true, get() {\n" +
+        "  if (this === Object.prototype) return undefined\n" +
+        "  return (resolve) => { record({ value: 'called from run 1' }); resolve('FORGED by run 1') } } })",
+    ],
+    [
+      "a then accessor that gives the final answer",
+      "Object.defineProperty(Object.prototype, 'then', { configurable: true, get() {\n" +
+        "  if (this !== Object.prototype) { record({ value: 'called from run 1' }); final_answer('FORGED final answer') }\n  return undefined } })",
+    ],
+    ["a then method on Object.prototype and Array.prototype", "Object.prototype.then = Array.prototype.then = function (resolve) { record({ value: 'called' }); resolve('FORGED') }"],
+    [
+      "a replaced Promise.prototype.then",
+      "const realThen = Promise.prototype.then\n" +
+        "Promise.prototype.then = function (ok, bad) { return realThen.call(this, () => { record({ value: 'called' }); ok('FORGED promise result') }, bad) }",
+    ],
+    [
+      "a then getter on Promise.prototype and Promise's species",
+      "const realThen = Promise.prototype.then\n" +
+        "Object.defineProperty(Promise.prototype, 'then', { configurable: true, get() { record({ value: 'called' }); return function (ok, bad) { return realThen.call(this, () => ok('FORGED'), bad) } } })\n" +
+        "Object.defineProperty(Promise, Symbol.species, { configurable: true, get() { record({ value: 'species' }); return Promise } })",
+    ],
+    [
+      "name and message getters on the error prototypes",
+      "for (const C of [TypeError, ReferenceError, RangeError, SyntaxError, InternalError, Error])\n" +
+        "  for (const key of ['name', 'message', 'stack'])\n" +
+        "    Object.defineProperty(C.prototype, key, { configurable: true, get() { record({ value: 'run 1 code during a later run' }); return 'AllGood' }, set(value) {} })",
+    ],
+    ["names written on the error prototypes", "TypeError.prototype.name = 'AllGood'\nReferenceError.prototype.name = 'AllGood'\nRangeError.prototype.name = 'AllGood'\nError.prototype.name = 'AllGood'\nError.prototype.message = 'forged'"],
+    [
+      "Symbol.toPrimitive, toString and valueOf on the prototypes",
+      "for (const P of [Object.prototype, Error.prototype, TypeError.prototype, String.prototype, Array.prototype, Function.prototype, Symbol.prototype]) {\n" +
+        "  P[Symbol.toPrimitive] = function () { record({ value: 'toPrimitive' }); return 'forged' }\n" +
+        "  P.toString = function () { record({ value: 'toString' }); return 'forged' }\n" +
+        "  P.valueOf = function () { record({ value: 'valueOf' }); return 'forged' } }",
+    ],
+    [
+      "Symbol.toStringTag and constructor getters",
+      "for (const P of [Object.prototype, Error.prototype, TypeError.prototype, Array.prototype]) {\n" +
+        "  Object.defineProperty(P, Symbol.toStringTag, { configurable: true, get() { record({ value: 'tag' }); return 'Forged' } })\n" +
+        "  Object.defineProperty(P, 'constructor', { configurable: true, get() { record({ value: 'constructor' }); return { name: 'Forged' } } }) }",
+    ],
+  ])("%s planted in one run forges nothing in later ones", async (_name, tamper) => {
+    await expectUntouched(tamper);
+  });
+
+  test("thenables in the result are data: nothing in them is called", async () => {
+    const before = received.length;
+    const result = await probe("[{ then(resolve) { record({ value: 'called' }); resolve(1) } }, { nested: { then: () => final_answer('forged') } }]");
+    expect(result).toEqual({ output: [{ then: "[Function: then]" }, { nested: { then: "[Function: then]" } }], logs: "", isFinalAnswer: false });
+    expect(received.length).toBe(before);
+  });
+
+  test("code that converting a result or describing an error runs can call no tool and give no answer", async () => {
+    await probe(
+      "class Report { toJSON() { try { record({ value: 'from toJSON' }) } catch {} try { final_answer('forged') } catch {} return 'report' } }\n" +
+        "class Loud extends Error { get name() { try { record({ value: 'from name' }) } catch {} try { final_answer('forged') } catch {} return 'Loud' } }",
+    );
+    const before = received.length;
+    expect(await probe("new Report()")).toEqual({ output: "report", logs: "", isFinalAnswer: false });
+    const failed = await probe("throw new Loud('real')");
+    expect(failed.isFinalAnswer).toBe(false);
+    expect(failed.error?.message).toMatch(/^real/);
+    expect(received.length).toBe(before);
+  });
+});
+
 // ------------------------------------------------------------------ memory full when the host sends something
 
 describe("what the host sends while the sandbox's memory is full is never written out of place", () => {

@@ -225,9 +225,10 @@ export function sandboxRuntime(host, values, timers, options) {
       const text = attempt(() => format(reason), "value");
       return stringify({ __proto__: null, type: "Error", message: ("Uncaught " + cut(text, MAX_MESSAGE_CHARS)), frames });
     }
-    const type = cut(attempt(() => StringOf(reason.name), "Error"), 100);
-    const message = cut(attempt(() => StringOf(reason.message), ""), MAX_MESSAGE_CHARS);
-    const stack = attempt(() => reason.stack, "");
+    // Read as data: a getter planted on an error prototype in an earlier run must not run now.
+    const type = cut(values.errorName(reason), 100);
+    const message = cut(values.errorMessage(reason), MAX_MESSAGE_CHARS);
+    const stack = attempt(() => values.errorField(reason, "stack"), "");
     let start = 0;
     while (typeof stack === "string" && start < stack.length && frames.length < 200) {
       const newline = indexOf(stack, "\n", start);

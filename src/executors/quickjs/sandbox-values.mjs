@@ -56,6 +56,11 @@ export function sandboxValues(promiseState, binary) {
   ];
   const isPrototypeOf = uncurry(Object.prototype.isPrototypeOf);
   const errorPrototype = Error.prototype;
+  // The built-in error prototypes and their names as they are now: code may later plant a getter
+  // (or write a name) on them, which a later run's report of its own error must not use.
+  const builtinErrors = [Error, TypeError, RangeError, ReferenceError, SyntaxError, EvalError, URIError, AggregateError];
+  if (typeof InternalError === "function") builtinErrors[builtinErrors.length] = InternalError;
+  for (let index = 0; index < builtinErrors.length; index++) builtinErrors[index] = [builtinErrors[index].prototype, builtinErrors[index].name];
   const objectPrototype = Object.prototype;
   const arrayPrototype = Array.prototype;
   const apply = Reflect.apply;
@@ -152,9 +157,37 @@ export function sandboxValues(promiseState, binary) {
   }
 
   function errorText(error) {
-    const name = attempt(() => StringOf(error.name), "Error");
-    const message = attempt(() => StringOf(error.message), "");
+    const name = errorName(error);
+    const message = errorMessage(error);
     return message === "" ? name : (name + ": " + message);
+  }
+
+  /**
+   * A property of an error, read as data only: no getter runs, and a built-in error prototype
+   * answers with its name from before the code's first line and nothing else.
+   */
+  function errorField(error, key) {
+    let level = error;
+    for (let depth = 0; level !== null && depth < MAX_DEPTH; depth++) {
+      for (let index = 0; index < builtinErrors.length; index++) {
+        if (builtinErrors[index][0] === level) return key === "name" ? builtinErrors[index][1] : undefined;
+      }
+      const descriptor = getOwnPropertyDescriptor(level, key);
+      if (descriptor !== undefined && hasOwn(descriptor, "value")) return descriptor.value;
+      level = getPrototypeOf(level);
+    }
+    return undefined;
+  }
+
+  function errorName(error) {
+    const name = attempt(() => errorField(error, "name"), undefined);
+    return typeof name === "string" && name !== "" ? name : "Error";
+  }
+
+  function errorMessage(error) {
+    const message = attempt(() => errorField(error, "message"), undefined);
+    if (message === undefined) return "";
+    return typeof message === "string" ? message : attempt(() => format(message), "");
   }
 
   function functionName(value) {
@@ -378,5 +411,5 @@ export function sandboxValues(promiseState, binary) {
     }
   }
 
-  return freeze({ __proto__: null, format, toPlain, toJson, revive: binary.revive, isError, errorText, attempt, list, orphan });
+  return freeze({ __proto__: null, format, toPlain, toJson, revive: binary.revive, isError, errorText, errorName, errorMessage, errorField, attempt, list, orphan });
 }

@@ -78,6 +78,7 @@ function interruptReason() {
 /** Adds printed text to the run's logs; text past the output limit is counted, never copied. */
 function write(text, fullLength) {
   if (run === undefined || run.draining) return 0;
+  if (run.concluding) return maxOutputChars - run.logs.length;
   const room = maxOutputChars - run.logs.length;
   const taken = text.length >= 0 && text.length <= room ? text.read() : "";
   run.logs += taken;
@@ -87,6 +88,7 @@ function write(text, fullLength) {
 
 /** Takes the final answer's JSON; "" when taken, else why not (the code sees it as a RangeError). */
 function finish(json) {
+  if (run?.concluding) return "final_answer() cannot be called while the sandbox works out the run's result.";
   if (json.length > maxValueChars) return tooLarge("the value given to final_answer()", json.length);
   if (run !== undefined && !run.draining && json.length >= 0) run.final = json.read();
   return "";
@@ -95,6 +97,9 @@ function finish(json) {
 function callTool(nameText, argsText) {
   if (run === undefined || run.draining || interruptReason() !== 0) {
     return JSON.stringify({ ok: false, error: { type: "interrupted", message: "the run was stopped" } });
+  }
+  if (run.concluding) {
+    return JSON.stringify({ ok: false, error: { type: "Refused", message: "no tool can be called while the sandbox works out the run's result" } });
   }
   const name = nameText.length >= 0 && nameText.length <= MAX_NAME_CHARS ? nameText.read() : "tool";
   if (argsText.length > maxValueChars) {
@@ -144,7 +149,7 @@ function sleep(milliseconds) {
 // ------------------------------------------------------------------ running code
 
 function runCode(message) {
-  run = { id: message.runId, logs: "", dropped: 0, final: undefined, draining: false };
+  run = { id: message.runId, logs: "", dropped: 0, final: undefined, draining: false, concluding: false };
   // After a run that filled the memory, this one gets the reserve to work with.
   if (memoryCap.exhausted) sandbox.callInternal("releaseReserve");
   memoryCap.startRun();
@@ -169,26 +174,46 @@ function runCode(message) {
   return { logs, outcome, jobsLeft };
 }
 
-/** Runs the promise jobs and timers until the snippet's promise settles. Disposes `promise`. */
+/**
+ * Runs the promise jobs and timers until the snippet's promise settles. Disposes `promise`. It is
+ * fulfilled with the record the rewritten snippet returns (see transform-code.ts) or undefined; a
+ * promise in the record is waited for here in turn, through QuickJS's own promise state, so no
+ * `then` the code can replace takes part.
+ */
 function settle(promise) {
   const { context } = sandbox;
+  let awaited = promise;
+  let unwrapped = false;
   try {
     for (;;) {
       if (run.final !== undefined) return { kind: "final", json: run.final };
       const jobs = runtime.executePendingJobs();
       if (jobs.error) return failure(jobs.error);
       if (run.final !== undefined) return { kind: "final", json: run.final };
-      const state = context.getPromiseState(promise);
-      if (state.type === "fulfilled") {
-        const converted = sandbox.callUser("outputJson", state.value);
+      const state = context.getPromiseState(awaited);
+      if (state.type === "fulfilled" && !unwrapped) {
+        unwrapped = true;
+        // The record's own data property: reading it runs nothing of the code's.
+        const value = context.typeof(state.value) === "object" ? context.getProp(state.value, "value") : context.undefined;
         if (!state.notAPromise) state.value.dispose();
-        if (converted.error) return failure(converted.error);
-        const text = sandbox.guestText(converted.value);
-        const json = text.length >= 0 && text.length <= maxValueChars ? text.read() : undefined;
-        converted.value.dispose();
-        if (run.final !== undefined) return { kind: "final", json: run.final };
-        if (json !== undefined) return { kind: "value", json };
-        return { kind: "error", error: { type: "RangeError", message: tooLarge("the last line's value", text.length), frames: [] } };
+        const inner = context.getPromiseState(value);
+        if (inner.type === "fulfilled" && inner.notAPromise) {
+          try {
+            return output(value);
+          } finally {
+            value.dispose();
+          }
+        }
+        if (inner.type === "fulfilled") inner.value.dispose();
+        if (inner.type === "rejected") inner.error.dispose();
+        awaited.dispose();
+        awaited = value;
+        continue;
+      }
+      if (state.type === "fulfilled") {
+        const result = output(state.value);
+        if (!state.notAPromise) state.value.dispose();
+        return result;
       }
       if (state.type === "rejected") return failure(state.error);
       if (runtime.hasPendingJob()) continue;
@@ -202,7 +227,32 @@ function settle(promise) {
       fired.value.dispose();
     }
   } finally {
-    promise.dispose();
+    awaited.dispose();
+  }
+}
+
+/** The run's value as JSON, if it fits; converting it runs the code's toJSON, which may call no tool. */
+function output(valueHandle) {
+  const converted = concluding(() => sandbox.callUser("outputJson", valueHandle));
+  if (converted.error) return failure(converted.error);
+  const text = sandbox.guestText(converted.value);
+  const json = text.length >= 0 && text.length <= maxValueChars ? text.read() : undefined;
+  converted.value.dispose();
+  if (run.final !== undefined) return { kind: "final", json: run.final };
+  if (json !== undefined) return { kind: "value", json };
+  return { kind: "error", error: { type: "RangeError", message: tooLarge("the last line's value", text.length), frames: [] } };
+}
+
+/**
+ * Runs `work` (working out what the run gave: its value or its error) with tool calls, answers
+ * and output refused: code it runs (a toJSON, or a getter planted in an earlier run) must not act.
+ */
+function concluding(work) {
+  run.concluding = true;
+  try {
+    return work();
+  } finally {
+    run.concluding = false;
   }
 }
 
@@ -220,7 +270,7 @@ function failure(errorHandle) {
     if (run.final !== undefined) return { kind: "final", json: run.final };
     // Describing the error needs memory too.
     if (memoryCap.exhausted) sandbox.callGuarded("releaseReserve").value?.dispose();
-    const described = describe(errorHandle);
+    const described = concluding(() => describe(errorHandle));
     const reason = interruptReason();
     if (reason !== 0) return { kind: "interrupted", reason, frames: described.frames };
     // With memory exhausted QuickJS may not even manage to build its error, and throws null.

@@ -13,7 +13,7 @@ describe("transformCode", () => {
     const code = "const a = 1\nlet { b } = { b: 2 }\nfunction f() {\n  try { g() } catch { }\n}\nclass C {}\na + b";
     const lines = script(code).split("\n");
     expect(lines).toHaveLength(code.split("\n").length + 1);
-    expect(lines[6]).toContain("return (a + b)");
+    expect(lines[6]).toContain("return { __proto__: null, value: (a + b) }");
   });
 
   test("top-level declarations become assignments; block-level ones stay", () => {
@@ -55,6 +55,14 @@ describe("transformCode", () => {
   });
 
   test("a parenthesised last expression is returned whole", () => {
-    expect(script("({ a: 1 })")).toContain("return (({ a: 1 }))");
+    expect(script("({ a: 1 })")).toContain("return { __proto__: null, value: (({ a: 1 })) }");
+  });
+
+  test("the snippet's own return gives its value in the same record; a function's return is left alone", () => {
+    const output = script("if (ready) return total\nconst f = () => { return 1 }\nfunction g() { return 2 }\nreturn");
+    expect(output).toContain("if (ready) return { __proto__: null, value: (total) }");
+    expect(output).toContain("{ return 1 }");
+    expect(output).toContain("{ return 2 }");
+    expect(output).toMatch(/\n\s*return\n\}\)\(\)$/);
   });
 });

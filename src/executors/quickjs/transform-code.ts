@@ -8,7 +8,10 @@
  *   global properties, so they persist to the next run and may be declared again there;
  * - top-level function declarations get a private binding name and are installed as globals at the
  *   start, so a later run that redefines a helper is seen by the functions that call it;
- * - the last top-level expression is returned, as the run's output;
+ * - the last top-level expression is returned, as the run's output, inside a record without a
+ *   prototype (as is what a top-level `return` gives): the async function's promise is resolved
+ *   with the record, so no `then` the code put on a prototype is looked up, and a promise the
+ *   snippet ends with is awaited by the worker, not adopted through its replaceable `then`;
  * - every `catch` first rethrows the sandbox's own control signals (`final_answer`, interrupts), so
  *   a catch-all in the model's code cannot swallow them;
  * - `import(...)` goes to a function that explains there are no modules.
@@ -25,6 +28,9 @@ export const MAIN_FUNCTION_NAME = "__codeagent_main";
 const HELPERS = "__codeagent";
 const FUNCTION_PREFIX = "__codeagent_fn_";
 const CAUGHT = "__codeagent_caught";
+/** Around a value the snippet returns; the sandbox runtime reads `value` back as a data property. */
+const RESULT_OPEN = "{ __proto__: null, value: (";
+const RESULT_CLOSE = ") }";
 
 /** The script to run, or the syntax error that means nothing runs. */
 export type TransformResult = { ok: true; script: string } | { ok: false; error: CodeError };
@@ -75,8 +81,8 @@ function buildScript(code: string, program: Program): string {
   if (last?.type === "ExpressionStatement") {
     // The statement's own range: the expression's would leave out parentheses around it.
     const end = code[last.end - 1] === ";" ? last.end - 1 : last.end;
-    edits.push({ start: last.start, end: last.start, text: "return (" });
-    edits.push({ start: end, end, text: ")" });
+    edits.push({ start: last.start, end: last.start, text: `return ${RESULT_OPEN}` });
+    edits.push({ start: end, end, text: RESULT_CLOSE });
   }
   // The leading `;` ends the directive prologue: a "use strict" in the snippet must not make the
   // wrapper strict, or the assignments that replace declarations could not create globals.
@@ -121,6 +127,15 @@ function visit(node: AnyNode, parent: string, edits: Edit[], varScope: boolean, 
     case "ImportExpression":
       edits.push({ start: node.start, end: node.start + "import".length, text: `${HELPERS}.importModule` });
       break;
+    case "ReturnStatement": {
+      // A `return` of the snippet's own (not of a function inside it) ends the run with its value.
+      const argument = node["argument"] as AnyNode | null;
+      if (varScope && argument !== null) {
+        edits.push({ start: argument.start, end: argument.start, text: RESULT_OPEN });
+        edits.push({ start: argument.end, end: argument.end, text: RESULT_CLOSE });
+      }
+      break;
+    }
     case "VariableDeclaration": {
       // Top-level let/const/var persist; so does var anywhere in the snippet's own scope (inside
       // if, for, try, ...), as in a real script. Block-level let/const stay block-scoped.
