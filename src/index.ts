@@ -44,6 +44,7 @@ export { OpenAIModel } from "./models/openai-model.js";
 export type { OpenAIAzureOptions, OpenAIModelOptions } from "./models/openai-model.js";
 export { StopSequenceFilter } from "./models/stop-sequence-filter.js";
 export { visitWebpageTool } from "./tools/builtin/visit-webpage.js";
+export { image } from "./tools/image.js";
 export type { VisitWebpageOptions } from "./tools/builtin/visit-webpage.js";
 export type { ScriptedModelOptions } from "./models/scripted-model.js";
 

@@ -161,8 +161,11 @@ export class ToolCallingAgent extends MultiStepAgent {
     if (!withImages && text.length <= (this.callOptions.largeResultChars ?? 2_000)) return text;
     const name = `result_${storageName}`;
     this.state.set(name, result);
-    const what = withImages ? (typeof shown === "string" ? "an image" : "a value with images") : `${typeof result === "string" ? "a string" : "a value"} of ${text.length} characters`;
-    return `${what}, stored as '${name}'; pass '${name}' as an argument to use it. It starts: ${truncateMiddle(text, 300)}`;
+    const stored = `stored as '${name}'; pass '${name}' as an argument to use it.`;
+    // An image alone is its label; the image itself goes with the observation.
+    if (typeof shown === "string" && withImages) return `${shown}, ${stored}`;
+    const what = withImages ? "a value with images" : `${typeof result === "string" ? "a string" : "a value"} of ${text.length} characters`;
+    return `${what}, ${stored} It starts: ${truncateMiddle(text, 300)}`;
   }
 
   /** Arguments that name a stored value get the value. */
