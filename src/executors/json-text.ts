@@ -1,13 +1,18 @@
 import { AgentError } from "../errors.js";
+import { wireForm } from "./wire-values.js";
 
 /**
  * Serialises a host value for the sandbox as JSON: `undefined` becomes null, a bigint its decimal
- * string, a Date its ISO string, a Map an object, a Set an array. Functions, symbols and cycles
- * cannot cross: they throw a TypeError that says which value was the problem.
+ * string, a Date its ISO string, a Map an object, a Set an array, bytes and images their tagged
+ * wire form (wire-values.ts). Functions, symbols and cycles cannot cross: they throw a TypeError
+ * that says which value was the problem.
  */
 export function toJsonText(value: unknown): string {
   try {
-    return JSON.stringify(value ?? null, (key, item: unknown) => {
+    return JSON.stringify(value ?? null, function (this: Record<string, unknown>, key: string, item: unknown) {
+      // The holder's own value: a Buffer's toJSON has already run on `item`.
+      const wire = wireForm(this[key]);
+      if (wire !== undefined) return wire;
       if (typeof item === "bigint") return item.toString();
       if (typeof item === "function" || typeof item === "symbol") {
         throw new TypeError(`${key === "" ? "the value" : `'${key}'`} is a ${typeof item}, which cannot be passed into the sandbox`);

@@ -12,9 +12,15 @@ const sandboxDirectory = dirname(fileURLToPath(import.meta.url));
 export const SANDBOX_FILES = Object.freeze({
   main: join(sandboxDirectory, "sandbox.mjs"),
   modules: Object.freeze(
-    ["sandbox-intrinsics.mjs", "sandbox-channel.mjs", "sandbox-memory.mjs", "interrupt-worker.mjs", "runtime.py"].map((name) =>
-      join(sandboxDirectory, name),
-    ),
+    [
+      "sandbox-intrinsics.mjs",
+      "sandbox-channel.mjs",
+      "sandbox-interrupts.mjs",
+      "sandbox-memory.mjs",
+      "sandbox-warm-up.mjs",
+      "interrupt-worker.mjs",
+      "runtime.py",
+    ].map((name) => join(sandboxDirectory, name)),
   ),
 });
 

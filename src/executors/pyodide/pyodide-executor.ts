@@ -11,6 +11,7 @@ import {
 } from "../executor.js";
 import { answerToolCall } from "../answer-tool-call.js";
 import { variablesJson } from "../json-text.js";
+import { decodeSandboxValue } from "../wire-values.js";
 import { ABORTED_ERROR, lostStateError, timeLimitNote as timeLimitMessage } from "../run-errors.js";
 import { sharedSandboxPool, startSandbox } from "./sandbox-pool.js";
 import type { SandboxProcess, SandboxRunResult, SandboxToolCall } from "./sandbox-process.js";
@@ -212,8 +213,11 @@ function maxMessageChars(maxValueChars: number, maxOutputChars: number): number 
 }
 
 function toCodeOutput(message: SandboxRunResult, stopReason: "timeout" | "abort" | undefined): CodeOutput {
-  const { output, isFinalAnswer, error } = message.result;
-  const result: CodeOutput = { output: output ?? null, logs: message.logs, isFinalAnswer };
+  const { isFinalAnswer, error } = message.result;
+  // Bytes and images come back tagged; a forged or malformed tag is the code's TypeError.
+  const decoded = decodeSandboxValue(message.result.output ?? null, isFinalAnswer ? "The final answer" : "The last line's value");
+  if (decoded.error !== undefined) return { output: null, logs: message.logs, isFinalAnswer: false, error: decoded.error };
+  const result: CodeOutput = { output: decoded.value, logs: message.logs, isFinalAnswer };
   if (error) {
     result.error =
       stopReason === "abort" && error.type === "TimeoutError"

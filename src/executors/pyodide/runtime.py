@@ -9,6 +9,7 @@ import linecache
 import sys
 import time
 import types
+from binascii import a2b_base64 as _from_base64, b2a_base64 as _to_base64
 from json import dumps as _json_dumps, loads as _json_loads
 from math import isfinite as _isfinite
 
@@ -53,10 +54,50 @@ _real_import = builtins.__import__
 # ---------------------------------------------------------------- values to JSON
 
 
+# Bytes and images cross as tagged JSON objects (wire-values.ts on the host): bytes as
+# {"__bytes__": base64}, an image as {"__image__": base64, "mediaType": ...}. In Python an image is
+# a dict with exactly the keys "type" ("image"), "media_type" and "data" (bytes).
+_BYTES_TAG = "__bytes__"
+_IMAGE_TAG = "__image__"
+
+
+def _base64(data):
+    return _to_base64(data, newline=False).decode("ascii")
+
+
+def _is_image(value):
+    return (
+        type(value) is dict
+        and len(value) == 3
+        and value.get("type") == "image"
+        and isinstance(value.get("media_type"), str)
+        and isinstance(value.get("data"), (bytes, bytearray))
+    )
+
+
+def _from_wire(mapping):
+    """json.loads' object_hook: tagged objects from the host become bytes and image dicts."""
+    keys = mapping.keys()
+    if keys == {_BYTES_TAG}:
+        return _from_base64(mapping[_BYTES_TAG], strict_mode=True)
+    if keys == {_IMAGE_TAG, "mediaType"}:
+        return {"type": "image", "media_type": mapping["mediaType"], "data": _from_base64(mapping[_IMAGE_TAG], strict_mode=True)}
+    return mapping
+
+
+def from_host(text):
+    """JSON text from the host, with its bytes and images."""
+    return _json_loads(text, object_hook=_from_wire)
+
+
 def to_plain(value, depth=0, seen=None):
     """Converts a Python value into a JSON-compatible one; what has no JSON form becomes its repr."""
     if value is None or isinstance(value, (bool, str)):
         return value
+    if isinstance(value, (bytes, bytearray, memoryview)):
+        return {_BYTES_TAG: _base64(value)}
+    if _is_image(value):
+        return {_IMAGE_TAG: _base64(value["data"]), "mediaType": value["media_type"]}
     if isinstance(value, int):
         return value if -_SAFE_INTEGER <= value <= _SAFE_INTEGER else _int_text(value)
     if isinstance(value, float):
@@ -217,7 +258,10 @@ def _call_tool(name, args, kwargs):
             f"The arguments of {name}() are {len(request):,} characters as JSON, over the sandbox's limit of "
             f"{_state.max_value_chars:,} (maxValueChars). Pass less data per call (split it into several calls)."
         )
-    reply = _json_loads(_state.bridge(request))
+    try:
+        reply = from_host(_state.bridge(request))
+    except ValueError as unreadable:  # a malformed bytes or image tag in the tool's result
+        raise RuntimeError(f"{name}() returned a value that cannot be read: {unreadable}") from None
     if reply.get("ok"):
         return reply.get("value")
     error = reply.get("error") or {}
@@ -245,7 +289,7 @@ def install_tools(specification):
 
 
 def send_variables(payload):
-    _state.namespace.update(_json_loads(payload))
+    _state.namespace.update(from_host(payload))
 
 
 # ---------------------------------------------------------------- running code

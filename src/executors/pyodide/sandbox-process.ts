@@ -5,19 +5,9 @@ import { SandboxError, SandboxMemoryError } from "../../errors.js";
 import { LineSplitter } from "../line-splitter.js";
 import { liveProcesses } from "./live-processes.js";
 import { MemoryWatchdog, RUNTIME_OVERHEAD_MB } from "./memory-watchdog.js";
+import { isRunResult, parseMessage, toToolCall, type SandboxToolCall } from "./sandbox-messages.js";
 
-/** A run's raw result as the sandbox reports it. */
-export interface SandboxRunResult {
-  logs: string;
-  result: { output: unknown; isFinalAnswer: boolean; error: { type: string; message: string } | null };
-}
-
-/** A tool call made by Python: the tool's name and its JSON arguments. */
-export interface SandboxToolCall {
-  name: string;
-  args: unknown[];
-  kwargs: Record<string, unknown>;
-}
+export type { SandboxRunResult, SandboxToolCall } from "./sandbox-messages.js";
 
 /** Answers a tool call with the JSON text Python will read (`{ ok, value }` or `{ ok: false, error }`). */
 export type ToolCallHandler = (call: SandboxToolCall) => Promise<string>;
@@ -291,34 +281,4 @@ export class SandboxProcess {
         if (this.openToolCalls.delete(callId)) this.writeLine({ type: "tool-result", id: callId, reply });
       });
   }
-}
-
-function parseMessage(text: string): Record<string, unknown> | undefined {
-  try {
-    const value: unknown = JSON.parse(text);
-    return isPlainObject(value) && typeof value["type"] === "string" ? value : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
-function isPlainObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === "object" && value !== null && !Array.isArray(value);
-}
-
-function toToolCall(request: unknown): SandboxToolCall | undefined {
-  if (!isPlainObject(request)) return undefined;
-  const { name, args, kwargs } = request;
-  if (typeof name !== "string" || !Array.isArray(args) || !isPlainObject(kwargs)) return undefined;
-  return { name, args, kwargs };
-}
-
-function isRunResult(message: Record<string, unknown>): boolean {
-  const result = message["result"];
-  return (
-    typeof message["logs"] === "string" &&
-    isPlainObject(result) &&
-    typeof result["isFinalAnswer"] === "boolean" &&
-    (result["error"] === null || (isPlainObject(result["error"]) && typeof result["error"]["type"] === "string" && typeof result["error"]["message"] === "string"))
-  );
 }

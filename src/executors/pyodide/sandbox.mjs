@@ -7,7 +7,9 @@
 
 import { intrinsics } from "./sandbox-intrinsics.mjs";
 import { openChannel } from "./sandbox-channel.mjs";
+import { startInterrupts } from "./sandbox-interrupts.mjs";
 import { limitWasmMemory } from "./sandbox-memory.mjs";
+import { warmUp } from "./sandbox-warm-up.mjs";
 
 const [pyodideDirectory, snapshotPath, mode] = Deno.args;
 
@@ -15,45 +17,11 @@ const stdinRead = Deno.stdin.readSync.bind(Deno.stdin);
 const stdoutWrite = Deno.stdout.writeSync.bind(Deno.stdout);
 const readFile = Deno.readFileSync;
 const exitProcess = Deno.exit;
-const { SharedArrayBuffer, Int32Array, Float64Array, TextDecoder, jsonParse, jsonStringify, decode, stringSlice, typedLength, isArray } = intrinsics;
-const { atomicsLoad, atomicsStore, atomicsWait, atomicsCompareExchange, monotonicNow, dateNow, max } = intrinsics;
+const { TextDecoder, jsonParse, jsonStringify, decode, stringSlice, typedLength, isArray, max } = intrinsics;
 const wasmMemory = limitWasmMemory();
 
 // ------------------------------------------------------------------ interrupts
-// interruptState[0] is Pyodide's interrupt buffer (2 = SIGINT); [1] counts signals received, so a
-// run can wait until every interrupt the host sent for an earlier run has landed before clearing;
-// [2] is 1 once the worker interrupted the current run, which tells a KeyboardInterrupt the code
-// raised itself from a stop. runDeadline[0] is when the current run must stop (epoch ms, 0 when
-// none): the worker enforces it itself, so a time limit holds even if the host's signal were lost.
-const sharedState = new SharedArrayBuffer(24);
-const interruptState = new Int32Array(sharedState, 0, 3);
-const runDeadline = new Float64Array(sharedState, 16, 1);
-const interruptWorker = new Worker(new URL("./interrupt-worker.mjs", import.meta.url), { type: "module" });
-interruptWorker.postMessage(sharedState);
-
-function settleInterrupts(expectedSignals) {
-  const deadline = monotonicNow() + 1000;
-  while (atomicsLoad(interruptState, 1) < expectedSignals && monotonicNow() < deadline) {
-    atomicsWait(interruptState, 1, atomicsLoad(interruptState, 1), 5);
-  }
-  atomicsStore(interruptState, 0, 0);
-  atomicsStore(interruptState, 2, 0);
-}
-
-function hostInterrupted() {
-  return atomicsLoad(interruptState, 2) === 1;
-}
-
-// Returns true when an interrupt ended the sleep (and consumes it: Python raises it at once).
-function interruptibleSleep(seconds) {
-  const deadline = monotonicNow() + seconds * 1000;
-  for (;;) {
-    if (atomicsCompareExchange(interruptState, 0, 2, 0) === 2) return true;
-    const left = deadline - monotonicNow();
-    if (left <= 0) return false;
-    atomicsWait(interruptState, 0, 0, left < 1000 ? left : 1000);
-  }
-}
+const interrupts = startInterrupts();
 
 // ------------------------------------------------------------------ protocol I/O
 // Opened before Pyodide loads, so the token is read while no Python code exists yet.
@@ -155,7 +123,7 @@ if (mode === "make-snapshot") {
 
 pyodide.setStdout({ write: capture });
 pyodide.setStderr({ write: capture });
-pyodide.setInterruptBuffer(interruptState);
+pyodide.setInterruptBuffer(interrupts.interruptBuffer);
 
 // Nothing in Python may reach this JavaScript world through the `js` and `pyodide_js` modules, and
 // capability-bearing globals go. Code generation from strings is off (a V8 flag).
@@ -170,7 +138,7 @@ for (const name of ["js", "pyodide_js"]) {
 const runtimeSource = decode(new TextDecoder(), readFile(new URL("./runtime.py", import.meta.url)));
 const runtime = pyodide.toPy({ __name__: "_codeagent_runtime" });
 pyodide.runPython(runtimeSource, { globals: runtime, filename: "_codeagent_runtime.py" });
-runtime.get("setup")(callTool, interruptibleSleep, hostInterrupted);
+runtime.get("setup")(callTool, interrupts.interruptibleSleep, interrupts.hostInterrupted);
 
 for (const name of ["Deno", "fetch", "WebSocket", "Worker", "XMLHttpRequest", "EventSource", "navigator", "location", "caches", "process", "Buffer", "require"]) {
   try {
@@ -188,7 +156,7 @@ const sendVariables = runtime.get("send_variables");
 function run(message) {
   wasmMemory.beforeRun();
   let resultJson;
-  runDeadline[0] = message.timeoutMs > 0 ? dateNow() + message.timeoutMs : 0;
+  interrupts.setTimeLimit(message.timeoutMs);
   try {
     resultJson = runPython(message.code, message.timeLimitNote);
   } catch (error) {
@@ -196,7 +164,7 @@ function run(message) {
     channel.send({ type: "fatal", id: message.id, message: String(error?.message ?? error) });
     exitProcess(70);
   }
-  runDeadline[0] = 0;
+  interrupts.setTimeLimit(0);
   if (typeof resultJson === "string" && resultJson.length > maxValueChars + ENVELOPE_CHARS) {
     resultJson = jsonStringify({
       output: null,
@@ -214,7 +182,7 @@ function run(message) {
 
 function handle(message) {
   // An interrupt meant for a run that had just finished must not land in this request.
-  if (message.type !== "tool-result") settleInterrupts(message.interrupts ?? 0);
+  if (message.type !== "tool-result") interrupts.settle(message.interrupts ?? 0);
   switch (message.type) {
     case "run":
       run(message);
@@ -242,62 +210,11 @@ function handle(message) {
   channel.send({ type: "done", id: message.id });
 }
 
-// V8 starts wasm in its baseline tier and compiles hot functions (the interpreter loop first) with
-// its optimising compiler in the background; a call already running keeps the baseline code.
-// Until that is done Python runs 3-6 times slower. A pool spare pays for it before reporting
-// ready, with CPU-bound Python run until it is clearly fast (or a few seconds have passed), so
-// the code it is handed computes at full speed from its first run.
-// What typical code does: module-level loops over growing integers and floats, calls, strings,
-// lists, dicts, sets, comprehensions, sorting, exceptions.
-const WARM_UP_CODE = `
-def _mix(count):
-    total, scale, table, parts, seen = 0, 0.5, {}, [], set()
-    for index in range(count):
-        total += index * index
-        scale = scale * 1.0001 + index / 7
-        key = "k" + str(index % 97)
-        table[key] = table.get(key, 0) + 1
-        parts.append(f"{index}:{scale:.2f}")
-        seen.add(index % 13)
-        try:
-            if index % 50 == 0:
-                raise ValueError(key)
-        except ValueError as error:
-            total -= len(str(error))
-    words = sorted(part.split(":")[0] for part in parts[:2000])
-    return total + len(words) + len(seen) + sum(len(k) for k in table)
-warm_total = _mix(8_000)
-warm_sum = 0
-for warm_index in range(300_000):
-    warm_sum += warm_index
-warm_squares = [value * value for value in range(20_000) if value % 3]
-`;
-// Stops once the mix runs this much faster than at first, after enough rounds for the functions
-// compiled last to be in use too (measured: the first 10^6-addition loop then costs about 2x
-// python3's CPU time, against 3.5-4x without the warm-up).
-const WARM_UP_SPEEDUP = 3;
-const WARM_UP_MIN_ROUNDS = 10;
-const WARM_UP_LIMIT_MS = 5_000;
-
-// Through the runtime's own `run`, so parsing, compiling and reporting a result warm up too.
-function warmUp() {
-  const deadline = monotonicNow() + WARM_UP_LIMIT_MS;
-  let first = 0;
-  for (let round = 1; ; round++) {
-    const started = monotonicNow();
-    runPython(WARM_UP_CODE, "");
-    const elapsed = monotonicNow() - started;
-    if (round === 1) first = elapsed;
-    const fast = first >= WARM_UP_SPEEDUP * elapsed;
-    if ((fast && round >= WARM_UP_MIN_ROUNDS) || monotonicNow() > deadline) break;
-  }
-}
-
 // The first calls into a fresh interpreter are slow; pay for them before reporting ready.
 configure(jsonStringify({ authorizedImports: [] }));
 installTools("[]");
 runPython("warm_up = [1]\nwarm_up[0] + 1", "");
-if (mode === "spare") warmUp();
+if (mode === "spare") warmUp(runPython);
 runtime.get("reset")();
 // What exists now (the standard library, the runtime) lives as long as the interpreter: moved out
 // of the collector's way, it is not traversed again by every collection the user's code causes.
