@@ -25,4 +25,11 @@ describe("toJsonText", () => {
     cycle["self"] = cycle;
     expect(() => toJsonText(cycle)).toThrow(/refers to itself/);
   });
+
+  test("bytes (a Buffer too) and images cross in their tagged wire form", () => {
+    const png = new Uint8Array([0x89, 0x50, 0x4e, 0x47]);
+    const text = toJsonText({ raw: new Uint8Array([1, 2]), buffer: Buffer.from([3]), picture: { type: "image", image: png, mediaType: "image/png" } });
+    expect(JSON.parse(text)).toEqual({ raw: { __bytes__: "AQI=" }, buffer: { __bytes__: "Aw==" }, picture: { __image__: "iVBORw==", mediaType: "image/png" } });
+    expect(toJsonText(new Uint8Array([255]))).toBe('{"__bytes__":"/w=="}');
+  });
 });
