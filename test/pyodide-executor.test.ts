@@ -130,6 +130,17 @@ describe("PyodideExecutor process", () => {
     }
   });
 
+  test("output written without a final newline is kept", async () => {
+    const executor = new PyodideExecutor({ authorizedImports: ["*"] });
+    try {
+      expect((await executor.run('print("ab", end="")')).logs).toBe("ab");
+      expect((await executor.run('import sys\nsys.stderr.write("err-no-newline")')).logs).toBe("err-no-newline");
+      expect((await executor.run('print("a", end="")\n1 / 0')).logs).toBe("a");
+    } finally {
+      await executor.close();
+    }
+  });
+
   test("sendVariables refuses functions with a clear message", async () => {
     const executor = new PyodideExecutor();
     try {

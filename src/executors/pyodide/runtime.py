@@ -13,6 +13,10 @@ from binascii import a2b_base64 as _from_base64, b2a_base64 as _to_base64
 from json import dumps as _json_dumps, loads as _json_loads
 from math import isfinite as _isfinite
 
+# The streams the run's logs come from, kept before any code runs: what the code wrote without a
+# newline (print(..., end="")) waits in their buffers and must be flushed into the run's logs.
+_STREAMS = (sys.stdout, sys.stderr)
+
 _SAFE_INTEGER = 2**53
 _MAX_DEPTH = 64
 # An error message longer than this is cut: a huge exception text must not travel whole.
@@ -390,6 +394,16 @@ def run(code, time_limit_note):
     except KeyboardInterrupt:
         # The host's interrupt landed after the code finished, while its result was being built.
         return _result(error={"type": "TimeoutError", "message": time_limit_note})
+    finally:
+        _flush_streams()
+
+
+def _flush_streams():
+    for stream in _STREAMS:
+        try:
+            stream.flush()
+        except BaseException:  # a late interrupt, or a stream the code broke: the logs are then cut
+            pass
 
 
 def _run(code, time_limit_note):
