@@ -6,6 +6,7 @@ import { z } from "zod";
 
 import { AgentMemory } from "../src/agents/agent-memory.js";
 import { CodeAgent } from "../src/agents/code-agent.js";
+import { ToolCallingAgent } from "../src/agents/tool-calling-agent.js";
 import type { AgentEvent } from "../src/agents/events.js";
 import type { ActionStep } from "../src/agents/memory-steps.js";
 import { ModelCallError, ScriptExhaustedError } from "../src/errors.js";
@@ -13,6 +14,7 @@ import { PyodideExecutor } from "../src/executors/pyodide/pyodide-executor.js";
 import type { ChatMessage, GenerateOptions, Model } from "../src/models/model.js";
 import { messageText } from "../src/models/model.js";
 import { ScriptedModel } from "../src/models/scripted-model.js";
+import { image } from "../src/tools/image.js";
 import { tool } from "../src/tools/tool.js";
 
 const prices: Record<string, number> = { apple: 1.25, pear: 2, plum: 0.5 };
@@ -334,5 +336,108 @@ describe("CodeAgent", () => {
     const options = model.calls[0]!.options as GenerateOptions;
     expect(options.temperature).toBe(0.2);
     expect(options.maxTokens).toBe(500);
+  });
+});
+
+describe("CodeAgent with bytes and images", () => {
+  const PNG = new Uint8Array([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0, 0, 0, 13]);
+  const PNG_DATA_URL = `data:image/png;base64,${Buffer.from(PNG).toString("base64")}`;
+  const drawChart = tool({
+    name: "draw_chart",
+    description: "Draws a chart of the numbers.",
+    inputSchema: z.object({ numbers: z.array(z.number()) }),
+    execute: () => image(PNG, "image/png"),
+  });
+  const readFile = tool({
+    name: "read_file",
+    description: "The bytes of a file.",
+    inputSchema: z.object({ name: z.string() }),
+    execute: () => Buffer.from([1, 2, 3, 255]),
+  });
+
+  function quickJsAgent(replies: string[]) {
+    const model = new ScriptedModel(replies);
+    return { agent: new CodeAgent({ model, tools: [drawChart, readFile], executor: "quickjs" }), model };
+  }
+
+  /** The image parts of the observation sent in request `index`, and its text. */
+  function lastObservation(model: ScriptedModel, index: number): { text: string; images: unknown[] } {
+    const message = model.calls[index]!.messages.at(-1)!;
+    const parts = typeof message.content === "string" ? [] : message.content;
+    return { text: messageText(message.content), images: parts.filter((part) => part.type === "image") };
+  }
+
+  test("an image a tool returned reaches the model's next request as an image part, named in the text", async () => {
+    const { agent, model } = quickJsAgent(["<code>\nconst chart = draw_chart({ numbers: [1, 2] })\nconsole.log('drawn')\n</code>", "<code>\nfinal_answer('done')\n</code>"]);
+    try {
+      const result = await agent.run("Chart 1 and 2.");
+      expect(result.output).toBe("done");
+      const { text, images } = lastObservation(model, 1);
+      expect(images).toEqual([{ type: "image", image: PNG_DATA_URL, mediaType: "image/png" }]);
+      expect(text).toContain("[image 1: image/png, 12 bytes]");
+      const step = actionSteps(result.steps)[0]!;
+      expect(step.observationImages).toEqual(images);
+      // The tool call's record names the image rather than holding it twice.
+      expect(step.toolCalls[0]!.result).toBe("[image 1: image/png, 12 bytes]");
+    } finally {
+      await agent.close();
+    }
+  });
+
+  test("an image as the last value goes to the model next; an image final answer stays an image part", async () => {
+    const { agent, model } = quickJsAgent([
+      "<code>\n({ type: 'image', mediaType: 'image/png', data: new Uint8Array([0x89, 0x50, 0x4e, 0x47]) })\n</code>",
+      "<code>\nfinal_answer({ type: 'image', mediaType: 'image/gif', data: new Uint8Array([0x47, 0x49, 0x46, 0x38]) })\n</code>",
+    ]);
+    try {
+      const result = await agent.run("Make a picture.");
+      const { text, images } = lastObservation(model, 1);
+      expect(images).toEqual([{ type: "image", image: "data:image/png;base64,iVBORw==", mediaType: "image/png" }]);
+      expect(text).toContain("Last output from code snippet:\n[image 1: image/png, 4 bytes]");
+      expect(result.output).toEqual({ type: "image", image: new Uint8Array([0x47, 0x49, 0x46, 0x38]), mediaType: "image/gif" });
+    } finally {
+      await agent.close();
+    }
+  });
+
+  test("bytes from a tool are a Uint8Array in the code, shown to the model in short", async () => {
+    const { agent, model } = quickJsAgent(["<code>\nconst data = read_file({ name: 'a.bin' });\n[data instanceof Uint8Array, data]\n</code>", "<code>\nfinal_answer(data.length)\n</code>"]);
+    try {
+      const result = await agent.run("How long is a.bin?");
+      expect(result.output).toBe(4);
+      expect(lastObservation(model, 1).text).toContain('"<4 bytes: 01 02 03 ff>"');
+    } finally {
+      await agent.close();
+    }
+  });
+
+  test("memory with images and bytes round-trips through JSON", async () => {
+    const { agent } = quickJsAgent(["<code>\nconst chart = draw_chart({ numbers: [1] })\nread_file({ name: 'a' })\n</code>", "<code>\nfinal_answer(read_file({ name: 'b' }))\n</code>"]);
+    try {
+      const result = await agent.run("Go.", { images: [{ type: "image", image: PNG, mediaType: "image/png" }] });
+      expect(result.output).toEqual(new Uint8Array([1, 2, 3, 255]));
+      const json = JSON.stringify(agent.memory);
+      expect(json).not.toContain('"0":');
+      const loaded = AgentMemory.fromJSON(json);
+      expect(loaded.steps).toEqual(agent.memory.steps);
+      expect(JSON.stringify(loaded)).toBe(json);
+    } finally {
+      await agent.close();
+    }
+  });
+
+  test("ToolCallingAgent: an image a tool returned is stored by name and reaches the model next, as an image part", async () => {
+    const model = new ScriptedModel([
+      { role: "assistant", content: "", toolCalls: [{ id: "call_1", name: "draw_chart", arguments: { numbers: [1] } }] },
+      { role: "assistant", content: "", toolCalls: [{ id: "call_2", name: "final_answer", arguments: { answer: "result_1_1" } }] },
+    ]);
+    const agent = new ToolCallingAgent({ model, tools: [drawChart] });
+    const result = await agent.run("Chart it.");
+    const { text, images } = lastObservation(model, 1);
+    expect(images).toEqual([{ type: "image", image: PNG_DATA_URL, mediaType: "image/png" }]);
+    expect(text).toContain("[image 1: image/png, 12 bytes], stored as 'result_1_1'");
+    expect(result.output).toEqual({ type: "image", image: PNG, mediaType: "image/png" });
+    const loaded = AgentMemory.fromJSON(JSON.stringify(agent.memory));
+    expect(loaded.steps).toEqual(agent.memory.steps);
   });
 });

@@ -44,6 +44,19 @@ const explode = tool({
   },
 });
 
+const PNG = new Uint8Array([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
+/** What echo_bytes was called with. */
+const echoed: unknown[] = [];
+const echoBytes = tool({
+  name: "echo_bytes",
+  description: "Returns the bytes it is given, and a picture.",
+  inputSchema: z.object({ data: z.instanceof(Uint8Array) }),
+  execute: ({ data }) => {
+    echoed.push(data);
+    return { data: Buffer.from(data), picture: { type: "image" as const, image: PNG, mediaType: "image/png" } };
+  },
+});
+
 /** Registers the whole contract for one executor. */
 export function executorContract(subject: ExecutorUnderTest): void {
   const code = subject.profile;
@@ -77,7 +90,7 @@ export function executorContract(subject: ExecutorUnderTest): void {
       limited = subject.create({ timeoutMs: 500 });
       // A generous time limit, so that a slow, busy machine still reaches the other limits first.
       roomy = subject.create({ timeoutMs: 30_000, memoryLimitMb: 200, maxOutputChars: 1000 });
-      await Promise.all([executor.sendTools([getWeather, add, explode]), limited.sendTools([]), roomy.sendTools([])]);
+      await Promise.all([executor.sendTools([getWeather, add, explode, echoBytes]), limited.sendTools([]), roomy.sendTools([])]);
     });
     afterAll(async () => {
       await Promise.all([executor?.close(), limited?.close(), roomy?.close()]);
@@ -216,6 +229,29 @@ export function executorContract(subject: ExecutorUnderTest): void {
         const result = await executor.run(code.toolThatThrows);
         expect(result.error?.message).toContain("the reactor is offline");
         expect(result.error?.message).not.toMatch(/\.ts:\d+|node_modules|at async/);
+      });
+    });
+
+    describe("bytes and images", () => {
+      test("cross both ways: bytes to a tool, bytes and an image back, an image made by the code", async () => {
+        echoed.length = 0;
+        const result = await executor.run(code.bytesThroughTool);
+        expect(result.error).toBeUndefined();
+        expect(echoed).toEqual([new Uint8Array([1, 2, 3])]);
+        expect(result.output).toEqual([true, [1, 2, 3], "image", "image/png", true, { type: "image", image: PNG, mediaType: "image/png" }]);
+        const made = await executor.run(code.imageFromCode);
+        expect(made.output).toEqual({ type: "image", image: PNG.slice(0, 4), mediaType: "image/png" });
+      });
+
+      test("bytes sent as a variable arrive as bytes", async () => {
+        await executor.sendVariables({ payload: new Uint8Array([9, 8, 7]) });
+        expect((await executor.run(code.readBytesVariable)).output).toEqual([true, 3, 9]);
+      });
+
+      test("a value forging the bytes tag is refused with a clear error", async () => {
+        const result = await executor.run(code.forgedBytesTag);
+        expect(result.error?.type).toBe("TypeError");
+        expect(result.error?.message).toMatch(/cannot leave the sandbox: bytes is not valid base64 text/);
       });
     });
 

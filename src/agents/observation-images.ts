@@ -6,7 +6,7 @@
  */
 import type { ImagePart } from "../models/model.js";
 import { imageUrl } from "../models/openai-messages.js";
-import { IMAGE_TAG, isImagePart } from "../executors/wire-values.js";
+import { BYTES_TAG, fromWire, IMAGE_TAG, isImagePart } from "../executors/wire-values.js";
 
 /** Values nested deeper than this are left as they are (a sandbox's values are far shallower). */
 const MAX_DEPTH = 64;
@@ -19,12 +19,14 @@ export class StepImages {
 
   /**
    * `value` with every image in it replaced by its label; the images are kept here. Accepts host
-   * images (an {@link ImagePart}) and images in their wire form (a tool result as the code saw it).
+   * values and values in their wire form (a tool result as the code saw it), whose bytes become a
+   * `Uint8Array` as on the host, so memory holds one form of each.
    */
   take(value: unknown, depth = 0): unknown {
     if (typeof value !== "object" || value === null || depth > MAX_DEPTH) return value;
     const image = asImage(value);
     if (image !== undefined) return this.add(image);
+    if (isWireBytes(value)) return bytesOf(value);
     if (value instanceof Uint8Array || ArrayBuffer.isView(value)) return value;
     if (Array.isArray(value)) return value.map((item: unknown) => this.take(item, depth + 1));
     if (Object.getPrototypeOf(value) !== Object.prototype && Object.getPrototypeOf(value) !== null) return value;
@@ -72,4 +74,17 @@ function asImage(value: object): ImagePart | undefined {
     return { type: "image", image: `data:${tagged["mediaType"]};base64,${tagged[IMAGE_TAG]}`, mediaType: tagged["mediaType"] };
   }
   return undefined;
+}
+
+function isWireBytes(value: object): boolean {
+  return Object.keys(value).length === 1 && typeof (value as Record<string, unknown>)[BYTES_TAG] === "string";
+}
+
+/** Wire bytes as a Uint8Array; a malformed tag (a tool's own data in that shape) stays as it is. */
+function bytesOf(value: object): unknown {
+  try {
+    return fromWire(value);
+  } catch {
+    return value;
+  }
 }

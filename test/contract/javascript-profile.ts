@@ -39,6 +39,12 @@ export const javascriptProfile: LanguageProfile = {
     "const finish = async () => final_answer('kept')\ntry {\n  await finish()\n} catch (error) {}\n'swallowed'",
   ],
   toolPositional: "get_weather('Paris')",
+  bytesThroughTool:
+    "const r = echo_bytes({ data: new Uint8Array([1, 2, 3]) });\n" +
+    "[r.data instanceof Uint8Array, [...r.data], r.picture.type, r.picture.mediaType, r.picture.data instanceof Uint8Array, r.picture]",
+  readBytesVariable: "[payload instanceof Uint8Array, payload.length, payload[0]]",
+  imageFromCode: "({ type: 'image', mediaType: 'image/png', data: new Uint8Array([0x89, 0x50, 0x4e, 0x47]) })",
+  forgedBytesTag: "({ __bytes__: 'not base64!' })",
   toolKeyword: "await get_weather({ city: 'Oslo', unit: 'f' })",
   toolsInLoopAndFunction:
     "function total(n) {\n  let sum = 0\n  for (let i = 0; i < n; i++) sum += add({ a: i, b: i })\n  return sum\n}\n" +

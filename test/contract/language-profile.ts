@@ -43,6 +43,18 @@ export interface LanguageProfile {
   toolWrongArgument: string;
   toolMissingArgument: FailingSnippet;
   toolThatThrows: string;
+  /**
+   * Calls `echo_bytes` with the bytes 1, 2, 3 and returns, from its result: whether `data` is the
+   * language's bytes type, its items, the picture's type and media type, whether its data is
+   * bytes, and the picture itself.
+   */
+  bytesThroughTool: string;
+  /** Reads the variable `payload` (bytes 9, 8, 7): whether it is bytes, its length, its first byte. */
+  readBytesVariable: string;
+  /** An image the code builds: PNG bytes `89 50 4e 47`, media type image/png. */
+  imageFromCode: string;
+  /** A value shaped like the wire's bytes tag with text that is not base64. */
+  forgedBytesTag: string;
   unauthorizedImport: FailingSnippet;
   /** Each must fail with one of `errorTypes`, in an executor that authorizes only random and math. */
   indirectImports: { codes: string[]; errorTypes: readonly string[] };

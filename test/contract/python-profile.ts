@@ -33,6 +33,11 @@ export const pythonProfile: LanguageProfile = {
   toolWrongArgument: "try:\n    add(a='x', b=1)\nexcept TypeError as e:\n    print('caught:', e)",
   toolMissingArgument: { code: "add(a=1)", errorTypes: ["TypeError"] },
   toolThatThrows: "explode()",
+  bytesThroughTool:
+    "r = echo_bytes(b'\\x01\\x02\\x03')\np = r['picture']\n[type(r['data']) is bytes, list(r['data']), p['type'], p['media_type'], type(p['data']) is bytes, p]",
+  readBytesVariable: "[type(payload) is bytes, len(payload), payload[0]]",
+  imageFromCode: "{'type': 'image', 'media_type': 'image/png', 'data': b'\\x89PNG'}",
+  forgedBytesTag: "{'__bytes__': 'not base64!'}",
   unauthorizedImport: { code: "import os", errorTypes: ["ImportError"] },
   indirectImports: {
     codes: ["__import__('os')", "import importlib", "import sys", "import random\nrandom._os", "from random import _os"],
