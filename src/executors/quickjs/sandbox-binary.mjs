@@ -11,7 +11,7 @@
 /**
  * Returns `wireForm(value)` (the tagged object for bytes or an image, else undefined), `revive(value)`
  * (a parsed JSON value with its tags turned into bytes and images; throws a TypeError on a bad tag),
- * `isImage(value)` and `describeImage(image)` (`<image image/png, 12,345 bytes>`).
+ * `mayHoldTags(jsonText)`, `isImage(value)` and `describeImage(image)` (`<image image/png, 12,345 bytes>`).
  */
 export function sandboxBinary() {
   "use strict";
@@ -26,6 +26,7 @@ export function sandboxBinary() {
   const regExpExec = uncurry(RegExp.prototype.exec);
   const join = uncurry(Array.prototype.join);
   const stringSlice = uncurry(String.prototype.slice);
+  const indexOf = uncurry(String.prototype.indexOf);
   const StringOf = String;
   const Bytes = Uint8Array;
   const TypeErrorConstructor = TypeError;
@@ -179,5 +180,8 @@ export function sandboxBinary() {
     return root.value;
   }
 
-  return freeze({ __proto__: null, wireForm, revive, isImage, describeImage });
+  /** Whether JSON text may hold a tag at all: most do not, and need no walk. */
+  const mayHoldTags = (text) => indexOf(text, "\"" + BYTES_TAG + "\"") >= 0 || indexOf(text, "\"" + IMAGE_TAG + "\"") >= 0;
+
+  return freeze({ __proto__: null, wireForm, revive, mayHoldTags, isImage, describeImage });
 }

@@ -173,8 +173,9 @@ export function sandboxRuntime(host, values, timers, options) {
     } catch (error) {
       throw new TypeErrorConstructor(name + "() got arguments that cannot be sent to the tool: " + format(error));
     }
-    const reply = parse(host.callTool(name, request));
-    if (reply.ok) return received(name, reply.value);
+    const text = host.callTool(name, request);
+    const reply = parse(text);
+    if (reply.ok) return values.mayHoldTags(text) ? received(name, reply.value) : reply.value;
     const { type, message } = reply.error;
     if (type === "interrupted") throw signal(message);
     if (type === "ToolArgumentError") throw new TypeErrorConstructor(message);
@@ -360,7 +361,8 @@ export function sandboxRuntime(host, values, timers, options) {
       restoreFixtures();
     },
     setVariables(json) {
-      const variables = values.revive(parse(json));
+      const parsed = parse(json);
+      const variables = values.mayHoldTags(json) ? values.revive(parsed) : parsed;
       const names = keys(variables);
       for (let index = 0; index < names.length; index++) {
         const value = variables[names[index]];

@@ -411,5 +411,20 @@ export function sandboxValues(promiseState, binary) {
     }
   }
 
-  return freeze({ __proto__: null, format, toPlain, toJson, revive: binary.revive, isError, errorText, errorName, errorMessage, errorField, attempt, list, orphan });
+  return freeze({
+    __proto__: null,
+    format,
+    toPlain,
+    toJson,
+    revive: binary.revive,
+    mayHoldTags: binary.mayHoldTags,
+    isError,
+    errorText,
+    errorName,
+    errorMessage,
+    errorField,
+    attempt,
+    list,
+    orphan,
+  });
 }
