@@ -248,6 +248,12 @@ export function executorContract(subject: ExecutorUnderTest): void {
         expect((await executor.run(code.readBytesVariable)).output).toEqual([true, 3, 9]);
       });
 
+      test("bytes count against maxValueChars by their base64 text", async () => {
+        const result = await executor.run(code.hugeBytes.code);
+        expectFailure(result, code.hugeBytes);
+        expect(result.error?.message).toMatch(/1,200,01\d characters.*maxValueChars/s);
+      });
+
       test("a value forging the bytes tag is refused with a clear error", async () => {
         const result = await executor.run(code.forgedBytesTag);
         expect(result.error?.type).toBe("TypeError");

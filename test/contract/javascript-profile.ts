@@ -44,6 +44,7 @@ export const javascriptProfile: LanguageProfile = {
     "[r.data instanceof Uint8Array, [...r.data], r.picture.type, r.picture.mediaType, r.picture.data instanceof Uint8Array, r.picture]",
   readBytesVariable: "[payload instanceof Uint8Array, payload.length, payload[0]]",
   imageFromCode: "({ type: 'image', mediaType: 'image/png', data: new Uint8Array([0x89, 0x50, 0x4e, 0x47]) })",
+  hugeBytes: { code: "new Uint8Array(900_000)", errorTypes: ["RangeError"] },
   forgedBytesTag: "({ __bytes__: 'not base64!' })",
   toolKeyword: "await get_weather({ city: 'Oslo', unit: 'f' })",
   toolsInLoopAndFunction:

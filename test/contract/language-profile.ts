@@ -53,6 +53,8 @@ export interface LanguageProfile {
   readBytesVariable: string;
   /** An image the code builds: PNG bytes `89 50 4e 47`, media type image/png. */
   imageFromCode: string;
+  /** Bytes whose base64 text is longer than the default maxValueChars (1,000,000). */
+  hugeBytes: FailingSnippet;
   /** A value shaped like the wire's bytes tag with text that is not base64. */
   forgedBytesTag: string;
   unauthorizedImport: FailingSnippet;

@@ -37,6 +37,7 @@ export const pythonProfile: LanguageProfile = {
     "r = echo_bytes(b'\\x01\\x02\\x03')\np = r['picture']\n[type(r['data']) is bytes, list(r['data']), p['type'], p['media_type'], type(p['data']) is bytes, p]",
   readBytesVariable: "[type(payload) is bytes, len(payload), payload[0]]",
   imageFromCode: "{'type': 'image', 'media_type': 'image/png', 'data': b'\\x89PNG'}",
+  hugeBytes: { code: "b'x' * 900_000", errorTypes: ["ValueError"] },
   forgedBytesTag: "{'__bytes__': 'not base64!'}",
   unauthorizedImport: { code: "import os", errorTypes: ["ImportError"] },
   indirectImports: {
