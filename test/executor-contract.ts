@@ -254,10 +254,15 @@ export function executorContract(subject: ExecutorUnderTest): void {
         expect(result.error?.message).toMatch(/1,200,01\d characters.*maxValueChars/s);
       });
 
-      test("a value forging the bytes tag is refused with a clear error", async () => {
+      test("a value forging the bytes tag is refused with a clear error, leaving the sandbox or going to a tool", async () => {
         const result = await executor.run(code.forgedBytesTag);
         expect(result.error?.type).toBe("TypeError");
         expect(result.error?.message).toMatch(/cannot leave the sandbox: bytes is not valid base64 text/);
+        echoed.length = 0;
+        const toTool = await executor.run(code.forgedBytesTagToTool.code);
+        expectFailure(toTool, code.forgedBytesTagToTool);
+        expect(toTool.error?.message).toMatch(/echo_bytes\(\) got an argument that cannot be read: bytes is not valid base64 text/);
+        expect(echoed).toEqual([]);
       });
     });
 

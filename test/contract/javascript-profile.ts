@@ -46,6 +46,7 @@ export const javascriptProfile: LanguageProfile = {
   imageFromCode: "({ type: 'image', mediaType: 'image/png', data: new Uint8Array([0x89, 0x50, 0x4e, 0x47]) })",
   hugeBytes: { code: "new Uint8Array(900_000)", errorTypes: ["RangeError"] },
   forgedBytesTag: "({ __bytes__: 'not base64!' })",
+  forgedBytesTagToTool: { code: "echo_bytes({ data: { __bytes__: 'not base64!' } })", errorTypes: ["TypeError"] },
   toolKeyword: "await get_weather({ city: 'Oslo', unit: 'f' })",
   toolsInLoopAndFunction:
     "function total(n) {\n  let sum = 0\n  for (let i = 0; i < n; i++) sum += add({ a: i, b: i })\n  return sum\n}\n" +

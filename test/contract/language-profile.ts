@@ -57,6 +57,8 @@ export interface LanguageProfile {
   hugeBytes: FailingSnippet;
   /** A value shaped like the wire's bytes tag with text that is not base64. */
   forgedBytesTag: string;
+  /** Passes such a value to `echo_bytes`. */
+  forgedBytesTagToTool: FailingSnippet;
   unauthorizedImport: FailingSnippet;
   /** Each must fail with one of `errorTypes`, in an executor that authorizes only random and math. */
   indirectImports: { codes: string[]; errorTypes: readonly string[] };

@@ -39,6 +39,7 @@ export const pythonProfile: LanguageProfile = {
   imageFromCode: "{'type': 'image', 'media_type': 'image/png', 'data': b'\\x89PNG'}",
   hugeBytes: { code: "b'x' * 900_000", errorTypes: ["ValueError"] },
   forgedBytesTag: "{'__bytes__': 'not base64!'}",
+  forgedBytesTagToTool: { code: "echo_bytes({'__bytes__': 'not base64!'})", errorTypes: ["TypeError"] },
   unauthorizedImport: { code: "import os", errorTypes: ["ImportError"] },
   indirectImports: {
     codes: ["__import__('os')", "import importlib", "import sys", "import random\nrandom._os", "from random import _os"],
