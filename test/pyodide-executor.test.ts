@@ -12,6 +12,7 @@ import { z } from "zod";
 import { PyodideExecutor } from "../src/executors/pyodide/pyodide-executor.js";
 import { SANDBOX_FILES } from "../src/executors/pyodide/deno-command.js";
 import { cacheDirectory } from "../src/executors/pyodide/snapshot.js";
+import { image } from "../src/tools/image.js";
 import { tool } from "../src/tools/tool.js";
 
 function processExists(pid: number): boolean {
@@ -125,6 +126,27 @@ describe("PyodideExecutor process", () => {
         missing: null,
         set: [1],
       });
+    } finally {
+      await executor.close();
+    }
+  });
+
+  test("an image from a tool is a dict with .data and .media_type that prints in short", async () => {
+    const picture = tool({
+      name: "picture",
+      description: "Returns an image.",
+      inputSchema: z.object({}),
+      execute: () => image(new Uint8Array(12_345), "image/png"),
+    });
+    const executor = new PyodideExecutor();
+    try {
+      await executor.sendTools([picture]);
+      const result = await executor.run("p = picture()\nprint(p, [p])\n[p.media_type, len(p.data), p['type'], isinstance(p, dict)]");
+      expect(result.logs).toBe("<image image/png, 12,345 bytes> [<image image/png, 12,345 bytes>]\n");
+      expect(result.output).toEqual(["image/png", 12_345, "image", true]);
+      // Changed by the code into something that is not an image, it is the dict it has become.
+      expect((await executor.run("p['data'] = 5\np")).output).toEqual({ type: "image", media_type: "image/png", data: 5 });
+      expect((await executor.run("print(p)")).logs).toBe("{'type': 'image', 'media_type': 'image/png', 'data': 5}\n");
     } finally {
       await executor.close();
     }

@@ -60,9 +60,32 @@ _real_import = builtins.__import__
 
 # Bytes and images cross as tagged JSON objects (wire-values.ts on the host): bytes as
 # {"__bytes__": base64}, an image as {"__image__": base64, "mediaType": ...}. In Python an image is
-# a dict with exactly the keys "type" ("image"), "media_type" and "data" (bytes).
+# a dict with exactly the keys "type" ("image"), "media_type" and "data" (bytes); the ones that come
+# from the host are an Image, that dict with `.data`, `.media_type` and a short repr.
 _BYTES_TAG = "__bytes__"
 _IMAGE_TAG = "__image__"
+
+
+class Image(dict):
+    """An image: {'type': 'image', 'media_type': 'image/png', 'data': b'...'}, shown in short."""
+
+    __slots__ = ()
+
+    @property
+    def data(self):
+        return self["data"]
+
+    @property
+    def media_type(self):
+        return self["media_type"]
+
+    def __repr__(self):
+        try:
+            return f"<image {self['media_type']}, {len(self['data']):,} bytes>"
+        except Exception:  # changed by the code into something else: shown as the dict it is
+            return dict.__repr__(self)
+
+    __str__ = __repr__
 
 
 def _base64(data):
@@ -71,7 +94,7 @@ def _base64(data):
 
 def _is_image(value):
     return (
-        type(value) is dict
+        type(value) in (dict, Image)
         and len(value) == 3
         and value.get("type") == "image"
         and isinstance(value.get("media_type"), str)
@@ -85,7 +108,7 @@ def _from_wire(mapping):
     if keys == {_BYTES_TAG}:
         return _from_base64(mapping[_BYTES_TAG], strict_mode=True)
     if keys == {_IMAGE_TAG, "mediaType"}:
-        return {"type": "image", "media_type": mapping["mediaType"], "data": _from_base64(mapping[_IMAGE_TAG], strict_mode=True)}
+        return Image(type="image", media_type=mapping["mediaType"], data=_from_base64(mapping[_IMAGE_TAG], strict_mode=True))
     return mapping
 
 
