@@ -172,3 +172,35 @@ describe("reset gives the next task a pristine interpreter", () => {
     expect(await sandbox.run("final_answer('task 2')")).toMatchObject({ isFinalAnswer: true, output: "task 2" });
   });
 });
+
+describe("the import gate holds where parsers disagree", () => {
+  const smuggled = (opener: string, closer: string) => `a = ${opener}\nimport sys, os, pathlib, json\nb = [sys.platform, str(pathlib.Path('/etc'))] ${closer}\nb`;
+  test.each([
+    ["an escaped brace in an f-string", smuggled(`f"\\{"'''"}"`, "#'''")],
+    ["an escaped brace in a function's f-string", `def g():\n    return f"\\{"'''"}"\nimport sys\nb = sys.version #'''\nb`],
+    ["a named escape in an f-string", smuggled(`f"\\N{LATIN SMALL LETTER A}{'''}"`, "#'''}\"")],
+    ["a raw f-string", smuggled(`rf"\\N{'''}"`, "#'''}\"")],
+    ["an upper-case raw f-string", smuggled(`Rf"\\N{'''}"`, "#'''}\"")],
+    ["a continued import line", "import math, \\\n  sys\nsys.version"],
+    ["a fullwidth module name", "import ｓｙｓ\nｓｙｓ.version"],
+    ["an import after a semicolon", "x = 1; import os as o\no.getcwd()"],
+  ])("%s cannot import an unauthorized module", async (_name, code) => {
+    const sandbox = executor({ authorizedImports: ["math"] });
+    const result = await sandbox.run(code);
+    expect(result.error?.type, JSON.stringify(result)).toMatch(/ImportError|SyntaxError/);
+    expect(JSON.stringify(result.output ?? null)).not.toMatch(/linux|\/etc|\d+\.\d+\.\d+/);
+  });
+
+  test("an f-string with an escaped brace is refused with a message saying how to write it", async () => {
+    const result = await executor().run('a = f"\\{x}"');
+    expect(result.error?.type).toBe("SyntaxError");
+    expect(result.error?.message).toMatch(/f-string/);
+  });
+
+  test("the text 'import <module>' in a string is refused too, and the message says why", async () => {
+    const result = await executor({ authorizedImports: ["math"] }).run("note = 'import sys'\nnote");
+    expect(result.error?.type).toBe("ImportError");
+    expect(result.error?.message).toMatch(/string or comment/);
+    expect((await executor({ authorizedImports: ["math"] }).run("import math\nmath.floor(2.5)")).output).toBe(2);
+  });
+});

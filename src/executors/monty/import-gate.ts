@@ -5,6 +5,7 @@
  */
 import type { CodeError } from "../executor.js";
 import type { SnippetAnalysis } from "./python-statements.js";
+import { firstRawImport } from "./raw-import-scan.js";
 
 /**
  * The modules Monty 0.0.18 provides. `os` and `pathlib` are there but every call that would
@@ -48,6 +49,22 @@ export function refusedImport(analysis: Pick<SnippetAnalysis, "imports" | "impor
     }
   }
   return undefined;
+}
+
+/**
+ * The gate's second check, on the raw text (`raw-import-scan.ts`): a module Monty has, not
+ * authorized, named on any line that says `import`, strings and comments included.
+ */
+export function refusedRawImport(source: string, authorizedImports: readonly string[]): CodeError | undefined {
+  if (authorizedImports.includes("*")) return undefined;
+  const found = firstRawImport(source, MONTY_MODULES, (module) => isAuthorized(module, authorizedImports));
+  if (found === undefined) return undefined;
+  return {
+    type: "ImportError",
+    message:
+      `Import of '${found.module}' is not allowed (line ${found.line}). Authorized imports: ${authorizedImports.join(", ") || "none"}. ` +
+      "The sandbox refuses any line that says import and names a module that is not authorized, even inside a string or comment: reword that line.",
+  };
 }
 
 function isAuthorized(module: string, authorizedImports: readonly string[]): boolean {

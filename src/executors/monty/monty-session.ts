@@ -8,7 +8,7 @@ import { Monty } from "@pydantic/monty";
 import { FINAL_ANSWER_TOOL_NAME } from "../../tools/definition-checks.js";
 import type { CodeError, CodeOutput } from "../executor.js";
 import { timeLimitNote } from "../run-errors.js";
-import { refusedImport } from "./import-gate.js";
+import { refusedImport, refusedRawImport } from "./import-gate.js";
 import { MONTY_BUILTINS } from "./monty-builtins.js";
 import { decoratorError, internalError, parseError } from "./monty-errors.js";
 import { MontyNamespace } from "./monty-namespace.js";
@@ -91,7 +91,8 @@ export class MontySession {
   ): { program: MontyProgram; monty: Monty } | { error: CodeError } {
     const analysis = analyzeSnippet(code);
     if (analysis.unreadableLine !== undefined) return { error: originalParseError(code, sourceLines) ?? unreadableError(analysis.unreadableLine, sourceLines) };
-    const refused = refusedImport(analysis, authorizedImports);
+    if (analysis.ambiguousStringLine !== undefined) return { error: originalParseError(code, sourceLines) ?? ambiguousStringError(analysis.ambiguousStringLine, sourceLines) };
+    const refused = refusedImport(analysis, authorizedImports) ?? refusedRawImport(code, authorizedImports);
     if (refused !== undefined) return { error: originalParseError(code, sourceLines) ?? refused };
     const decorator = analysis.decorators[0];
     if (decorator !== undefined) return { error: originalParseError(code, sourceLines) ?? decoratorError(decorator, sourceLines) };
@@ -122,6 +123,16 @@ function originalParseError(code: string, sourceLines: string[]): CodeError | un
 function unreadableError(line: number, sourceLines: readonly string[]): CodeError {
   const text = (sourceLines[line - 1] ?? "").trim();
   return { type: "SyntaxError", message: `The sandbox could not read line ${line} (${text}): write it in plainer Python.` };
+}
+
+function ambiguousStringError(line: number, sourceLines: readonly string[]): CodeError {
+  const text = (sourceLines[line - 1] ?? "").trim();
+  return {
+    type: "SyntaxError",
+    message:
+      `The sandbox does not run this f-string (line ${line}: ${text}): a backslash before a brace, a named escape (\\N{...}), ` +
+      "a comment, a backslash or a quote like the string's own inside a {} field can be read two ways. Build the text another way (concatenation, a variable, str.format).",
+  };
 }
 
 function bounded(error: CodeError): CodeError {

@@ -3,6 +3,7 @@
  * tree: its top-level statements, the module-level names each one binds, the functions and
  * imports it defines, every import and decorator anywhere in it, and its `while` loops.
  */
+import { ambiguousFormatString } from "./ambiguous-strings.js";
 import { importBindings, type ImportBinding } from "./python-imports.js";
 import { children, firstErrorOffset, lineIndex, parsePython, walk, wordsOf, type SyntaxNode } from "./python-syntax.js";
 import { whileLoops, type WhileLoop } from "./while-loops.js";
@@ -41,6 +42,8 @@ export interface SnippetAnalysis {
   loops: WhileLoop[];
   /** The lines that name `__import__`, the function behind imports. */
   importFunctionLines: number[];
+  /** The first line with an f-string this parser and Monty's may read differently (`ambiguous-strings.ts`). */
+  ambiguousStringLine?: number;
   /** The first line the parser could not read, when there is one: nothing else here can then be trusted. */
   unreadableLine?: number;
 }
@@ -64,6 +67,8 @@ export function analyzeSnippet(source: string): SnippetAnalysis {
   const analysis: SnippetAnalysis = { statements: [], bound: new Set(), imports: [], decorators: [], loops: whileLoops(tree.topNode, source, lineAt), importFunctionLines: [] };
   const errorOffset = firstErrorOffset(tree);
   if (errorOffset !== undefined) analysis.unreadableLine = lineAt(errorOffset);
+  const ambiguous = ambiguousFormatString(tree.topNode, source);
+  if (ambiguous !== undefined) analysis.ambiguousStringLine = lineAt(ambiguous);
 
   for (const node of children(tree.topNode)) {
     if (node.name === "Comment") continue;
