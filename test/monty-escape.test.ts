@@ -4,6 +4,9 @@
  * huge values, or leave something behind for the next task. Each must end in an error the model
  * can read, while the host process, and every other sandbox in it, keeps working.
  */
+import { execFile } from "node:child_process";
+import { promisify } from "node:util";
+
 import { afterEach, describe, expect, test } from "vitest";
 import { z } from "zod";
 
@@ -203,4 +206,26 @@ describe("the import gate holds where parsers disagree", () => {
     expect(result.error?.message).toMatch(/string or comment/);
     expect((await executor({ authorizedImports: ["math"] }).run("import math\nmath.floor(2.5)")).output).toBe(2);
   });
+});
+
+describe("the sandbox process never outlives its host", () => {
+  const alive = (pid: number) => {
+    try {
+      return process.kill(pid, 0);
+    } catch {
+      return false;
+    }
+  };
+
+  test("a sandbox busy in a loop that never pauses ends itself when its host is killed", async () => {
+    const { stdout } = await promisify(execFile)("node_modules/.bin/vite-node", ["test/fixtures/monty-orphan-host.ts"], { timeout: 60_000 })
+      .catch((error: { stdout: string }) => error); // the host dies by SIGKILL, by design
+    const pid = Number(stdout.trim().split("\n").pop());
+    expect(pid).toBeGreaterThan(0);
+    const deadline = Date.now() + 20_000;
+    while (alive(pid) && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 100));
+    const survived = alive(pid);
+    if (survived) process.kill(pid, "SIGKILL");
+    expect(survived).toBe(false);
+  }, 90_000);
 });

@@ -20,6 +20,9 @@ import { analyzeSnippet } from "./python-statements.js";
 import type { RunStop } from "./run-stop.js";
 import { boundedMessage, type ToolCaller } from "./value-limits.js";
 
+/** The time limit Monty gets when the run has none. */
+const LONGEST_RUN_MS = 24 * 60 * 60 * 1000;
+
 /** What one run needs besides the code. */
 export interface SessionRun {
   code: string;
@@ -64,8 +67,9 @@ export class MontySession {
       output,
       limits: {
         maxMemory: settings.memoryLimitMb * 1024 * 1024,
-        // Monty counts wall time from the start, pauses for tools included, as timeoutMs does.
-        ...(timeoutMs === null ? {} : { maxDurationSecs: timeoutMs / 1000 }),
+        // Monty counts wall time from the start, pauses for tools included, as timeoutMs does. Even
+        // a run without a time limit gets one: nothing should spin in a sandbox for days.
+        maxDurationSecs: (timeoutMs ?? LONGEST_RUN_MS) / 1000,
       },
       maxValueChars: settings.maxValueChars,
       stop,

@@ -9,6 +9,7 @@
 import { LineSplitter } from "../line-splitter.js";
 import { encodeMessage, parseHostMessage, type ChildMessage, type HostMessage } from "./monty-protocol.js";
 import { fromHost } from "./monty-values.js";
+import { startOrphanWatchdog } from "./orphan-watchdog.js";
 import type { MontySession as Session } from "./monty-session.js";
 import { RunStop } from "./run-stop.js";
 import type { SandboxToolCall, ToolReply } from "./value-limits.js";
@@ -30,6 +31,7 @@ async function loadMonty(): Promise<typeof import("./monty-session.js")> {
   }
 }
 
+startOrphanWatchdog();
 const { MontySession } = await loadMonty();
 const session: Session = new MontySession();
 const toolReplies = new Map<number, (reply: ToolReply) => void>();
