@@ -8,6 +8,7 @@ import { decodeSandboxValue } from "../wire-values.js";
 import { ABORTED_ERROR, lostStateError, type StopReason } from "../run-errors.js";
 import { sharedMontyPool, startSandbox } from "./monty-pool.js";
 import type { MontyProcess } from "./monty-process.js";
+import { positiveLimit } from "./limit-options.js";
 import { INTERNAL_PREFIX, type RunSettings } from "./monty-protocol.js";
 import { MAX_ERROR_CHARS } from "./value-limits.js";
 
@@ -52,13 +53,13 @@ export class MontyExecutor implements Executor {
   private closed = false;
 
   constructor(options: MontyExecutorOptions = {}) {
-    this.timeoutMs = options.timeoutMs ?? EXECUTOR_DEFAULTS.timeoutMs;
+    this.timeoutMs = positiveLimit("timeoutMs", options.timeoutMs, EXECUTOR_DEFAULTS.timeoutMs);
     this.settings = {
       authorizedImports: [...(options.authorizedImports ?? DEFAULT_AUTHORIZED_IMPORTS)],
       timeoutMs: null,
-      maxOutputChars: options.maxOutputChars ?? EXECUTOR_DEFAULTS.maxOutputChars,
-      memoryLimitMb: options.memoryLimitMb ?? EXECUTOR_DEFAULTS.memoryLimitMb,
-      maxValueChars: options.maxValueChars ?? EXECUTOR_DEFAULTS.maxValueChars,
+      maxOutputChars: positiveLimit("maxOutputChars", options.maxOutputChars, EXECUTOR_DEFAULTS.maxOutputChars),
+      memoryLimitMb: positiveLimit("memoryLimitMb", options.memoryLimitMb, EXECUTOR_DEFAULTS.memoryLimitMb),
+      maxValueChars: positiveLimit("maxValueChars", options.maxValueChars, EXECUTOR_DEFAULTS.maxValueChars),
     };
     this.usePool = options.usePool ?? true;
   }
@@ -103,6 +104,7 @@ export class MontyExecutor implements Executor {
 
   async run(code: string, options: RunOptions = {}): Promise<CodeOutput> {
     this.ensureOpen();
+    positiveLimit("timeoutMs", options.timeoutMs, this.timeoutMs);
     // Runs share the namespace, so they take turns.
     return this.exclusive(() => this.runAlone(code.replace(/\r\n?/g, "\n"), options));
   }
@@ -140,7 +142,7 @@ export class MontyExecutor implements Executor {
     const { id, result } = sandbox.startRun({
       code,
       tools: [...this.tools.keys()],
-      settings: { ...this.settings, timeoutMs: Number.isFinite(timeoutMs) ? timeoutMs : null },
+      settings: { ...this.settings, timeoutMs },
     });
     const toolAbort = new AbortController();
     let stopReason: StopReason | undefined;
