@@ -254,3 +254,20 @@ describe("limits that are not positive numbers are refused up front", () => {
     expect((await sandbox.run("1", { timeoutMs: 5_000 })).output).toBe(1);
   });
 });
+
+describe("the executor's own names cannot be used by the code", () => {
+  test.each([
+    ["a checkpoint call", "__codeagent_keep__(0, (1, 2))"],
+    ["a checkpoint with a wrong id", "x = 1\n__codeagent_keep__(99)"],
+    ["the type probe replaced", "__codeagent_type__ = lambda value: 'int'\nx = 1"],
+    ["a loop counter", "n = 0\nwhile n < 3:\n    n += 1\n    __codeagent_n0__ = 10**9"],
+    ["a tick call", "__codeagent_tick__('x')"],
+    ["a fullwidth spelling", "__ｃodeagent_keep__(0)"],
+  ])("%s is refused before it runs", async (_name, code) => {
+    const sandbox = executor();
+    const result = await sandbox.run(code);
+    expect(result.error?.type).toBe("NameError");
+    expect(result.error?.message).toMatch(/__codeagent_/);
+    expect((await sandbox.run("1 + 1")).output).toBe(2);
+  });
+});

@@ -92,7 +92,12 @@ async function answerCall(snapshot: MontySnapshot, context: RunContext, state: {
   const name = snapshot.functionName;
   if (name === KEEP_FUNCTION) {
     const [id, ...rest] = snapshot.args as unknown[];
-    applyCheckpoint(context.namespace, context.program.checkpoints[Number(id)]!, rest);
+    const checkpoint = typeof id === "number" && Number.isInteger(id) ? context.program.checkpoints[id] : undefined;
+    // The code cannot spell the name (the session refuses it), so a malformed call is a bug of ours.
+    if (checkpoint === undefined || rest.length !== checkpoint.names.length + (checkpoint.hasValue ? 1 : 0)) {
+      throw new Error(`malformed checkpoint call (id ${String(id)}, ${rest.length} values)`);
+    }
+    applyCheckpoint(context.namespace, checkpoint, rest);
     return { resume: { returnValue: null } };
   }
   if (name === TICK_FUNCTION) return { resume: { returnValue: TICK_INTERVAL } };

@@ -12,7 +12,7 @@ import { refusedImport, refusedRawImport } from "./import-gate.js";
 import { MONTY_BUILTINS } from "./monty-builtins.js";
 import { decoratorError, internalError, parseError } from "./monty-errors.js";
 import { MontyNamespace } from "./monty-namespace.js";
-import type { RunSettings } from "./monty-protocol.js";
+import { INTERNAL_PREFIX, type RunSettings } from "./monty-protocol.js";
 import { buildProgram, type MontyProgram } from "./monty-program.js";
 import { runProgram } from "./monty-run.js";
 import { OutputBuffer } from "./output-buffer.js";
@@ -93,6 +93,8 @@ export class MontySession {
     tools: ReadonlySet<string>,
     authorizedImports: readonly string[],
   ): { program: MontyProgram; monty: Monty } | { error: CodeError } {
+    const internal = internalNameError(code, sourceLines);
+    if (internal !== undefined) return { error: internal };
     const analysis = analyzeSnippet(code);
     if (analysis.unreadableLine !== undefined) return { error: originalParseError(code, sourceLines) ?? unreadableError(analysis.unreadableLine, sourceLines) };
     if (analysis.ambiguousStringLine !== undefined) return { error: originalParseError(code, sourceLines) ?? ambiguousStringError(analysis.ambiguousStringLine, sourceLines) };
@@ -127,6 +129,19 @@ function originalParseError(code: string, sourceLines: string[]): CodeError | un
 function unreadableError(line: number, sourceLines: readonly string[]): CodeError {
   const text = (sourceLines[line - 1] ?? "").trim();
   return { type: "SyntaxError", message: `The sandbox could not read line ${line} (${text}): write it in plainer Python.` };
+}
+
+/**
+ * Names starting with the executor's prefix are its own (checkpoints, type probes, loop counters):
+ * code that calls or assigns them could forge what is kept between runs. Python reads identifiers
+ * in NFKC form, so the check does too; a mention in a string is refused as well, which costs nothing.
+ */
+function internalNameError(code: string, sourceLines: readonly string[]): CodeError | undefined {
+  if (!code.normalize("NFKC").includes(INTERNAL_PREFIX)) return undefined;
+  // The line is found in the text as written; a spelling that only NFKC makes the prefix goes without.
+  const line = code.includes(INTERNAL_PREFIX) ? code.slice(0, code.indexOf(INTERNAL_PREFIX)).split("\n").length : undefined;
+  const where = line === undefined ? "" : ` (line ${line}: ${(sourceLines[line - 1] ?? "").trim()})`;
+  return { type: "NameError", message: `Names starting with ${INTERNAL_PREFIX} are reserved for the sandbox${where}: choose another name.` };
 }
 
 function ambiguousStringError(line: number, sourceLines: readonly string[]): CodeError {
