@@ -25,6 +25,21 @@ afterEach(async () => {
   await Promise.all(open.splice(0).map((created) => created.close()));
 });
 
+/** A tool that keeps every value it is called with. */
+function recorder() {
+  const received: unknown[] = [];
+  const record = tool({
+    name: "record",
+    description: "Records a value.",
+    inputSchema: z.object({ value: z.unknown() }),
+    execute: ({ value }) => {
+      received.push(value);
+      return "ok";
+    },
+  });
+  return { record, received };
+}
+
 const STATE_LOST = /everything defined in earlier runs is gone/;
 
 /** Python that builds `x`, nested `depth` deep with the given container. */
@@ -124,16 +139,7 @@ describe("Monty limits enforced from outside", () => {
   });
 
   test("tool arguments larger than maxValueChars never reach the tool", async () => {
-    const received: unknown[] = [];
-    const record = tool({
-      name: "record",
-      description: "Records a value.",
-      inputSchema: z.object({ value: z.string() }),
-      execute: ({ value }) => {
-        received.push(value);
-        return "ok";
-      },
-    });
+    const { record, received } = recorder();
     const sandbox = executor({ maxValueChars: 1_000 });
     await sandbox.sendTools([record]);
     const result = await sandbox.run("record('z' * 5_000)");
@@ -269,5 +275,21 @@ describe("the executor's own names cannot be used by the code", () => {
     expect(result.error?.type).toBe("NameError");
     expect(result.error?.message).toMatch(/__codeagent_/);
     expect((await sandbox.run("1 + 1")).output).toBe(2);
+  });
+});
+
+describe("dict keys reach the host as they are", () => {
+  test("a key named __proto__ survives, as a result, a final answer and a tool argument, and pollutes nothing", async () => {
+    const { record, received } = recorder();
+    const sandbox = executor();
+    await sandbox.sendTools([record]);
+    const value = "{'__proto__': {'polluted': True}, 'b': 2}";
+    const result = await sandbox.run(value);
+    expect(JSON.stringify(result.output)).toBe('{"__proto__":{"polluted":true},"b":2}');
+    expect(Object.getPrototypeOf(result.output)).toBe(Object.prototype);
+    expect((await sandbox.run(`final_answer(${value})`)).output).toEqual(result.output);
+    await sandbox.run(`record(${value})`);
+    expect(JSON.stringify(received[0])).toBe('{"__proto__":{"polluted":true},"b":2}');
+    expect(({} as { polluted?: unknown }).polluted).toBeUndefined();
   });
 });

@@ -28,10 +28,15 @@ export function toPlain(value: unknown, depth = 0): unknown {
   if (isImageDict(value)) return { [IMAGE_TAG]: value.get("data").toString("base64"), mediaType: value.get("media_type") };
   if (value instanceof Map) {
     const result: Record<string, unknown> = {};
-    for (const [key, item] of value) result[typeof key === "string" ? key : pythonStr(toPlain(key, depth + 1))] = toPlain(item, depth + 1);
+    for (const [key, item] of value) setOwn(result, typeof key === "string" ? key : pythonStr(toPlain(key, depth + 1)), toPlain(item, depth + 1));
     return result;
   }
   return pythonRepr(value);
+}
+
+/** Sets `key` as an own property, even `__proto__`, whose assignment would set the prototype instead. */
+function setOwn(target: Record<string, unknown>, key: string, value: unknown): void {
+  Object.defineProperty(target, key, { value, enumerable: true, writable: true, configurable: true });
 }
 
 /**
