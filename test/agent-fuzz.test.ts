@@ -704,7 +704,7 @@ type CheckSet = "none" | "reject-none" | "throwing" | "async-reject";
 interface RunPlan {
   index: number;
   maxSteps: number;
-  /** Runs on the same agent: the first resets, the others continue (`reset: false`). */
+  /** Runs (tasks) on the same agent, each continuing its memory (`reset: false`). */
   tasks: number;
   /** Action replies, and a plain best answer after every maxSteps of them. */
   script: Reply[];
@@ -790,9 +790,12 @@ function cutAtStopSequences(reply: string): string {
   return reply.slice(0, end);
 }
 
-/** Where `value` is not plain JSON data (so a JSON round trip would change it), or undefined. */
+/**
+ * Where `value` is not plain JSON data (so a JSON round trip would change it), or undefined. Bytes
+ * are the one exception: memory's toJSON writes them in their tagged form and fromJSON reads them back.
+ */
 function nonJsonAt(value: unknown, path = "$"): string | undefined {
-  if (value === null || typeof value === "string" || typeof value === "boolean") return undefined;
+  if (value === null || typeof value === "string" || typeof value === "boolean" || value instanceof Uint8Array) return undefined;
   if (typeof value === "number") return Number.isFinite(value) ? undefined : `${path} is ${value}`;
   if (typeof value !== "object") return `${path} is a ${typeof value}${typeof value === "bigint" ? ` (${String(value)}n)` : ""}`;
   if (Array.isArray(value)) {
@@ -839,6 +842,9 @@ function excerpt(text: string, length = 160): string {
   return text.length > length ? `${shown} (${text.length} chars)` : shown;
 }
 
+/** Removes every name the code defined (tools and final_answer are put back by the runtime each run). */
+const CLEAR_NAMESPACE = '[globals().pop(name) for name in list(globals()) if not name.startswith("__")]\nNone';
+
 let executor: PyodideExecutor;
 beforeAll(async () => {
   executor = new PyodideExecutor({ timeoutMs: TIMEOUT_MS, maxOutputChars: MAX_OUTPUT_CHARS });
@@ -870,14 +876,13 @@ async function fuzzRun(plan: RunPlan, violations: Violation[], stats: Stats): Pr
   stats.repliesScripted += plan.script.length;
   if (plan.useStream) stats.streamedRuns++;
 
-  // Each run should start from a fresh namespace on its own; it does not (see the test "a fresh
-  // agent on a shared executor starts from a fresh namespace"), so the harness resets, lest one
-  // run's `print = None` turn every later run's output into the same TypeError.
-  try {
-    await executor.reset();
-  } catch (error) {
-    problem("executor.reset() between runs works", (error as Error).message.split("\n")[0] ?? "");
-  }
+  // A fresh agent resets a shared executor, and reset() gives a new sandbox (proved by the test "a
+  // fresh agent on a shared executor starts from a fresh namespace"); 800 new sandboxes would make
+  // this fuzz of the loop a benchmark of sandbox start-up. So its runs keep one sandbox, and the
+  // harness empties the namespace between them instead, lest one run's `print = None` turn every
+  // later run's output into the same TypeError.
+  const cleared = await executor.run(CLEAR_NAMESPACE);
+  if (cleared.error) problem("the namespace is emptied between runs", `${cleared.error.type}: ${cleared.error.message.split("\n")[0]}`);
 
   let consumed = 0; // replies of the script used so far
   let lastStepNumber = 0;
@@ -886,7 +891,8 @@ async function fuzzRun(plan: RunPlan, violations: Violation[], stats: Stats): Pr
     const firstReply = consumed;
     const stepsBefore = agent.memory.steps.length;
     const events: AgentEvent[] = [];
-    const options = { reset: task === 0, signal: AbortSignal.timeout(RUN_WATCHDOG_MS) };
+    // The agent is new, so its memory starts empty; reset: false keeps the sandbox (see above).
+    const options = { reset: false, signal: AbortSignal.timeout(RUN_WATCHDOG_MS) };
     let result: RunResult | undefined;
     try {
       if (plan.useStream) {
@@ -1011,8 +1017,8 @@ async function fuzzRun(plan: RunPlan, violations: Violation[], stats: Stats): Pr
     if (loaded.systemPrompt !== agent.memory.systemPrompt) problem("memory round trip: system prompt", "differs");
     if (notJson === undefined) {
       try {
-        expect(loaded.steps).toEqual(memorySteps.map((step) => JSON.parse(JSON.stringify(step))));
-        expect(JSON.parse(JSON.stringify(loaded.steps))).toEqual(JSON.parse(JSON.stringify(memorySteps)));
+        expect(loaded.steps).toEqual(memorySteps);
+        expect(JSON.parse(JSON.stringify(loaded))).toEqual(JSON.parse(json));
       } catch (error) {
         problem("memory round trip: steps", (error as Error).message.slice(0, 300));
       }
