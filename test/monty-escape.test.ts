@@ -5,6 +5,7 @@
  * can read, while the host process, and every other sandbox in it, keeps working.
  */
 import { execFile } from "node:child_process";
+import { readFileSync } from "node:fs";
 import { promisify } from "node:util";
 
 import { afterEach, describe, expect, test } from "vitest";
@@ -291,5 +292,67 @@ describe("dict keys reach the host as they are", () => {
     await sandbox.run(`record(${value})`);
     expect(JSON.stringify(received[0])).toBe('{"__proto__":{"polluted":true},"b":2}');
     expect(({} as { polluted?: unknown }).polluted).toBeUndefined();
+  });
+});
+
+describe("memory stays bounded when values cross into JavaScript", () => {
+  /** The sandbox process's peak resident memory in MB while `work` runs (0 when unreadable). */
+  async function peakMb(sandbox: MontyExecutor, work: () => Promise<unknown>): Promise<number> {
+    const { pid } = await (sandbox as unknown as { sandbox: Promise<{ pid: number }> }).sandbox;
+    let peak = 0;
+    const sample = () => {
+      try {
+        peak = Math.max(peak, Number(/VmHWM:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, "utf8"))?.[1] ?? 0) / 1024);
+      } catch {
+        // the process ended
+      }
+    };
+    const timer = setInterval(sample, 20);
+    try {
+      await work();
+    } finally {
+      clearInterval(timer);
+      sample();
+    }
+    return peak;
+  }
+
+  test.each([
+    ["as the result", "c"],
+    ["kept in a variable", "d = c\n1"],
+    ["as a final answer", "final_answer(c)"],
+  ])("a list sharing one inner list 10,000 times, %s, cannot take gigabytes", async (_name, tail) => {
+    const sandbox = executor({ memoryLimitMb: 64, timeoutMs: 60_000 });
+    await sandbox.run("1");
+    let result: Awaited<ReturnType<MontyExecutor["run"]>> | undefined;
+    const peak = await peakMb(sandbox, async () => {
+      result = await sandbox.run(`a = [0] * 1000\nb = [a] * 1000\nc = [b] * 10\n${tail}`);
+    });
+    expect(peak).toBeLessThan(1_000);
+    expect(result?.error, JSON.stringify(result)).toBeDefined();
+    expect((await sandbox.run("2 + 2")).output).toBe(4);
+  }, 90_000);
+
+  test("values kept between runs count against memoryLimitMb, and the model is told what was not kept", async () => {
+    const sandbox = executor({ memoryLimitMb: 64, timeoutMs: 60_000 });
+    await sandbox.run("1");
+    const peak = await peakMb(sandbox, async () => {
+      for (let index = 0; index < 12; index++) await sandbox.run(`v${index} = 'ab' * 12_000_000\nlen(v${index})`);
+    });
+    expect(peak).toBeLessThan(600);
+    expect((await sandbox.run("len(v0)")).output).toBe(24_000_000);
+    const dropped = await sandbox.run("len(v11)");
+    expect(dropped.error?.type).toBe("NameError");
+    expect(dropped.error?.message).toMatch(/memoryLimitMb/);
+  }, 120_000);
+
+  test("a dict nested 200,000 deep is not kept, and says why", async () => {
+    const sandbox = executor();
+    expect((await sandbox.run("x = {}\nfor i in range(200000):\n    x = {'a': x}\ny = 1\n1")).output).toBe(1);
+    const used = await sandbox.run("len(x)");
+    expect(used.error?.type).toBe("NameError");
+    expect(used.error?.message).toMatch(/nested/);
+    expect(used.error?.message).not.toMatch(/call stack|bug in codeagent/);
+    expect((await sandbox.run("y")).output).toBe(1);
   });
 });

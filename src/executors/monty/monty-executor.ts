@@ -6,7 +6,7 @@ import { DEFAULT_AUTHORIZED_IMPORTS, EXECUTOR_DEFAULTS, type CodeOutput, type Ex
 import { variablesJson } from "../json-text.js";
 import { decodeSandboxValue } from "../wire-values.js";
 import { ABORTED_ERROR, lostStateError, type StopReason } from "../run-errors.js";
-import { sharedMontyPool, startSandbox } from "./monty-pool.js";
+import { POOL_MEMORY_LIMIT_MB, sharedMontyPool, startSandbox } from "./monty-pool.js";
 import type { MontyProcess } from "./monty-process.js";
 import { positiveLimit } from "./limit-options.js";
 import { INTERNAL_PREFIX, type RunSettings } from "./monty-protocol.js";
@@ -199,7 +199,8 @@ export class MontyExecutor implements Executor {
   private async prepareSandbox(): Promise<MontyProcess> {
     let sandbox: MontyProcess;
     try {
-      sandbox = await (this.usePool ? sharedMontyPool.acquire() : startSandbox());
+      const { memoryLimitMb } = this.settings;
+      sandbox = await (this.usePool && memoryLimitMb === POOL_MEMORY_LIMIT_MB ? sharedMontyPool.acquire() : startSandbox(memoryLimitMb));
     } catch (error) {
       this.sandbox = undefined; // the next call tries again
       throw error;

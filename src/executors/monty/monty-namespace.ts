@@ -1,3 +1,4 @@
+import { keptSize, MAX_KEPT_DEPTH } from "./kept-size.js";
 import { lineIndex, parsePython, wordsOf } from "./python-syntax.js";
 import { whileLoops, type WhileLoop } from "./while-loops.js";
 
@@ -51,16 +52,37 @@ export class MontyNamespace {
   private readonly entries = new Map<string, Entry>();
   /** Names whose values were one object (a list, dict or set) when last seen, each mapped to all of them. */
   private readonly shared = new Map<string, Set<string>>();
+  /** Estimated bytes of each kept value, and their sum: together they may not pass {@link memoryLimitMb}. */
+  private readonly sizes = new Map<string, number>();
+  private keptBytes = 0;
   private created = 0;
+  /** The executor's `memoryLimitMb`, set before each run: the kept values' budget. */
+  memoryLimitMb = Infinity;
 
   clear(): void {
     this.entries.clear();
     this.shared.clear();
+    this.sizes.clear();
+    this.keptBytes = 0;
   }
 
+  /** Keeps a value, unless it would take the kept values past the memory budget or is nested too deeply: then its name is lost, saying why. */
   setValue(name: string, stored: StoredValue): void {
+    const budget = this.memoryLimitMb * 1024 * 1024 - this.keptBytes + (this.sizes.get(name) ?? 0);
+    const size = keptSize(stored.value, budget);
+    if (size === "too-deep") return this.setLost(name, `a value nested more than ${MAX_KEPT_DEPTH} levels deep, too deep to keep between runs,`);
+    if (size === "too-large") {
+      return this.setLost(name, `a value too large to keep between runs (all the values kept together may take at most memoryLimitMb, ${this.memoryLimitMb} MB),`);
+    }
     this.leaveShared(name);
     this.entries.set(name, { kind: "value", stored });
+    this.setSize(name, size);
+  }
+
+  private setSize(name: string, size: number): void {
+    this.keptBytes += size - (this.sizes.get(name) ?? 0);
+    if (size === 0) this.sizes.delete(name);
+    else this.sizes.set(name, size);
   }
 
   /**
@@ -80,12 +102,14 @@ export class MontyNamespace {
 
   setDefinition(name: string, source: string, firstLine: number): void {
     this.leaveShared(name);
+    this.setSize(name, 0);
     const loops = source.includes("while") ? whileLoops(parsePython(source).topNode, source, lineIndex(source)) : [];
     this.entries.set(name, { kind: "definition", definition: { name, source, words: wordsOf(source), order: this.created++, firstLine, loops } });
   }
 
   setLost(name: string, description: string): void {
     this.leaveShared(name);
+    this.setSize(name, 0);
     this.entries.set(name, { kind: "lost", description });
   }
 

@@ -3,17 +3,21 @@
  * so a new sandbox (a new executor, or a fresh one after `reset()` or a crash) is ready at once.
  * A process serves one executor and is then ended, never handed out again.
  */
+import { EXECUTOR_DEFAULTS } from "../executor.js";
 import { WarmPool } from "../warm-pool.js";
 import { MontyProcess } from "./monty-process.js";
 
+/** The pool's processes are sized for the default memory limit; an executor with another one starts its own. */
+export const POOL_MEMORY_LIMIT_MB: number = EXECUTOR_DEFAULTS.memoryLimitMb;
+
 /** Starts a sandbox process; it loads in the background. */
 export async function spawnSandbox(): Promise<MontyProcess> {
-  return new MontyProcess();
+  return new MontyProcess(POOL_MEMORY_LIMIT_MB);
 }
 
-/** Starts a sandbox process and waits until it answers. */
-export async function startSandbox(): Promise<MontyProcess> {
-  const sandbox = new MontyProcess();
+/** Starts a sandbox process for an executor with `memoryLimitMb` and waits until it answers. */
+export async function startSandbox(memoryLimitMb = POOL_MEMORY_LIMIT_MB): Promise<MontyProcess> {
+  const sandbox = new MontyProcess(memoryLimitMb);
   await sandbox.hold(sandbox.ready);
   return sandbox;
 }
@@ -22,6 +26,6 @@ export async function startSandbox(): Promise<MontyProcess> {
 export const sharedMontyPool = new WarmPool<MontyProcess>({
   spareCount: 1,
   spawnSpare: spawnSandbox,
-  startNow: startSandbox,
+  startNow: () => startSandbox(),
   refillDelayMs: 20,
 });

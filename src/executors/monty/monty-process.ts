@@ -10,8 +10,10 @@ import { dirname } from "node:path";
 import { fileURLToPath } from "node:url";
 
 import { SandboxError } from "../../errors.js";
+import { EXECUTOR_DEFAULTS } from "../executor.js";
 import { LineSplitter } from "../line-splitter.js";
 import { liveProcesses } from "../pyodide/live-processes.js";
+import { MemoryWatchdog } from "../pyodide/memory-watchdog.js";
 import type { PoolMember } from "../warm-pool.js";
 import { encodeMessage, parseChildMessage, type ChildMessage, type HostMessage } from "./monty-protocol.js";
 import type { SandboxToolCall } from "./value-limits.js";
@@ -36,6 +38,7 @@ export class MontyProcess implements PoolMember {
   private readonly child: ChildProcessWithoutNullStreams;
   private readonly pending = new Map<number, { resolve(answer: Answer): void; reject(error: Error): void }>();
   private readonly lines: LineSplitter;
+  private readonly watchdog: MemoryWatchdog | undefined;
   private lineLimit = INITIAL_LINE_LIMIT;
   private nextId = 0;
   private busy = 0;
@@ -47,11 +50,15 @@ export class MontyProcess implements PoolMember {
   /** Called for each tool call the running code makes. */
   onToolCall: ToolCallHandler | undefined;
 
-  constructor() {
+  /** `memoryLimitMb`: the executor's limit, from which the process's JavaScript heap limit is sized. */
+  constructor(memoryLimitMb: number = EXECUTOR_DEFAULTS.memoryLimitMb) {
     const script = sandboxScript();
-    // No environment, no arguments beyond the script: the process has nothing to give away.
-    this.child = spawn(process.execPath, [script], { env: {}, cwd: dirname(script), stdio: ["pipe", "pipe", "pipe"] });
+    // No environment, no arguments beyond the heap limit and the script: the process has nothing to give away.
+    const args = [`--max-old-space-size=${heapLimitMb(memoryLimitMb)}`, script];
+    this.child = spawn(process.execPath, args, { env: {}, cwd: dirname(script), stdio: ["pipe", "pipe", "pipe"] });
     liveProcesses.add(this.child);
+    this.watchdog = this.child.pid === undefined ? undefined : new MemoryWatchdog(this.child.pid, (resident, limit) => this.overMemory(resident, limit));
+    this.watchdog?.setLimit(residentLimitMb(memoryLimitMb) * 1024 * 1024);
     const self = this;
     this.lines = new LineSplitter({
       get maxLineLength() {
@@ -75,6 +82,7 @@ export class MontyProcess implements PoolMember {
         this.exitReason ??= `could not start: ${error.message}`;
       });
       this.child.on("exit", (code, signal) => {
+        this.watchdog?.stop();
         liveProcesses.delete(this.child);
         this.exitReason ??= signal ? `was killed by ${signal}` : `exited with code ${code}`;
         const error = new SandboxExitedError(this.describeExit());
@@ -146,6 +154,7 @@ export class MontyProcess implements PoolMember {
 
   async hold<T>(work: Promise<T>): Promise<T> {
     if (this.busy++ === 0) {
+      this.watchdog?.start();
       this.child.ref();
       for (const stream of this.streams()) stream.ref?.();
     }
@@ -161,11 +170,18 @@ export class MontyProcess implements PoolMember {
     if (this.child.exitCode === null && this.child.signalCode === null) this.child.kill("SIGKILL");
   }
 
+  /** Values crossing out of Monty are copied outside its own limit: the process as a whole is held to one too. */
+  private overMemory(residentBytes: number, limitBytes: number): void {
+    const mb = (bytes: number) => Math.round(bytes / 1024 / 1024).toLocaleString("en-US");
+    this.kill(`used ${mb(residentBytes)} MB of memory, more than the ${mb(limitBytes)} MB its memoryLimitMb allows the whole process`);
+  }
+
   private write(message: HostMessage): void {
     if (this.alive && this.child.stdin.writable) this.child.stdin.write(encodeMessage(message));
   }
 
   private idle(): void {
+    this.watchdog?.stop();
     this.child.unref();
     for (const stream of this.streams()) stream.unref?.();
   }
@@ -207,6 +223,21 @@ export class MontyProcess implements PoolMember {
         this.write({ type: "tool-result", callId: message.callId, reply });
       });
   }
+}
+
+/**
+ * The JavaScript heap the sandbox process may use. Values leaving Monty become JavaScript objects,
+ * outside Monty's own memory limit (one list shared 10,000 times becomes 10,000 copies); with the
+ * heap limited, such an overshoot ends this process (a crash the host reports), never the machine.
+ * Room for the kept values (`memoryLimitMb`), a value being converted, and the process's own needs.
+ */
+export function heapLimitMb(memoryLimitMb: number): number {
+  return Math.ceil(2 * memoryLimitMb + 192);
+}
+
+/** The resident memory the whole process may reach: Monty's heap, the JavaScript heap, and Node's own (about 100 MB). */
+function residentLimitMb(memoryLimitMb: number): number {
+  return memoryLimitMb + heapLimitMb(memoryLimitMb) + 128;
 }
 
 /**

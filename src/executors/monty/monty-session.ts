@@ -52,6 +52,7 @@ export class MontySession {
 
   private async runNow({ code, tools, settings, stop, callTool }: SessionRun): Promise<CodeOutput> {
     const output = new OutputBuffer(settings.maxOutputChars);
+    this.namespace.memoryLimitMb = settings.memoryLimitMb;
     const sourceLines = code.split("\n");
     const toolNames = new Set(tools);
     const prepared = this.prepare(code, sourceLines, toolNames, settings.authorizedImports);
