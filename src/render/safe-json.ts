@@ -1,7 +1,8 @@
 /**
  * `JSON.stringify` that never throws on what agent events may carry: a `bigint` becomes its
  * decimal string, a cycle becomes `"[Circular]"`, a `Map` a list of entries, a `Set` a list,
- * an `Error` its name and message, a function or symbol a short description.
+ * an `Error` its name and message, a function or symbol a short description, bytes (a
+ * `Uint8Array`, as tools and sandboxes give them) `{"__bytes__": base64}`, the form they cross in.
  *
  * Something that still throws (a `toJSON` or a getter that throws) is left to the caller.
  *
@@ -40,5 +41,6 @@ function replaceObject(value: object): object {
   if (value instanceof Map) return Array.from(value.entries());
   if (value instanceof Set) return Array.from(value.values());
   if (value instanceof Error) return { name: value.name, message: value.message };
+  if (value instanceof Uint8Array) return { __bytes__: Buffer.from(value.buffer, value.byteOffset, value.byteLength).toString("base64") };
   return value;
 }
