@@ -327,6 +327,15 @@ describe("MontyExecutor tools", () => {
 });
 
 describe("MontyExecutor limits", () => {
+  test("a tool result over maxValueChars never enters the sandbox: the code gets an error naming the limit", async () => {
+    const page = tool({ name: "get_page", description: "A long page.", inputSchema: z.object({}), execute: () => "x".repeat(5000) });
+    const sandbox = executor({ maxValueChars: 1000 });
+    await sandbox.sendTools([page]);
+    const result = await sandbox.run("caught = ''\ntry:\n    get_page()\nexcept Exception as error:\n    caught = str(error)\ncaught");
+    expect(result.error).toBeUndefined();
+    expect(String(result.output)).toMatch(/get_page\(\)'s result is 5,002 characters.*maxValueChars: 1,000/);
+  });
+
   test("a long for loop ends at the time limit (Monty's own)", async () => {
     const started = Date.now();
     const result = await executor({ timeoutMs: 300 }).run("total = 0\nfor i in range(10**12):\n    total += i");

@@ -163,6 +163,19 @@ describe("PyodideExecutor process", () => {
     }
   });
 
+  test("a tool result over maxValueChars never enters the sandbox: the code gets an error naming the limit", async () => {
+    const page = tool({ name: "get_page", description: "A long page.", inputSchema: z.object({}), execute: () => "x".repeat(5000) });
+    const executor = new PyodideExecutor({ maxValueChars: 1000 });
+    try {
+      await executor.sendTools([page]);
+      const result = await executor.run("try:\n    get_page()\nexcept RuntimeError as error:\n    caught = str(error)\ncaught");
+      expect(result.error).toBeUndefined();
+      expect(String(result.output)).toMatch(/get_page\(\)'s result is 5,002 characters.*maxValueChars: 1,000/);
+    } finally {
+      await executor.close();
+    }
+  });
+
   test("sendVariables refuses functions with a clear message", async () => {
     const executor = new PyodideExecutor();
     try {

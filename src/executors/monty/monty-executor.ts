@@ -159,7 +159,7 @@ export class MontyExecutor implements Executor {
     const timer = timeoutMs <= MAX_TIMER_MS ? setTimeout(() => stop("timeout"), timeoutMs) : undefined;
     options.signal?.addEventListener("abort", onAbort, { once: true });
     this.stopRun = stop;
-    sandbox.onToolCall = (call) => answerToolCall(this.tools, call, "python", toolAbort.signal, options);
+    sandbox.onToolCall = (call) => answerToolCall(this.tools, call, "python", toolAbort.signal, options, this.settings.maxValueChars);
     try {
       const message = await result;
       if (message.error !== undefined) return { output: message.output, logs: message.logs, isFinalAnswer: message.isFinalAnswer, error: message.error };

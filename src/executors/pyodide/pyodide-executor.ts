@@ -122,7 +122,7 @@ export class PyodideExecutor implements Executor {
     const timer = setTimeout(() => stop("timeout"), timeoutMs);
     options.signal?.addEventListener("abort", onAbort, { once: true });
     if (options.signal?.aborted) stop("abort");
-    sandbox.onToolCall = (call) => answerToolCall(this.tools, call, "python", toolAbort.signal, options);
+    sandbox.onToolCall = (call) => answerToolCall(this.tools, call, "python", toolAbort.signal, options, this.maxValueChars);
 
     try {
       const message = (await sandbox.request({ type: "run", code, timeLimitNote, timeoutMs })) as unknown as SandboxRunResult;
