@@ -15,10 +15,13 @@ import { applyCheckpoint } from "./checkpoint-values.js";
 import { runtimeError, stoppedError, type ErrorContext } from "./monty-errors.js";
 import type { MontyNamespace } from "./monty-namespace.js";
 import { KEEP_FUNCTION, TICK_FUNCTION, TICK_INTERVAL, toolNameOfAlias, type MontyProgram } from "./monty-program.js";
-import { toPlain } from "./monty-values.js";
+import { toPlain, ValueTooLargeError } from "./monty-values.js";
 import type { OutputBuffer } from "./output-buffer.js";
 import type { RunStop } from "./run-stop.js";
-import { checkedJson, type ToolCaller } from "./value-limits.js";
+import { checkedJson, MAX_ERROR_CHARS, tooLargeMessage, type ToolCaller } from "./value-limits.js";
+
+/** A value up to this many times `maxValueChars` is converted whole, to tell the code its size. */
+const SIZE_REPORT_FACTOR = 4;
 
 /** How long Monty may hold the thread before a pause lets the event loop (timers, aborts) run. */
 const MAX_BUSY_MS = 10;
@@ -104,14 +107,14 @@ async function answerCall(snapshot: MontySnapshot, context: RunContext, state: {
   if (name === FINAL_ANSWER_TOOL_NAME) {
     const answer = finalAnswerArgument(snapshot);
     if (answer.error !== undefined) return { resume: { exception: { type: "TypeError", message: answer.error } } };
-    const output = toPlain(answer.value);
-    const tooLarge = checkedJson("The final answer", output, context.maxValueChars).error;
+    const plain = plainWithin("The final answer", answer.value, context.maxValueChars);
     // Raised at the call, so the code can catch it and answer with less.
-    if (tooLarge !== undefined) return { resume: { exception: { type: "ValueError", message: tooLarge } } };
-    return { end: { output, isFinalAnswer: true } };
+    if (plain.error !== undefined) return { resume: { exception: { type: "ValueError", message: plain.error } } };
+    return { end: { output: plain.value, isFinalAnswer: true } };
   }
   if (name === "exit" || name === "quit") {
-    const code = snapshot.args[0] === undefined ? "" : String(toPlain(snapshot.args[0]));
+    const shown = snapshot.args[0] === undefined ? { value: "" } : plainWithin("The exit code", snapshot.args[0], MAX_ERROR_CHARS);
+    const code = shown.error === undefined ? String(shown.value) : "...";
     const message = `The code called ${name}(${code}). Call final_answer(...) to finish instead.`;
     return { end: { output: null, isFinalAnswer: false, error: { type: "SystemExit", message } } };
   }
@@ -132,10 +135,9 @@ function completed(complete: MontyComplete, context: RunContext): RunOutcome {
     const kept = applyCheckpoint(context.namespace, program.checkpoints[program.finalCheckpoint]!, rest);
     value = "value" in kept ? kept.value : null;
   }
-  const output = toPlain(value);
-  const tooLarge = checkedJson("The value of the last line", output, context.maxValueChars).error;
-  if (tooLarge !== undefined) return { output: null, isFinalAnswer: false, error: { type: "ValueError", message: tooLarge } };
-  return { output, isFinalAnswer: false };
+  const plain = plainWithin("The value of the last line", value, context.maxValueChars);
+  if (plain.error !== undefined) return { output: null, isFinalAnswer: false, error: { type: "ValueError", message: plain.error } };
+  return { output: plain.value, isFinalAnswer: false };
 }
 
 /** A tool or `final_answer` used as a value (`f = get_weather`) becomes a function Monty calls back by name. */
@@ -156,16 +158,33 @@ function finalAnswerArgument(snapshot: MontySnapshot): { value?: unknown; error?
 }
 
 async function callTool(name: string, snapshot: MontySnapshot, context: RunContext): Promise<ResumeOptions | "stopped"> {
-  const args = snapshot.args.map((item) => toPlain(item));
-  const kwargs = Object.fromEntries(Object.entries(snapshot.kwargs as Record<string, unknown>).map(([key, item]) => [key, toPlain(item)]));
-  const tooLarge = checkedJson(`The arguments of ${name}()`, { args, kwargs }, context.maxValueChars).error;
-  if (tooLarge !== undefined) return { exception: { type: "ValueError", message: tooLarge } };
+  const plain = plainWithin(`The arguments of ${name}()`, [snapshot.args, new Map(Object.entries(snapshot.kwargs as Record<string, unknown>))], context.maxValueChars);
+  if (plain.error !== undefined) return { exception: { type: "ValueError", message: plain.error } };
+  const [args, kwargs] = plain.value as [unknown[], Record<string, unknown>];
   const answer = await context.stop.race(context.callTool({ name, args, kwargs }));
   if (answer.stopped) return "stopped";
   const reply = answer.value;
   if (reply.ok) return { returnValue: reply.value };
   if (reply.error.type === "ToolArgumentError") return { exception: { type: "TypeError", message: reply.error.message } };
   return { exception: { type: "RuntimeError", message: `${name}() failed: ${reply.error.message}` } };
+}
+
+/**
+ * `value` as plain data for the host, or the error the code gets when its JSON passes `maxChars`:
+ * the conversion stops at the budget, so a value Monty hands over expanded is never built whole.
+ */
+function plainWithin(what: string, value: unknown, maxChars: number): { value: unknown; error?: undefined } | { error: string } {
+  // Converting up to a few times the limit lets the message say the value's size in most cases.
+  const budget = SIZE_REPORT_FACTOR * maxChars;
+  let plain: unknown;
+  try {
+    plain = toPlain(value, budget);
+  } catch (error) {
+    if (!(error instanceof ValueTooLargeError)) throw error;
+    return { error: tooLargeMessage(what, `more than ${budget.toLocaleString("en-US")}`, maxChars) };
+  }
+  const checked = checkedJson(what, plain, maxChars);
+  return checked.error === undefined ? { value: plain } : { error: checked.error };
 }
 
 function unknownFunction(name: string): { type: string; message: string } {

@@ -11,31 +11,76 @@ const MAX_DEPTH = 64;
 /** A Monty marker object: `{ __monty_type__: "Date", year, month, day }` and the like. */
 type Marker = Record<string, unknown> & { __monty_type__: string };
 
+/** A value's JSON would be longer than the budget {@link toPlain} was given. */
+export class ValueTooLargeError extends Error {
+  override readonly name = "ValueTooLargeError";
+}
+
 /**
  * Converts a Monty value into a JSON-compatible one, as the Pyodide executor does: dicts become
  * objects (keys as text), lists and tuples arrays, integers beyond 2^53 exact strings, bytes and
  * image dicts their tagged wire form (`wire-values.ts`), and anything else without a JSON form
  * (sets, dates, non-finite floats, ...) its Python repr.
+ *
+ * Monty hands over a list holding one inner list 10,000 times as 10,000 copies, so the walk keeps
+ * a running count of the JSON characters it has produced (a lower bound: escapes only add) and
+ * throws {@link ValueTooLargeError} once it passes `maxChars`, before building more. It is
+ * iterative, so nesting cannot overflow the stack.
  */
-export function toPlain(value: unknown, depth = 0): unknown {
+export function toPlain(value: unknown, maxChars = Infinity): unknown {
+  let chars = 0;
+  const count = (added: number) => {
+    chars += added;
+    if (chars > maxChars) throw new ValueTooLargeError(`more than ${maxChars} characters as JSON`);
+  };
+  const root: Record<string, unknown> = {};
+  const pending: [Record<string | number, unknown>, string | number, unknown, number][] = [[root, "value", value, 0]];
+  for (let next = pending.pop(); next !== undefined; next = pending.pop()) {
+    const [holder, key, item, depth] = next;
+    if (typeof key === "string") count(key.length + 4);
+    else count(1);
+    const leaf = plainLeaf(item, depth);
+    if (leaf !== CONTAINER) {
+      // A bytes or image tag is an object whose base64 text is most of its length.
+      count(typeof leaf === "string" ? leaf.length + 2 : typeof leaf === "object" && leaf !== null ? JSON.stringify(leaf).length : String(leaf).length);
+      setOwn(holder, key, leaf);
+    } else if (Array.isArray(item)) {
+      count(2);
+      const array = new Array<unknown>(item.length);
+      setOwn(holder, key, array);
+      for (let index = item.length - 1; index >= 0; index--) pending.push([array as unknown as Record<number, unknown>, index, item[index], depth + 1]);
+    } else {
+      count(2);
+      const object: Record<string, unknown> = {};
+      setOwn(holder, key, object);
+      const entries = [...(item as Map<unknown, unknown>)];
+      for (let index = entries.length - 1; index >= 0; index--) {
+        const [entryKey, entryValue] = entries[index]!;
+        const name = typeof entryKey === "string" ? entryKey : pythonStr(toPlain(entryKey, maxChars - chars));
+        pending.push([object, name, entryValue, depth + 1]);
+      }
+    }
+  }
+  return root["value"];
+}
+
+const CONTAINER = Symbol("container");
+
+/** The plain form of a value that holds no others, or {@link CONTAINER} for a list, tuple or dict to walk. */
+function plainLeaf(value: unknown, depth: number): unknown {
   if (value === null || value === undefined) return null;
   if (typeof value === "boolean" || typeof value === "string") return value;
   if (typeof value === "number") return Number.isFinite(value) ? value : pythonRepr(value);
   if (typeof value === "bigint") return value >= -SAFE_INTEGER && value <= SAFE_INTEGER ? Number(value) : value.toString();
   if (depth >= MAX_DEPTH) return pythonRepr(value);
   if (Buffer.isBuffer(value)) return { [BYTES_TAG]: value.toString("base64") };
-  if (Array.isArray(value)) return value.map((item) => toPlain(item, depth + 1));
   if (isImageDict(value)) return { [IMAGE_TAG]: value.get("data").toString("base64"), mediaType: value.get("media_type") };
-  if (value instanceof Map) {
-    const result: Record<string, unknown> = {};
-    for (const [key, item] of value) setOwn(result, typeof key === "string" ? key : pythonStr(toPlain(key, depth + 1)), toPlain(item, depth + 1));
-    return result;
-  }
+  if (Array.isArray(value) || value instanceof Map) return CONTAINER;
   return pythonRepr(value);
 }
 
 /** Sets `key` as an own property, even `__proto__`, whose assignment would set the prototype instead. */
-function setOwn(target: Record<string, unknown>, key: string, value: unknown): void {
+function setOwn(target: Record<string | number, unknown>, key: string | number, value: unknown): void {
   Object.defineProperty(target, key, { value, enumerable: true, writable: true, configurable: true });
 }
 

@@ -27,11 +27,15 @@ export const MAX_ERROR_CHARS = 10_000;
 export function checkedJson(what: string, value: unknown, maxChars: number): { json: string; error?: undefined } | { error: string } {
   const json = JSON.stringify(value) ?? "null";
   if (json.length <= maxChars) return { json };
-  return {
-    error:
-      `${what} is ${json.length.toLocaleString("en-US")} characters as JSON, more than the sandbox lets out ` +
-      `(maxValueChars: ${maxChars.toLocaleString("en-US")}). Return less: print a summary (counts, the first items), or keep the data in a variable and work on it in the next step.`,
-  };
+  return { error: tooLargeMessage(what, json.length.toLocaleString("en-US"), maxChars) };
+}
+
+/** The error the code gets for a value of `size` characters of JSON, past `maxChars`. */
+export function tooLargeMessage(what: string, size: string, maxChars: number): string {
+  return (
+    `${what} is ${size} characters as JSON, more than the sandbox lets out ` +
+    `(maxValueChars: ${maxChars.toLocaleString("en-US")}). Return less: print a summary (counts, the first items), or keep the data in a variable and work on it in the next step.`
+  );
 }
 
 /** `message`, cut to {@link MAX_ERROR_CHARS} with a note. */
