@@ -19,6 +19,8 @@ export interface ErrorContext {
   origins: readonly LineOrigin[];
   /** Why a name is gone, for names whose objects could not be carried over. */
   lostDescription(name: string): string | undefined;
+  /** Why a name's value was not kept after an earlier run (too large or too deep), in complete sentences. */
+  droppedReason?(name: string): string | undefined;
   memoryLimitMb: number;
   timeLimitNote: string;
 }
@@ -79,6 +81,8 @@ export function stoppedError(type: "TimeoutError" | "AbortError", note: string, 
 function explain(type: string, message: string, context: ErrorContext, inFunction: boolean): string {
   const missing = /^name '(.+)' is not defined$/.exec(message)?.[1];
   if (type === "NameError" && missing !== undefined) {
+    const dropped = context.droppedReason?.(missing);
+    if (dropped !== undefined) return `${message}: an earlier run set '${missing}', but ${dropped}`;
     const lost = context.lostDescription(missing);
     if (lost !== undefined) {
       return (

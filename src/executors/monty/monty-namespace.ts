@@ -29,7 +29,7 @@ export interface StoredValue {
 type Entry =
   | { kind: "value"; stored: StoredValue }
   | { kind: "definition"; definition: Definition }
-  | { kind: "lost"; description: string };
+  | { kind: "lost"; description: string; dropped?: boolean };
 
 /** What one run needs from the namespace. */
 export interface NamespaceSelection {
@@ -70,13 +70,22 @@ export class MontyNamespace {
   setValue(name: string, stored: StoredValue): void {
     const budget = this.memoryLimitMb * 1024 * 1024 - this.keptBytes + (this.sizes.get(name) ?? 0);
     const size = keptSize(stored.value, budget);
-    if (size === "too-deep") return this.setLost(name, `a value nested more than ${MAX_KEPT_DEPTH} levels deep, too deep to keep between runs,`);
+    if (size === "too-deep") return this.setDropped(name, `its value was nested more than ${MAX_KEPT_DEPTH} levels deep, too deep to carry over. Build it flatter, or finish the work on it in one run.`);
     if (size === "too-large") {
-      return this.setLost(name, `a value too large to keep between runs (all the values kept together may take at most memoryLimitMb, ${this.memoryLimitMb} MB),`);
+      return this.setDropped(
+        name,
+        `its value would have taken the values kept between runs past memoryLimitMb (${this.memoryLimitMb} MB). Keep less data (a summary, the part you need), or finish the work on it in one run.`,
+      );
     }
     this.leaveShared(name);
     this.entries.set(name, { kind: "value", stored });
     this.setSize(name, size);
+  }
+
+  /** `name` held a value that was not kept; `reason` (complete sentences) says why. */
+  private setDropped(name: string, reason: string): void {
+    this.setLost(name, reason);
+    this.entries.set(name, { kind: "lost", description: reason, dropped: true });
   }
 
   private setSize(name: string, size: number): void {
@@ -128,7 +137,13 @@ export class MontyNamespace {
   /** Why `name` is gone, when it held an object that could not be carried over. */
   lostDescription(name: string): string | undefined {
     const entry = this.entries.get(name);
-    return entry?.kind === "lost" ? entry.description : undefined;
+    return entry?.kind === "lost" && entry.dropped !== true ? entry.description : undefined;
+  }
+
+  /** Why the value of `name` was not kept after an earlier run (too large or too deep), in complete sentences. */
+  droppedReason(name: string): string | undefined {
+    const entry = this.entries.get(name);
+    return entry?.kind === "lost" && entry.dropped === true ? entry.description : undefined;
   }
 
   /**

@@ -78,6 +78,7 @@ export class MontySession {
         sourceLines,
         origins: prepared.program.origins,
         lostDescription: (name) => this.namespace.lostDescription(name),
+        droppedReason: (name) => this.namespace.droppedReason(name),
         memoryLimitMb: settings.memoryLimitMb,
         timeLimitNote: timeoutMs === null ? "Execution was interrupted." : timeLimitNote(timeoutMs),
       },
