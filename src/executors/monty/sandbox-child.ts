@@ -31,7 +31,6 @@ async function loadMonty(): Promise<typeof import("./monty-session.js")> {
   }
 }
 
-startOrphanWatchdog();
 const { MontySession } = await loadMonty();
 const session: Session = new MontySession();
 const toolReplies = new Map<number, (reply: ToolReply) => void>();
@@ -140,3 +139,5 @@ process.stdin.on("end", () => process.exit(0));
 process.stdout.on("error", () => process.exit(0));
 await warmUp();
 send({ type: "ready" });
+// Started once the process is ready, so its start-up does not delay the sandbox's (stdin's end covers the moments before).
+startOrphanWatchdog();
