@@ -9,7 +9,7 @@ import { existsSync } from "node:fs";
 import { dirname } from "node:path";
 import { fileURLToPath } from "node:url";
 
-import { SandboxError } from "../../errors.js";
+import { SandboxError, SandboxMemoryError } from "../../errors.js";
 import { EXECUTOR_DEFAULTS } from "../executor.js";
 import { LineSplitter } from "../line-splitter.js";
 import { liveProcesses } from "../pyodide/live-processes.js";
@@ -39,6 +39,7 @@ export class MontyProcess implements PoolMember {
   private readonly pending = new Map<number, { resolve(answer: Answer): void; reject(error: Error): void }>();
   private readonly lines: LineSplitter;
   private readonly watchdog: MemoryWatchdog | undefined;
+  private memoryError: SandboxMemoryError | undefined;
   private lineLimit = INITIAL_LINE_LIMIT;
   private nextId = 0;
   private busy = 0;
@@ -51,7 +52,7 @@ export class MontyProcess implements PoolMember {
   onToolCall: ToolCallHandler | undefined;
 
   /** `memoryLimitMb`: the executor's limit, from which the process's JavaScript heap limit is sized. */
-  constructor(memoryLimitMb: number = EXECUTOR_DEFAULTS.memoryLimitMb) {
+  constructor(private readonly memoryLimitMb: number = EXECUTOR_DEFAULTS.memoryLimitMb) {
     const script = sandboxScript();
     // No environment, no arguments beyond the heap limit and the script: the process has nothing to give away.
     const args = [`--max-old-space-size=${heapLimitMb(memoryLimitMb)}`, script];
@@ -85,7 +86,7 @@ export class MontyProcess implements PoolMember {
         this.watchdog?.stop();
         liveProcesses.delete(this.child);
         this.exitReason ??= signal ? `was killed by ${signal}` : `exited with code ${code}`;
-        const error = new SandboxExitedError(this.describeExit());
+        const error = this.memoryError ?? new SandboxExitedError(this.describeExit());
         for (const waiter of this.pending.values()) waiter.reject(error);
         this.pending.clear();
         resolve();
@@ -173,7 +174,12 @@ export class MontyProcess implements PoolMember {
   /** Values crossing out of Monty are copied outside its own limit: the process as a whole is held to one too. */
   private overMemory(residentBytes: number, limitBytes: number): void {
     const mb = (bytes: number) => Math.round(bytes / 1024 / 1024).toLocaleString("en-US");
-    this.kill(`used ${mb(residentBytes)} MB of memory, more than the ${mb(limitBytes)} MB its memoryLimitMb allows the whole process`);
+    this.memoryError = new SandboxMemoryError(
+      `The sandbox went over its memory limit and was ended: its process held ${mb(residentBytes)} MB, over the ${mb(limitBytes)} MB ` +
+        `allowed for memoryLimitMb ${this.memoryLimitMb} (values crossing out of Monty, such as one list shared many times, are copied in full). ` +
+        "Use less memory at once (work in smaller parts, return or keep less), or ask the user to raise memoryLimitMb.",
+    );
+    this.kill("went over its memory limit");
   }
 
   private write(message: HostMessage): void {
