@@ -15,7 +15,8 @@ export interface RawImport {
 }
 
 const DOTTED_NAME = /[A-Za-z_0-9]+(?:\s*\.\s*[A-Za-z_0-9]+)*/g;
-const IMPORT_WORD = /(?<![A-Za-z_0-9])import(?![A-Za-z_0-9])/;
+// A digit may precede the keyword (Python reads `1if` as `1 if`), so only a letter or underscore before it makes another word.
+const IMPORT_WORD = /(?<![A-Za-z_])import(?![A-Za-z_0-9])/;
 
 /**
  * The first name on a line that mentions `import` whose top-level module is one of `modules` and
