@@ -337,10 +337,14 @@ describe("memory stays bounded when values cross into JavaScript", () => {
   test("values kept between runs count against memoryLimitMb, and the model is told what was not kept", async () => {
     const sandbox = executor({ memoryLimitMb: 64, timeoutMs: 60_000 });
     await sandbox.run("1");
+    let last: Awaited<ReturnType<MontyExecutor["run"]>> | undefined;
     const peak = await peakMb(sandbox, async () => {
-      for (let index = 0; index < 12; index++) await sandbox.run(`v${index} = 'ab' * 12_000_000\nlen(v${index})`);
+      for (let index = 0; index < 12; index++) last = await sandbox.run(`v${index} = 'ab' * 12_000_000\nlen(v${index})`);
     });
     expect(peak).toBeLessThan(600);
+    // The run that set it already says so, after what the code printed.
+    expect(last).toMatchObject({ output: 24_000_000 });
+    expect(last?.logs).toMatch(/v11.*not kept.*memoryLimitMb/s);
     expect((await sandbox.run("len(v0)")).output).toBe(24_000_000);
     const dropped = await sandbox.run("len(v11)");
     expect(dropped.error?.type).toBe("NameError");

@@ -55,6 +55,7 @@ export class MontyNamespace {
   /** Estimated bytes of each kept value, and their sum: together they may not pass {@link memoryLimitMb}. */
   private readonly sizes = new Map<string, number>();
   private keptBytes = 0;
+  private readonly droppedLately = new Set<string>();
   private created = 0;
   /** The executor's `memoryLimitMb`, set before each run: the kept values' budget. */
   memoryLimitMb = Infinity;
@@ -86,6 +87,17 @@ export class MontyNamespace {
   private setDropped(name: string, reason: string): void {
     this.setLost(name, reason);
     this.entries.set(name, { kind: "lost", description: reason, dropped: true });
+    this.droppedLately.add(name);
+  }
+
+  /** The names whose values were not kept since the last call, each with why. */
+  takeDropped(): { name: string; reason: string }[] {
+    const dropped = [...this.droppedLately].flatMap((name) => {
+      const reason = this.droppedReason(name);
+      return reason === undefined ? [] : [{ name, reason }];
+    });
+    this.droppedLately.clear();
+    return dropped;
   }
 
   private setSize(name: string, size: number): void {

@@ -83,7 +83,9 @@ export class MontySession {
         timeLimitNote: timeoutMs === null ? "Execution was interrupted." : timeLimitNote(timeoutMs),
       },
     });
-    const result: CodeOutput = { output: outcome.output ?? null, logs: output.logs(), isFinalAnswer: outcome.isFinalAnswer };
+    // Told now, not only when the name is next used: the code may have meant to keep it.
+    const notes = this.namespace.takeDropped().map(({ name, reason }) => `[note: '${name}' was not kept for later runs: ${reason}]\n`);
+    const result: CodeOutput = { output: outcome.output ?? null, logs: output.logs() + notes.join(""), isFinalAnswer: outcome.isFinalAnswer };
     if (outcome.error !== undefined) result.error = bounded(outcome.error);
     return result;
   }
