@@ -6,6 +6,7 @@
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { z } from "zod";
 
+import { AgentConfigurationError } from "../src/errors.js";
 import type { CodeOutput, Executor, ExecutorLanguage, ExecutorOptions } from "../src/executors/executor.js";
 import { tool } from "../src/tools/tool.js";
 import type { Behaviour, FailingSnippet, LanguageProfile } from "./contract/language-profile.js";
@@ -339,6 +340,27 @@ export function executorContract(subject: ExecutorUnderTest): void {
       const throwaway = subject.create({});
       await throwaway.close();
       await expect(throwaway.run(code.onePlusOne)).rejects.toThrow(/closed/);
+    });
+
+    describe("limits that are not finite positive numbers are refused up front", () => {
+      // NaN from a bad parse, a negative or Infinity would switch a check off or break every run later.
+      test.each([
+        ["timeoutMs", Number.NaN],
+        ["timeoutMs", -1],
+        ["timeoutMs", Infinity],
+        ["memoryLimitMb", Number.NaN],
+        ["memoryLimitMb", 0],
+        ["maxValueChars", -5],
+        ["maxOutputChars", "100"],
+      ])("%s: %s", (option, value) => {
+        expect(() => subject.create({ [option]: value } as ExecutorOptions)).toThrow(AgentConfigurationError);
+        expect(() => subject.create({ [option]: value } as ExecutorOptions)).toThrow(new RegExp(`${option}.*positive number`));
+      });
+
+      test("a run's own time limit is checked too", async () => {
+        await expect(executor.run(code.onePlusOne, { timeoutMs: Number.NaN })).rejects.toThrow(AgentConfigurationError);
+        expect((await executor.run(code.onePlusOne, { timeoutMs: 5_000 })).output).toBe(2);
+      });
     });
   });
 }

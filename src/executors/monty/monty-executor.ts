@@ -8,7 +8,7 @@ import { decodeSandboxValue } from "../wire-values.js";
 import { ABORTED_ERROR, lostStateError, type StopReason } from "../run-errors.js";
 import { POOL_MEMORY_LIMIT_MB, sharedMontyPool, startSandbox } from "./monty-pool.js";
 import type { MontyProcess } from "./monty-process.js";
-import { positiveLimit } from "./limit-options.js";
+import { positiveLimit } from "../limit-options.js";
 import { INTERNAL_PREFIX, type RunSettings } from "./monty-protocol.js";
 import { MAX_ERROR_CHARS } from "./value-limits.js";
 

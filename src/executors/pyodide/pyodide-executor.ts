@@ -10,6 +10,7 @@ import {
   type RunOptions,
 } from "../executor.js";
 import { answerToolCall } from "../answer-tool-call.js";
+import { positiveLimit } from "../limit-options.js";
 import { variablesJson } from "../json-text.js";
 import { decodeSandboxValue } from "../wire-values.js";
 import { ABORTED_ERROR, lostStateError, timeLimitNote as timeLimitMessage } from "../run-errors.js";
@@ -53,10 +54,10 @@ export class PyodideExecutor implements Executor {
 
   constructor(options: PyodideExecutorOptions = {}) {
     this.authorizedImports = options.authorizedImports ?? DEFAULT_AUTHORIZED_IMPORTS;
-    this.timeoutMs = options.timeoutMs ?? EXECUTOR_DEFAULTS.timeoutMs;
-    this.maxOutputChars = options.maxOutputChars ?? EXECUTOR_DEFAULTS.maxOutputChars;
-    this.memoryLimitMb = options.memoryLimitMb ?? EXECUTOR_DEFAULTS.memoryLimitMb;
-    this.maxValueChars = options.maxValueChars ?? EXECUTOR_DEFAULTS.maxValueChars;
+    this.timeoutMs = positiveLimit("timeoutMs", options.timeoutMs, EXECUTOR_DEFAULTS.timeoutMs);
+    this.maxOutputChars = positiveLimit("maxOutputChars", options.maxOutputChars, EXECUTOR_DEFAULTS.maxOutputChars);
+    this.memoryLimitMb = positiveLimit("memoryLimitMb", options.memoryLimitMb, EXECUTOR_DEFAULTS.memoryLimitMb);
+    this.maxValueChars = positiveLimit("maxValueChars", options.maxValueChars, EXECUTOR_DEFAULTS.maxValueChars);
     this.usePool = options.usePool ?? true;
   }
 
@@ -102,7 +103,7 @@ export class PyodideExecutor implements Executor {
   async run(code: string, options: RunOptions = {}): Promise<CodeOutput> {
     const sandbox = await this.ready();
     this.used = true;
-    const timeoutMs = options.timeoutMs ?? this.timeoutMs;
+    const timeoutMs = positiveLimit("timeoutMs", options.timeoutMs, this.timeoutMs);
     const timeLimitNote = timeLimitMessage(timeoutMs);
     const toolAbort = new AbortController();
     let stopReason: "timeout" | "abort" | undefined;

@@ -3,6 +3,7 @@ import { Semaphore } from "../../semaphore.js";
 import type { Tool } from "../../tools/tool.js";
 import { EXECUTOR_DEFAULTS, type CodeOutput, type Executor, type ExecutorOptions, type RunOptions } from "../executor.js";
 import { answerToolCall } from "../answer-tool-call.js";
+import { positiveLimit } from "../limit-options.js";
 import { variablesJson } from "../json-text.js";
 import { lostStateError, timeLimitNote } from "../run-errors.js";
 import { toCodeOutput } from "./run-output.js";
@@ -51,10 +52,10 @@ export class QuickJsExecutor implements Executor {
   private closed = false;
 
   constructor(options: QuickJsExecutorOptions = {}) {
-    this.timeoutMs = options.timeoutMs ?? EXECUTOR_DEFAULTS.timeoutMs;
-    this.maxOutputChars = options.maxOutputChars ?? EXECUTOR_DEFAULTS.maxOutputChars;
-    this.memoryLimitMb = options.memoryLimitMb ?? EXECUTOR_DEFAULTS.memoryLimitMb;
-    this.maxValueChars = options.maxValueChars ?? EXECUTOR_DEFAULTS.maxValueChars;
+    this.timeoutMs = positiveLimit("timeoutMs", options.timeoutMs, EXECUTOR_DEFAULTS.timeoutMs);
+    this.maxOutputChars = positiveLimit("maxOutputChars", options.maxOutputChars, EXECUTOR_DEFAULTS.maxOutputChars);
+    this.memoryLimitMb = positiveLimit("memoryLimitMb", options.memoryLimitMb, EXECUTOR_DEFAULTS.memoryLimitMb);
+    this.maxValueChars = positiveLimit("maxValueChars", options.maxValueChars, EXECUTOR_DEFAULTS.maxValueChars);
     this.heapMb = workerHeapMb({ maxValueChars: this.maxValueChars, maxOutputChars: this.maxOutputChars });
     // The pool's threads have the heap the default limits need; larger limits need a thread of their own.
     this.usePool = (options.usePool ?? true) && this.heapMb <= POOL_HEAP_MB;
@@ -157,7 +158,7 @@ export class QuickJsExecutor implements Executor {
       const message = `The code is ${code.length.toLocaleString("en-US")} characters long, more than the sandbox takes; send shorter code.`;
       return { output: null, logs: "", isFinalAnswer: false, error: { type: "RangeError", message } };
     }
-    const timeoutMs = options.timeoutMs ?? this.timeoutMs;
+    const timeoutMs = positiveLimit("timeoutMs", options.timeoutMs, this.timeoutMs);
     const runId = ++this.runCount;
     const toolAbort = new AbortController();
     let stopReason: "timeout" | "abort" | undefined;

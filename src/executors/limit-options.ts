@@ -1,9 +1,9 @@
 /**
- * Checks of the numeric limits a user gives the Monty executor. A limit that is not a finite
+ * Checks of the numeric limits a user gives an executor. A limit that is not a finite
  * positive number (NaN from a bad parse, a negative, Infinity) would switch a check off or break
  * every run later; it is refused when the executor is made, with the option's name.
  */
-import { AgentConfigurationError } from "../../errors.js";
+import { AgentConfigurationError } from "../errors.js";
 
 /** `value`, or `fallback` when it is undefined; throws `AgentConfigurationError` unless it is a finite positive number. */
 export function positiveLimit(name: string, value: unknown, fallback: number): number {
