@@ -8,6 +8,9 @@ import type { ImagePart } from "../models/model.js";
 import { imageUrl } from "../models/openai-messages.js";
 import { BYTES_TAG, fromWire, IMAGE_TAG, isImagePart } from "../executors/wire-values.js";
 
+/** An image that carries its data. */
+const DATA_IMAGE_URL = /^data:image\/[A-Za-z0-9][A-Za-z0-9.+-]{0,63};base64,/;
+
 /** Values nested deeper than this are left as they are (a sandbox's values are far shallower). */
 const MAX_DEPTH = 64;
 
@@ -43,7 +46,7 @@ export class StepImages {
   }
 }
 
-/** `[image 1: image/png, 12 KB]` for a `data:` URL image, `[image 1: https://...]` for a link. */
+/** `[image 1: image/png, 12 KB]` for a `data:` URL image (a link, given by the user, is shown as it is). */
 export function imageLabel(image: ImagePart, number: number): string {
   const url = typeof image.image === "string" ? image.image : imageUrl(image.image, image.mediaType);
   const data = /^data:([^;,]+);base64,/.exec(url);
@@ -58,9 +61,15 @@ function sizeText(bytes: number): string {
   return `${(bytes / (1024 * 1024)).toFixed(1)} MB`;
 }
 
-/** The image `value` is, as an image part with a `data:` (or `https:`) URL; undefined for anything else. */
+/**
+ * The image `value` is, as an image part with a `data:` URL; undefined for anything else. Only
+ * images that carry their data count: an object that merely links to an image (`https:`, `file:`,
+ * any URL) stays plain data, because the model's provider would fetch that link, and code or a
+ * fetched page could name any address (and put secrets in it).
+ */
 function asImage(value: object): ImagePart | undefined {
   if (isImagePart(value)) {
+    if (typeof value.image === "string" && !DATA_IMAGE_URL.test(value.image)) return undefined;
     let url: string;
     try {
       url = typeof value.image === "string" ? value.image : imageUrl(value.image, value.mediaType);

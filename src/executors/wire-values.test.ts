@@ -1,6 +1,6 @@
 import { describe, expect, test } from "vitest";
 
-import { fromWire, mayHoldTags, wireForm, WireValueError } from "./wire-values.js";
+import { fromWire, MAX_NESTING, mayHoldTags, valueFromSandbox, wireForm, WireValueError } from "./wire-values.js";
 
 const PNG = new Uint8Array([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 1, 2, 3]);
 
@@ -33,11 +33,16 @@ describe("wire values", () => {
     expect(() => fromWire({ a: { __bytes__: "QUJDRA==" } }, { maxChars: 4 })).toThrow(/8 base64 characters is more than the 4 allowed/);
   });
 
-  test("a deeply nested value is walked without overflowing the stack", () => {
+  test("a value nested deeper than MAX_NESTING is refused without overflowing the stack, one within it is decoded", () => {
+    let deep: unknown = { __bytes__: "AA==" };
+    for (let depth = 0; depth < 300_000; depth++) deep = [deep];
+    expect(() => fromWire(deep)).toThrow(/nested more than 1,000 levels deep/);
+    const refused = valueFromSandbox("[".repeat(300_000) + "]".repeat(300_000), "The last line's value");
+    expect(refused.error).toEqual({ type: "TypeError", message: expect.stringMatching(/^The last line's value cannot leave the sandbox: it is nested more than/) });
     let value: unknown = { __bytes__: "AA==" };
-    for (let depth = 0; depth < 100_000; depth++) value = [value];
+    for (let depth = 0; depth < MAX_NESTING - 2; depth++) value = [value];
     let inner = fromWire(value);
-    for (let depth = 0; depth < 100_000; depth++) inner = (inner as unknown[])[0];
+    for (let depth = 0; depth < MAX_NESTING - 2; depth++) inner = (inner as unknown[])[0];
     expect(inner).toEqual(new Uint8Array([0]));
   });
 });

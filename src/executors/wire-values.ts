@@ -68,22 +68,40 @@ export interface FromWireOptions {
 /**
  * A JSON value with its tags decoded: bytes become a `Uint8Array`, images an {@link ImagePart}
  * with bytes (or what `options.image` makes). The walk is iterative, so a deeply nested value
- * cannot overflow the stack. Throws {@link WireValueError}.
+ * cannot overflow the stack; one nested deeper than {@link MAX_NESTING} is refused. Throws
+ * {@link WireValueError}.
  */
 export function fromWire(value: unknown, options: FromWireOptions = {}): unknown {
   if (typeof value !== "object" || value === null) return value;
   const root = { value };
-  const pending: [Record<string | number, unknown>, string | number][] = [[root as Record<string, unknown>, "value"]];
+  const pending: [Record<string | number, unknown>, string | number, number][] = [[root as Record<string, unknown>, "value", 0]];
   for (let next = pending.pop(); next !== undefined; next = pending.pop()) {
-    const [holder, key] = next;
+    const [holder, key, depth] = next;
     const item = holder[key];
     if (typeof item !== "object" || item === null || ArrayBuffer.isView(item) || item instanceof ArrayBuffer) continue;
+    if (depth >= MAX_NESTING) throw new WireValueError(`it is nested more than ${MAX_NESTING.toLocaleString("en-US")} levels deep`);
     const decoded = decodeTag(item as Record<string, unknown>, options);
     if (decoded !== undefined) holder[key] = decoded;
-    else if (Array.isArray(item)) for (let index = 0; index < item.length; index++) pending.push([item as unknown as Record<number, unknown>, index]);
-    else for (const name of Object.keys(item)) pending.push([item as Record<string, unknown>, name]);
+    else if (Array.isArray(item)) for (let index = 0; index < item.length; index++) pending.push([item as unknown as Record<number, unknown>, index, depth + 1]);
+    else for (const name of Object.keys(item)) pending.push([item as Record<string, unknown>, name, depth + 1]);
   }
   return root.value;
+}
+
+/**
+ * How deep a value from a sandbox may nest. Deeper ones are refused: the host's own recursive code
+ * (JSON.stringify of memory and events, rendering) would overflow its stack on them.
+ */
+export const MAX_NESTING = 1_000;
+
+/** Whether JSON text could nest deeper than {@link MAX_NESTING}: it needs that many brackets at least. */
+function mayNestTooDeeply(json: string): boolean {
+  let open = 0;
+  for (let index = 0; index < json.length; index++) {
+    const code = json.charCodeAt(index);
+    if ((code === 91 || code === 123) && ++open >= MAX_NESTING) return true; // [ or {
+  }
+  return false;
 }
 
 /** Whether JSON text may hold a tag at all: most values do not, and need no walk. */
@@ -107,7 +125,7 @@ export function decodeSandboxValue(value: unknown, what: string): { value: unkno
 /** {@link decodeSandboxValue} of JSON text, with no walk when the text holds no tag. */
 export function valueFromSandbox(json: string, what: string): { value: unknown; error?: undefined } | { error: CodeError } {
   const parsed: unknown = JSON.parse(json);
-  return mayHoldTags(json) ? decodeSandboxValue(parsed, what) : { value: parsed };
+  return mayHoldTags(json) || mayNestTooDeeply(json) ? decodeSandboxValue(parsed, what) : { value: parsed };
 }
 
 /** An image the host can send to a model: an {@link ImagePart} whose image is bytes or a URL. */
