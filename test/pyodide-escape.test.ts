@@ -1043,6 +1043,103 @@ final_answer("task 2 answer")
 });
 
 /**
+ * Python can put `toJSON` on Object.prototype (reachable through Pyodide's runtime): a JSON
+ * serialiser the sandbox's code called on its messages would send whatever the hook returns, under
+ * the real token. Nothing the hook returns may reach the host; and whatever a sandbox sends, the
+ * host checks every field and every size itself, and a bad message ends the sandbox, never the host.
+ */
+describe("messages forged through Object.prototype.toJSON never reach the host", () => {
+  const TOJSON_PRELUDE = String.raw`
+S = final_answer.__globals__["sys"]
+pub = S.modules["pyodide_js._api"].public_api
+ffi = S.modules["importlib"].import_module("pyodide.ffi")
+Obj = pub.constructor
+def obj(d): return ffi.to_js(d, dict_converter=Obj.fromEntries)
+state = {"armed": True}
+`;
+  const FORGERIES: { name: string; hook: string }[] = [
+    {
+      name: "a fatal message whose text is an object that cannot become a string",
+      hook: String.raw`
+def hook(key, *rest):
+    if key == "" and state["armed"]:
+        state["armed"] = False
+        return obj({"type": "fatal", "id": 0, "message": {"x": 1}})
+    if key == "message":
+        return obj({"toString": 1, "valueOf": 1})
+    return None`,
+    },
+    {
+      name: "a result with 260,000 characters of logs and a 5,000-character answer",
+      hook: String.raw`
+def hook(key, *rest):
+    if key == "" and state["armed"]:
+        state["armed"] = False
+        Obj.prototype.toJSON = ffi.jsnull
+        return obj({"type": "result", "id": REQUEST_ID, "logs": "L" * 260000,
+                    "result": {"output": "V" * 5000, "isFinalAnswer": True, "error": ffi.jsnull}})
+    return None`,
+    },
+    {
+      name: "a tool call the code never made",
+      hook: String.raw`
+def hook(key, *rest):
+    if key == "" and state["armed"]:
+        state["armed"] = False
+        return obj({"type": "tool-call", "id": 7, "request": {"name": "record", "args": ["FORGED-BY-TOJSON"], "kwargs": {}}})
+    return None`,
+    },
+    {
+      name: "an error whose id is not a number",
+      hook: String.raw`
+def hook(key, *rest):
+    if key == "" and state["armed"]:
+        state["armed"] = False
+        return obj({"type": "error", "id": {"x": 1}, "message": "forged"})
+    return None`,
+    },
+  ];
+
+  test.each(FORGERIES)("$name", async ({ hook }) => {
+    const executor = new PyodideExecutor({ timeoutMs: 10_000, maxOutputChars: 1000, maxValueChars: 1000, authorizedImports: ["*"] });
+    try {
+      await executor.sendTools([recordTool]);
+      const callsBefore = toolCalls.length;
+      const requestId = await nextRequestId(executor);
+      const code = `REQUEST_ID = ${requestId}\n${TOJSON_PRELUDE}${hook}\nObj.prototype.toJSON = ffi.create_proxy(hook)\nrecord(value="honest")\n"armed"`;
+      const result = await runRaw(executor, "toJSON forgery", code);
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      expect(result.logs.length).toBeLessThanOrEqual(1200);
+      expect(JSON.stringify(result.output ?? "").length).toBeLessThanOrEqual(1002);
+      expect(result.output).not.toBe("V".repeat(5000));
+      expect(toolCalls.slice(callsBefore)).not.toContain("FORGED-BY-TOJSON");
+      expect(hostErrors.slice(hostErrorsBefore)).toEqual([]);
+      await expectAlive(executor);
+    } finally {
+      await executor.close();
+    }
+  });
+
+  test("a tampered runtime's 65,000-character answer is over maxValueChars at the host", async () => {
+    const executor = new PyodideExecutor({ timeoutMs: 10_000, maxValueChars: 1000 });
+    try {
+      const result = await runRaw(
+        executor,
+        "maxval",
+        `g = final_answer.__globals__\ng["_json_dumps"] = lambda *a, **k: '{"output": "' + 'A' * 65000 + '", "isFinalAnswer": true, "error": null}'\n1`,
+      );
+      expect(JSON.stringify(result).length).toBeLessThan(5000);
+      expect(result.isFinalAnswer).toBe(false);
+      expect(result.error?.message).toMatch(/maxValueChars/);
+      expect(hostErrors.slice(hostErrorsBefore)).toEqual([]);
+      await expectAlive(executor);
+    } finally {
+      await executor.close();
+    }
+  });
+});
+
+/**
  * What leaves the sandbox is capped by maxValueChars: a run's result, a final answer, a tool call's
  * arguments. The code gets a ValueError it can handle; the namespace survives. Tampering with the
  * runtime's checks only reaches the JavaScript side's, and past that the host's line limit.

@@ -170,14 +170,15 @@ export class PyodideExecutor implements Executor {
       throw new SandboxClosedError();
     }
     sandbox.limitLineLength(maxMessageChars(this.maxValueChars, this.maxOutputChars));
+    sandbox.limitResults({ maxOutputChars: this.maxOutputChars, maxValueChars: this.maxValueChars });
     sandbox.limitMemory(this.memoryLimitMb);
     await sandbox.request({
       type: "configure",
-      authorizedImports: this.authorizedImports,
+      authorizedImportsJson: JSON.stringify(this.authorizedImports),
       memoryLimitMb: this.memoryLimitMb,
       maxOutputChars: this.maxOutputChars,
       maxValueChars: this.maxValueChars,
-      tools: this.toolSpecifications(),
+      toolsJson: this.toolSpecificationsJson(),
     });
     return sandbox;
   }
@@ -195,11 +196,11 @@ export class PyodideExecutor implements Executor {
   }
 
   private async installTools(sandbox: SandboxProcess): Promise<void> {
-    await sandbox.request({ type: "tools", tools: this.toolSpecifications() });
+    await sandbox.request({ type: "tools", toolsJson: this.toolSpecificationsJson() });
   }
 
-  private toolSpecifications(): { name: string; description: string }[] {
-    return [...this.tools.values()].map((tool) => ({ name: tool.name, description: tool.description }));
+  private toolSpecificationsJson(): string {
+    return JSON.stringify([...this.tools.values()].map((tool) => ({ name: tool.name, description: tool.description })));
   }
 }
 

@@ -3,11 +3,13 @@
 // with a newline and that token, so output Python manages to put on the real stdout (it can, via
 // Pyodide's `Module.print`) is ignored by the host, and a partial line Python left behind cannot
 // swallow ours. Only captured built-ins touch the bytes here (see sandbox-intrinsics.mjs): a hook
-// Python puts on a prototype never sees the token.
+// Python puts on a prototype never sees the token. Nor is a message object ever handed to a JSON
+// serialiser: one looks `toJSON` up on prototypes Python can reach, and would send what a hook
+// returns under the real token. Every line is built here from JSON text and quoted strings.
 
 import { intrinsics } from "./sandbox-intrinsics.mjs";
 
-const { Uint8Array, ArrayBuffer, TextDecoder, jsonParse, jsonStringify, encode, decode, typedSet, typedIndexOf, typedFill, typedLength } = intrinsics;
+const { Uint8Array, ArrayBuffer, TextDecoder, jsonParse, jsonStringify, isArray, stringIndexOf, encode, decode, typedSet, typedIndexOf, typedFill, typedLength } = intrinsics;
 
 const NEWLINE = 10;
 const INITIAL_CAPACITY = 1 << 16;
@@ -70,8 +72,8 @@ export function openChannel({ read, write, exit }) {
     }
   }
 
-  function send(message) {
-    const body = encode(jsonStringify(message));
+  function send(json) {
+    const body = encode(json);
     const bodyLength = typedLength(body);
     const total = prefixLength + bodyLength + 1;
     const lineStorage = new ArrayBuffer(total);
@@ -83,5 +85,38 @@ export function openChannel({ read, write, exit }) {
     while (offset < total) offset += write(new Uint8Array(lineStorage, offset, total - offset));
   }
 
-  return { readMessage, send };
+  // The one place the sandbox's messages are assembled. `id`s come from the host's requests
+  // (numbers); anything else becomes 0, which no request of the host's has.
+  const envelope = (type, id, fields) => `{"type":${quote(type)},"id":${typeof id === "number" ? id : 0}${fields}}`;
+
+  return {
+    readMessage,
+    /** `requestJson` is one JSON object on one line (checked by the caller). */
+    sendToolCall: (id, requestJson) => send(envelope("tool-call", id, `,"request":${requestJson}`)),
+    /** `resultJson` is one JSON object on one line (checked by the caller). */
+    sendResult: (id, logs, resultJson) => send(envelope("result", id, `,"logs":${quote(logs)},"result":${resultJson}`)),
+    sendReady: (pyodideVersion) => send(envelope("ready", 0, `,"pyodideVersion":${quote(pyodideVersion)}`)),
+    sendFatal: (id, message) => send(envelope("fatal", id, `,"message":${quote(message)}`)),
+    sendError: (id, message) => send(envelope("error", id, `,"message":${quote(message)}`)),
+    sendDone: (id) => send(envelope("done", id, "")),
+  };
+}
+
+/**
+ * A string as JSON text. The serialiser looks nothing up for a string primitive (no `toJSON`, no
+ * wrapper object's prototype); anything else is not ours to send and becomes an empty string.
+ */
+export function quote(text) {
+  return jsonStringify(typeof text === "string" ? text : "");
+}
+
+/** Whether `json` is one JSON object on one line: the only JSON text the sandbox splices into a line. */
+export function isObjectLine(json) {
+  if (typeof json !== "string" || stringIndexOf(json, "\n") >= 0 || stringIndexOf(json, "\r") >= 0) return false;
+  try {
+    const value = jsonParse(json);
+    return typeof value === "object" && value !== null && !isArray(value);
+  } catch {
+    return false;
+  }
 }

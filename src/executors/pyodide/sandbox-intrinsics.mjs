@@ -29,6 +29,7 @@ export const intrinsics = Object.freeze({
   typedFill: uncurry(typedArrayPrototype.fill),
   typedLength: uncurry(Object.getOwnPropertyDescriptor(typedArrayPrototype, "length").get),
   stringSlice: uncurry(String.prototype.slice),
+  stringIndexOf: uncurry(String.prototype.indexOf),
   atomicsLoad: Atomics.load,
   atomicsStore: Atomics.store,
   atomicsAdd: Atomics.add,

@@ -16,14 +16,80 @@ export interface SandboxToolCall {
   kwargs: Record<string, unknown>;
 }
 
-/** The JSON object after the token, if the line holds one with a `type`. */
+/**
+ * The longest error text the host takes from a sandbox: the runtime cuts a Python error's message
+ * at 20,000 characters and adds a note; anything longer was not sent by the runtime.
+ */
+const MAX_ERROR_TEXT = 21_000;
+
+/** What a run's result may hold: the executor's limits. */
+export interface ResultLimits {
+  maxOutputChars: number;
+  maxValueChars: number;
+}
+
+/** Room for the note the sandbox adds to logs it cut ("[output truncated: ...]"). */
+const TRUNCATION_NOTE_CHARS = 200;
+
+/**
+ * The JSON object after the token, if the line holds one of the messages the sandbox sends, with
+ * every field the host reads of the right type (ids are integers, texts are strings).
+ */
 export function parseMessage(text: string): Record<string, unknown> | undefined {
+  let value: unknown;
   try {
-    const value: unknown = JSON.parse(text);
-    return isPlainObject(value) && typeof value["type"] === "string" ? value : undefined;
+    value = JSON.parse(text);
   } catch {
     return undefined;
   }
+  if (!isPlainObject(value)) return undefined;
+  const id = value["id"];
+  const idOk = Number.isSafeInteger(id) && (id as number) >= 0;
+  switch (value["type"]) {
+    case "ready":
+      return value;
+    case "done":
+    case "tool-call":
+      return idOk ? value : undefined;
+    case "fatal":
+    case "error":
+      return idOk && isShortText(value["message"]) ? value : undefined;
+    case "result":
+      return idOk && isRunResult(value) ? value : undefined;
+    default:
+      return undefined;
+  }
+}
+
+function isShortText(value: unknown): value is string {
+  return typeof value === "string" && value.length <= MAX_ERROR_TEXT;
+}
+
+/**
+ * Why a run's result breaks the limits the sandbox was configured with, if it does. The sandbox
+ * enforces them itself, so a result over them means code tampered with it: the host measures
+ * again. A value is measured as the runtime does, in code points of its JSON text.
+ */
+export function resultOverLimits(message: SandboxRunResult, limits: ResultLimits): string | undefined {
+  if (message.logs.length > limits.maxOutputChars + TRUNCATION_NOTE_CHARS) {
+    return `sent ${message.logs.length} characters of logs, over maxOutputChars (${limits.maxOutputChars})`;
+  }
+  const valueChars = codePoints(JSON.stringify(message.result.output ?? null));
+  if (valueChars > limits.maxValueChars) return `sent a value of ${valueChars} characters, over maxValueChars (${limits.maxValueChars})`;
+  return undefined;
+}
+
+function codePoints(text: string): number {
+  let pairs = 0;
+  for (let index = 0; index < text.length - 1; index++) {
+    const unit = text.charCodeAt(index);
+    const next = text.charCodeAt(index + 1);
+    if (unit >= 0xd800 && unit <= 0xdbff && next >= 0xdc00 && next <= 0xdfff) {
+      pairs++;
+      index++;
+    }
+  }
+  return text.length - pairs;
 }
 
 function isPlainObject(value: unknown): value is Record<string, unknown> {
@@ -37,12 +103,13 @@ export function toToolCall(request: unknown): SandboxToolCall | undefined {
   return { name, args, kwargs };
 }
 
-export function isRunResult(message: Record<string, unknown>): boolean {
+export function isRunResult(message: Record<string, unknown>): message is Record<string, unknown> & SandboxRunResult {
   const result = message["result"];
   return (
     typeof message["logs"] === "string" &&
     isPlainObject(result) &&
     typeof result["isFinalAnswer"] === "boolean" &&
-    (result["error"] === null || (isPlainObject(result["error"]) && typeof result["error"]["type"] === "string" && typeof result["error"]["message"] === "string"))
+    (result["error"] === null ||
+      (isPlainObject(result["error"]) && isShortText(result["error"]["type"]) && isShortText(result["error"]["message"])))
   );
 }

@@ -5,7 +5,7 @@ import { SandboxError, SandboxMemoryError } from "../../errors.js";
 import { LineSplitter } from "../line-splitter.js";
 import { liveProcesses } from "./live-processes.js";
 import { MemoryWatchdog, RUNTIME_OVERHEAD_MB } from "./memory-watchdog.js";
-import { isRunResult, parseMessage, toToolCall, type SandboxToolCall } from "./sandbox-messages.js";
+import { parseMessage, resultOverLimits, toToolCall, type ResultLimits, type SandboxRunResult, type SandboxToolCall } from "./sandbox-messages.js";
 
 export type { SandboxRunResult, SandboxToolCall } from "./sandbox-messages.js";
 
@@ -47,6 +47,7 @@ export class SandboxProcess {
   private exitReason: string | undefined;
   private memoryError: SandboxMemoryError | undefined;
   private memoryLimitMb = 0;
+  private resultLimits: ResultLimits | undefined;
   private readonly watchdog: MemoryWatchdog | undefined;
   /** Settles once the process has exited. */
   readonly exited: Promise<void>;
@@ -200,6 +201,11 @@ export class SandboxProcess {
     this.lines = this.splitter(maxLineLength);
   }
 
+  /** The logs and value a run's result may hold; a result over them ends the sandbox. */
+  limitResults(limits: ResultLimits): void {
+    this.resultLimits = limits;
+  }
+
   private splitter(maxLineLength: number): LineSplitter {
     return new LineSplitter({
       maxLineLength,
@@ -210,10 +216,14 @@ export class SandboxProcess {
 
   private receive(line: string): void {
     if (!line.startsWith(this.token)) return;
-    const message = parseMessage(line.slice(this.token.length));
     // The sandbox is untrusted: a line it cannot have meant ends it, never the host.
-    if (message === undefined) this.kill("sent a malformed protocol message");
-    else this.dispatch(message);
+    try {
+      const message = parseMessage(line.slice(this.token.length));
+      if (message === undefined) this.kill("sent a malformed protocol message");
+      else this.dispatch(message);
+    } catch (error) {
+      this.kill(`sent a message the host could not handle (${error instanceof Error ? error.message : "unknown error"})`);
+    }
   }
 
   private dispatch(message: Record<string, unknown>): void {
@@ -225,16 +235,18 @@ export class SandboxProcess {
         this.handleToolCall(message["id"] as number, toToolCall(message["request"]));
         return;
       case "fatal":
-        this.exitReason = `failed: ${String(message["message"]).split("\n").slice(-2).join(" ")}`;
+        this.exitReason = `failed: ${(message["message"] as string).split("\n").slice(-2).join(" ")}`;
         this.settle(message["id"] as number, message, true);
         return;
       case "error":
         this.settle(message["id"] as number, message, true);
         return;
-      case "result":
-        if (!isRunResult(message)) this.kill("sent a malformed result");
+      case "result": {
+        const overLimits = this.resultLimits && resultOverLimits(message as unknown as SandboxRunResult, this.resultLimits);
+        if (overLimits) this.kill(`broke the protocol: it ${overLimits}`);
         else this.settle(message["id"] as number, message);
         return;
+      }
       default:
         this.settle(message["id"] as number, message);
     }

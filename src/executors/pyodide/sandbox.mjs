@@ -6,7 +6,7 @@
 // before Python's first line (sandbox-intrinsics.mjs).
 
 import { intrinsics } from "./sandbox-intrinsics.mjs";
-import { openChannel } from "./sandbox-channel.mjs";
+import { isObjectLine, openChannel, quote } from "./sandbox-channel.mjs";
 import { startInterrupts } from "./sandbox-interrupts.mjs";
 import { limitWasmMemory } from "./sandbox-memory.mjs";
 import { warmUp } from "./sandbox-warm-up.mjs";
@@ -17,7 +17,7 @@ const stdinRead = Deno.stdin.readSync.bind(Deno.stdin);
 const stdoutWrite = Deno.stdout.writeSync.bind(Deno.stdout);
 const readFile = Deno.readFileSync;
 const exitProcess = Deno.exit;
-const { TextDecoder, jsonParse, jsonStringify, decode, stringSlice, typedLength, isArray, max } = intrinsics;
+const { TextDecoder, decode, stringSlice, typedLength, max } = intrinsics;
 const wasmMemory = limitWasmMemory();
 
 // ------------------------------------------------------------------ interrupts
@@ -28,14 +28,17 @@ const interrupts = startInterrupts();
 const channel = mode === "make-snapshot" ? undefined : openChannel({ read: stdinRead, write: stdoutWrite, exit: exitProcess });
 
 // Python hands over JSON text. Hostile code can replace the runtime's serialiser, so the text is
-// parsed here and must be one JSON object; it is then sent as a value, never spliced into a line.
-function parseObject(json) {
-  if (typeof json !== "string") return undefined;
+// checked here to be one JSON object on one line before it goes into a line to the host (which
+// checks it again: it trusts nothing the sandbox sends).
+
+/** An error's text, read without trusting it (Python may have put getters on Error.prototype). */
+function errorText(error) {
   try {
-    const value = jsonParse(json);
-    return typeof value === "object" && value !== null && !isArray(value) ? value : undefined;
+    const message = error?.message;
+    if (typeof message === "string") return message;
+    return typeof error === "string" ? error : "unknown error";
   } catch {
-    return undefined;
+    return "unknown error";
   }
 }
 
@@ -76,17 +79,16 @@ function takeLogs() {
 let nextCallId = 0;
 
 function toolError(message) {
-  return jsonStringify({ ok: false, error: { type: "ToolError", message } });
+  return `{"ok":false,"error":{"type":"ToolError","message":${quote(message)}}}`;
 }
 
 function callTool(requestJson) {
   if (typeof requestJson === "string" && requestJson.length > maxValueChars + ENVELOPE_CHARS) {
     return toolError(`the tool call's arguments are ${requestJson.length} characters of JSON, over the limit of ${maxValueChars} (maxValueChars)`);
   }
-  const request = parseObject(requestJson);
-  if (request === undefined) return toolError("malformed tool call");
+  if (!isObjectLine(requestJson)) return toolError("malformed tool call");
   const id = ++nextCallId;
-  channel.send({ type: "tool-call", id, request });
+  channel.sendToolCall(id, requestJson);
   for (;;) {
     const message = channel.readMessage();
     if (message?.type === "tool-result" && message.id === id) return message.reply;
@@ -161,23 +163,19 @@ function run(message) {
     resultJson = runPython(message.code, message.timeLimitNote);
   } catch (error) {
     // Only a fatal Pyodide error gets here (Python errors are caught in runtime.py).
-    channel.send({ type: "fatal", id: message.id, message: String(error?.message ?? error) });
+    channel.sendFatal(message.id, errorText(error));
     exitProcess(70);
   }
   interrupts.setTimeLimit(0);
   if (typeof resultJson === "string" && resultJson.length > maxValueChars + ENVELOPE_CHARS) {
-    resultJson = jsonStringify({
-      output: null,
-      isFinalAnswer: false,
-      error: { type: "ValueError", message: `The run's result is ${resultJson.length} characters of JSON, over the limit of ${maxValueChars} (maxValueChars).` },
-    });
+    const tooLarge = `The run's result is ${resultJson.length} characters of JSON, over the limit of ${maxValueChars} (maxValueChars).`;
+    resultJson = `{"output":null,"isFinalAnswer":false,"error":{"type":"ValueError","message":${quote(tooLarge)}}}`;
   }
-  const result = parseObject(resultJson);
-  if (result === undefined) {
-    channel.send({ type: "fatal", id: message.id, message: "the sandbox runtime produced a malformed result" });
+  if (!isObjectLine(resultJson)) {
+    channel.sendFatal(message.id, "the sandbox runtime produced a malformed result");
     exitProcess(70);
   }
-  channel.send({ type: "result", id: message.id, logs: takeLogs(), result });
+  channel.sendResult(message.id, takeLogs(), resultJson);
 }
 
 function handle(message) {
@@ -191,11 +189,12 @@ function handle(message) {
       if (message.memoryLimitMb) wasmMemory.setLimit(message.memoryLimitMb * 1024 * 1024);
       if (message.maxOutputChars) maxOutputChars = message.maxOutputChars;
       if (message.maxValueChars) maxValueChars = message.maxValueChars;
-      configure(jsonStringify({ authorizedImports: message.authorizedImports, maxValueChars }));
-      if (message.tools) installTools(jsonStringify(message.tools));
+      // The host sends JSON text, passed on as it is: re-serialising would consult hooks on prototypes.
+      configure(`{"authorizedImports":${message.authorizedImportsJson},"maxValueChars":${maxValueChars}}`);
+      if (message.toolsJson) installTools(message.toolsJson);
       break;
     case "tools":
-      installTools(jsonStringify(message.tools));
+      installTools(message.toolsJson);
       break;
     case "variables":
       sendVariables(message.json);
@@ -204,14 +203,14 @@ function handle(message) {
       return; // a late answer to a call that was interrupted
 
     default:
-      channel.send({ type: "error", id: message.id, message: `unknown request ${message.type}` });
+      channel.sendError(message.id, "unknown request");
       return;
   }
-  channel.send({ type: "done", id: message.id });
+  channel.sendDone(message.id);
 }
 
 // The first calls into a fresh interpreter are slow; pay for them before reporting ready.
-configure(jsonStringify({ authorizedImports: [] }));
+configure('{"authorizedImports":[]}');
 installTools("[]");
 runPython("warm_up = [1]\nwarm_up[0] + 1", "");
 if (mode === "spare") warmUp(runPython);
@@ -221,13 +220,13 @@ runtime.get("reset")();
 pyodide.runPython("import gc as _gc\n_gc.collect()\n_gc.freeze()\ndel _gc");
 takeLogs();
 
-channel.send({ type: "ready", pyodideVersion: pyodide.version });
+channel.sendReady(pyodide.version);
 for (;;) {
   const message = channel.readMessage();
   if (message === undefined || message === null || typeof message !== "object") continue;
   try {
     handle(message);
   } catch (error) {
-    channel.send({ type: "error", id: message.id, message: String(error?.message ?? error) });
+    channel.sendError(message.id, errorText(error));
   }
 }
