@@ -185,8 +185,11 @@ describe("PyodideExecutor process", () => {
     }
   });
 
-  test("a sandbox busy in a loop ends itself when its host is killed", async () => {
-    const { stdout } = await promisify(execFile)("node_modules/.bin/vite-node", ["test/fixtures/orphan-host.ts"], {
+  test.each([
+    { name: "a plain loop", code: "while True: pass" },
+    { name: "a loop that catches every interrupt", code: "while True:\n    try:\n        while True: pass\n    except BaseException:\n        pass" },
+  ])("a sandbox busy in $name ends itself when its host is killed", async ({ code }) => {
+    const { stdout } = await promisify(execFile)("node_modules/.bin/vite-node", ["test/fixtures/orphan-host.ts", code], {
       timeout: 60_000,
     }).catch((error: { stdout: string }) => error); // the host dies by SIGKILL, by design
     const pid = Number(stdout.trim().split("\n").pop());
