@@ -1140,6 +1140,50 @@ def hook(key, *rest):
 });
 
 /**
+ * Sending variables or tools runs the runtime's Python: code of an earlier run can have replaced
+ * those functions with endless loops that catch every interrupt. Each such request has the run's
+ * time limit; past it the sandbox is interrupted, then ended and replaced, and the request fails
+ * saying the state is gone, instead of leaving the host waiting forever.
+ */
+describe("requests that run the runtime's Python have a time limit", () => {
+  const SPIN = String.raw`
+g = final_answer.__globals__
+def _spin(*a, **k):
+    while True:
+        try:
+            while True: pass
+        except BaseException: pass
+g["from_host"] = _spin
+g["_json_loads"] = _spin
+g["install_tools"] = _spin
+g["send_variables"] = _spin
+"patched"`;
+
+  test.each([
+    { name: "sendVariables", send: (executor: PyodideExecutor) => executor.sendVariables({ x: 1 }) },
+    { name: "sendTools", send: (executor: PyodideExecutor) => executor.sendTools([recordTool]) },
+  ])("$name after the runtime was replaced by a loop settles with a clear error", async ({ send }) => {
+    const executor = new PyodideExecutor({ timeoutMs: 2_000 });
+    try {
+      await executor.sendTools([recordTool]);
+      expect((await runRaw(executor, "spin", SPIN)).output).toBe("patched");
+      const settled = await Promise.race([
+        send(executor).then(
+          () => "resolved",
+          (error: Error) => error.message,
+        ),
+        new Promise((resolve) => setTimeout(() => resolve("STILL PENDING"), 40_000)),
+      ]);
+      expect(settled).toMatch(/time limit.*everything defined in earlier runs is gone/s);
+      await expectAlive(executor);
+      expect(hostErrors.slice(hostErrorsBefore)).toEqual([]);
+    } finally {
+      await executor.close();
+    }
+  }, 60_000);
+});
+
+/**
  * What leaves the sandbox is capped by maxValueChars: a run's result, a final answer, a tool call's
  * arguments. The code gets a ValueError it can handle; the namespace survives. Tampering with the
  * runtime's checks only reaches the JavaScript side's, and past that the host's line limit.

@@ -1,8 +1,8 @@
 // Runs on its own thread inside the sandbox process: while Python keeps the main thread busy,
 // it raises KeyboardInterrupt in Python (through Pyodide's interrupt buffer) when the host sends
-// SIGUSR1 or when the run's deadline passes, and ends the whole process when the host has died. The layout of the shared
-// memory is described in sandbox.mjs. Python cannot reach this thread's globals (a worker has its
-// own), so the built-ins used here are its own.
+// SIGUSR1 or when the run's deadline passes, and ends the whole process when the host has died.
+// The layout of the shared memory is described in sandbox.mjs. Python cannot reach this thread's
+// globals (a worker has its own), so the built-ins used here are its own.
 let interrupts = null;
 let deadline = null;
 

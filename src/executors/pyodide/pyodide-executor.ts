@@ -1,4 +1,4 @@
-import { AgentError, SandboxClosedError } from "../../errors.js";
+import { AgentError, SandboxClosedError, SandboxError } from "../../errors.js";
 import type { Tool } from "../../tools/tool.js";
 import {
   DEFAULT_AUTHORIZED_IMPORTS,
@@ -13,7 +13,7 @@ import { answerToolCall } from "../answer-tool-call.js";
 import { positiveLimit } from "../limit-options.js";
 import { variablesJson } from "../json-text.js";
 import { decodeSandboxValue } from "../wire-values.js";
-import { ABORTED_ERROR, lostStateError, timeLimitNote as timeLimitMessage } from "../run-errors.js";
+import { ABORTED_ERROR, formatSeconds, lostStateError, timeLimitNote as timeLimitMessage } from "../run-errors.js";
 import { sharedSandboxPool, startSandbox } from "./sandbox-pool.js";
 import type { SandboxProcess, SandboxRunResult, SandboxToolCall } from "./sandbox-process.js";
 
@@ -24,6 +24,21 @@ import type { SandboxProcess, SandboxRunResult, SandboxToolCall } from "./sandbo
  */
 const INTERRUPT_GRACE_MS = 5_000;
 const INTERRUPT_REPEAT_MS = 250;
+
+/**
+ * Interrupts the sandbox (now, if `interruptNow`), again every {@link INTERRUPT_REPEAT_MS} while
+ * Python may be between checks or a signal was lost, and ends the process once
+ * {@link INTERRUPT_GRACE_MS} have passed. Returns the function that calls it off.
+ */
+function interruptUntilStopped(sandbox: SandboxProcess, interruptNow: boolean): () => void {
+  if (interruptNow) sandbox.interrupt();
+  const repeat = setInterval(() => sandbox.interrupt(), INTERRUPT_REPEAT_MS);
+  const hardStop = setTimeout(() => sandbox.kill("did not respond to an interrupt"), INTERRUPT_GRACE_MS);
+  return () => {
+    clearInterval(repeat);
+    clearTimeout(hardStop);
+  };
+}
 
 /** Options of {@link PyodideExecutor}. */
 export interface PyodideExecutorOptions extends ExecutorOptions {
@@ -79,14 +94,41 @@ export class PyodideExecutor implements Executor {
   async sendTools(tools: readonly Tool[]): Promise<void> {
     this.tools = new Map(tools.map((tool) => [tool.name, tool]));
     const sandbox = await this.ready();
-    await this.installTools(sandbox);
+    await this.timedRequest(sandbox, { type: "tools", toolsJson: this.toolSpecificationsJson() }, "Installing the tools");
   }
 
   async sendVariables(variables: Record<string, unknown>): Promise<void> {
     const json = variablesJson(variables);
     const sandbox = await this.ready();
     this.used = true;
-    await sandbox.request({ type: "variables", json });
+    await this.timedRequest(sandbox, { type: "variables", json }, "Sending the variables");
+  }
+
+  /**
+   * A request that runs the runtime's Python, under the executor's time limit. Code of an earlier
+   * run may have replaced those functions (with a loop that catches every interrupt, say): past the
+   * limit the sandbox is interrupted, then ended, and replaced by a fresh one that has the tools.
+   * What was defined in the old one is gone, and the error says so.
+   */
+  private async timedRequest(sandbox: SandboxProcess, message: Record<string, unknown>, what: string): Promise<void> {
+    let callOff: (() => void) | undefined;
+    const timer = setTimeout(() => (callOff = interruptUntilStopped(sandbox, true)), this.timeoutMs);
+    try {
+      await sandbox.request(message);
+    } catch (error) {
+      if (callOff === undefined && sandbox.alive) throw error;
+      // Interrupted or dead: the runtime cannot be trusted to be in any state now.
+      sandbox.kill("did not finish a request within the time limit");
+      if (this.sandbox !== undefined && (await this.sandbox.catch(() => undefined)) === sandbox) this.replaceSandbox();
+      throw new SandboxError(
+        `${what} did not finish within the time limit of ${formatSeconds(this.timeoutMs)}: code of an earlier run may have ` +
+          "replaced the sandbox's runtime. The sandbox was ended and replaced by a fresh one with the tools, so everything " +
+          "defined in earlier runs is gone: define what you need again.",
+      );
+    } finally {
+      clearTimeout(timer);
+      callOff?.();
+    }
   }
 
   /**
@@ -107,17 +149,14 @@ export class PyodideExecutor implements Executor {
     const timeLimitNote = timeLimitMessage(timeoutMs);
     const toolAbort = new AbortController();
     let stopReason: "timeout" | "abort" | undefined;
-    let hardStop: NodeJS.Timeout | undefined;
-    let repeat: NodeJS.Timeout | undefined;
+    let callOff: (() => void) | undefined;
 
     const stop = (reason: "timeout" | "abort") => {
       if (stopReason !== undefined) return;
       stopReason = reason;
       toolAbort.abort(new AgentError(reason === "timeout" ? "The run timed out." : "The run was aborted."));
-      if (!sandbox.interruptToolCalls(reason === "timeout" ? timeLimitNote : "The run was aborted.")) sandbox.interrupt();
-      // Python may be between checks, or a signal may be lost: ask again until it stops or the grace ends.
-      repeat = setInterval(() => sandbox.interrupt(), INTERRUPT_REPEAT_MS);
-      hardStop = setTimeout(() => sandbox.kill("did not respond to an interrupt"), INTERRUPT_GRACE_MS);
+      const toolCallsInterrupted = sandbox.interruptToolCalls(reason === "timeout" ? timeLimitNote : "The run was aborted.");
+      callOff = interruptUntilStopped(sandbox, !toolCallsInterrupted);
     };
     const onAbort = () => stop("abort");
     const timer = setTimeout(() => stop("timeout"), timeoutMs);
@@ -139,8 +178,7 @@ export class PyodideExecutor implements Executor {
       };
     } finally {
       clearTimeout(timer);
-      clearTimeout(hardStop);
-      clearInterval(repeat);
+      callOff?.();
       options.signal?.removeEventListener("abort", onAbort);
       sandbox.onToolCall = undefined;
     }
@@ -172,6 +210,8 @@ export class PyodideExecutor implements Executor {
     sandbox.limitLineLength(maxMessageChars(this.maxValueChars, this.maxOutputChars));
     sandbox.limitResults({ maxOutputChars: this.maxOutputChars, maxValueChars: this.maxValueChars });
     sandbox.limitMemory(this.memoryLimitMb);
+    // A fresh sandbox runs no code of the user's: if configuring it still hangs, end it.
+    const hung = setTimeout(() => sandbox.kill("did not finish configuring within the time limit"), this.timeoutMs + INTERRUPT_GRACE_MS);
     await sandbox.request({
       type: "configure",
       authorizedImportsJson: JSON.stringify(this.authorizedImports),
@@ -179,7 +219,7 @@ export class PyodideExecutor implements Executor {
       maxOutputChars: this.maxOutputChars,
       maxValueChars: this.maxValueChars,
       toolsJson: this.toolSpecificationsJson(),
-    });
+    }).finally(() => clearTimeout(hung));
     return sandbox;
   }
 
@@ -193,10 +233,6 @@ export class PyodideExecutor implements Executor {
       this.sandbox = this.prepareSandbox();
       this.sandbox.catch(() => undefined);
     }
-  }
-
-  private async installTools(sandbox: SandboxProcess): Promise<void> {
-    await sandbox.request({ type: "tools", toolsJson: this.toolSpecificationsJson() });
   }
 
   private toolSpecificationsJson(): string {
