@@ -815,6 +815,18 @@ function nonJsonAt(value: unknown, path = "$"): string | undefined {
   return undefined;
 }
 
+/** The first place where two values differ, as `path: a vs b`, or undefined. JSON has no -0: it equals 0 here. */
+function firstDifference(a: unknown, b: unknown, path: string): string | undefined {
+  if (Object.is(a, b) || (a === 0 && b === 0)) return undefined;
+  if (typeof a !== "object" || typeof b !== "object" || a === null || b === null) return `${path}: ${excerpt(String(a), 60)} vs ${excerpt(String(b), 60)} (${typeof a} vs ${typeof b})`;
+  const keys = new Set([...Object.keys(a), ...Object.keys(b)]);
+  for (const key of keys) {
+    const found = firstDifference((a as Record<string, unknown>)[key], (b as Record<string, unknown>)[key], `${path}.${key}`);
+    if (found) return found;
+  }
+  return undefined;
+}
+
 // ---------------------------------------------------------------------------------------- harness
 
 interface Violation {
@@ -1016,12 +1028,8 @@ async function fuzzRun(plan: RunPlan, violations: Violation[], stats: Stats): Pr
     const loaded = AgentMemory.fromJSON(json);
     if (loaded.systemPrompt !== agent.memory.systemPrompt) problem("memory round trip: system prompt", "differs");
     if (notJson === undefined) {
-      try {
-        expect(loaded.steps).toEqual(memorySteps);
-        expect(JSON.parse(JSON.stringify(loaded))).toEqual(JSON.parse(json));
-      } catch (error) {
-        problem("memory round trip: steps", (error as Error).message.slice(0, 300));
-      }
+      const difference = firstDifference(loaded.steps, memorySteps, "steps") ?? firstDifference(JSON.parse(JSON.stringify(loaded)), JSON.parse(json), "json");
+      if (difference) problem("memory round trip: steps", difference);
     }
     const loadedActions = loaded.steps.filter((step): step is ActionStep => step.type === "action");
     const actions = memorySteps.filter((step): step is ActionStep => step.type === "action");
