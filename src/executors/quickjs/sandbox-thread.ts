@@ -64,10 +64,13 @@ const STACK_SIZE_MB = 32;
 /**
  * After sending a request or a tool reply, the host polls for the worker's next message this long
  * before yielding to its event loop. A trivial run answers within it, and so does the next call of
- * a loop of tool calls: each is spared a thread wake-up (30-80 µs on a small virtual machine). A
- * longer run costs the host at most this much of its time.
+ * a loop of tool calls: each is spared a thread wake-up (30-80 µs on a small virtual machine, and
+ * far more on a loaded one). The worker's part of a trivial run, with the sandbox's checks, takes
+ * 30-40 µs: a window much closer to that is missed whenever another process takes the core for a
+ * moment, and a missed window costs the wake-up on both sides. A longer run costs the host at most
+ * this much of its time.
  */
-const POLL_MS = 0.05;
+const POLL_MS = 0.15;
 
 /**
  * One Node worker thread running QuickJS, and the protocol with it (see protocol.ts). It has an

@@ -22,10 +22,12 @@ const RUN_ID_MASK = 0x1fffffff;
 /**
  * Waking a sleeping thread costs 30-80 µs on a small virtual machine, more than a trivial run. So
  * after each answer the worker polls for the host's next request for a moment, and after each tool
- * call for the reply, before it sleeps. (The host polls briefly for answers in the same way.)
+ * call for the reply, before it sleeps. (The host polls briefly for answers in the same way.) A
+ * tool's reply comes after the host's own work on the call (the arguments' checks, the tool, the
+ * result's limit), so its window is the longer one.
  */
 const REQUEST_POLL_MS = 0.1;
-const REPLY_POLL_MS = 0.05;
+const REPLY_POLL_MS = 0.15;
 
 const memoryCap = createMemoryCap();
 const variantOptions = wasmModule ? { wasmModule, wasmMemory: memoryCap.memory } : { wasmMemory: memoryCap.memory };
