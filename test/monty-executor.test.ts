@@ -345,13 +345,16 @@ describe("MontyExecutor limits", () => {
   });
 
   test("a while loop lets the event loop run and stops soon after an abort, naming its line", async () => {
+    // The sandbox answers first, so the abort lands in the loop, not while a busy machine starts it.
+    const sandbox = executor({ timeoutMs: 20_000 });
+    await sandbox.run("0");
     const controller = new AbortController();
     let ticks = 0;
     const interval = setInterval(() => ticks++, 5);
     setTimeout(() => controller.abort(), 150);
     const started = Date.now();
     try {
-      const result = await executor({ timeoutMs: 20_000 }).run("n = 0\nwhile True:\n    n += 1", { signal: controller.signal });
+      const result = await sandbox.run("n = 0\nwhile True:\n    n += 1", { signal: controller.signal });
       expect(result.error?.type).toBe("AbortError");
       expect(result.error?.message).toMatch(/stopped at line 2: while True:/);
     } finally {
