@@ -319,16 +319,18 @@ export function sandboxRuntime(host, values, timers, options) {
   let reserve = null;
   let reserveSize = 0;
 
+  /** 1 when the reserve is in place (or none is wanted), 0 when there was no room for it. */
   function holdReserve(bytes) {
-    if (reserve !== null && reserveSize === bytes) return;
+    if (reserve !== null && reserveSize === bytes) return 1;
     reserve = null;
     reserveSize = bytes;
-    if (bytes <= 0) return;
+    if (bytes <= 0) return 1;
     try {
       reserve = new ArrayBufferConstructor(bytes);
     } catch {
       // Memory is still full; the next run tries again.
     }
+    return reserve === null ? 0 : 1;
   }
 
   return freeze({
@@ -344,10 +346,10 @@ export function sandboxRuntime(host, values, timers, options) {
       timers.clearAll();
       restoreFixtures();
     },
-    /** Drops the run's timers and takes the memory reserve back if it was lent. */
+    /** Drops the run's timers and takes the memory reserve back if it was lent (1 when it is back). */
     end(reserveBytes) {
       timers.clearAll();
-      holdReserve(reserveBytes);
+      return holdReserve(reserveBytes);
     },
     installTools(namesJson) {
       const names = parse(namesJson);

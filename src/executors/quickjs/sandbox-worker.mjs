@@ -51,6 +51,8 @@ let maxOutputChars = 50_000;
 let maxValueChars = 1_000_000;
 /** Bytes the sandbox holds back from the code; see holdReserve in sandbox-runtime.mjs. */
 let reserveBytes = 0;
+/** Whether the sandbox holds its reserve: a run that ends with it held needs no call to put it back. */
+let reserveHeld = false;
 let toolNames = [];
 /** The run in progress: its id, captured output, final answer, and whether it is being wound down. */
 let run;
@@ -62,7 +64,7 @@ let sandbox = createSandbox();
 function createSandbox() {
   const created = openContext(runtime, settings, { write, callTool, finish }, (running) => (internal = running), memoryCap.lift);
   if (toolNames.length > 0) created.callInternal("installTools", JSON.stringify(toolNames));
-  created.callInternal("holdReserve", reserveBytes);
+  reserveHeld = created.callInternal("holdReserve", reserveBytes) === 1;
   return created;
 }
 
@@ -153,7 +155,10 @@ function sleep(milliseconds) {
 function runCode(message) {
   run = { id: message.runId, logs: "", dropped: 0, final: undefined, draining: false, concluding: false };
   // After a run that filled the memory, this one gets the reserve to work with.
-  if (memoryCap.exhausted) sandbox.callInternal("releaseReserve");
+  if (memoryCap.exhausted) {
+    reserveHeld = false;
+    sandbox.callInternal("releaseReserve");
+  }
   memoryCap.startRun();
   refillReserve();
   const begun = sandbox.callGuarded("begin", maxOutputChars);
@@ -271,7 +276,10 @@ function failure(errorHandle) {
   try {
     if (run.final !== undefined) return { kind: "final", json: run.final };
     // Describing the error needs memory too.
-    if (memoryCap.exhausted) sandbox.callGuarded("releaseReserve").value?.dispose();
+    if (memoryCap.exhausted) {
+      reserveHeld = false;
+      sandbox.callGuarded("releaseReserve").value?.dispose();
+    }
     const described = concluding(() => describe(errorHandle));
     const reason = interruptReason();
     if (reason !== 0) return { kind: "interrupted", reason, frames: described.frames };
@@ -337,7 +345,9 @@ function windDown() {
     if (jobs.error) jobs.error.dispose();
     left = runtime.hasPendingJob();
   }
-  sandbox.callInternal("end", reserveBytes);
+  // The run's timers are dropped here or, when the reserve is in place, by the next run's begin():
+  // nothing fires a timer between runs, and a trivial run is spared a call into the sandbox.
+  if (!reserveHeld) reserveHeld = sandbox.callInternal("end", reserveBytes) === 1;
   return left;
 }
 
@@ -358,7 +368,7 @@ function handle(message) {
     case "configure":
       memoryCap.configure(message.memoryLimitBytes);
       reserveBytes = message.memoryLimitBytes < 0 ? 0 : Math.min(settings.reserveBytes, Math.floor(message.memoryLimitBytes / 8));
-      sandbox.callInternal("holdReserve", reserveBytes);
+      reserveHeld = sandbox.callInternal("holdReserve", reserveBytes) === 1;
       maxOutputChars = message.maxOutputChars;
       maxValueChars = message.maxValueChars;
       toolNames = message.tools;
