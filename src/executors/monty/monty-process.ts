@@ -10,6 +10,7 @@ import { dirname } from "node:path";
 import { fileURLToPath } from "node:url";
 
 import { SandboxError, SandboxMemoryError } from "../../errors.js";
+import { holdEventLoop } from "../child-references.js";
 import { EXECUTOR_DEFAULTS } from "../executor.js";
 import { LineSplitter } from "../line-splitter.js";
 import { liveProcesses } from "../pyodide/live-processes.js";
@@ -156,8 +157,7 @@ export class MontyProcess implements PoolMember {
   async hold<T>(work: Promise<T>): Promise<T> {
     if (this.busy++ === 0) {
       this.watchdog?.start();
-      this.child.ref();
-      for (const stream of this.streams()) stream.ref?.();
+      holdEventLoop(this.child, true);
     }
     try {
       return await work;
@@ -188,12 +188,7 @@ export class MontyProcess implements PoolMember {
 
   private idle(): void {
     this.watchdog?.stop();
-    this.child.unref();
-    for (const stream of this.streams()) stream.unref?.();
-  }
-
-  private streams(): { ref?: () => void; unref?: () => void }[] {
-    return [this.child.stdout, this.child.stderr, this.child.stdin] as unknown as { ref?: () => void; unref?: () => void }[];
+    holdEventLoop(this.child, false);
   }
 
   private describeExit(): string {

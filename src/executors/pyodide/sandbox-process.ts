@@ -2,6 +2,7 @@ import { spawn, type ChildProcessWithoutNullStreams } from "node:child_process";
 import { randomBytes } from "node:crypto";
 
 import { SandboxError, SandboxMemoryError } from "../../errors.js";
+import { holdEventLoop } from "../child-references.js";
 import { LineSplitter } from "../line-splitter.js";
 import { liveProcesses } from "./live-processes.js";
 import { MemoryWatchdog, RUNTIME_OVERHEAD_MB } from "./memory-watchdog.js";
@@ -138,8 +139,7 @@ export class SandboxProcess {
    */
   async hold<T>(work: Promise<T>): Promise<T> {
     if (this.busy++ === 0) {
-      this.child.ref();
-      for (const stream of this.streams()) stream.ref?.();
+      holdEventLoop(this.child, true);
       this.watchdog?.start();
     }
     try {
@@ -164,12 +164,7 @@ export class SandboxProcess {
 
   private idle(): void {
     this.watchdog?.stop();
-    this.child.unref();
-    for (const stream of this.streams()) stream.unref?.();
-  }
-
-  private streams(): { ref?: () => void; unref?: () => void }[] {
-    return [this.child.stdout, this.child.stderr, this.child.stdin] as unknown as { ref?: () => void; unref?: () => void }[];
+    holdEventLoop(this.child, false);
   }
 
   private expect(id: number): Promise<Record<string, unknown>> {
