@@ -23,7 +23,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, test } from "vitest"
 import { z } from "zod";
 
 import type { CodeOutput } from "../src/executors/executor.js";
-import { RUNTIME_OVERHEAD_MB } from "../src/executors/pyodide/memory-watchdog.js";
+import { RUNTIME_OVERHEAD_MB } from "../src/executors/memory-watchdog.js";
 import { PyodideExecutor, type PyodideExecutorOptions } from "../src/executors/pyodide/pyodide-executor.js";
 import { tool } from "../src/tools/tool.js";
 

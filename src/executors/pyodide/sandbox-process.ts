@@ -4,8 +4,8 @@ import { randomBytes } from "node:crypto";
 import { SandboxError, SandboxMemoryError } from "../../errors.js";
 import { holdEventLoop } from "../child-references.js";
 import { LineSplitter } from "../line-splitter.js";
-import { liveProcesses } from "./live-processes.js";
-import { MemoryWatchdog, RUNTIME_OVERHEAD_MB } from "./memory-watchdog.js";
+import { liveProcesses } from "../live-processes.js";
+import { MemoryWatchdog, RUNTIME_OVERHEAD_MB } from "../memory-watchdog.js";
 import { parseMessage, resultOverLimits, toToolCall, type ResultLimits, type SandboxRunResult, type SandboxToolCall } from "./sandbox-messages.js";
 
 export type { SandboxRunResult, SandboxToolCall } from "./sandbox-messages.js";

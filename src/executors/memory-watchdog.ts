@@ -2,9 +2,10 @@ import { execFile } from "node:child_process";
 import { readFileSync } from "node:fs";
 
 /**
- * The memory wall around a whole sandbox process, kept by the host. Inside the sandbox, a hook on
- * WebAssembly memory turns a too-large Python allocation into a MemoryError, but that only covers
- * the wasm heap: Python can reach JavaScript constructors and allocate outside it. So the host
+ * The memory wall around a whole sandbox process (Pyodide's Deno, Monty's Node), kept by the host.
+ * Inside Pyodide, a hook on WebAssembly memory turns a too-large Python allocation into a
+ * MemoryError, but that only covers the wasm heap: Python can reach JavaScript constructors and
+ * allocate outside it; Monty's values can grow past its own limit as they cross into JS. So the host
  * reads the process's resident memory while it works (from /proc on Linux, from `ps` elsewhere)
  * and ends it once it passes the limit. The process cannot interfere: the reading happens here.
  */
