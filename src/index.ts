@@ -22,7 +22,7 @@ export { DEFAULT_AUTHORIZED_IMPORTS, EXECUTOR_DEFAULTS } from "./executors/execu
 export { PyodideExecutor } from "./executors/pyodide/pyodide-executor.js";
 export { QuickJsExecutor } from "./executors/quickjs/quickjs-executor.js";
 export type { QuickJsExecutorOptions } from "./executors/quickjs/quickjs-executor.js";
-export type { PyodideExecutorOptions } from "./executors/pyodide/pyodide-executor.js";
+export type { PyodideExecutorOptions, PyodideIsolation } from "./executors/pyodide/pyodide-executor.js";
 
 export type {
   ChatMessage,

@@ -8,6 +8,12 @@ import { pythonProfile } from "./contract/python-profile.js";
 import { executorContract } from "./executor-contract.js";
 
 executorContract({ name: "Pyodide", language: "python", profile: pythonProfile, create: (options) => new PyodideExecutor(options) });
+executorContract({
+  name: "Pyodide (shared isolation)",
+  language: "python",
+  profile: pythonProfile,
+  create: (options) => new PyodideExecutor({ ...options, isolation: "shared" }),
+});
 executorContract({ name: "QuickJS", language: "javascript", profile: javascriptProfile, create: (options) => new QuickJsExecutor(options) });
 executorContract({
   name: "Monty",

@@ -458,6 +458,8 @@ afterAll(async () => {
 const CONFIGURATIONS: { label: string; options: PyodideExecutorOptions }[] = [
   { label: "default authorizedImports", options: {} },
   { label: 'authorizedImports ["*"]', options: { authorizedImports: ["*"] } },
+  // A sandbox on a worker thread of a shared process: the same probes, from a different JavaScript world.
+  { label: 'isolation "shared", authorizedImports ["*"]', options: { authorizedImports: ["*"], isolation: "shared" } },
 ];
 
 describe.each(CONFIGURATIONS)("hostile Python, $label", ({ options }) => {
@@ -605,7 +607,10 @@ _report("Module.print", lambda: _pub()._module.print("${text}"))
   });
 
   describe("hangs and crashes end in a clear error, and the next run works", () => {
-    const cases: { name: string; code: string; types: string[]; timeoutMs?: number; keepsState?: boolean }[] = [
+    // A worker thread's stack is a few megabytes whatever the process's limit (deno-command.ts): in a
+    // shared process, recursion deep in C overflows it before CPython's guard trips. The sandbox is
+    // then lost, said plainly, and its neighbours go on (pyodide-shared.test.ts).
+    const cases: { name: string; code: string; types: string[]; timeoutMs?: number; keepsState?: boolean; sharedMayCrash?: boolean }[] = [
       { name: "infinite loop", code: "while True: pass", types: ["TimeoutError"], timeoutMs: 1000, keepsState: true },
       { name: "time.sleep", code: "import time\ntime.sleep(10**6)", types: ["TimeoutError"], timeoutMs: 1000, keepsState: true },
       { name: "uninterruptible native loop", code: "sum(range(10**11))", types: ["TimeoutError"], timeoutMs: 1000 },
@@ -623,24 +628,24 @@ _report("Module.print", lambda: _pub()._module.print("${text}"))
       },
       { name: "deep recursion", code: "def f(n): return f(n + 1)\nf(0)", types: ["RecursionError"], keepsState: true },
       // The sandbox's stack is large enough for CPython's own guard to trip first: RecursionError, state kept.
-      { name: "deep recursion in C (json.loads)", code: 'import json\njson.loads("[" * 10**6)', types: ["RecursionError"], keepsState: true },
+      { name: "deep recursion in C (json.loads)", code: 'import json\njson.loads("[" * 10**6)', types: ["RecursionError"], keepsState: true, sharedMayCrash: true },
       {
         name: "deep recursion in C (json.dumps)",
         code: "import json\nx = []\nfor _ in range(10**6): x = [x]\njson.dumps(x)",
         types: ["RecursionError"],
-        keepsState: true,
+        keepsState: true, sharedMayCrash: true,
       },
       {
         name: "recursion limit raised to 10**6",
         code: '_sys().setrecursionlimit(10**6)\ndef f(n): return f(n + 1)\nf(0)',
         types: ["RecursionError"],
-        keepsState: true,
+        keepsState: true, sharedMayCrash: true,
       },
       {
         name: "recursion limit raised to 10**8 (capped)",
         code: '_sys().setrecursionlimit(10**8)\ndef f(n): return f(n + 1)\nf(0)',
         types: ["RecursionError"],
-        keepsState: true,
+        keepsState: true, sharedMayCrash: true,
       },
       { name: "memory bomb (growing list)", code: "hog = []\nwhile True: hog.append(bytearray(10**7))", types: ["MemoryError"] },
       { name: "memory bomb (one huge string)", code: '"a" * 10**10', types: ["MemoryError", "OverflowError"], keepsState: true },
@@ -659,16 +664,17 @@ _report("Module.print", lambda: _pub()._module.print("${text}"))
       { name: "Pyodide fatal error", code: '_api().fatal_error("probe")', types: ["SandboxCrash"], timeoutMs: 2000 },
     ];
 
-    test.each(cases)("$name", async ({ name, code, types, timeoutMs, keepsState }) => {
+    test.each(cases)("$name", async ({ name, code, types, timeoutMs, keepsState, sharedMayCrash }) => {
       await executor.run("survivor = 41");
       const started = Date.now();
       const result = await probe(executor, `crash: ${name}`, code, timeoutMs);
       expect(hostErrors.slice(hostErrorsBefore), "the host process itself must not fail").toEqual([]);
       expect(Date.now() - started).toBeLessThan(15_000);
       expect(result.error, `result: ${JSON.stringify(result)}`).toBeDefined();
-      expect(types).toContain(result.error?.type);
+      const crashAllowed = sharedMayCrash === true && options.isolation === "shared";
+      expect(crashAllowed ? [...types, "SandboxCrash"] : types).toContain(result.error?.type);
       expect(result.error?.message.length).toBeGreaterThan(0);
-      if (keepsState) expect((await executor.run("survivor + 1")).output).toBe(42);
+      if (keepsState && result.error?.type !== "SandboxCrash") expect((await executor.run("survivor + 1")).output).toBe(42);
       await expectAlive(executor);
       expectHostUntouched();
     });
@@ -847,36 +853,40 @@ print("seen", len(_box.seen), "candidates", len(_candidates))
     ["Function.prototype", "bind"],
   ];
 
-  test.each(HOOKS)("hooking %s.%s leaks no token, and no forged line is accepted", async (target, name) => {
-    const executor = new PyodideExecutor({ timeoutMs: 10_000, authorizedImports: ["re", "json"] });
-    try {
-      await executor.sendTools([recordTool]);
-      const internals = executor as unknown as { sandbox: Promise<{ token: string }> };
-      const token = (await internals.sandbox).token;
-      expect(token).toMatch(/^[0-9a-f]{32}$/);
-      const callsBefore = toolCalls.length;
-      const forgeId = await nextRequestId(executor);
-      const names = `TARGET = ${JSON.stringify(target)}\nNAME = ${JSON.stringify(name)}\nFORGE_ID = ${forgeId}\nimport json as _json\n`;
-      const result = await runRaw(executor, `hook ${target}.${name}`, `${names}${HOOK_PRELUDE}${HOOK_AND_FORGE}`);
-      await new Promise((resolve) => setTimeout(resolve, 200));
-      expect(JSON.stringify(result)).not.toContain(token);
-      expect(toolCalls.slice(callsBefore)).not.toContain("FORGED-WITH-TOKEN");
-      // The hook may break Pyodide itself (a crash and a fresh sandbox are fine); when it does not,
-      // the run is honest.
-      expect(result.output).not.toBe("FORGED");
-      if (result.error === undefined) {
-        expect(result.output).toBe("honest");
-        expect(toolCalls.slice(callsBefore)).toContain("after-hook");
+  const ISOLATIONS = ["process", "shared"] as const;
+  test.each(HOOKS.flatMap(([target, name]) => ISOLATIONS.map((isolation) => [target, name, isolation] as const)))(
+    "hooking %s.%s leaks no token, and no forged line is accepted (isolation %s)",
+    async (target, name, isolation) => {
+      const executor = new PyodideExecutor({ timeoutMs: 10_000, authorizedImports: ["re", "json"], isolation });
+      try {
+        await executor.sendTools([recordTool]);
+        const internals = executor as unknown as { sandbox: Promise<{ token: string }> };
+        const token = (await internals.sandbox).token;
+        expect(token).toMatch(/^[0-9a-f]{32}$/);
+        const callsBefore = toolCalls.length;
+        const forgeId = await nextRequestId(executor);
+        const names = `TARGET = ${JSON.stringify(target)}\nNAME = ${JSON.stringify(name)}\nFORGE_ID = ${forgeId}\nimport json as _json\n`;
+        const result = await runRaw(executor, `hook ${target}.${name}`, `${names}${HOOK_PRELUDE}${HOOK_AND_FORGE}`);
+        await new Promise((resolve) => setTimeout(resolve, 200));
+        expect(JSON.stringify(result)).not.toContain(token);
+        expect(toolCalls.slice(callsBefore)).not.toContain("FORGED-WITH-TOKEN");
+        // The hook may break Pyodide itself (a crash and a fresh sandbox are fine); when it does not,
+        // the run is honest.
+        expect(result.output).not.toBe("FORGED");
+        if (result.error === undefined) {
+          expect(result.output).toBe("honest");
+          expect(toolCalls.slice(callsBefore)).toContain("after-hook");
+        }
+        expect(hostErrors.slice(hostErrorsBefore)).toEqual([]);
+        await expectAlive(executor);
+      } finally {
+        await executor.close();
       }
-      expect(hostErrors.slice(hostErrorsBefore)).toEqual([]);
-      await expectAlive(executor);
-    } finally {
-      await executor.close();
-    }
-  });
+    },
+  );
 
-  test("the token does not survive in the sandbox's input buffer either", async () => {
-    const executor = new PyodideExecutor({ timeoutMs: 10_000 });
+  test.each(ISOLATIONS)("the token does not survive in the sandbox's input buffer either (isolation %s)", async (isolation) => {
+    const executor = new PyodideExecutor({ timeoutMs: 10_000, isolation });
     try {
       await executor.sendTools([recordTool]);
       const internals = executor as unknown as { sandbox: Promise<{ token: string }> };

@@ -23,8 +23,16 @@ export class LineSplitter {
   private pieces: string[] = [];
   private pendingLength = 0;
   private overflowed = false;
+  private maxLineLength: number;
 
-  constructor(private readonly options: LineSplitterOptions) {}
+  constructor(private readonly options: LineSplitterOptions) {
+    this.maxLineLength = options.maxLineLength;
+  }
+
+  /** Changes the longest line accepted, from the line being built on. */
+  setMaxLineLength(maxLineLength: number): void {
+    this.maxLineLength = maxLineLength;
+  }
 
   /** Whether a line went past the limit (nothing is reported after that). */
   get broken(): boolean {
@@ -53,7 +61,7 @@ export class LineSplitter {
   /** Adds to the line being built; false once it is over the limit. */
   private keep(piece: string): boolean {
     this.pendingLength += piece.length;
-    if (this.pendingLength > this.options.maxLineLength) {
+    if (this.pendingLength > this.maxLineLength) {
       this.overflowed = true;
       this.pieces = [];
       this.options.onOverflow(this.pendingLength);

@@ -8,12 +8,17 @@ import { SandboxError } from "../../errors.js";
 const require = createRequire(import.meta.url);
 const sandboxDirectory = dirname(fileURLToPath(import.meta.url));
 
-/** The sandbox's own scripts: the main module first, then what it loads. */
+/** The sandbox's own scripts: the main modules (a sandbox process, a shared process), then what they load. */
 export const SANDBOX_FILES = Object.freeze({
   main: join(sandboxDirectory, "sandbox.mjs"),
+  sharedMain: join(sandboxDirectory, "sandbox-host.mjs"),
   modules: Object.freeze(
     [
       "sandbox-intrinsics.mjs",
+      "sandbox-serve.mjs",
+      "sandbox-worker.mjs",
+      "sandbox-pipe.mjs",
+      "interrupt-state.mjs",
       "sandbox-channel.mjs",
       "sandbox-interrupts.mjs",
       "sandbox-memory.mjs",
@@ -26,7 +31,7 @@ export const SANDBOX_FILES = Object.freeze({
 
 /** Every file the sandbox process may read: Pyodide's distribution and the sandbox's scripts. */
 export function sandboxReadable(): string[] {
-  return [pyodideDirectory(), SANDBOX_FILES.main, ...SANDBOX_FILES.modules];
+  return [pyodideDirectory(), SANDBOX_FILES.main, SANDBOX_FILES.sharedMain, ...SANDBOX_FILES.modules];
 }
 
 /** Where Pyodide's npm package lives (its `pyodide.mjs`, wasm and standard library). */
@@ -84,16 +89,28 @@ function platformPackageName(): string {
 const STACK_LIMIT_KB = 262_144;
 const V8_STACK_KB = 240_000;
 
-/** The command that runs `deno` with `denoArgs`, with the large stack where the platform allows. */
-export function sandboxCommand(denoArgs: readonly string[]): { command: string; args: string[] } {
+/**
+ * Worker threads get a stack of a few megabytes from Deno whatever the process's limit, and V8 must
+ * not be told more than that, or a deep recursion in one sandbox thread overflows it and ends the
+ * whole shared process. Measured: 3.9 MB holds, 7 MB does not (V8's default is about 1 MB).
+ */
+const WORKER_V8_STACK_KB = 3_500;
+
+/**
+ * The command that runs `deno` with `denoArgs`: for a sandbox process (`largeStack`), with the
+ * large stack where the platform allows.
+ */
+export function sandboxCommand(denoArgs: readonly string[], largeStack = true): { command: string; args: string[] } {
   const deno = denoExecutable();
-  if (process.platform === "win32") return { command: deno, args: [...denoArgs] };
+  if (process.platform === "win32" || !largeStack) return { command: deno, args: [...denoArgs] };
   const script = `ulimit -s ${STACK_LIMIT_KB} 2>/dev/null && export DENO_V8_FLAGS=--stack-size=${V8_STACK_KB}; exec "$@"`;
   return { command: "/bin/sh", args: ["-c", script, "sh", deno, ...denoArgs] };
 }
 
 /** How the sandbox process is started: read-only access to exactly these files, nothing else. */
 export interface DenoLaunch {
+  /** A process for one sandbox (the default), or one that hosts several on worker threads. */
+  readonly shared?: boolean;
   readonly readable: readonly string[];
   readonly writable?: readonly string[];
   readonly args: readonly string[];
@@ -103,10 +120,15 @@ export interface DenoLaunch {
  * The `deno run` arguments. Permissions: read the listed files only; no write (except the snapshot
  * file while one is made), network, environment, subprocess, FFI or system information. Code
  * generation from strings is disabled, so even a JavaScript object reached from Python cannot eval.
+ * V8's `gc` is exposed so the sandbox can return the snapshot's memory at once (sandbox-intrinsics.mjs
+ * takes it away from Python), and its young generation is kept small: Python's objects live in the
+ * wasm heap, so a large one only holds memory.
  */
 export function denoArguments(launch: DenoLaunch): string[] {
   const permissions = [`--allow-read=${launch.readable.join(",")}`];
   if (launch.writable?.length) permissions.push(`--allow-write=${launch.writable.join(",")}`);
+  const v8Flags = ["--disallow-code-generation-from-strings", "--expose-gc", "--max-semi-space-size=1"];
+  if (launch.shared) v8Flags.push(`--stack-size=${WORKER_V8_STACK_KB}`);
   return [
     "run",
     "--no-prompt",
@@ -116,8 +138,8 @@ export function denoArguments(launch: DenoLaunch): string[] {
     "--no-npm",
     "--quiet",
     ...permissions,
-    "--v8-flags=--disallow-code-generation-from-strings",
-    SANDBOX_FILES.main,
+    `--v8-flags=${v8Flags.join(",")}`,
+    launch.shared ? SANDBOX_FILES.sharedMain : SANDBOX_FILES.main,
     ...launch.args,
   ];
 }

@@ -1,28 +1,17 @@
-// Runs on its own thread inside the sandbox process: while Python keeps the main thread busy,
-// it raises KeyboardInterrupt in Python (through Pyodide's interrupt buffer) when the host sends
-// SIGUSR1 or when the run's deadline passes, and ends the whole process when the host has died.
-// The layout of the shared memory is described in sandbox.mjs. Python cannot reach this thread's
-// globals (a worker has its own), so the built-ins used here are its own.
-let interrupts = null;
-let deadline = null;
+// Runs on its own thread inside a sandbox process: while Python keeps the main thread busy, it
+// raises KeyboardInterrupt in Python when the host sends SIGUSR1 or when the run's deadline passes,
+// and ends the whole process when the host has died. The shared memory is described in
+// interrupt-state.mjs. Python cannot reach this thread's globals (a worker has its own).
+import { enforceDeadline, interruptForHost, interruptViews } from "./interrupt-state.mjs";
+
+let views = null;
 
 self.onmessage = (event) => {
-  interrupts = new Int32Array(event.data, 0, 3);
-  deadline = new Float64Array(event.data, 16, 1);
+  views = interruptViews(event.data);
 };
 
-function interruptPython() {
-  if (interrupts === null) return;
-  Atomics.store(interrupts, 2, 1);
-  Atomics.store(interrupts, 0, 2);
-  Atomics.notify(interrupts, 0);
-}
-
 Deno.addSignalListener("SIGUSR1", () => {
-  if (interrupts === null) return;
-  interruptPython();
-  Atomics.add(interrupts, 1, 1);
-  Atomics.notify(interrupts, 1);
+  if (views !== null) interruptForHost(views);
 });
 
 // The deadline is checked here too, so the time limit does not rest on the host's signal alone
@@ -36,5 +25,5 @@ const ownPid = Deno.pid;
 const kill = Deno.kill;
 setInterval(() => {
   if (Deno.ppid !== host) kill(ownPid, "SIGKILL");
-  if (deadline !== null && deadline[0] > 0 && Date.now() >= deadline[0]) interruptPython();
+  if (views !== null) enforceDeadline(views);
 }, 100);

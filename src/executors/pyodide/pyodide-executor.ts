@@ -14,8 +14,8 @@ import { positiveLimit } from "../limit-options.js";
 import { variablesJson } from "../json-text.js";
 import { decodeSandboxValue } from "../wire-values.js";
 import { ABORTED_ERROR, formatSeconds, lostStateError, timeLimitNote as timeLimitMessage } from "../run-errors.js";
-import { sharedSandboxPool, startSandbox } from "./sandbox-pool.js";
-import type { SandboxProcess, SandboxRunResult, SandboxToolCall } from "./sandbox-process.js";
+import { sharedIsolationPool, sharedSandboxPool, startSandbox, startSharedSandbox } from "./sandbox-pool.js";
+import type { SandboxRunResult, SandboxSession, SandboxToolCall } from "./sandbox-session.js";
 
 /**
  * How long Python gets to honour an interrupt before its process is ended and replaced. An
@@ -30,7 +30,7 @@ const INTERRUPT_REPEAT_MS = 250;
  * Python may be between checks or a signal was lost, and ends the process once
  * {@link INTERRUPT_GRACE_MS} have passed. Returns the function that calls it off.
  */
-function interruptUntilStopped(sandbox: SandboxProcess, interruptNow: boolean): () => void {
+function interruptUntilStopped(sandbox: SandboxSession, interruptNow: boolean): () => void {
   if (interruptNow) sandbox.interrupt();
   const repeat = setInterval(() => sandbox.interrupt(), INTERRUPT_REPEAT_MS);
   const hardStop = setTimeout(() => sandbox.kill("did not respond to an interrupt"), INTERRUPT_GRACE_MS);
@@ -40,10 +40,23 @@ function interruptUntilStopped(sandbox: SandboxProcess, interruptNow: boolean): 
   };
 }
 
+/**
+ * Where a Pyodide sandbox lives. `"process"` (the default): a Deno process of its own, with its own
+ * memory wall, ended as a whole. `"shared"`: a worker thread of a Deno process that hosts up to
+ * eight sandboxes and shares Pyodide's compiled code and memory snapshot between them, for about
+ * half the memory per sandbox. The price: the sandboxes of one process share its memory wall (one
+ * that allocates outside Python's heap can bring the process down with its neighbours), a V8-level
+ * escape would reach them, and a sandbox stuck in native code that ignores interrupts cannot be
+ * ended alone (its process takes no new sandboxes and ends when the others are done).
+ */
+export type PyodideIsolation = "process" | "shared";
+
 /** Options of {@link PyodideExecutor}. */
 export interface PyodideExecutorOptions extends ExecutorOptions {
   /** Take a warm sandbox from the process-wide pool (default), or start a private one. */
   usePool?: boolean;
+  /** A Deno process per sandbox (`"process"`, the default) or several per process (`"shared"`); see {@link PyodideIsolation}. */
+  isolation?: PyodideIsolation;
 }
 
 
@@ -61,8 +74,9 @@ export class PyodideExecutor implements Executor {
   private readonly memoryLimitMb: number;
   private readonly maxValueChars: number;
   private readonly usePool: boolean;
+  private readonly isolation: PyodideIsolation;
   private tools = new Map<string, Tool>();
-  private sandbox: Promise<SandboxProcess> | undefined;
+  private sandbox: Promise<SandboxSession> | undefined;
   /** Whether code or data has reached the current sandbox since it was prepared. */
   private used = false;
   private closed = false;
@@ -74,16 +88,23 @@ export class PyodideExecutor implements Executor {
     this.memoryLimitMb = positiveLimit("memoryLimitMb", options.memoryLimitMb, EXECUTOR_DEFAULTS.memoryLimitMb);
     this.maxValueChars = positiveLimit("maxValueChars", options.maxValueChars, EXECUTOR_DEFAULTS.maxValueChars);
     this.usePool = options.usePool ?? true;
+    if (options.isolation !== undefined && options.isolation !== "process" && options.isolation !== "shared") {
+      throw new AgentError(`PyodideExecutor's isolation must be "process" or "shared", not ${JSON.stringify(options.isolation)}.`);
+    }
+    this.isolation = options.isolation ?? "process";
   }
 
-  /** Starts `count` sandboxes in the background of this process, so later executors start warm. */
-  static prewarm(count = 1): Promise<void> {
-    return sharedSandboxPool.prewarm(count);
+  /**
+   * Starts `count` sandboxes in the background of this process, so later executors start warm
+   * (sandboxes for `isolation`, "process" by default).
+   */
+  static prewarm(count = 1, isolation: PyodideIsolation = "process"): Promise<void> {
+    return (isolation === "shared" ? sharedIsolationPool : sharedSandboxPool).prewarm(count);
   }
 
-  /** Ends the warm spare sandboxes of the shared pool. */
-  static drainPool(): Promise<void> {
-    return sharedSandboxPool.drain();
+  /** Ends the warm spare sandboxes of both pools. */
+  static async drainPool(): Promise<void> {
+    await Promise.all([sharedSandboxPool.drain(), sharedIsolationPool.drain()]);
   }
 
   /** Starts the sandbox now rather than on first use. */
@@ -110,7 +131,7 @@ export class PyodideExecutor implements Executor {
    * limit the sandbox is interrupted, then ended, and replaced by a fresh one that has the tools.
    * What was defined in the old one is gone, and the error says so.
    */
-  private async timedRequest(sandbox: SandboxProcess, message: Record<string, unknown>, what: string): Promise<void> {
+  private async timedRequest(sandbox: SandboxSession, message: Record<string, unknown>, what: string): Promise<void> {
     let callOff: (() => void) | undefined;
     const timer = setTimeout(() => (callOff = interruptUntilStopped(sandbox, true)), this.timeoutMs);
     try {
@@ -195,14 +216,15 @@ export class PyodideExecutor implements Executor {
     }
   }
 
-  private ready(): Promise<SandboxProcess> {
+  private ready(): Promise<SandboxSession> {
     if (this.closed) return Promise.reject(new SandboxClosedError());
     this.sandbox ??= this.prepareSandbox();
     return this.sandbox;
   }
 
-  private async prepareSandbox(): Promise<SandboxProcess> {
-    const sandbox = await (this.usePool ? sharedSandboxPool.acquire() : startSandbox());
+  private async prepareSandbox(): Promise<SandboxSession> {
+    const shared = this.isolation === "shared";
+    const sandbox = await (this.usePool ? (shared ? sharedIsolationPool : sharedSandboxPool).acquire() : shared ? startSharedSandbox() : startSandbox());
     if (this.closed) {
       sandbox.kill("closed");
       throw new SandboxClosedError();

@@ -1,26 +1,32 @@
-// Interrupting Python from outside its thread. A worker (interrupt-worker.mjs) sets Pyodide's
-// interrupt buffer when the host sends SIGUSR1 or when the run's deadline passes; this module
-// gives the main thread what it needs around that. Only captured built-ins are used (see
+// Interrupting Python from outside its thread: another thread sets Pyodide's interrupt buffer when
+// the host asks or when the run's deadline passes (interrupt-state.mjs); this module gives the
+// sandbox's own thread what it needs around that. Only captured built-ins are used (see
 // sandbox-intrinsics.mjs): Python runs on the main thread and can replace the others.
 
 import { intrinsics } from "./sandbox-intrinsics.mjs";
+import { INTERRUPT_STATE_BYTES } from "./interrupt-state.mjs";
 
 const { SharedArrayBuffer, Int32Array, Float64Array, atomicsLoad, atomicsStore, atomicsWait, atomicsCompareExchange, monotonicNow, dateNow } = intrinsics;
 
 /**
- * Starts the interrupt worker. interruptState[0] is Pyodide's interrupt buffer (2 = SIGINT); [1]
- * counts signals received, so a request can wait until every interrupt the host sent for an
- * earlier run has landed before clearing; [2] is 1 once the worker interrupted the current run,
- * which tells a KeyboardInterrupt the code raised itself from a stop. The deadline is when the
- * current run must stop (epoch ms, 0 when none): the worker enforces it itself, so a time limit
- * holds even if the host's signal were lost.
+ * For a sandbox process: starts the worker thread that interrupts Python on the host's SIGUSR1 or
+ * at the deadline (interrupt-worker.mjs), and returns the sandbox's side of it.
  */
-export function startInterrupts() {
-  const sharedState = new SharedArrayBuffer(24);
-  const interruptState = new Int32Array(sharedState, 0, 3);
-  const runDeadline = new Float64Array(sharedState, 16, 1);
+export function startInterruptWorker() {
+  const sharedState = new SharedArrayBuffer(INTERRUPT_STATE_BYTES);
   const worker = new Worker(new URL("./interrupt-worker.mjs", import.meta.url), { type: "module" });
   worker.postMessage(sharedState);
+  return useInterrupts(sharedState);
+}
+
+/**
+ * The sandbox's side of its interrupt state (layout in interrupt-state.mjs), which another thread
+ * sets. The deadline is enforced there too, so a time limit holds even if the host's request were
+ * lost.
+ */
+export function useInterrupts(sharedState) {
+  const interruptState = new Int32Array(sharedState, 0, 3);
+  const runDeadline = new Float64Array(sharedState, 16, 1);
 
   return {
     /** The buffer to hand to `pyodide.setInterruptBuffer`. */

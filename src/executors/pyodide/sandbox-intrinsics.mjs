@@ -8,6 +8,15 @@
 
 const uncurry = Function.prototype.bind.bind(Function.prototype.call);
 
+// The sandbox runs with V8's `gc` exposed so it can hand the memory of the snapshot it restored
+// from back at once; the global is emptied here, before any Python exists, so only this code can.
+const exposedCollector = typeof globalThis.gc === "function" ? globalThis.gc : () => undefined;
+try {
+  Object.defineProperty(globalThis, "gc", { value: undefined, writable: false });
+} catch {
+  // not exposed
+}
+
 const typedArrayPrototype = Object.getPrototypeOf(Uint8Array.prototype);
 
 export const intrinsics = Object.freeze({
@@ -34,9 +43,12 @@ export const intrinsics = Object.freeze({
   atomicsStore: Atomics.store,
   atomicsAdd: Atomics.add,
   atomicsWait: Atomics.wait,
+  atomicsNotify: Atomics.notify,
   atomicsCompareExchange: Atomics.compareExchange,
   monotonicNow: performance.now.bind(performance),
   dateNow: Date.now,
+  /** A full garbage collection, now. */
+  collectGarbage: () => exposedCollector(),
   max: Math.max,
   min: Math.min,
 });

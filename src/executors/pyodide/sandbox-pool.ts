@@ -4,6 +4,7 @@ import { Semaphore } from "../../semaphore.js";
 import { WarmPool } from "../warm-pool.js";
 import { denoArguments, pyodideDirectory, sandboxCommand, sandboxReadable } from "./deno-command.js";
 import { SandboxProcess } from "./sandbox-process.js";
+import { SharedSandboxProcess, type SharedSandbox } from "./shared-sandbox-process.js";
 import { pyodideSnapshot, snapshotFailed } from "./snapshot.js";
 
 /**
@@ -55,5 +56,69 @@ export const sharedSandboxPool = new WarmPool<SandboxProcess>({
   spareCount: Number(process.env["CODEAGENT_POOL_SIZE"] ?? 1),
   spawnSpare: () => spawnSandbox("spare"),
   startNow: startSandbox,
+  refillDelayMs: 200,
+});
+
+// ------------------------------------------------------------------ shared isolation
+
+/** Sandboxes one shared process hosts at most (`isolation: "shared"`). */
+export const SANDBOXES_PER_SHARED_PROCESS = Math.max(1, Number(process.env["CODEAGENT_SHARED_SANDBOXES"] ?? 8));
+
+const sharedProcesses = new Set<SharedSandboxProcess>();
+/** The shared process being started, if one is: concurrent requests wait for it rather than start more. */
+let startingProcess: Promise<SharedSandboxProcess> | undefined;
+
+/** A shared process with room for one more sandbox, started when none has. */
+async function sharedProcessWithRoom(): Promise<SharedSandboxProcess> {
+  for (;;) {
+    for (const host of sharedProcesses) if (host.hasRoom) return host;
+    if (startingProcess === undefined) {
+      startingProcess = startSharedProcess().finally(() => (startingProcess = undefined));
+      return startingProcess;
+    }
+    await startingProcess.catch(() => undefined);
+  }
+}
+
+async function startSharedProcess(): Promise<SharedSandboxProcess> {
+  for (let attempt = 1; ; attempt++) {
+    const snapshot = await pyodideSnapshot();
+    const readable = sandboxReadable();
+    if (snapshot) readable.push(snapshot);
+    const { command, args } = sandboxCommand(denoArguments({ shared: true, readable, args: [pyodideDirectory(), snapshot ?? ""] }), false);
+    const host = new SharedSandboxProcess(command, args, SANDBOXES_PER_SHARED_PROCESS);
+    sharedProcesses.add(host);
+    void host.exited.then(() => sharedProcesses.delete(host));
+    try {
+      await host.hold(host.ready);
+      return host;
+    } catch (error) {
+      host.kill("did not start");
+      if (attempt > 1 || snapshot === undefined || !snapshotFailed(snapshot)) throw error;
+    }
+  }
+}
+
+/** Starts one sandbox thread in a shared process; it loads in the background (see spawnSandbox). */
+async function spawnSharedSandbox(role: "spare" | "run"): Promise<SharedSandbox> {
+  const host = await sharedProcessWithRoom();
+  const release = await loadSlots.acquire();
+  const sandbox = host.startSandbox(role);
+  void sandbox.ready.finally(release).catch(() => undefined);
+  return sandbox;
+}
+
+/** Starts one sandbox thread in a shared process and waits until it answers. */
+export async function startSharedSandbox(): Promise<SharedSandbox> {
+  const sandbox = await spawnSharedSandbox("run");
+  await sandbox.hold(sandbox.ready);
+  return sandbox;
+}
+
+/** The pool of sandbox threads every PyodideExecutor with `isolation: "shared"` in this process takes from. */
+export const sharedIsolationPool = new WarmPool<SharedSandbox>({
+  spareCount: Number(process.env["CODEAGENT_POOL_SIZE"] ?? 1),
+  spawnSpare: () => spawnSharedSandbox("spare"),
+  startNow: startSharedSandbox,
   refillDelayMs: 200,
 });

@@ -1,232 +1,35 @@
-// The sandbox process: runs under Deno with read access to Pyodide's files only, and an empty
-// environment. It speaks JSON lines with the Node host over stdin/stdout (sandbox-channel.mjs).
-// Everything here is synchronous after start-up: Python runs on this thread, a tool call blocks on
-// a read of stdin, and a small worker thread turns SIGUSR1 into a Python interrupt. Python can
-// reach this JavaScript world and replace built-ins; the code here calls only built-ins captured
-// before Python's first line (sandbox-intrinsics.mjs).
+// A sandbox process: runs under Deno with read access to Pyodide's files only, and an empty
+// environment, and serves one sandbox (sandbox-serve.mjs) on its main thread. It speaks JSON lines
+// with the Node host over stdin/stdout (sandbox-channel.mjs); a small worker thread turns SIGUSR1
+// into a Python interrupt (sandbox-interrupts.mjs).
 
 import { intrinsics } from "./sandbox-intrinsics.mjs";
-import { isObjectLine, openChannel, quote } from "./sandbox-channel.mjs";
-import { startInterrupts } from "./sandbox-interrupts.mjs";
-import { limitWasmMemory } from "./sandbox-memory.mjs";
-import { warmUp } from "./sandbox-warm-up.mjs";
+import { openChannel } from "./sandbox-channel.mjs";
+import { startInterruptWorker } from "./sandbox-interrupts.mjs";
+import { serveSandbox } from "./sandbox-serve.mjs";
 
-const [pyodideDirectory, snapshotPath, mode] = Deno.args;
+void intrinsics; // captured first, before anything else runs
+
+const [pyodideDirectory, snapshotPath, role] = Deno.args;
 
 const stdinRead = Deno.stdin.readSync.bind(Deno.stdin);
 const stdoutWrite = Deno.stdout.writeSync.bind(Deno.stdout);
 const readFile = Deno.readFileSync;
+const writeFile = Deno.writeFileSync;
 const exitProcess = Deno.exit;
-const { TextDecoder, decode, stringSlice, typedLength, max } = intrinsics;
-const wasmMemory = limitWasmMemory();
 
-// ------------------------------------------------------------------ interrupts
-const interrupts = startInterrupts();
-
-// ------------------------------------------------------------------ protocol I/O
+const interrupts = startInterruptWorker();
+const makingSnapshot = role === "make-snapshot";
 // Opened before Pyodide loads, so the token is read while no Python code exists yet.
-const channel = mode === "make-snapshot" ? undefined : openChannel({ read: stdinRead, write: stdoutWrite, exit: exitProcess });
+const channel = makingSnapshot ? undefined : openChannel({ read: stdinRead, write: stdoutWrite, exit: exitProcess });
 
-// Python hands over JSON text. Hostile code can replace the runtime's serialiser, so the text is
-// checked here to be one JSON object on one line before it goes into a line to the host (which
-// checks it again: it trusts nothing the sandbox sends).
-
-/** An error's text, read without trusting it (Python may have put getters on Error.prototype). */
-function errorText(error) {
-  try {
-    const message = error?.message;
-    if (typeof message === "string") return message;
-    return typeof error === "string" ? error : "unknown error";
-  } catch {
-    return "unknown error";
-  }
-}
-
-// ------------------------------------------------------------------ limits
-let maxOutputChars = 50_000;
-// runtime.py refuses larger values with a ValueError the code can catch; these checks hold even
-// if Python tampered with the runtime. The slack covers the envelope around the value.
-let maxValueChars = 1_000_000;
-const ENVELOPE_CHARS = 64 * 1024;
-
-// ------------------------------------------------------------------ output capture
-let logs = "";
-let droppedChars = 0;
-const streamDecoder = new TextDecoder();
-
-function capture(bytes) {
-  const text = decode(streamDecoder, bytes, { stream: true });
-  const room = maxOutputChars - logs.length;
-  if (text.length <= room) logs += text;
-  else {
-    if (room > 0) logs += stringSlice(text, 0, room);
-    droppedChars += text.length - max(room, 0);
-  }
-  return typedLength(bytes);
-}
-
-function takeLogs() {
-  let text = logs;
-  if (droppedChars > 0) {
-    text += `\n[output truncated: ${droppedChars} more characters were printed than the ${maxOutputChars}-character limit]\n`;
-  }
-  logs = "";
-  droppedChars = 0;
-  return text;
-}
-
-// ------------------------------------------------------------------ tool bridge
-let nextCallId = 0;
-
-function toolError(message) {
-  return `{"ok":false,"error":{"type":"ToolError","message":${quote(message)}}}`;
-}
-
-function callTool(requestJson) {
-  if (typeof requestJson === "string" && requestJson.length > maxValueChars + ENVELOPE_CHARS) {
-    return toolError(`the tool call's arguments are ${requestJson.length} characters of JSON, over the limit of ${maxValueChars} (maxValueChars)`);
-  }
-  if (!isObjectLine(requestJson)) return toolError("malformed tool call");
-  const id = ++nextCallId;
-  channel.sendToolCall(id, requestJson);
-  for (;;) {
-    const message = channel.readMessage();
-    if (message?.type === "tool-result" && message.id === id) return message.reply;
-    // Anything else is a late reply to an interrupted call: drop it.
-  }
-}
-
-// ------------------------------------------------------------------ start Pyodide
-// Emscripten implements system() with child_process.spawnSync, which has no permission here and
-// would take the interpreter down with it: make it fail the way a missing shell does.
-{
-  const { createRequire } = await import("node:module");
-  const childProcess = createRequire(import.meta.url)("node:child_process");
-  childProcess.spawnSync = () => ({ status: 127, signal: null, output: [null, "", ""], pid: 0, stdout: "", stderr: "" });
-}
-const { loadPyodide } = await import(`${pyodideDirectory}/pyodide.mjs`);
-const loadOptions = {
-  indexURL: `${pyodideDirectory}/`,
-  env: { HOME: "/home/pyodide" },
-  stdin: () => null,
-  jsglobals: Object.create(null),
-  checkAPIVersion: true,
-};
-if (mode === "make-snapshot") loadOptions._makeSnapshot = true;
-else if (snapshotPath) loadOptions._loadSnapshot = readFile(snapshotPath);
-const pyodide = await loadPyodide(loadOptions);
-
-const WARM_MODULES = "import ast, json, linecache, math, types, re, collections, datetime, itertools, random, statistics, functools";
-if (mode === "make-snapshot") {
-  pyodide.runPython(WARM_MODULES);
-  Deno.writeFileSync(snapshotPath, pyodide.makeMemorySnapshot());
-  exitProcess(0);
-}
-
-pyodide.setStdout({ write: capture });
-pyodide.setStderr({ write: capture });
-pyodide.setInterruptBuffer(interrupts.interruptBuffer);
-
-// Nothing in Python may reach this JavaScript world through the `js` and `pyodide_js` modules, and
-// capability-bearing globals go. Code generation from strings is off (a V8 flag).
-for (const name of ["js", "pyodide_js"]) {
-  try {
-    pyodide.unregisterJsModule(name);
-  } catch {
-    // not registered in this Pyodide version
-  }
-}
-
-const runtimeSource = decode(new TextDecoder(), readFile(new URL("./runtime.py", import.meta.url)));
-const runtime = pyodide.toPy({ __name__: "_codeagent_runtime" });
-pyodide.runPython(runtimeSource, { globals: runtime, filename: "_codeagent_runtime.py" });
-runtime.get("setup")(callTool, interrupts.interruptibleSleep, interrupts.hostInterrupted);
-
-for (const name of ["Deno", "fetch", "WebSocket", "Worker", "XMLHttpRequest", "EventSource", "navigator", "location", "caches", "process", "Buffer", "require"]) {
-  try {
-    delete globalThis[name];
-  } catch {
-    // non-configurable: nothing to remove
-  }
-}
-
-const runPython = runtime.get("run");
-const configure = runtime.get("configure");
-const installTools = runtime.get("install_tools");
-const sendVariables = runtime.get("send_variables");
-
-function run(message) {
-  wasmMemory.beforeRun();
-  let resultJson;
-  interrupts.setTimeLimit(message.timeoutMs);
-  try {
-    resultJson = runPython(message.code, message.timeLimitNote);
-  } catch (error) {
-    // Only a fatal Pyodide error gets here (Python errors are caught in runtime.py).
-    channel.sendFatal(message.id, errorText(error));
-    exitProcess(70);
-  }
-  interrupts.setTimeLimit(0);
-  if (typeof resultJson === "string" && resultJson.length > maxValueChars + ENVELOPE_CHARS) {
-    const tooLarge = `The run's result is ${resultJson.length} characters of JSON, over the limit of ${maxValueChars} (maxValueChars).`;
-    resultJson = `{"output":null,"isFinalAnswer":false,"error":{"type":"ValueError","message":${quote(tooLarge)}}}`;
-  }
-  if (!isObjectLine(resultJson)) {
-    channel.sendFatal(message.id, "the sandbox runtime produced a malformed result");
-    exitProcess(70);
-  }
-  channel.sendResult(message.id, takeLogs(), resultJson);
-}
-
-function handle(message) {
-  // An interrupt meant for a run that had just finished must not land in this request.
-  if (message.type !== "tool-result") interrupts.settle(message.interrupts ?? 0);
-  switch (message.type) {
-    case "run":
-      run(message);
-      return;
-    case "configure":
-      if (message.memoryLimitMb) wasmMemory.setLimit(message.memoryLimitMb * 1024 * 1024);
-      if (message.maxOutputChars) maxOutputChars = message.maxOutputChars;
-      if (message.maxValueChars) maxValueChars = message.maxValueChars;
-      // The host sends JSON text, passed on as it is: re-serialising would consult hooks on prototypes.
-      configure(`{"authorizedImports":${message.authorizedImportsJson},"maxValueChars":${maxValueChars}}`);
-      if (message.toolsJson) installTools(message.toolsJson);
-      break;
-    case "tools":
-      installTools(message.toolsJson);
-      break;
-    case "variables":
-      sendVariables(message.json);
-      break;
-    case "tool-result":
-      return; // a late answer to a call that was interrupted
-
-    default:
-      channel.sendError(message.id, "unknown request");
-      return;
-  }
-  channel.sendDone(message.id);
-}
-
-// The first calls into a fresh interpreter are slow; pay for them before reporting ready.
-configure('{"authorizedImports":[]}');
-installTools("[]");
-runPython("warm_up = [1]\nwarm_up[0] + 1", "");
-if (mode === "spare") warmUp(runPython);
-runtime.get("reset")();
-// What exists now (the standard library, the runtime) lives as long as the interpreter: moved out
-// of the collector's way, it is not traversed again by every collection the user's code causes.
-pyodide.runPython("import gc as _gc\n_gc.collect()\n_gc.freeze()\ndel _gc");
-takeLogs();
-
-channel.sendReady(pyodide.version);
-for (;;) {
-  const message = channel.readMessage();
-  if (message === undefined || message === null || typeof message !== "object") continue;
-  try {
-    handle(message);
-  } catch (error) {
-    channel.sendError(message.id, errorText(error));
-  }
-}
+await serveSandbox({
+  channel,
+  interrupts,
+  pyodideDirectory,
+  readSnapshot: () => (!makingSnapshot && snapshotPath ? readFile(snapshotPath) : undefined),
+  role,
+  readFile,
+  exit: exitProcess,
+  makeSnapshot: makingSnapshot ? (bytes) => writeFile(snapshotPath, bytes) : undefined,
+});
