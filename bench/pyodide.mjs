@@ -223,23 +223,51 @@ export async function benchPyodide({ quick = false, log = () => {} } = {}) {
       }
     }
 
+    // ------------------------------------------------------------ shared isolation: speed
+    log('isolation "shared": warm runs and tool calls');
+    const sharedExecutor = track(new PyodideExecutor({ isolation: "shared" }));
+    await sharedExecutor.sendTools([addOne]);
+    await mustRun(sharedExecutor, TRIVIAL);
+    await timeEach(300, () => sharedExecutor.run(TRIVIAL));
+    const sharedTrivial = await timeEach(runs, () => sharedExecutor.run(TRIVIAL));
+    rows.push(row(`isolation "shared": warm run "x = 1", p50 (${runs} runs)`, median(sharedTrivial), "ms", { max: 0.5 }));
+    await mustRun(sharedExecutor, loopSnippet);
+    const sharedLoopTimes = await timeEach(quick ? 1 : 5, () => mustRun(sharedExecutor, loopSnippet));
+    rows.push(
+      row(`isolation "shared": tool call round trip, per call (${TOOL_CALLS} calls in one run)`, ((median(sharedLoopTimes) - median(sharedTrivial)) / TOOL_CALLS) * 1000, "µs", {
+        max: 200,
+      }),
+    );
+    const sharedLoop = await timeEach(repeats, () => mustRun(sharedExecutor, LOOP));
+    if (cpython) rows.push(row(`isolation "shared": 10^6-addition loop vs python3 (best of ${repeats})`, best(sharedLoop) / cpython.bestMs, "x", { max: 2.5 }));
+    await sharedExecutor.close();
+    open.delete(sharedExecutor);
+    await PyodideExecutor.drainPool();
+
     // ------------------------------------------------------------ memory
-    log("memory per live sandbox");
-    const count = 5;
-    const memory = await measureSandboxMemory(count, track);
-    if (memory) {
-      const perRss = memory.rssKb / count / 1024;
-      const perPss = memory.pssKb / count / 1024;
-      rows.push(
-        row(`resident memory per live sandbox (VmRSS, ${count} sandboxes)`, perRss, "MB", {
-          max: 100,
-          note: `pids ${memory.pids.join(", ")}; RSS ${memory.perProcessMb.map((mb) => mb.toFixed(0)).join(", ")} MB; PSS per sandbox ${perPss.toFixed(1)} MB`,
-        }),
-      );
-      rows.push(row("sandboxes that fit in 4 GB (by RSS)", Math.floor(4096 / perRss), "sandboxes"));
-      rows.push(row("proportional memory per live sandbox (PSS)", perPss, "MB"));
-    } else {
-      rows.push(row("resident memory per live sandbox", NaN, "MB", { max: 100, note: "needs Linux /proc" }));
+    for (const { isolation, count, max } of [
+      { isolation: "process", count: 5, max: 160 },
+      // One shared process full: eight sandboxes (SANDBOXES_PER_SHARED_PROCESS).
+      { isolation: "shared", count: 8, max: 100 },
+    ]) {
+      log(`memory per live sandbox, isolation "${isolation}"`);
+      // The default keeps the names of earlier results, so the table shows before and after.
+      const label = isolation === "shared" ? 'isolation "shared": ' : "";
+      const memory = await measureSandboxMemory(count, isolation, track);
+      if (memory) {
+        const perRss = memory.rssKb / count / 1024;
+        const perPss = memory.pssKb / count / 1024;
+        rows.push(
+          row(`${label}resident memory per live sandbox (VmRSS, ${count} sandboxes)`, perRss, "MB", {
+            max,
+            note: `${memory.pids.length} process${memory.pids.length === 1 ? "" : "es"}; RSS ${memory.perProcessMb.map((mb) => mb.toFixed(0)).join(", ")} MB; PSS per sandbox ${perPss.toFixed(1)} MB`,
+          }),
+        );
+        rows.push(row(`${label}sandboxes that fit in 4 GB (by RSS)`, Math.floor(4096 / perRss), "sandboxes"));
+        rows.push(row(`${label}proportional memory per live sandbox (PSS)`, perPss, "MB"));
+      } else {
+        rows.push(row(`${label}resident memory per live sandbox`, NaN, "MB", { max, note: "needs Linux /proc" }));
+      }
     }
   } finally {
     await closeAll();
@@ -363,18 +391,19 @@ function snapshotFile() {
   }
 }
 
-async function measureSandboxMemory(count, track) {
+async function measureSandboxMemory(count, isolation, track) {
   try {
     statSync("/proc/self/status");
   } catch {
     return undefined;
   }
   const before = descendants(process.pid);
-  const executors = Array.from({ length: count }, () => track(new PyodideExecutor({ usePool: false })));
+  const executors = Array.from({ length: count }, () => track(new PyodideExecutor({ usePool: false, isolation })));
   await Promise.all(executors.map((executor) => mustRun(executor, TRIVIAL)));
-  await sleep(200);
+  await sleep(1000);
   const pids = [...descendants(process.pid)].filter((pid) => !before.has(pid) && commandName(pid) === "deno");
-  if (pids.length !== count) throw new Error(`expected ${count} new sandbox processes, found ${pids.length}`);
+  const expected = isolation === "shared" ? 1 : count;
+  if (pids.length !== expected) throw new Error(`expected ${expected} new sandbox processes, found ${pids.length}`);
   let rssKb = 0;
   let pssKb = 0;
   const perProcessMb = [];

@@ -186,10 +186,11 @@ describe("PyodideExecutor process", () => {
   });
 
   test.each([
-    { name: "a plain loop", code: "while True: pass" },
-    { name: "a loop that catches every interrupt", code: "while True:\n    try:\n        while True: pass\n    except BaseException:\n        pass" },
-  ])("a sandbox busy in $name ends itself when its host is killed", async ({ code }) => {
-    const { stdout } = await promisify(execFile)("node_modules/.bin/vite-node", ["test/fixtures/orphan-host.ts", code], {
+    { name: "a plain loop", code: "while True: pass", isolation: "process" },
+    { name: "a loop that catches every interrupt", code: "while True:\n    try:\n        while True: pass\n    except BaseException:\n        pass", isolation: "process" },
+    { name: "a native loop that ignores interrupts", code: "sum(range(10**13))", isolation: "shared" },
+  ])("a sandbox busy in $name ends itself when its host is killed (isolation $isolation)", async ({ code, isolation }) => {
+    const { stdout } = await promisify(execFile)("node_modules/.bin/vite-node", ["test/fixtures/orphan-host.ts", code, isolation], {
       timeout: 60_000,
     }).catch((error: { stdout: string }) => error); // the host dies by SIGKILL, by design
     const pid = Number(stdout.trim().split("\n").pop());
@@ -200,7 +201,7 @@ describe("PyodideExecutor process", () => {
   });
 
   test("the sandbox files exist where the process reads them", () => {
-    for (const file of [SANDBOX_FILES.main, ...SANDBOX_FILES.modules]) expect(existsSync(file)).toBe(true);
+    for (const file of [SANDBOX_FILES.main, SANDBOX_FILES.sharedMain, ...SANDBOX_FILES.modules]) expect(existsSync(file)).toBe(true);
     expect(SANDBOX_FILES.modules.map((file) => basename(file))).toEqual(
       expect.arrayContaining(["sandbox-intrinsics.mjs", "sandbox-channel.mjs", "sandbox-memory.mjs", "interrupt-worker.mjs", "runtime.py"]),
     );

@@ -8,6 +8,8 @@ export interface PoolMember {
   /** Keeps the host's event loop alive until `work` settles. */
   hold<T>(work: Promise<T>): Promise<T>;
   kill(reason: string): void;
+  /** Told when the pool hands the sandbox out: from then on it is someone's, no longer a spare. */
+  claim?(): void;
 }
 
 /** How a pool makes its members. */
@@ -40,7 +42,10 @@ export class WarmPool<T extends PoolMember> {
     try {
       while (this.spares.length > 0) {
         const member = await this.spares.shift()!.catch(() => undefined);
-        if (member?.alive && (await member.hold(member.ready).then(() => true, () => false))) return member;
+        if (member?.alive && (await member.hold(member.ready).then(() => true, () => false)) && member.alive) {
+          member.claim?.();
+          return member;
+        }
       }
       return await this.options.startNow();
     } finally {

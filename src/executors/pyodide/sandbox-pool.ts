@@ -108,11 +108,21 @@ async function spawnSharedSandbox(role: "spare" | "run"): Promise<SharedSandbox>
   return sandbox;
 }
 
-/** Starts one sandbox thread in a shared process and waits until it answers. */
+/**
+ * Starts one sandbox thread in a shared process and waits until it answers. A process may end
+ * between being chosen and taking the sandbox (its last sandbox just left): then another is tried.
+ */
 export async function startSharedSandbox(): Promise<SharedSandbox> {
-  const sandbox = await spawnSharedSandbox("run");
-  await sandbox.hold(sandbox.ready);
-  return sandbox;
+  for (let attempt = 1; ; attempt++) {
+    const sandbox = await spawnSharedSandbox("run");
+    sandbox.claim();
+    try {
+      await sandbox.hold(sandbox.ready);
+      return sandbox;
+    } catch (error) {
+      if (attempt >= 3 || sandbox.processAlive) throw error;
+    }
+  }
 }
 
 /** The pool of sandbox threads every PyodideExecutor with `isolation: "shared"` in this process takes from. */

@@ -71,11 +71,6 @@ export abstract class SandboxSession {
   /** Where the sandbox lives, for messages: "process" or "thread of a shared process". */
   protected abstract describeExit(): string;
 
-  /** Whether no request has been sent to the sandbox yet (a pool's spare). */
-  get untouched(): boolean {
-    return this.nextRequestId === 0;
-  }
-
   /** Whether the sandbox still answers. */
   get alive(): boolean {
     return !this.finished && this.exitReason === undefined;

@@ -213,7 +213,7 @@ export class SharedSandboxProcess {
   /** No new sandboxes here: spares not yet handed out go too, and the process ends with its last sandbox. */
   private retire(): void {
     this.retiring = true;
-    for (const sandbox of this.sandboxes.values()) if (sandbox.untouched) sandbox.kill("its process is retiring");
+    for (const sandbox of this.sandboxes.values()) if (!sandbox.claimed) sandbox.kill("its process is retiring");
   }
 
   private forget(sandbox: SharedSandbox, reason: string): void {
@@ -250,6 +250,9 @@ export class SharedSandboxProcess {
 
 /** One sandbox on a thread of a {@link SharedSandboxProcess}. */
 export class SharedSandbox extends SandboxSession {
+  /** Whether the sandbox is someone's, not a spare waiting in the pool. */
+  claimed = false;
+
   constructor(
     private readonly host: SharedSandboxProcess,
     /** The sandbox's number in its process. */
@@ -260,6 +263,15 @@ export class SharedSandbox extends SandboxSession {
 
   get pid(): number | undefined {
     return this.host.pid;
+  }
+
+  claim(): void {
+    this.claimed = true;
+  }
+
+  /** Whether the process this sandbox lives in is still running. */
+  get processAlive(): boolean {
+    return this.host.alive;
   }
 
   /** @internal */
