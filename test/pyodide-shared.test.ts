@@ -5,9 +5,11 @@
  * cannot be ended retires its process; the process's memory wall ends all of them, saying so).
  */
 import { afterAll, afterEach, describe, expect, test } from "vitest";
+import { z } from "zod";
 
 import type { CodeOutput } from "../src/executors/executor.js";
 import { PyodideExecutor, type PyodideExecutorOptions } from "../src/executors/pyodide/pyodide-executor.js";
+import { tool } from "../src/tools/tool.js";
 
 /** Reaches the real sys module and Pyodide's JavaScript API past the import gate. */
 const REACH = 'S = final_answer.__globals__["sys"]\napi = S.modules["pyodide_js._api"]\nmod = api.public_api._module\nU8 = mod.HEAPU8.constructor\n';
@@ -159,6 +161,29 @@ test("memory taken outside the Python heap hits the process's wall: every sandbo
   await expectAnswers(hog);
   await expectAnswers(neighbour);
   expect(await pidOf(hog)).not.toBe(pid);
+});
+
+test("messages larger than the pipe between threads arrive whole, in both directions", async () => {
+  const executor = shared({ maxValueChars: 8_000_000 });
+  const blob = tool({
+    name: "blob",
+    description: "Returns `size` characters, cycling through the alphabet.",
+    inputSchema: z.object({ size: z.number() }),
+    execute: ({ size }) => Array.from({ length: size }, (_, index) => String.fromCharCode(97 + (index % 26))).join(""),
+  });
+  await executor.sendTools([blob]);
+  // 3 MB through a 1 MB ring, several times, then a 3 MB value back out.
+  const result = await executor.run(
+    'sizes = []\nfor size in (3_000_000, 1_048_576, 2_500_001):\n    text = blob(size=size)\n    sizes.append([len(text), text[-3:]])\n' +
+      'back = "z" * 3_000_000\nsizes',
+  );
+  expect(result.error).toBeUndefined();
+  expect(result.output).toEqual([
+    [3_000_000, [0, 1, 2].map((index) => String.fromCharCode(97 + ((2_999_997 + index) % 26))).join("")],
+    [1_048_576, [0, 1, 2].map((index) => String.fromCharCode(97 + ((1_048_573 + index) % 26))).join("")],
+    [2_500_001, [0, 1, 2].map((index) => String.fromCharCode(97 + ((2_499_998 + index) % 26))).join("")],
+  ]);
+  expect((await executor.run("back")).output).toHaveLength(3_000_000);
 });
 
 describe("reset() gives a pristine sandbox in shared mode too", () => {

@@ -19,22 +19,15 @@ const encoder = new TextEncoder();
 const decoder = new TextDecoder();
 
 // ------------------------------------------------------------------ output to the host
-const outputQueue = [];
-let writing = false;
-
-async function flushOutput() {
-  if (writing) return;
-  writing = true;
-  while (outputQueue.length > 0) {
-    let bytes = outputQueue.shift();
-    while (bytes.length > 0) bytes = bytes.subarray(await Deno.stdout.write(bytes));
-  }
-  writing = false;
-}
-
+// Written synchronously: a line leaves whole, in order, and sooner than through Deno's async
+// writer (the host reads its end of the pipe all the time, so a write waits only while a long
+// line drains).
 function output(bytes) {
-  outputQueue.push(bytes);
-  void flushOutput().catch(() => Deno.exit(0)); // the host is gone
+  try {
+    for (let offset = 0; offset < bytes.length; ) offset += Deno.stdout.writeSync(bytes.subarray(offset));
+  } catch {
+    Deno.exit(0); // the host is gone
+  }
 }
 
 let hostToken = "";
@@ -122,12 +115,15 @@ function receive(line) {
 }
 
 // ------------------------------------------------------------------ input from the host
+// One buffer serves every read (`onLine` copies what it keeps); a line split across reads is kept
+// in copied parts until its newline comes.
 async function readLines(onLine) {
-  const reader = Deno.stdin.readable.getReader();
+  const buffer = new Uint8Array(64 * 1024);
   let parts = [];
   for (;;) {
-    const { value, done } = await reader.read();
-    if (done) return;
+    const count = await Deno.stdin.read(buffer);
+    if (count === null) return;
+    const value = buffer.subarray(0, count);
     let start = 0;
     for (let newline = value.indexOf(NEWLINE); newline >= 0; newline = value.indexOf(NEWLINE, start)) {
       const tail = value.subarray(start, newline);
@@ -139,7 +135,7 @@ async function readLines(onLine) {
       }
       start = newline + 1;
     }
-    if (start < value.length) parts.push(value.subarray(start));
+    if (start < value.length) parts.push(value.slice(start));
   }
 }
 
