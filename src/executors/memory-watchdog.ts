@@ -12,7 +12,7 @@ import { readFileSync } from "node:fs";
 
 /**
  * What the runtime itself takes besides the Python heap that `memoryLimitMb` caps: Deno, V8's heap,
- * Pyodide's JavaScript and compiled wasm code (an idle sandbox is about 220 MB resident), the up to
+ * Pyodide's JavaScript and compiled wasm code (an idle sandbox is about 185 MB resident), the up to
  * 256 MB of headroom the wasm limit grants for reporting a MemoryError (sandbox-memory.mjs), and
  * stack a deep recursion touches.
  */
