@@ -105,6 +105,22 @@ test("a neighbour that cannot be interrupted is ended alone; its process takes n
   expect(await pidOf(newcomer)).not.toBe(pid);
 });
 
+test("a process with a thread that could not be ended is ended within 30 s, its other sandboxes told why", { timeout: 90_000 }, async () => {
+  const stuck = shared({ timeoutMs: 1_000 });
+  const neighbour = shared();
+  await Promise.all([stuck.run("a = 1"), neighbour.run("b = 41")]);
+  const pid = await pidOf(neighbour);
+  // Long enough to outlive the grace period (it is a sum in native code: no interrupt reaches it).
+  expect((await stuck.run("sum(range(10**13))")).error?.type).toBe("TimeoutError");
+  const retiredAt = Date.now();
+  expect((await neighbour.run("b + 1")).output).toBe(42);
+  await new Promise((resolve) => setTimeout(resolve, Math.max(0, 32_000 - (Date.now() - retiredAt))));
+  const after = await neighbour.run("b");
+  expect(after.error?.message).toMatch(/could not be stopped/);
+  await expectAnswers(neighbour);
+  expect(await pidOf(neighbour)).not.toBe(pid);
+});
+
 test.each([
   { name: "os._exit", code: 'S.modules["os"]._exit(3)' },
   { name: "a Pyodide fatal error", code: 'api.fatal_error("probe")' },
@@ -133,6 +149,90 @@ test("what a sandbox prints or posts cannot pass for a neighbour's message", asy
   const answer = await victim.run("b + 1");
   expect(answer.output).toBe(42);
   expect(answer.isFinalAnswer).toBe(false);
+});
+
+/**
+ * Node's `fs` and `tty` modules live on in Pyodide's runtime (NODEFS, the TTY device) and work on
+ * raw file descriptors, which Deno's permissions do not cover. In a shared process fd 0 carries
+ * every sandbox's requests; fds 1 and 2, every sandbox's lines.
+ */
+const FD_PROBES = String.raw`
+out = []
+def attempt(label, action):
+    try:
+        out.append([label, repr(action())[:300]])
+    except BaseException as error:
+        out.append([label, "blocked: " + type(error).__name__])
+buf = U8.new(65536)
+def nodefs_read():
+    stream = api.public_api.constructor.new()
+    stream.nfd = 0
+    count = mod.FS.filesystems.NODEFS.stream_ops.read(stream, buf, 0, 65536, None)
+    return bytes(buf.subarray(0, count).to_py()).decode("utf-8", "replace")
+def nodefs_write():
+    stream = api.public_api.constructor.new()
+    stream.nfd = 1
+    data = U8.new(10)
+    return mod.FS.filesystems.NODEFS.stream_ops.write(stream, data, 0, 10, None)
+def tty_read():
+    return mod.TTY.default_tty_ops.get_char(None)
+def tty_write():
+    return mod.TTY.default_tty_ops.put_char(None, 65)
+def fs_via_stream_fd():
+    stream = mod.FS.open("/dev/stdin", 0)
+    return mod.FS.read(stream, buf, 0, 100)
+for label, action in [("nodefs read fd 0", nodefs_read), ("nodefs write fd 1", nodefs_write), ("tty read", tty_read), ("tty write", tty_write), ("/dev/stdin", fs_via_stream_fd)]:
+    attempt(label, action)
+out
+`;
+
+test.each(["shared", "process"] as const)(
+  "raw file descriptors are out of reach: no read of the request stream, no write to the output (isolation %s)",
+  async (isolation) => {
+    const attacker = new PyodideExecutor({ timeoutMs: 10_000, isolation, authorizedImports: ["*"] });
+    open.push(attacker);
+    const victim = shared();
+    await attacker.run("a = 1");
+    await victim.run("b = 1");
+    // The victim's request is on its way while the attacker reads.
+    const [attack] = await Promise.all([attacker.run(`${REACH}${FD_PROBES}`), victim.sendVariables({ secret: "S3CRET-of-the-victim" })]);
+    expect(JSON.stringify(attack)).not.toContain("S3CRET");
+    expect(JSON.stringify(attack)).not.toMatch(/"token"/);
+    const results = attack.output as [string, string][] | null;
+    if (results !== null) {
+      for (const [label, outcome] of results) {
+        if (label.includes("read")) expect(outcome, label).not.toMatch(/S3CRET|token/);
+        if (label.startsWith("nodefs")) expect(outcome, label).toMatch(/blocked/);
+      }
+    }
+    const answer = await victim.run("secret[:6]");
+    expect(answer.output).toBe("S3CRET");
+    expect(answer.isFinalAnswer).toBe(false);
+  },
+);
+
+test("one sandbox's overlong output ends neither the process nor its neighbour", async () => {
+  const loud = shared({ authorizedImports: ["*"], maxOutputChars: 1_000 });
+  const neighbour = shared();
+  await Promise.all([loud.run("a = 1"), neighbour.run("b = 41")]);
+  const result = await loud.run(`${REACH}mod.print("x" * 10_000_000)
+mod.printErr("y" * 10_000_000)
+"printed"`);
+  // Emscripten's own print goes into the run's logs, capped like any output.
+  expect(result.output).toBe("printed");
+  expect(result.logs.length).toBeLessThan(2_000);
+  expect((await neighbour.run("b + 1")).output).toBe(42);
+  expect((await loud.run("a + 1")).output).toBe(2);
+});
+
+test("sandboxes started all at once fill a process to its capacity, never past it", async () => {
+  const executors = Array.from({ length: 9 }, () => shared({ usePool: false }));
+  await Promise.all(executors.map((executor) => executor.run("1")));
+  const pids = await Promise.all(executors.map((executor) => pidOf(executor)));
+  const perProcess = new Map<number, number>();
+  for (const pid of pids) perProcess.set(pid, (perProcess.get(pid) ?? 0) + 1);
+  expect(Math.max(...perProcess.values())).toBeLessThanOrEqual(8);
+  expect(perProcess.size).toBeGreaterThanOrEqual(2);
 });
 
 test("memoryLimitMb caps each sandbox's Python heap: the neighbour is not disturbed", async () => {

@@ -43,4 +43,24 @@ describe("LineSplitter", () => {
     expect(lines).toHaveLength(1);
     expect(lines[0]).toHaveLength(20_000_000);
   });
+
+  it("with skipOverlong, drops only the overlong line and goes on from its newline, naming its head", () => {
+    const lines: string[] = [];
+    const overflows: [number, string][] = [];
+    const splitter = new LineSplitter({
+      maxLineLength: 10,
+      skipOverlong: true,
+      onLine: (line) => lines.push(line),
+      onOverflow: (length, head) => overflows.push([length, head]),
+    });
+    splitter.push("short\nTOKEN-0123456");
+    splitter.push("789abc");
+    splitter.push("\nnext\nTOKEN-overlong-in-one-chunk\nlast\n");
+    expect(lines).toEqual(["short", "next", "last"]);
+    expect(overflows).toEqual([
+      [13, "TOKEN-0123456"],
+      [27, "TOKEN-overlong-in-one-chunk"],
+    ]);
+    expect(splitter.broken).toBe(false);
+  });
 });

@@ -16,6 +16,7 @@ export const SANDBOX_FILES = Object.freeze({
     [
       "sandbox-intrinsics.mjs",
       "sandbox-serve.mjs",
+      "sandbox-node-modules.mjs",
       "sandbox-worker.mjs",
       "sandbox-pipe.mjs",
       "interrupt-state.mjs",

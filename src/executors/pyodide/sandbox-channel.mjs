@@ -15,12 +15,12 @@ const NEWLINE = 10;
 const INITIAL_CAPACITY = 1 << 16;
 
 /**
- * Opens the channel: reads the host's first line for the token and returns `readMessage` (the next
+ * Opens the channel: reads the host's first line for the token (unless `token` is given) and returns `readMessage` (the next
  * message as an object, or undefined for a line that is not JSON) and `send`. `read` and `write`
  * are Deno's synchronous stdin/stdout calls, bound before any Python ran; `exit` ends the process
  * when the host closes stdin.
  */
-export function openChannel({ read, write, exit }) {
+export function openChannel({ read, write, exit, token: givenToken }) {
   const decoder = new TextDecoder();
   let storage = new ArrayBuffer(INITIAL_CAPACITY);
   let bytes = new Uint8Array(storage);
@@ -58,7 +58,8 @@ export function openChannel({ read, write, exit }) {
     end = unread;
   }
 
-  const token = jsonParse(readLine()).token;
+  // A sandbox thread is handed its token by the shared process; a sandbox process reads it first.
+  const token = typeof givenToken === "string" ? givenToken : jsonParse(readLine()).token;
   // The token's line stays in the buffer until overwritten: clear it.
   typedFill(bytes, 0);
   const prefix = encode(`\n${token}`);

@@ -7,8 +7,9 @@
 // From the host (stdin), one line each: `@{"op":"start"|"interrupt"|"end","sid":n,"role":...}`, or
 // `<sid>:<line>` to pass a line on to sandbox `sid`. To the host (stdout): the sandboxes' own lines,
 // unread (each starts with its sandbox's secret token, which this thread never sees), and this
-// thread's own, under the token the host sent in its first line: `ready`, and `ended` when a
-// sandbox thread is gone (`busy` when it may still be running: see `end`).
+// thread's own, under the token the host sent in its first line: `ready`, `started` with a new
+// sandbox's token, and `ended` when a sandbox thread is gone (`busy` when it may still be
+// running: see `end`).
 
 import { createPipeMemory, pipeWriter } from "./sandbox-pipe.mjs";
 import { enforceDeadline, INTERRUPT_STATE_BYTES, interruptForHost, interruptViews } from "./interrupt-state.mjs";
@@ -46,6 +47,9 @@ function start(sid, role) {
   const interruptState = new SharedArrayBuffer(INTERRUPT_STATE_BYTES);
   const busyState = new SharedArrayBuffer(4);
   const { port1, port2 } = new MessageChannel();
+  // The sandbox's token is made here and reaches the host on stdout: no secret travels on stdin,
+  // where every sandbox's requests pass.
+  const token = Array.from(crypto.getRandomValues(new Uint8Array(16)), (byte) => byte.toString(16).padStart(2, "0")).join("");
   const worker = new Worker(new URL("./sandbox-worker.mjs", import.meta.url), { type: "module" });
   const sandbox = { worker, port: port1, writer: pipeWriter(pipe), interrupts: interruptViews(interruptState), busy: new Int32Array(busyState) };
   sandboxes.set(sid, sandbox);
@@ -60,9 +64,10 @@ function start(sid, role) {
     else end(sid, `exited with code ${Number(event.data)}`, false);
   };
   worker.postMessage(
-    { pipe, interruptState, busyState, port: port2, wasmModule: sharedModule, snapshot: sharedSnapshot, role, pyodideDirectory },
+    { pipe, interruptState, busyState, port: port2, token, wasmModule: sharedModule, snapshot: sharedSnapshot, role, pyodideDirectory },
     [port2],
   );
+  tell({ type: "started", sid, token });
 }
 
 /**

@@ -99,13 +99,25 @@ async function startSharedProcess(): Promise<SharedSandboxProcess> {
   }
 }
 
-/** Starts one sandbox thread in a shared process; it loads in the background (see spawnSandbox). */
+/**
+ * Starts one sandbox thread in a shared process; it loads in the background (see spawnSandbox).
+ * The process is chosen and given the sandbox with no wait in between, so concurrent starts never
+ * put more sandboxes in a process than it takes, or one in a process that has begun to retire.
+ */
 async function spawnSharedSandbox(role: "spare" | "run"): Promise<SharedSandbox> {
-  const host = await sharedProcessWithRoom();
   const release = await loadSlots.acquire();
-  const sandbox = host.startSandbox(role);
-  void sandbox.ready.finally(release).catch(() => undefined);
-  return sandbox;
+  try {
+    for (;;) {
+      const host = await sharedProcessWithRoom();
+      if (!host.hasRoom) continue;
+      const sandbox = host.startSandbox(role);
+      void sandbox.ready.finally(release).catch(() => undefined);
+      return sandbox;
+    }
+  } catch (error) {
+    release();
+    throw error;
+  }
 }
 
 /**

@@ -9,8 +9,9 @@ import { intrinsics } from "./sandbox-intrinsics.mjs";
 import { isObjectLine, quote } from "./sandbox-channel.mjs";
 import { limitWasmMemory } from "./sandbox-memory.mjs";
 import { warmUp } from "./sandbox-warm-up.mjs";
+import { disarmFileDescriptors, stubProcessSpawning } from "./sandbox-node-modules.mjs";
 
-const { TextDecoder, decode, stringSlice, typedLength, max, collectGarbage } = intrinsics;
+const { TextDecoder, decode, encode, stringSlice, typedLength, max, collectGarbage } = intrinsics;
 
 /** An error's text, read without trusting it (Python may have put getters on Error.prototype). */
 function errorText(error) {
@@ -89,18 +90,20 @@ export async function serveSandbox({ channel, interrupts, pyodideDirectory, read
   }
 
   // ------------------------------------------------------------------ start Pyodide
-  // Emscripten implements system() with child_process.spawnSync, which has no permission here and
-  // would take the interpreter down with it: make it fail the way a missing shell does.
-  {
-    const { createRequire } = await import("node:module");
-    const childProcess = createRequire(import.meta.url)("node:child_process");
-    childProcess.spawnSync = () => ({ status: 127, signal: null, output: [null, "", ""], pid: 0, stdout: "", stderr: "" });
-  }
+  stubProcessSpawning();
   const { loadPyodide } = await import(`${pyodideDirectory}/pyodide.mjs`);
+  // Emscripten's own output (Module.print and printErr, which Python can call) goes into the run's
+  // logs like Python's, never to the real stdout: in a shared process that carries other
+  // sandboxes' lines, which a stray write could split.
+  const captureLine = (line) => {
+    capture(encode(`${line}\n`));
+  };
   const loadOptions = {
     indexURL: `${pyodideDirectory}/`,
     env: { HOME: "/home/pyodide" },
     stdin: () => null,
+    stdout: captureLine,
+    stderr: captureLine,
     jsglobals: Object.create(null),
     checkAPIVersion: true,
   };
@@ -111,6 +114,12 @@ export async function serveSandbox({ channel, interrupts, pyodideDirectory, read
   // Pyodide keeps its configuration, which refers to them too.
   delete loadOptions._loadSnapshot;
   if (pyodide._api?.config) pyodide._api.config._loadSnapshot = undefined;
+  disarmFileDescriptors();
+  try {
+    delete pyodide.FS.filesystems.NODEFS;
+  } catch {
+    // not there in this Pyodide version
+  }
 
   if (makeSnapshot) {
     pyodide.runPython(WARM_MODULES);

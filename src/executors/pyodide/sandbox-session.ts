@@ -30,8 +30,7 @@ export const DEFAULT_MAX_LINE_LENGTH = 8 * 1024 * 1024;
  * the sandbox: it broke the protocol.
  */
 export abstract class SandboxSession {
-  /** The secret that starts each of this sandbox's lines. */
-  readonly token = randomBytes(16).toString("hex");
+  private secret = randomBytes(16).toString("hex");
   private readonly pending = new Map<number, Pending>();
   private readonly openToolCalls = new Set<number>();
   private nextRequestId = 0;
@@ -70,6 +69,16 @@ export abstract class SandboxSession {
   protected abstract setWorking(working: boolean): void;
   /** Where the sandbox lives, for messages: "process" or "thread of a shared process". */
   protected abstract describeExit(): string;
+
+  /** The secret that starts each of this sandbox's lines. */
+  get token(): string {
+    return this.secret;
+  }
+
+  /** For a sandbox whose token is made on the sandbox's side (a thread of a shared process). */
+  protected useToken(token: string): void {
+    this.secret = token;
+  }
 
   /** Whether the sandbox still answers. */
   get alive(): boolean {

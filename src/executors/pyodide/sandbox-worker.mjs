@@ -1,6 +1,7 @@
 // One sandbox on a worker thread of a shared process (sandbox-host.mjs). The main thread hands it,
-// once: the pipe its requests arrive on (sandbox-pipe.mjs), a private MessagePort its lines leave
-// by (the main thread passes them on to the host unread), its interrupt state, Pyodide's compiled
+// once: its protocol token, the pipe its requests arrive on (sandbox-pipe.mjs), a private
+// MessagePort its lines leave by (the main thread passes them on to the host unread), its
+// interrupt state, Pyodide's compiled
 // module and the memory snapshot, both shared with the process's other sandboxes. Python runs on
 // this thread and can reach its globals, so everything the sandbox's own code calls is captured
 // here before any Python exists (sandbox-intrinsics.mjs first).
@@ -18,7 +19,7 @@ const endThread = Deno.exit; // in a worker, ends only this thread
 
 self.onmessage = (event) => {
   self.onmessage = null;
-  const { pipe, interruptState, busyState, port, wasmModule, snapshot, role, pyodideDirectory } = event.data;
+  const { pipe, interruptState, busyState, port, token, wasmModule, snapshot, role, pyodideDirectory } = event.data;
   // Tells the main thread whether this thread is in the middle of a request: a thread waiting for
   // one can be ended, a busy one cannot be relied on to stop (Deno cannot end a thread that runs
   // wasm without pause).
@@ -39,7 +40,7 @@ self.onmessage = (event) => {
     endThread(code);
   };
   void serveSandbox({
-    channel: openChannel({ read, write, exit }),
+    channel: openChannel({ read, write, exit, token }),
     interrupts: useInterrupts(interruptState),
     pyodideDirectory,
     readSnapshot: () => (snapshot === undefined ? undefined : new Uint8Array(snapshot)),

@@ -25,6 +25,11 @@ export const SHARED_SANDBOX_OVERHEAD_MB = 256;
 
 /** How long a sandbox thread has to end after the host asked before the whole process is ended. */
 const END_CONFIRMATION_MS = 3_000;
+/**
+ * How long a retiring process lives on: the thread that could not be ended may still be running
+ * code, beside the other sandboxes, so they get this long to finish what they are doing.
+ */
+const RETIRING_GRACE_MS = 30_000;
 
 /**
  * One Deno process hosting several sandboxes, each on a worker thread (sandbox-host.mjs). The
@@ -61,10 +66,12 @@ export class SharedSandboxProcess {
     const started = spawnDeno(command, args, () => this.lines);
     this.child = started.child;
     this.stderrTail = started.stderrTail;
+    // One sandbox's overlong line ends that sandbox, not the stream the others' lines share.
     this.lines = new LineSplitter({
       maxLineLength: DEFAULT_MAX_LINE_LENGTH + TOKEN_LENGTH,
+      skipOverlong: true,
       onLine: (line) => this.route(line),
-      onOverflow: (length) => this.kill(`sent a line of over ${length} characters, past the protocol's limit`),
+      onOverflow: (length, head) => this.byToken.get(head.slice(0, TOKEN_LENGTH))?.kill(`sent a line of over ${length} characters, past the protocol's limit`),
     });
     let failStart!: (error: Error) => void;
     this.ready = new Promise((resolve, reject) => {
@@ -126,9 +133,7 @@ export class SharedSandboxProcess {
       return sandbox;
     }
     this.sandboxes.set(sandbox.sandboxId, sandbox);
-    this.byToken.set(sandbox.token, sandbox);
     this.command({ op: "start", sid: sandbox.sandboxId, role });
-    this.deliver(sandbox.sandboxId, JSON.stringify({ token: sandbox.token }));
     return sandbox;
   }
 
@@ -193,7 +198,7 @@ export class SharedSandboxProcess {
   }
 
   private hostEvent(body: string): void {
-    let event: { type?: unknown; sid?: unknown; busy?: unknown; reason?: unknown };
+    let event: { type?: unknown; sid?: unknown; busy?: unknown; reason?: unknown; token?: unknown };
     try {
       event = JSON.parse(body) as typeof event;
     } catch {
@@ -201,6 +206,13 @@ export class SharedSandboxProcess {
       return;
     }
     if (event.type === "ready") this.markReady();
+    else if (event.type === "started" && typeof event.sid === "number" && typeof event.token === "string") {
+      const sandbox = this.sandboxes.get(event.sid);
+      if (sandbox && /^[0-9a-f]{32}$/.test(event.token) && !this.byToken.has(event.token)) {
+        sandbox.tokenArrived(event.token);
+        this.byToken.set(event.token, sandbox);
+      }
+    }
     else if (event.type === "ended" && typeof event.sid === "number") {
       const sandbox = this.sandboxes.get(event.sid);
       // A thread that may still run keeps burning a core and holding its memory: the process
@@ -210,10 +222,23 @@ export class SharedSandboxProcess {
     }
   }
 
-  /** No new sandboxes here: spares not yet handed out go too, and the process ends with its last sandbox. */
+  /**
+   * No new sandboxes here: spares not yet handed out go too, and the process ends with its last
+   * sandbox, or {@link RETIRING_GRACE_MS} from now at the latest.
+   */
   private retire(): void {
+    if (this.retiring) return;
     this.retiring = true;
     for (const sandbox of this.sandboxes.values()) if (!sandbox.claimed) sandbox.kill("its process is retiring");
+    const deadline = setTimeout(
+      () =>
+        this.kill(
+          `was ended ${RETIRING_GRACE_MS / 1000} s after code in another of its sandboxes could not be stopped ` +
+            '(isolation: "shared"; each sandbox has a process of its own with isolation: "process")',
+        ),
+      RETIRING_GRACE_MS,
+    );
+    deadline.unref();
   }
 
   private forget(sandbox: SharedSandbox, reason: string): void {
@@ -292,6 +317,11 @@ export class SharedSandbox extends SandboxSession {
   override limitLineLength(maxLineLength: number): void {
     super.limitLineLength(maxLineLength);
     this.host.limitsChanged();
+  }
+
+  /** @internal The shared process made this sandbox's token. */
+  tokenArrived(token: string): void {
+    this.useToken(token);
   }
 
   /** @internal One of this sandbox's lines, after its token. */
