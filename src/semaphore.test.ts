@@ -18,3 +18,18 @@ test("at most `capacity` holders at once, released places go to waiters in order
   (await fourth)();
   expect(order).toEqual(["third", "fourth"]);
 });
+
+test("a waiter whose signal aborts leaves the queue; the place goes to the next one", async () => {
+  const semaphore = new Semaphore(1);
+  const held = await semaphore.acquire();
+  const controller = new AbortController();
+  const aborted = semaphore.acquire(controller.signal);
+  const next = semaphore.acquire();
+  controller.abort(new Error("stop waiting"));
+  await expect(aborted).rejects.toThrow("stop waiting");
+  held();
+  const release = await next;
+  release();
+  // Every place is back: two acquires in a row succeed at once.
+  (await semaphore.acquire())();
+});

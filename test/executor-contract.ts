@@ -45,6 +45,16 @@ const explode = tool({
   },
 });
 
+/** Waits 0.8 s on the host, as a slow tool does; the run waits with it. */
+const pause = tool({
+  name: "pause",
+  description: "Waits a moment.",
+  inputSchema: z.object({}),
+  execute: () => new Promise<string>((resolve) => setTimeout(() => resolve("slept"), 800)),
+});
+/** The same in every language: a call of the pause tool, whose value is the run's value. */
+const PAUSE = "pause()";
+
 const PNG = new Uint8Array([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
 /** What echo_bytes was called with. */
 const echoed: unknown[] = [];
@@ -91,7 +101,7 @@ export function executorContract(subject: ExecutorUnderTest): void {
       limited = subject.create({ timeoutMs: 500 });
       // A generous time limit, so that a slow, busy machine still reaches the other limits first.
       roomy = subject.create({ timeoutMs: 30_000, memoryLimitMb: 200, maxOutputChars: 1000 });
-      await Promise.all([executor.sendTools([getWeather, add, explode, echoBytes]), limited.sendTools([]), roomy.sendTools([])]);
+      await Promise.all([executor.sendTools([getWeather, add, explode, echoBytes, pause]), limited.sendTools([]), roomy.sendTools([])]);
     });
     afterAll(async () => {
       await Promise.all([executor?.close(), limited?.close(), roomy?.close()]);
@@ -326,6 +336,40 @@ export function executorContract(subject: ExecutorUnderTest): void {
       test("runaway recursion is a clear error", async () => {
         expectFailure(await roomy.run(code.recursion.code), code.recursion);
         expect((await roomy.run(code.onePlusOne)).output).toBe(2);
+      });
+
+      test("concurrent runs take turns, each with its whole time limit from when it starts", async () => {
+        const started = Date.now();
+        const [first, second] = await Promise.all([executor.run(PAUSE, { timeoutMs: 1_500 }), executor.run(PAUSE, { timeoutMs: 1_500 })]);
+        expect(first.error).toBeUndefined();
+        expect(second.error, "the second run's limit must not start while it waits").toBeUndefined();
+        expect([first.output, second.output]).toEqual(["slept", "slept"]);
+        expect(Date.now() - started).toBeGreaterThanOrEqual(1_500); // one after the other
+      });
+
+      test("variables sent while a run is going on arrive after it, not lost", async () => {
+        const [result] = await Promise.all([executor.run(PAUSE), executor.sendVariables({ sent_meanwhile: 5 })]);
+        expect(result.output).toBe("slept");
+        expect((await executor.run(code.readName("sent_meanwhile"))).output).toBe(5);
+      });
+
+      test("a run aborted while it waits for its turn never runs", async () => {
+        await executor.run(code.assignName("queued_ran", "0"));
+        const controller = new AbortController();
+        const first = executor.run(PAUSE);
+        const queued = executor.run(code.assignName("queued_ran", "1"), { signal: controller.signal });
+        setTimeout(() => controller.abort(), 100);
+        const aborted = await queued;
+        expect(aborted.error?.type).toBe("AbortError");
+        await first;
+        expect((await executor.run(code.readName("queued_ran"))).output).toBe(0);
+      });
+
+      test("a run's own timeoutMs overrides the executor's", async () => {
+        const started = Date.now();
+        const result = await roomy.run(code.infiniteLoop, { timeoutMs: 700 });
+        expect(result.error?.type).toBe("TimeoutError");
+        expect(Date.now() - started).toBeLessThan(15_000); // not the executor's 30 s
       });
 
       test("an aborted run stops and says so", async () => {

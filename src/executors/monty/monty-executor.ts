@@ -9,6 +9,7 @@ import { ABORTED_ERROR, lostStateError, type StopReason } from "../run-errors.js
 import { POOL_MEMORY_LIMIT_MB, sharedMontyPool, startSandbox } from "./monty-pool.js";
 import type { MontyProcess } from "./monty-process.js";
 import { positiveLimit } from "../limit-options.js";
+import { RunLock } from "../run-lock.js";
 import { INTERNAL_PREFIX, type RunSettings } from "./monty-protocol.js";
 import { MAX_ERROR_CHARS } from "./value-limits.js";
 
@@ -49,7 +50,8 @@ export class MontyExecutor implements Executor {
   /** Set when the sandbox ended while idle: the next run says the state is gone. */
   private lostState: Error | undefined;
   private stopRun: ((reason: StopReason) => void) | undefined;
-  private queue: Promise<unknown> = Promise.resolve();
+  /** Runs share the namespace, so they and the requests that touch it take turns. */
+  private readonly lock = new RunLock();
   private closed = false;
 
   constructor(options: MontyExecutorOptions = {}) {
@@ -105,8 +107,7 @@ export class MontyExecutor implements Executor {
   async run(code: string, options: RunOptions = {}): Promise<CodeOutput> {
     this.ensureOpen();
     positiveLimit("timeoutMs", options.timeoutMs, this.timeoutMs);
-    // Runs share the namespace, so they take turns.
-    return this.exclusive(() => this.runAlone(code.replace(/\r\n?/g, "\n"), options));
+    return this.lock.run(options, () => this.runAlone(code.replace(/\r\n?/g, "\n"), options));
   }
 
   async close(): Promise<void> {
@@ -222,9 +223,7 @@ export class MontyExecutor implements Executor {
   }
 
   private exclusive<T>(task: () => Promise<T>): Promise<T> {
-    const result = this.queue.then(task, task);
-    this.queue = result.catch(() => undefined);
-    return result;
+    return this.lock.exclusive(task);
   }
 
   private ensureOpen(): void {

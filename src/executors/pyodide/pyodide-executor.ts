@@ -11,6 +11,7 @@ import {
 } from "../executor.js";
 import { answerToolCall } from "../answer-tool-call.js";
 import { positiveLimit } from "../limit-options.js";
+import { RunLock } from "../run-lock.js";
 import { variablesJson } from "../json-text.js";
 import { decodeSandboxValue } from "../wire-values.js";
 import { ABORTED_ERROR, formatSeconds, lostStateError, timeLimitNote as timeLimitMessage } from "../run-errors.js";
@@ -76,6 +77,8 @@ export class PyodideExecutor implements Executor {
   private readonly usePool: boolean;
   private readonly isolation: PyodideIsolation;
   private tools = new Map<string, Tool>();
+  /** Runs and the requests that touch the namespace take turns (the sandbox serves one at a time). */
+  private readonly lock = new RunLock();
   private sandbox: Promise<SandboxSession> | undefined;
   /** Whether code or data has reached the current sandbox since it was prepared. */
   private used = false;
@@ -113,16 +116,20 @@ export class PyodideExecutor implements Executor {
   }
 
   async sendTools(tools: readonly Tool[]): Promise<void> {
-    this.tools = new Map(tools.map((tool) => [tool.name, tool]));
-    const sandbox = await this.ready();
-    await this.timedRequest(sandbox, { type: "tools", toolsJson: this.toolSpecificationsJson() }, "Installing the tools");
+    await this.lock.exclusive(async () => {
+      this.tools = new Map(tools.map((tool) => [tool.name, tool]));
+      const sandbox = await this.ready();
+      await this.timedRequest(sandbox, { type: "tools", toolsJson: this.toolSpecificationsJson() }, "Installing the tools");
+    });
   }
 
   async sendVariables(variables: Record<string, unknown>): Promise<void> {
     const json = variablesJson(variables);
-    const sandbox = await this.ready();
-    this.used = true;
-    await this.timedRequest(sandbox, { type: "variables", json }, "Sending the variables");
+    await this.lock.exclusive(async () => {
+      const sandbox = await this.ready();
+      this.used = true;
+      await this.timedRequest(sandbox, { type: "variables", json }, "Sending the variables");
+    });
   }
 
   /**
@@ -158,15 +165,22 @@ export class PyodideExecutor implements Executor {
    * sandbox is replaced by a fresh one from the warm pool, with the tools installed again.
    */
   async reset(): Promise<void> {
-    if (this.sandbox === undefined || !this.used) return;
-    this.replaceSandbox();
-    await this.ready();
+    await this.lock.exclusive(async () => {
+      if (this.sandbox === undefined || !this.used) return;
+      this.replaceSandbox();
+      await this.ready();
+    });
   }
 
+  /** Runs take turns; each one's time limit starts when its turn comes. */
   async run(code: string, options: RunOptions = {}): Promise<CodeOutput> {
+    const timeoutMs = positiveLimit("timeoutMs", options.timeoutMs, this.timeoutMs);
+    return this.lock.run(options, () => this.runAlone(code, timeoutMs, options));
+  }
+
+  private async runAlone(code: string, timeoutMs: number, options: RunOptions): Promise<CodeOutput> {
     const sandbox = await this.ready();
     this.used = true;
-    const timeoutMs = positiveLimit("timeoutMs", options.timeoutMs, this.timeoutMs);
     const timeLimitNote = timeLimitMessage(timeoutMs);
     const toolAbort = new AbortController();
     let stopReason: "timeout" | "abort" | undefined;

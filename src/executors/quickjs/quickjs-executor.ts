@@ -1,9 +1,9 @@
 import { AgentError, SandboxClosedError } from "../../errors.js";
-import { Semaphore } from "../../semaphore.js";
 import type { Tool } from "../../tools/tool.js";
 import { EXECUTOR_DEFAULTS, type CodeOutput, type Executor, type ExecutorOptions, type RunOptions } from "../executor.js";
 import { answerToolCall } from "../answer-tool-call.js";
 import { positiveLimit } from "../limit-options.js";
+import { RunLock } from "../run-lock.js";
 import { variablesJson } from "../json-text.js";
 import { lostStateError, timeLimitNote } from "../run-errors.js";
 import { toCodeOutput } from "./run-output.js";
@@ -41,7 +41,8 @@ export class QuickJsExecutor implements Executor {
   private readonly maxValueChars: number;
   private readonly heapMb: number;
   private readonly usePool: boolean;
-  private readonly runLock = new Semaphore(1);
+  /** Runs share the namespace, so they take turns; a run's time limit starts with its turn. */
+  private readonly lock = new RunLock();
   private tools = new Map<string, Tool>();
   /** The tool names each thread has, so a thread configured with them is not sent them again. */
   private readonly installedTools = new WeakMap<SandboxThread, string>();
@@ -114,24 +115,16 @@ export class QuickJsExecutor implements Executor {
    * defined, wrapped or left queued acts after it. Tools are installed in it again.
    */
   async reset(): Promise<void> {
-    const release = await this.runLock.acquire();
-    try {
+    await this.lock.exclusive(async () => {
       if (this.closed) throw new SandboxClosedError();
       this.lostState = undefined; // a fresh state is what was asked for
       this.replaceThread("reset");
       await this.ready();
-    } finally {
-      release();
-    }
+    });
   }
 
   async run(code: string, options: RunOptions = {}): Promise<CodeOutput> {
-    const release = await this.runLock.acquire();
-    try {
-      return await this.runAlone(code, options);
-    } finally {
-      release();
-    }
+    return this.lock.run(options, () => this.runAlone(code, options));
   }
 
   async close(): Promise<void> {
