@@ -40,6 +40,8 @@ export type {
 } from "./models/model.js";
 export { applyStopSequences, messageText } from "./models/model.js";
 export { ScriptedModel, estimateTokens } from "./models/scripted-model.js";
+export { ScriptedExecutor } from "./executors/scripted-executor.js";
+export type { ScriptedExecutorOptions, ScriptedRun } from "./executors/scripted-executor.js";
 export { OpenAIModel } from "./models/openai-model.js";
 export type { OpenAIAzureOptions, OpenAIModelOptions } from "./models/openai-model.js";
 export { StopSequenceFilter } from "./models/stop-sequence-filter.js";

@@ -1,0 +1,40 @@
+/**
+ * The agent loop with a ScriptedExecutor: no sandbox starts, so these run in milliseconds. The
+ * executor's answers stand for what a sandbox would return; the loop's own behaviour is real.
+ */
+import { expect, test } from "vitest";
+
+import { CodeAgent } from "../src/agents/code-agent.js";
+import type { ActionStep } from "../src/agents/memory-steps.js";
+import { ScriptedExecutor } from "../src/executors/scripted-executor.js";
+import { messageText } from "../src/models/model.js";
+import { ScriptedModel } from "../src/models/scripted-model.js";
+
+test("the loop hands each step's code to the executor and feeds what it returns back to the model", async () => {
+  const executor = new ScriptedExecutor([
+    { output: null, logs: "partial: 3\n", isFinalAnswer: false },
+    { output: null, logs: "", isFinalAnswer: false, error: { type: "ZeroDivisionError", message: "division by zero (line 1)" } },
+    (code) => ({ output: code.includes("final_answer") ? 42 : null, logs: "", isFinalAnswer: true }),
+  ]);
+  const model = new ScriptedModel([
+    "Thought: start.\n<code>\nprint('partial:', 1 + 2)\n</code>",
+    "Thought: divide.\n<code>\n1 / 0\n</code>",
+    "Thought: done.\n<code>\nfinal_answer(42)\n</code>",
+  ]);
+  const agent = new CodeAgent({ model, executor });
+  const started = Date.now();
+  const result = await agent.run("Compute something.");
+
+  expect(result.state).toBe("success");
+  expect(result.output).toBe(42);
+  expect(executor.runs.map((run) => run.code)).toEqual(["print('partial:', 1 + 2)", "1 / 0", "final_answer(42)"]);
+  // What the executor returned is what the model read next.
+  const secondRequest = model.calls[1]!.messages.map((message) => messageText(message.content)).join("\n");
+  expect(secondRequest).toContain("partial: 3");
+  const thirdRequest = model.calls[2]!.messages.map((message) => messageText(message.content)).join("\n");
+  expect(thirdRequest).toContain("ZeroDivisionError");
+  const steps = agent.memory.steps.filter((step): step is ActionStep => step.type === "action");
+  expect(steps).toHaveLength(3);
+  expect(steps[1]!.error?.message).toMatch(/division by zero/);
+  expect(Date.now() - started).toBeLessThan(5_000);
+});
