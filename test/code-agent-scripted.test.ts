@@ -38,3 +38,20 @@ test("the loop hands each step's code to the executor and feeds what it returns 
   expect(steps[1]!.error?.message).toMatch(/division by zero/);
   expect(Date.now() - started).toBeLessThan(5_000);
 });
+
+test("an executor passed in describes itself: the prompt lists the imports it enforces and its notes", async () => {
+  const { PyodideExecutor } = await import("../src/executors/pyodide/pyodide-executor.js");
+  const { MontyExecutor } = await import("../src/executors/monty/monty-executor.js");
+  const { MONTY_PROMPT_NOTES } = await import("../src/executors/monty/prompt-notes.js");
+  // Neither starts a sandbox: executors start on first use.
+  const pyodide = new PyodideExecutor({ authorizedImports: ["math", "fractions"] });
+  const prompt = new CodeAgent({ model: new ScriptedModel([]), executor: pyodide, authorizedImports: ["os"] }).systemPrompt();
+  expect(prompt).toContain("fractions");
+  expect(prompt).not.toMatch(/\bos\b.*\bfractions\b|\bstatistics\b/);
+  const monty = new MontyExecutor({ authorizedImports: ["math"] });
+  const montyPrompt = new CodeAgent({ model: new ScriptedModel([]), executor: monty }).systemPrompt();
+  expect(montyPrompt).toContain(MONTY_PROMPT_NOTES.slice(0, 60));
+  // A scripted executor claims nothing: the prompt falls back to the default list.
+  expect(new CodeAgent({ model: new ScriptedModel([]), executor: new ScriptedExecutor([]) }).systemPrompt()).toContain("statistics");
+  await Promise.all([pyodide.close(), monty.close()]);
+});

@@ -57,11 +57,14 @@ export class CodeAgent extends MultiStepAgent {
   }
 
   systemPrompt(): string {
+    // An executor passed in enforces its own imports and knows its own limits: the prompt shows those.
+    const chosen = this.codeOptions.executor;
+    const given = typeof chosen === "object" ? chosen : undefined;
     return renderCodeAgentSystemPrompt(this.templates.system, {
       language: this.language,
-      sandboxNotes: sandboxPromptNotes(typeof this.codeOptions.executor === "string" ? this.codeOptions.executor : undefined),
+      sandboxNotes: typeof chosen === "object" ? chosen.promptNotes : sandboxPromptNotes(chosen),
       tools: this.tools,
-      authorizedImports: this.codeOptions.authorizedImports ?? this.codeOptions.executorOptions?.authorizedImports,
+      authorizedImports: given?.authorizedImports ?? this.codeOptions.authorizedImports ?? this.codeOptions.executorOptions?.authorizedImports,
       instructions: this.codeOptions.instructions,
     });
   }

@@ -54,6 +54,13 @@ export type ExecutorLanguage = "python" | "javascript";
  */
 export interface Executor {
   readonly language: ExecutorLanguage;
+  /**
+   * The modules the code may import, as this executor enforces them: an agent shows the model
+   * these, so the prompt never promises what the sandbox refuses. Absent where there are no modules.
+   */
+  readonly authorizedImports?: readonly string[];
+  /** What the model must know about this sandbox's limits (a language subset, say), for the prompt. */
+  readonly promptNotes?: string;
   /** Installs the tools as functions in the sandbox; they are kept across `reset()`. */
   sendTools(tools: readonly Tool[]): Promise<void>;
   /** Defines JSON-like values as variables in the sandbox's namespace. */

@@ -10,6 +10,7 @@ import { POOL_MEMORY_LIMIT_MB, sharedMontyPool, startSandbox } from "./monty-poo
 import type { MontyProcess } from "./monty-process.js";
 import { positiveLimit } from "../limit-options.js";
 import { RunLock } from "../run-lock.js";
+import { MONTY_PROMPT_NOTES } from "./prompt-notes.js";
 import { INTERNAL_PREFIX, type RunSettings } from "./monty-protocol.js";
 import { MAX_ERROR_CHARS } from "./value-limits.js";
 
@@ -42,6 +43,7 @@ const MAX_TIMER_MS = 2 ** 31 - 1;
  */
 export class MontyExecutor implements Executor {
   readonly language = "python" as const;
+  readonly promptNotes = MONTY_PROMPT_NOTES;
   private readonly settings: RunSettings;
   private readonly timeoutMs: number;
   private readonly usePool: boolean;
@@ -64,6 +66,10 @@ export class MontyExecutor implements Executor {
       maxValueChars: positiveLimit("maxValueChars", options.maxValueChars, EXECUTOR_DEFAULTS.maxValueChars),
     };
     this.usePool = options.usePool ?? true;
+  }
+
+  get authorizedImports(): readonly string[] {
+    return this.settings.authorizedImports;
   }
 
   /** Starts `count` sandbox processes in the background, so later executors start warm. */

@@ -69,7 +69,7 @@ export interface PyodideExecutorOptions extends ExecutorOptions {
  */
 export class PyodideExecutor implements Executor {
   readonly language = "python" as const;
-  private readonly authorizedImports: readonly string[];
+  readonly authorizedImports: readonly string[];
   private readonly timeoutMs: number;
   private readonly maxOutputChars: number;
   private readonly memoryLimitMb: number;
