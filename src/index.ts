@@ -41,6 +41,8 @@ export type {
 export { applyStopSequences, messageText } from "./models/model.js";
 export { ScriptedModel, estimateTokens } from "./models/scripted-model.js";
 export { ScriptedExecutor } from "./executors/scripted-executor.js";
+export { executorNames, findExecutor, registerExecutor } from "./executors/registry.js";
+export type { ExecutorRegistration } from "./executors/registry.js";
 export type { ScriptedExecutorOptions, ScriptedRun } from "./executors/scripted-executor.js";
 export { OpenAIModel } from "./models/openai-model.js";
 export type { OpenAIAzureOptions, OpenAIModelOptions } from "./models/openai-model.js";

@@ -55,3 +55,35 @@ test("an executor passed in describes itself: the prompt lists the imports it en
   expect(new CodeAgent({ model: new ScriptedModel([]), executor: new ScriptedExecutor([]) }).systemPrompt()).toContain("statistics");
   await Promise.all([pyodide.close(), monty.close()]);
 });
+
+test("a sandbox registered by name is what an agent given that name creates, with its notes in the prompt", async () => {
+  const { registerExecutor, executorNames } = await import("../src/executors/registry.js");
+  const made: ScriptedExecutor[] = [];
+  registerExecutor({
+    name: "scripted-for-test",
+    language: "javascript",
+    promptNotes: "This sandbox answers from a script.",
+    create: (options) => {
+      expect(options["timeoutMs"]).toBe(1234);
+      const executor = new ScriptedExecutor([{ output: "done", logs: "", isFinalAnswer: true }], { language: "javascript" });
+      made.push(executor);
+      return executor;
+    },
+  });
+  expect(executorNames()).toEqual(expect.arrayContaining(["pyodide", "quickjs", "monty", "scripted-for-test"]));
+  expect(() => registerExecutor({ name: "scripted-for-test", language: "python", create: () => new ScriptedExecutor([]) })).toThrow(/already registered/);
+  expect(() => registerExecutor({ name: "Bad Name", language: "python", create: () => new ScriptedExecutor([]) })).toThrow(/lower-case/);
+
+  const agent = new CodeAgent({
+    model: new ScriptedModel(["<code>\nfinal_answer('done')\n</code>"]),
+    executor: "scripted-for-test",
+    executorOptions: { timeoutMs: 1234 },
+  });
+  expect(agent.language).toBe("javascript");
+  expect(agent.systemPrompt()).toContain("This sandbox answers from a script.");
+  const result = await agent.run("Finish.");
+  expect(result.output).toBe("done");
+  expect(made).toHaveLength(1);
+  await agent.close();
+  expect(() => new CodeAgent({ model: new ScriptedModel([]), executor: "no-such-sandbox" })).toThrow(/Unknown executor 'no-such-sandbox'. Available: pyodide, quickjs, monty/);
+});

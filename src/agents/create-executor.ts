@@ -1,41 +1,21 @@
-import { AgentConfigurationError } from "../errors.js";
 import type { Executor, ExecutorLanguage } from "../executors/executor.js";
-import { MONTY_PROMPT_NOTES } from "../executors/monty/prompt-notes.js";
-import { PyodideExecutor, type PyodideExecutorOptions } from "../executors/pyodide/pyodide-executor.js";
-import { QuickJsExecutor } from "../executors/quickjs/quickjs-executor.js";
+import type { PyodideExecutorOptions } from "../executors/pyodide/pyodide-executor.js";
+import { findExecutor } from "../executors/registry.js";
 
-/** The sandboxes an agent can create by name. */
-export type ExecutorKind = "pyodide" | "quickjs" | "monty";
-
-const LANGUAGES: Record<ExecutorKind, ExecutorLanguage> = { pyodide: "python", quickjs: "javascript", monty: "python" };
+/** The sandboxes an agent can create by name: the built-in ones, or any name given to `registerExecutor`. */
+export type ExecutorKind = "pyodide" | "quickjs" | "monty" | (string & {});
 
 /** The language a named sandbox runs (python when none is named). */
 export function executorLanguage(kind: ExecutorKind | undefined): ExecutorLanguage {
-  if (kind === undefined) return "python";
-  const language = LANGUAGES[kind];
-  if (language === undefined) throw new AgentConfigurationError(`Unknown executor '${String(kind)}'. Available: ${Object.keys(LANGUAGES).join(", ")}, or an Executor instance.`);
-  return language;
+  return kind === undefined ? "python" : findExecutor(kind).language;
 }
 
-/** What the prompt must tell the model about a restricted sandbox. */
+/** What the prompt must tell the model about a named sandbox. */
 export function sandboxPromptNotes(kind: ExecutorKind | undefined): string | undefined {
-  return kind === "monty" ? MONTY_PROMPT_NOTES : undefined;
+  return kind === undefined ? undefined : findExecutor(kind).promptNotes;
 }
 
-/** Creates the named sandbox. Executors other than Pyodide are loaded on first use. */
+/** Creates the named sandbox. */
 export async function createExecutor(kind: ExecutorKind, options: PyodideExecutorOptions): Promise<Executor> {
-  executorLanguage(kind);
-  switch (kind) {
-    case "pyodide":
-      return new PyodideExecutor(options);
-    case "quickjs":
-      return new QuickJsExecutor(options);
-    case "monty": {
-      // Loaded on use: Monty runs in sandbox processes started only when this executor is used.
-      const { MontyExecutor } = await import("../executors/monty/monty-executor.js");
-      return new MontyExecutor(options);
-    }
-    default:
-      throw new AgentConfigurationError(`The ${kind} executor is not available yet.`);
-  }
+  return findExecutor(kind).create({ ...options });
 }
