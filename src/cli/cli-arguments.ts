@@ -4,12 +4,14 @@
  */
 import { parseArgs } from "node:util";
 
+import { executorNames, findExecutor } from "../executors/registry.js";
 import { DEFAULT_MODEL } from "./help-text.js";
 
 export { DEFAULT_MODEL, HELP } from "./help-text.js";
 
 /** The sandboxes the CLI can start. */
-export type ExecutorName = "pyodide" | "quickjs" | "monty";
+/** A sandbox by its registered name (src/executors/registry.ts). */
+export type ExecutorName = string;
 
 /** Which sandbox runs the code, and what it holds. */
 export interface SandboxSettings {
@@ -91,7 +93,6 @@ const COMMAND_FLAGS: Record<"task" | "exec" | "demo", { flags: readonly Flag[]; 
   demo: { flags: ["fast", ...OUTPUT_FLAGS], otherwise: "the demo replays a recorded run with its own model, tools and sandbox" },
 };
 
-const EXECUTOR_LANGUAGES: Record<ExecutorName, "python" | "javascript"> = { pyodide: "python", quickjs: "javascript", monty: "python" };
 
 type Values = ReturnType<typeof parse>["values"];
 
@@ -152,17 +153,18 @@ function refuseFlagsOutside(command: keyof typeof COMMAND_FLAGS, values: Values)
 
 function sandboxSettings(values: Values): SandboxSettings {
   const executor = values.executor;
-  if (executor !== undefined && !(executor in EXECUTOR_LANGUAGES)) {
-    throw new UsageError(`Unknown executor '${executor}'. Available: ${Object.keys(EXECUTOR_LANGUAGES).join(", ")}.`);
+  if (executor !== undefined && !executorNames().includes(executor)) {
+    throw new UsageError(`Unknown executor '${executor}'. Available: ${executorNames().join(", ")}.`);
   }
   const language = values.lang;
   if (language !== undefined && language !== "python" && language !== "javascript") {
     throw new UsageError(`Unknown language '${language}'. Available: python, javascript.`);
   }
-  const chosen = (executor as ExecutorName | undefined) ?? (language === "javascript" ? "quickjs" : "pyodide");
-  const runs = EXECUTOR_LANGUAGES[chosen];
+  const chosen = executor ?? (language === "javascript" ? "quickjs" : "pyodide");
+  const runs = findExecutor(chosen).language;
   if (language !== undefined && language !== runs) {
-    throw new UsageError(`The ${chosen} executor runs ${runs}, not ${language}. For ${language}, use --executor ${language === "javascript" ? "quickjs" : "pyodide or monty"}.`);
+    const fitting = executorNames().filter((name) => findExecutor(name).language === language);
+    throw new UsageError(`The ${chosen} executor runs ${runs}, not ${language}. For ${language}, use --executor ${fitting.join(" or ")}.`);
   }
   return {
     executor: chosen,
