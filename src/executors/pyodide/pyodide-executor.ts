@@ -1,4 +1,4 @@
-import { AgentError, SandboxClosedError, SandboxError } from "../../errors.js";
+import { AgentConfigurationError, AgentError, SandboxClosedError, SandboxError } from "../../errors.js";
 import type { Tool } from "../../tools/tool.js";
 import {
   DEFAULT_AUTHORIZED_IMPORTS,
@@ -52,6 +52,17 @@ function interruptUntilStopped(sandbox: SandboxSession, interruptNow: boolean): 
  */
 export type PyodideIsolation = "process" | "shared";
 
+/** Where sandboxes of one isolation come from: the warm pool, or a start of one's own. */
+interface SandboxSource {
+  readonly pool: { acquire(): Promise<SandboxSession>; prewarm(count: number): Promise<void>; drain(): Promise<void> };
+  start(): Promise<SandboxSession>;
+}
+
+const SANDBOX_SOURCES: Record<PyodideIsolation, SandboxSource> = {
+  process: { pool: sharedSandboxPool, start: startSandbox },
+  shared: { pool: sharedIsolationPool, start: startSharedSandbox },
+};
+
 /** Options of {@link PyodideExecutor}. */
 export interface PyodideExecutorOptions extends ExecutorOptions {
   /** Take a warm sandbox from the process-wide pool (default), or start a private one. */
@@ -92,7 +103,7 @@ export class PyodideExecutor implements Executor {
     this.maxValueChars = positiveLimit("maxValueChars", options.maxValueChars, EXECUTOR_DEFAULTS.maxValueChars);
     this.usePool = options.usePool ?? true;
     if (options.isolation !== undefined && options.isolation !== "process" && options.isolation !== "shared") {
-      throw new AgentError(`PyodideExecutor's isolation must be "process" or "shared", not ${JSON.stringify(options.isolation)}.`);
+      throw new AgentConfigurationError(`PyodideExecutor's isolation must be "process" or "shared", not ${JSON.stringify(options.isolation)}.`);
     }
     this.isolation = options.isolation ?? "process";
   }
@@ -102,12 +113,12 @@ export class PyodideExecutor implements Executor {
    * (sandboxes for `isolation`, "process" by default).
    */
   static prewarm(count = 1, isolation: PyodideIsolation = "process"): Promise<void> {
-    return (isolation === "shared" ? sharedIsolationPool : sharedSandboxPool).prewarm(count);
+    return SANDBOX_SOURCES[isolation].pool.prewarm(count);
   }
 
   /** Ends the warm spare sandboxes of both pools. */
   static async drainPool(): Promise<void> {
-    await Promise.all([sharedSandboxPool.drain(), sharedIsolationPool.drain()]);
+    await Promise.all(Object.values(SANDBOX_SOURCES).map(({ pool }) => pool.drain()));
   }
 
   /** Starts the sandbox now rather than on first use. */
@@ -237,8 +248,8 @@ export class PyodideExecutor implements Executor {
   }
 
   private async prepareSandbox(): Promise<SandboxSession> {
-    const shared = this.isolation === "shared";
-    const sandbox = await (this.usePool ? (shared ? sharedIsolationPool : sharedSandboxPool).acquire() : shared ? startSharedSandbox() : startSandbox());
+    const source: SandboxSource = SANDBOX_SOURCES[this.isolation];
+    const sandbox = await (this.usePool ? source.pool.acquire() : source.start());
     if (this.closed) {
       sandbox.kill("closed");
       throw new SandboxClosedError();

@@ -14,16 +14,40 @@ import { pyodideSnapshot, snapshotFailed } from "./snapshot.js";
 const loadSlots = new Semaphore(Math.max(1, availableParallelism()));
 
 /**
- * Starts one sandbox process, from the memory snapshot when there is one; it loads in the
- * background. A pool spare also warms the interpreter up before it reports ready (sandbox.mjs),
- * so it computes at full speed from its first run; one wanted now skips that.
+ * The command that starts a Deno sandbox process (one sandbox, or a `shared` one that hosts
+ * several) from the memory snapshot when there is one, with read access to it.
  */
-async function spawnSandbox(role: "spare" | "run"): Promise<SandboxProcess> {
+async function sandboxLaunch(shared: boolean, extraArgs: string[]): Promise<{ command: string; args: string[]; snapshot: string | undefined }> {
   const snapshot = await pyodideSnapshot();
   const readable = sandboxReadable();
   if (snapshot) readable.push(snapshot);
+  const launch = denoArguments({ shared, readable, args: [pyodideDirectory(), snapshot ?? "", ...extraArgs] });
+  return { ...sandboxCommand(launch, !shared), snapshot };
+}
+
+/**
+ * Runs `start`; a start that failed because the snapshot had gone bad (removed or damaged since it
+ * was checked) is tried once more, with a new snapshot.
+ */
+async function retriedOnBadSnapshot<T>(start: () => Promise<T>): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    const snapshot = await pyodideSnapshot();
+    try {
+      return await start();
+    } catch (error) {
+      if (attempt > 1 || snapshot === undefined || !snapshotFailed(snapshot)) throw error;
+    }
+  }
+}
+
+/**
+ * Starts one sandbox process; it loads in the background. A pool spare also warms the interpreter
+ * up before it reports ready (sandbox-serve.mjs), so it computes at full speed from its first run;
+ * one wanted now skips that.
+ */
+async function spawnSandbox(role: "spare" | "run"): Promise<SandboxProcess> {
+  const { command, args, snapshot } = await sandboxLaunch(false, [role]);
   const release = await loadSlots.acquire();
-  const { command, args } = sandboxCommand(denoArguments({ readable, args: [pyodideDirectory(), snapshot ?? "", role] }));
   const sandbox = new SandboxProcess(command, args);
   void sandbox.ready.finally(release).catch(() => undefined);
   // A snapshot removed or damaged since it was checked makes the start fail: the next start makes a new one.
@@ -31,21 +55,13 @@ async function spawnSandbox(role: "spare" | "run"): Promise<SandboxProcess> {
   return sandbox;
 }
 
-/**
- * Starts one sandbox process and waits until it answers. A start that failed because the
- * snapshot had gone bad is tried once more, with a new snapshot.
- */
-export async function startSandbox(): Promise<SandboxProcess> {
-  for (let attempt = 1; ; attempt++) {
-    const snapshot = await pyodideSnapshot();
+/** Starts one sandbox process and waits until it answers. */
+export function startSandbox(): Promise<SandboxProcess> {
+  return retriedOnBadSnapshot(async () => {
     const sandbox = await spawnSandbox("run");
-    try {
-      await sandbox.hold(sandbox.ready);
-      return sandbox;
-    } catch (error) {
-      if (attempt > 1 || snapshot === undefined || !snapshotFailed(snapshot)) throw error;
-    }
-  }
+    await sandbox.hold(sandbox.ready);
+    return sandbox;
+  });
 }
 
 /**
@@ -80,12 +96,9 @@ async function sharedProcessWithRoom(): Promise<SharedSandboxProcess> {
   }
 }
 
-async function startSharedProcess(): Promise<SharedSandboxProcess> {
-  for (let attempt = 1; ; attempt++) {
-    const snapshot = await pyodideSnapshot();
-    const readable = sandboxReadable();
-    if (snapshot) readable.push(snapshot);
-    const { command, args } = sandboxCommand(denoArguments({ shared: true, readable, args: [pyodideDirectory(), snapshot ?? ""] }), false);
+function startSharedProcess(): Promise<SharedSandboxProcess> {
+  return retriedOnBadSnapshot(async () => {
+    const { command, args } = await sandboxLaunch(true, []);
     const host = new SharedSandboxProcess(command, args, SANDBOXES_PER_SHARED_PROCESS);
     sharedProcesses.add(host);
     void host.exited.then(() => sharedProcesses.delete(host));
@@ -94,9 +107,9 @@ async function startSharedProcess(): Promise<SharedSandboxProcess> {
       return host;
     } catch (error) {
       host.kill("did not start");
-      if (attempt > 1 || snapshot === undefined || !snapshotFailed(snapshot)) throw error;
+      throw error;
     }
-  }
+  });
 }
 
 /**

@@ -11,7 +11,7 @@ import { limitWasmMemory } from "./sandbox-memory.mjs";
 import { warmUp } from "./sandbox-warm-up.mjs";
 import { disarmFileDescriptors, stubProcessSpawning } from "./sandbox-node-modules.mjs";
 
-const { TextDecoder, decode, encode, stringSlice, typedLength, max, collectGarbage } = intrinsics;
+const { TextDecoder, decode, stringSlice, typedLength, max, collectGarbage } = intrinsics;
 
 /** An error's text, read without trusting it (Python may have put getters on Error.prototype). */
 function errorText(error) {
@@ -47,14 +47,18 @@ export async function serveSandbox({ channel, interrupts, pyodideDirectory, read
   let droppedChars = 0;
   const streamDecoder = new TextDecoder();
 
-  function capture(bytes) {
-    const text = decode(streamDecoder, bytes, { stream: true });
+  function captureText(text) {
     const room = maxOutputChars - logs.length;
     if (text.length <= room) logs += text;
     else {
       if (room > 0) logs += stringSlice(text, 0, room);
       droppedChars += text.length - max(room, 0);
     }
+  }
+
+  /** Python's stdout and stderr, as raw bytes. */
+  function capture(bytes) {
+    captureText(decode(streamDecoder, bytes, { stream: true }));
     return typedLength(bytes);
   }
 
@@ -95,9 +99,7 @@ export async function serveSandbox({ channel, interrupts, pyodideDirectory, read
   // Emscripten's own output (Module.print and printErr, which Python can call) goes into the run's
   // logs like Python's, never to the real stdout: in a shared process that carries other
   // sandboxes' lines, which a stray write could split.
-  const captureLine = (line) => {
-    capture(encode(`${line}\n`));
-  };
+  const captureLine = (line) => captureText(`${line}\n`);
   const loadOptions = {
     indexURL: `${pyodideDirectory}/`,
     env: { HOME: "/home/pyodide" },

@@ -38,7 +38,7 @@ export abstract class SandboxSession {
   private finished = false;
   private markExited!: () => void;
   /** Interrupts requested so far: a request tells the sandbox how many to wait for before it clears them. */
-  protected interruptsSent = 0;
+  private interruptsSent = 0;
   protected exitReason: string | undefined;
   protected memoryError: SandboxMemoryError | undefined;
   protected memoryLimitMb = 0;

@@ -3,12 +3,10 @@
 // with the Node host over stdin/stdout (sandbox-channel.mjs); a small worker thread turns SIGUSR1
 // into a Python interrupt (sandbox-interrupts.mjs).
 
-import { intrinsics } from "./sandbox-intrinsics.mjs";
+import "./sandbox-intrinsics.mjs"; // first: it captures the built-ins before anything else runs
 import { openChannel } from "./sandbox-channel.mjs";
 import { startInterruptWorker } from "./sandbox-interrupts.mjs";
 import { serveSandbox } from "./sandbox-serve.mjs";
-
-void intrinsics; // captured first, before anything else runs
 
 const [pyodideDirectory, snapshotPath, role] = Deno.args;
 

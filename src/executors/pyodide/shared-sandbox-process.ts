@@ -110,11 +110,6 @@ export class SharedSandboxProcess {
     return this.exitReason === undefined && this.child.exitCode === null && this.child.signalCode === null;
   }
 
-  /** Whether no sandbox lives in the process any more. */
-  get empty(): boolean {
-    return this.sandboxes.size === 0;
-  }
-
   /** Keeps the host's event loop alive until `work` settles (see SandboxSession.hold). */
   async hold<T>(work: Promise<T>): Promise<T> {
     this.setWorking(true);
@@ -183,6 +178,7 @@ export class SharedSandboxProcess {
     unconfirmed.unref();
   }
 
+  /** @internal A sandbox's exit, for messages. */
   describe(reason: string | undefined): string {
     return `The Python sandbox (a thread of a shared sandbox process) ${reason ?? "stopped"}${stderrSummary(this.stderrTail())}`;
   }
@@ -212,11 +208,9 @@ export class SharedSandboxProcess {
         sandbox.tokenArrived(event.token);
         this.byToken.set(event.token, sandbox);
       }
-    }
-    else if (event.type === "ended" && typeof event.sid === "number") {
+    } else if (event.type === "ended" && typeof event.sid === "number") {
       const sandbox = this.sandboxes.get(event.sid);
-      // A thread that may still run keeps burning a core and holding its memory: the process
-      // takes no new sandboxes and ends once the others are done.
+      // A thread that may still run keeps burning a core and holding its memory: the process retires.
       if (event.busy === true) this.retire();
       if (sandbox) this.forget(sandbox, typeof event.reason === "string" ? event.reason : "ended");
     }
@@ -275,8 +269,7 @@ export class SharedSandboxProcess {
 
 /** One sandbox on a thread of a {@link SharedSandboxProcess}. */
 export class SharedSandbox extends SandboxSession {
-  /** Whether the sandbox is someone's, not a spare waiting in the pool. */
-  claimed = false;
+  private handedOut = false;
 
   constructor(
     private readonly host: SharedSandboxProcess,
@@ -291,7 +284,12 @@ export class SharedSandbox extends SandboxSession {
   }
 
   claim(): void {
-    this.claimed = true;
+    this.handedOut = true;
+  }
+
+  /** Whether the sandbox is someone's, not a spare waiting in the pool. */
+  get claimed(): boolean {
+    return this.handedOut;
   }
 
   /** Whether the process this sandbox lives in is still running. */
