@@ -16,7 +16,7 @@ import { variablesJson } from "../json-text.js";
 import { decodeSandboxValue } from "../wire-values.js";
 import { ABORTED_ERROR, formatSeconds, lostStateError, timeLimitNote as timeLimitMessage } from "../run-errors.js";
 import { sharedIsolationPool, sharedSandboxPool, startSandbox, startSharedSandbox } from "./sandbox-pool.js";
-import type { SandboxRunResult, SandboxSession, SandboxToolCall } from "./sandbox-session.js";
+import type { SandboxRunResult, SandboxSession, SandboxToolCall } from "../channel/bridge-session.js";
 
 /**
  * How long Python gets to honour an interrupt before its process is ended and replaced. An

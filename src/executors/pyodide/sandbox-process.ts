@@ -5,9 +5,9 @@ import { holdEventLoop } from "../child-references.js";
 import { LineSplitter } from "../line-splitter.js";
 import { liveProcesses } from "../live-processes.js";
 import { MemoryWatchdog, RUNTIME_OVERHEAD_MB } from "../memory-watchdog.js";
-import { DEFAULT_MAX_LINE_LENGTH, SandboxSession } from "./sandbox-session.js";
+import { DEFAULT_MAX_LINE_LENGTH, SandboxSession } from "../channel/bridge-session.js";
 
-export { SandboxExitedError, type SandboxRunResult, type SandboxToolCall, type ToolCallHandler } from "./sandbox-session.js";
+export { SandboxExitedError, type SandboxRunResult, type SandboxToolCall, type ToolCallHandler } from "../channel/bridge-session.js";
 
 const STDERR_TAIL = 4000;
 

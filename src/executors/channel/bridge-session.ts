@@ -1,9 +1,9 @@
 import { randomBytes } from "node:crypto";
 
 import { SandboxError, type SandboxMemoryError } from "../../errors.js";
-import { parseMessage, resultOverLimits, toToolCall, type ResultLimits, type SandboxRunResult, type SandboxToolCall } from "./sandbox-messages.js";
+import { parseMessage, resultOverLimits, toToolCall, type ResultLimits, type SandboxRunResult, type SandboxToolCall } from "./bridge-protocol.js";
 
-export type { SandboxRunResult, SandboxToolCall } from "./sandbox-messages.js";
+export type { SandboxRunResult, SandboxToolCall } from "./bridge-protocol.js";
 
 /** Answers a tool call with the JSON text Python will read (`{ ok, value }` or `{ ok: false, error }`). */
 export type ToolCallHandler = (call: SandboxToolCall) => Promise<string>;
@@ -22,12 +22,12 @@ interface Pending {
 export const DEFAULT_MAX_LINE_LENGTH = 8 * 1024 * 1024;
 
 /**
- * The host's side of the JSON-lines protocol with one Pyodide sandbox, wherever it lives (its own
- * process: `SandboxProcess`; a thread of a shared process: `SharedSandbox`). Only lines that
- * start with this sandbox's secret token are its own; Python never sees the token (the sandbox's
- * code that handles it uses only built-ins captured before Python ran), so it cannot forge one. A
- * line longer than the limit, a malformed message or a second tool call while one is open ends
- * the sandbox: it broke the protocol.
+ * The host's side of the bridge protocol (`bridge-protocol.ts`) with one sandbox, whatever carries
+ * it: a {@link SandboxChannel} (`ChannelSession` below: CPython on this machine, in a container, in a
+ * vendor's VM), or a Pyodide sandbox's own transports (`SandboxProcess`, `SharedSandbox`). Only
+ * lines that start with this sandbox's secret token are its own; the runtime keeps the token away
+ * from the model's code, so the code cannot forge a line. A line longer than the limit, a malformed
+ * message or a second tool call while one is open ends the sandbox: it broke the protocol.
  */
 export abstract class SandboxSession {
   private secret = randomBytes(16).toString("hex");

@@ -1,6 +1,6 @@
 import { describe, expect, test } from "vitest";
 
-import { parseMessage, resultOverLimits, type SandboxRunResult } from "./sandbox-messages.js";
+import { parseMessage, resultOverLimits, type SandboxRunResult } from "./bridge-protocol.js";
 
 describe("the host's checks of what a sandbox sends", () => {
   test.each([
