@@ -1,5 +1,6 @@
 import { afterAll } from "vitest";
 
+import { LocalPythonExecutor } from "../src/executors/local-python/local-python-executor.js";
 import { MontyExecutor } from "../src/executors/monty/monty-executor.js";
 import { PyodideExecutor } from "../src/executors/pyodide/pyodide-executor.js";
 import { QuickJsExecutor } from "../src/executors/quickjs/quickjs-executor.js";
@@ -14,6 +15,7 @@ executorContract({
   profile: pythonProfile,
   create: (options) => new PyodideExecutor({ ...options, isolation: "shared" }),
 });
+executorContract({ name: "LocalPython", language: "python", profile: pythonProfile, create: (options) => new LocalPythonExecutor(options) });
 executorContract({ name: "QuickJS", language: "javascript", profile: javascriptProfile, create: (options) => new QuickJsExecutor(options) });
 executorContract({
   name: "Monty",

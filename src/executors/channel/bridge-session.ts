@@ -70,6 +70,11 @@ export abstract class SandboxSession {
   /** Where the sandbox lives, for messages: "process" or "thread of a shared process". */
   protected abstract describeExit(): string;
 
+  /** The id of the latest request sent (a run in flight, when one is). */
+  protected get latestRequestId(): number {
+    return this.nextRequestId;
+  }
+
   /** The secret that starts each of this sandbox's lines. */
   get token(): string {
     return this.secret;

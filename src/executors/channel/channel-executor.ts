@@ -1,0 +1,298 @@
+/**
+ * The one run lifecycle every channel sandbox shares, written once: runs take turns and each gets
+ * its whole time limit from its turn; a per-run `timeoutMs`; abort; interrupt, repeated, then after
+ * a grace period the sandbox is ended and replaced with "state lost" said plainly; the tool bridge
+ * (tools run here, on the host); output and value caps checked again on arrival; the observer
+ * callbacks; close. A sandbox kind brings only a {@link SandboxLauncher}: how to start a fresh
+ * interpreter and get a channel to it.
+ */
+import { AgentConfigurationError, AgentError, SandboxClosedError, SandboxError } from "../../errors.js";
+import type { Tool } from "../../tools/tool.js";
+import { answerToolCall } from "../answer-tool-call.js";
+import {
+  DEFAULT_AUTHORIZED_IMPORTS,
+  EXECUTOR_DEFAULTS,
+  type CodeOutput,
+  type Executor,
+  type ExecutorLanguage,
+  type ExecutorOptions,
+  type RunOptions,
+} from "../executor.js";
+import { variablesJson } from "../json-text.js";
+import { positiveLimit } from "../limit-options.js";
+import { ABORTED_ERROR, formatSeconds, lostStateError, timeLimitNote, type StopReason } from "../run-errors.js";
+import { RunLock } from "../run-lock.js";
+import { decodeSandboxValue } from "../wire-values.js";
+import type { SandboxRunResult, SandboxSession } from "./bridge-session.js";
+import { ChannelSession } from "./channel-session.js";
+import type { SandboxChannel } from "./sandbox-channel.js";
+
+/** What the limits of one executor are, for a launcher that enforces some of them itself. */
+export interface SandboxLimits {
+  memoryLimitMb: number;
+  timeoutMs: number;
+}
+
+/** Starts sandboxes of one kind for one executor. */
+export interface SandboxLauncher {
+  /**
+   * Starts a fresh interpreter (a new process, a new exec in the same container) and returns the
+   * channel to it. Called again after a reset or after the sandbox was ended.
+   */
+  launch(limits: SandboxLimits): Promise<SandboxChannel>;
+  /** The first line the interpreter reads, given the session's secret token (the runtime, say). */
+  hello?(token: string): string;
+  /** Frees what the launcher holds across interpreters (a container, a VM), when the executor closes. */
+  close?(): Promise<void>;
+}
+
+/** Options of a {@link ChannelExecutor}. */
+export interface ChannelExecutorOptions extends ExecutorOptions {
+  language: ExecutorLanguage;
+  launcher: SandboxLauncher;
+  /** What the model must know about this sandbox, for the prompt. */
+  promptNotes?: string;
+}
+
+/**
+ * How long code gets to honour an interrupt before its sandbox is ended and replaced. On two
+ * crowded cores an interrupt was seen to take over 2 s; ending the sandbox then loses state for nothing.
+ */
+const INTERRUPT_GRACE_MS = 5_000;
+const INTERRUPT_REPEAT_MS = 250;
+
+/**
+ * Interrupts the sandbox (now, if `interruptNow`), again every {@link INTERRUPT_REPEAT_MS} (the code
+ * may be between checks, or a signal was lost), and ends it after {@link INTERRUPT_GRACE_MS}.
+ * Returns the function that calls it off.
+ */
+export function interruptUntilStopped(sandbox: SandboxSession, interruptNow: boolean): () => void {
+  if (interruptNow) sandbox.interrupt();
+  const repeat = setInterval(() => sandbox.interrupt(), INTERRUPT_REPEAT_MS);
+  const hardStop = setTimeout(() => sandbox.kill("did not respond to an interrupt"), INTERRUPT_GRACE_MS);
+  return () => {
+    clearInterval(repeat);
+    clearTimeout(hardStop);
+  };
+}
+
+/**
+ * The longest line a sandbox may send under these limits: one value (at most `maxValueChars` of
+ * JSON, re-encoded, up to 6 characters each for escaped ones) and the logs (the same), plus room
+ * for the envelope and an error message.
+ */
+export function maxMessageChars(maxValueChars: number, maxOutputChars: number): number {
+  return 6 * (maxValueChars + maxOutputChars) + 256 * 1024;
+}
+
+/** A run's result as the caller gets it: tagged bytes and images decoded, an abort named as one. */
+export function toCodeOutput(message: SandboxRunResult, stopReason: StopReason | undefined): CodeOutput {
+  const { isFinalAnswer, error } = message.result;
+  // A forged or malformed bytes or image tag is the code's TypeError.
+  const decoded = decodeSandboxValue(message.result.output ?? null, isFinalAnswer ? "The final answer" : "The last line's value");
+  if (decoded.error !== undefined) return { output: null, logs: message.logs, isFinalAnswer: false, error: decoded.error };
+  const result: CodeOutput = { output: decoded.value, logs: message.logs, isFinalAnswer };
+  if (error) result.error = stopReason === "abort" && error.type === "TimeoutError" ? { ...ABORTED_ERROR } : error;
+  return result;
+}
+
+/** An executor over channels to sandboxes of one kind; see the module comment. */
+export class ChannelExecutor implements Executor {
+  readonly language: ExecutorLanguage;
+  readonly authorizedImports: readonly string[];
+  readonly promptNotes: string | undefined;
+  protected readonly timeoutMs: number;
+  protected readonly maxOutputChars: number;
+  protected readonly memoryLimitMb: number;
+  protected readonly maxValueChars: number;
+  private readonly launcher: SandboxLauncher;
+  private tools = new Map<string, Tool>();
+  private readonly lock = new RunLock();
+  private sandbox: Promise<SandboxSession> | undefined;
+  /** Whether code or data reached the current sandbox since it was prepared. */
+  private used = false;
+  private closed = false;
+
+  constructor(options: ChannelExecutorOptions) {
+    this.language = options.language;
+    this.launcher = options.launcher;
+    this.promptNotes = options.promptNotes;
+    this.authorizedImports = options.authorizedImports ?? DEFAULT_AUTHORIZED_IMPORTS;
+    this.timeoutMs = positiveLimit("timeoutMs", options.timeoutMs, EXECUTOR_DEFAULTS.timeoutMs);
+    this.maxOutputChars = positiveLimit("maxOutputChars", options.maxOutputChars, EXECUTOR_DEFAULTS.maxOutputChars);
+    this.memoryLimitMb = positiveLimit("memoryLimitMb", options.memoryLimitMb, EXECUTOR_DEFAULTS.memoryLimitMb);
+    this.maxValueChars = positiveLimit("maxValueChars", options.maxValueChars, EXECUTOR_DEFAULTS.maxValueChars);
+  }
+
+  /** Starts the sandbox now rather than on first use. */
+  async start(): Promise<void> {
+    await this.ready();
+  }
+
+  async sendTools(tools: readonly Tool[]): Promise<void> {
+    await this.lock.exclusive(async () => {
+      this.tools = new Map(tools.map((tool) => [tool.name, tool]));
+      const sandbox = await this.ready();
+      await this.timedRequest(sandbox, { type: "tools", toolsJson: this.toolSpecificationsJson() }, "Installing the tools");
+    });
+  }
+
+  async sendVariables(variables: Record<string, unknown>): Promise<void> {
+    const json = variablesJson(variables);
+    await this.lock.exclusive(async () => {
+      const sandbox = await this.ready();
+      this.used = true;
+      await this.timedRequest(sandbox, { type: "variables", json }, "Sending the variables");
+    });
+  }
+
+  /** A fresh interpreter: the old one is ended (code may have patched anything in it) and a new one launched. */
+  async reset(): Promise<void> {
+    await this.lock.exclusive(async () => {
+      if (this.sandbox === undefined || !this.used) return;
+      this.replaceSandbox();
+      await this.ready();
+    });
+  }
+
+  /** Runs take turns; each one's time limit starts when its turn comes. */
+  async run(code: string, options: RunOptions = {}): Promise<CodeOutput> {
+    const timeoutMs = positiveLimit("timeoutMs", options.timeoutMs, this.timeoutMs);
+    return this.lock.run(options, () => this.runAlone(code, timeoutMs, options));
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    const sandbox = await this.sandbox?.catch(() => undefined);
+    this.sandbox = undefined;
+    if (sandbox) {
+      sandbox.kill("was closed");
+      await sandbox.hold(sandbox.exited);
+    }
+    await this.launcher.close?.();
+  }
+
+  private async runAlone(code: string, timeoutMs: number, options: RunOptions): Promise<CodeOutput> {
+    let sandbox: SandboxSession;
+    try {
+      sandbox = await this.ready();
+    } catch (error) {
+      // A sandbox that cannot start at all (no Python, no engine) is the user's to fix, not the code's.
+      if (error instanceof SandboxClosedError || error instanceof AgentConfigurationError || this.closed) throw error;
+      this.replaceSandbox();
+      return { output: null, logs: "", isFinalAnswer: false, error: lostStateError(undefined, timeoutMs, error) };
+    }
+    this.used = true;
+    const note = timeLimitNote(timeoutMs);
+    const toolAbort = new AbortController();
+    let stopReason: StopReason | undefined;
+    let callOff: (() => void) | undefined;
+
+    const stop = (reason: StopReason) => {
+      if (stopReason !== undefined) return;
+      stopReason = reason;
+      toolAbort.abort(new AgentError(reason === "timeout" ? "The run timed out." : "The run was aborted."));
+      const toolCallsInterrupted = sandbox.interruptToolCalls(reason === "timeout" ? note : "The run was aborted.");
+      callOff = interruptUntilStopped(sandbox, !toolCallsInterrupted);
+    };
+    const onAbort = () => stop("abort");
+    const timer = setTimeout(() => stop("timeout"), timeoutMs);
+    options.signal?.addEventListener("abort", onAbort, { once: true });
+    if (options.signal?.aborted) stop("abort");
+    sandbox.onToolCall = (call) => answerToolCall(this.tools, call, this.language, toolAbort.signal, options, this.maxValueChars);
+
+    try {
+      const message = (await sandbox.request({ type: "run", code, timeLimitNote: note, timeoutMs })) as unknown as SandboxRunResult;
+      return toCodeOutput(message, stopReason);
+    } catch (error) {
+      // The sandbox died: ended after ignoring an interrupt, over its memory, or crashed.
+      this.replaceSandbox();
+      return { output: null, logs: "", isFinalAnswer: false, error: lostStateError(stopReason, timeoutMs, error) };
+    } finally {
+      clearTimeout(timer);
+      callOff?.();
+      options.signal?.removeEventListener("abort", onAbort);
+      sandbox.onToolCall = undefined;
+    }
+  }
+
+  /**
+   * A request that runs the runtime's code, under the time limit: code of an earlier run may have
+   * replaced the runtime's functions. Past the limit the sandbox is interrupted, then ended and
+   * replaced by a fresh one with the tools, and the error says what was lost.
+   */
+  private async timedRequest(sandbox: SandboxSession, message: Record<string, unknown>, what: string): Promise<void> {
+    let callOff: (() => void) | undefined;
+    const timer = setTimeout(() => (callOff = interruptUntilStopped(sandbox, true)), this.timeoutMs);
+    try {
+      await sandbox.request(message);
+    } catch (error) {
+      if (callOff === undefined && sandbox.alive) throw error;
+      sandbox.kill("did not finish a request within the time limit");
+      if (this.sandbox !== undefined && (await this.sandbox.catch(() => undefined)) === sandbox) this.replaceSandbox();
+      throw new SandboxError(
+        `${what} did not finish within the time limit of ${formatSeconds(this.timeoutMs)}: code of an earlier run may have ` +
+          "replaced the sandbox's runtime. The sandbox was ended and replaced by a fresh one with the tools, so everything " +
+          "defined in earlier runs is gone: define what you need again.",
+      );
+    } finally {
+      clearTimeout(timer);
+      callOff?.();
+    }
+  }
+
+  private ready(): Promise<SandboxSession> {
+    if (this.closed) return Promise.reject(new SandboxClosedError());
+    this.sandbox ??= this.prepareSandbox();
+    return this.sandbox;
+  }
+
+  /** A fresh session, started and configured with the limits, imports and tools. */
+  private async prepareSandbox(): Promise<SandboxSession> {
+    const channel = await this.launcher.launch({ memoryLimitMb: this.memoryLimitMb, timeoutMs: this.timeoutMs });
+    const hello = this.launcher.hello?.bind(this.launcher);
+    const sandbox = new ChannelSession(channel, hello);
+    if (this.closed) {
+      sandbox.kill("was closed");
+      throw new SandboxClosedError();
+    }
+    sandbox.limitLineLength(maxMessageChars(this.maxValueChars, this.maxOutputChars));
+    sandbox.limitResults({ maxOutputChars: this.maxOutputChars, maxValueChars: this.maxValueChars });
+    // A fresh interpreter runs no code of the user's: if starting or configuring it hangs, end it.
+    const hung = setTimeout(() => sandbox.kill("did not start within the time limit"), this.timeoutMs + INTERRUPT_GRACE_MS);
+    try {
+      await sandbox.hold(sandbox.ready);
+      await sandbox.request({
+        type: "configure",
+        authorizedImportsJson: JSON.stringify(this.authorizedImports),
+        memoryLimitMb: this.memoryLimitMb,
+        maxOutputChars: this.maxOutputChars,
+        maxValueChars: this.maxValueChars,
+        toolsJson: this.toolSpecificationsJson(),
+      });
+    } catch (error) {
+      sandbox.kill("could not be configured");
+      throw error;
+    } finally {
+      clearTimeout(hung);
+    }
+    return sandbox;
+  }
+
+  private replaceSandbox(): void {
+    const previous = this.sandbox;
+    this.sandbox = undefined;
+    this.used = false;
+    void previous?.then((sandbox) => sandbox.kill("was replaced"), () => undefined);
+    if (!this.closed) {
+      // The replacement starts now, so the next run does not wait for it.
+      this.sandbox = this.prepareSandbox();
+      this.sandbox.catch(() => undefined);
+    }
+  }
+
+  private toolSpecificationsJson(): string {
+    return JSON.stringify([...this.tools.values()].map((tool) => ({ name: tool.name, description: tool.description })));
+  }
+}

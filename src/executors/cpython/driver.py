@@ -1,0 +1,221 @@
+# The CPython side of the bridge: serves the host's requests over this process's stdin and stdout
+# with the shared Python runtime (runtime.py), in any real CPython >= 3.9 — the machine's own, a
+# container's, a vendor's VM. The bootstrap (python-command.ts) reads the first line, which carries
+# this file, the runtime's source and the secret token, and runs this file with them.
+#
+# Threads: the main thread runs requests one at a time (the model's code among them); a reader
+# thread reads stdin, hands requests and tool results to the main thread, and acts on interrupts at
+# once. Only lines this file writes, each starting with the token, reach the host: the model's
+# prints go into the run's logs, and anything written to file descriptor 1 by native code is sent
+# to stderr, which the host keeps only to explain a crash.
+
+import io
+import os
+import signal
+import sys
+import threading
+import types
+from json import dumps as _dumps, loads as _loads
+
+_VERSION_NEEDED = (3, 9)
+_protocol_out = os.dup(1)
+os.dup2(2, 1)
+_protocol_in = sys.stdin.buffer
+sys.stdin = io.StringIO("")
+_write_lock = threading.Lock()
+
+
+def _send(message):
+    data = (_TOKEN + _dumps(message, ensure_ascii=False) + "\n").encode("utf-8", "surrogatepass")
+    # An interrupt must not land in the middle of a line: the host would read half a message.
+    blocked = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+    try:
+        with _write_lock:
+            view = memoryview(data)
+            while view:
+                written = os.write(_protocol_out, view)
+                view = view[written:]
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, blocked)
+
+
+if sys.version_info < _VERSION_NEEDED:
+    _send({"type": "fatal", "id": 0, "message": f"needs Python 3.9 or newer; this is {sys.version.split()[0]}"})
+    sys.exit(70)
+
+
+class _Logs(io.TextIOBase):
+    """The run's stdout and stderr, in the order written, cut at the output limit."""
+
+    def __init__(self):
+        self.limit = 50_000
+        self.parts = []
+        self.size = 0
+        self.dropped = 0
+
+    def writable(self):
+        return True
+
+    def write(self, text):
+        if not isinstance(text, str):
+            raise TypeError(f"write() argument must be str, not {type(text).__name__}")
+        room = self.limit - self.size
+        if len(text) <= room:
+            self.parts.append(text)
+            self.size += len(text)
+        else:
+            if room > 0:
+                self.parts.append(text[:room])
+                self.size += room
+            self.dropped += len(text) - max(room, 0)
+        return len(text)
+
+    def take(self):
+        text = "".join(self.parts)
+        if self.dropped:
+            text += f"\n[output truncated: {self.dropped} more characters were printed than the {self.limit}-character limit]\n"
+        self.parts, self.size, self.dropped = [], 0, 0
+        return text
+
+
+_logs = _Logs()
+sys.stdout = sys.stderr = _logs
+
+_runtime = types.ModuleType("_codeagent_runtime")
+exec(compile(_RUNTIME_SOURCE, "_codeagent_runtime.py", "exec"), _runtime.__dict__)
+# Real CPython keeps Python-to-Python calls off the C stack from 3.11 on, but C recursion (repr of
+# nested lists, say) still uses it: a limit the machine's stack holds.
+_runtime._MAX_RECURSION_LIMIT = 50_000
+
+
+class _Requests:
+    """What the reader thread hands the main thread, and the interrupt state they share."""
+
+    def __init__(self):
+        self.condition = threading.Condition()
+        self.queue = []
+        self.tool_results = {}
+        self.running = None  # the id of the run in progress
+        self.interrupted = False
+        self.closed = False
+
+
+_requests = _Requests()
+_main_thread = threading.main_thread().ident
+
+
+def _on_interrupt_signal(signum, frame):
+    # Only a run may be interrupted: a signal that lands between requests is dropped.
+    if _requests.running is not None:
+        raise KeyboardInterrupt()
+
+
+signal.signal(signal.SIGINT, _on_interrupt_signal)
+
+
+def _read_requests():
+    while True:
+        line = _protocol_in.readline()
+        if not line:
+            break
+        try:
+            message = _loads(line)
+        except ValueError:
+            continue
+        if not isinstance(message, dict):
+            continue
+        kind = message.get("type")
+        with _requests.condition:
+            if kind == "interrupt":
+                if message.get("run") is not None and message.get("run") == _requests.running:
+                    _requests.interrupted = True
+                    _requests.condition.notify_all()
+                    signal.pthread_kill(_main_thread, signal.SIGINT)
+                continue
+            if kind == "tool-result":
+                _requests.tool_results[message.get("id")] = message.get("reply")
+            else:
+                _requests.queue.append(message)
+            _requests.condition.notify_all()
+    with _requests.condition:
+        _requests.closed = True
+        _requests.condition.notify_all()
+    # The host is gone: nothing is left to serve.
+    os._exit(0)
+
+
+_next_call_id = [0]
+
+
+def _call_tool(request_json):
+    _next_call_id[0] += 1
+    call_id = _next_call_id[0]
+    _send({"type": "tool-call", "id": call_id, "request": _loads(request_json)})
+    with _requests.condition:
+        while call_id not in _requests.tool_results:
+            _requests.condition.wait()
+        return _requests.tool_results.pop(call_id)
+
+
+def _sleep(seconds):
+    with _requests.condition:
+        return _requests.condition.wait_for(lambda: _requests.interrupted, timeout=seconds)
+
+
+def _host_interrupted():
+    return _requests.interrupted
+
+
+def _handle(message):
+    kind = message.get("type")
+    request_id = message.get("id")
+    if kind == "run":
+        with _requests.condition:
+            _requests.interrupted = False
+            _requests.running = request_id
+        try:
+            result = _runtime.run(message.get("code", ""), message.get("timeLimitNote", ""))
+        finally:
+            with _requests.condition:
+                _requests.running = None
+        _send({"type": "result", "id": request_id, "logs": _logs.take(), "result": _loads(result)})
+        return
+    if kind == "configure":
+        if message.get("maxOutputChars"):
+            _logs.limit = int(message["maxOutputChars"])
+        options = {"authorizedImports": _loads(message.get("authorizedImportsJson") or "[]")}
+        if message.get("maxValueChars"):
+            options["maxValueChars"] = int(message["maxValueChars"])
+        _runtime.configure(_dumps(options))
+        if message.get("toolsJson"):
+            _runtime.install_tools(message["toolsJson"])
+    elif kind == "tools":
+        _runtime.install_tools(message.get("toolsJson") or "[]")
+    elif kind == "variables":
+        _runtime.send_variables(message.get("json") or "{}")
+    else:
+        _send({"type": "error", "id": request_id, "message": f"unknown request {kind!r}"})
+        return
+    _logs.take()
+    _send({"type": "done", "id": request_id})
+
+
+def _serve():
+    _runtime.setup(_call_tool, _sleep, _host_interrupted)
+    threading.Thread(target=_read_requests, name="codeagent-requests", daemon=True).start()
+    _send({"type": "ready", "version": sys.version.split()[0]})
+    while True:
+        with _requests.condition:
+            while not _requests.queue:
+                _requests.condition.wait()
+            message = _requests.queue.pop(0)
+        try:
+            _handle(message)
+        except KeyboardInterrupt:
+            # An interrupt meant for a run that ended as it arrived: that run's result is sent.
+            continue
+        except BaseException as error:
+            _send({"type": "error", "id": message.get("id"), "message": f"{type(error).__name__}: {error}"[:20_000]})
+
+
+_serve()
