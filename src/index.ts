@@ -10,6 +10,8 @@ export {
   SandboxClosedError,
   SandboxError,
   SandboxMemoryError,
+  SandboxPackageError,
+  type SandboxPackageProblem,
   ScriptExhaustedError,
   ToolArgumentError,
   ToolDefinitionError,
@@ -42,6 +44,13 @@ export { applyStopSequences, messageText } from "./models/model.js";
 export { ScriptedModel, estimateTokens } from "./models/scripted-model.js";
 export { ScriptedExecutor } from "./executors/scripted-executor.js";
 export { executorNames, findExecutor, registerExecutor } from "./executors/registry.js";
+export { ChannelExecutor } from "./executors/channel/channel-executor.js";
+export type { ChannelExecutorOptions, SandboxLauncher, SandboxLimits } from "./executors/channel/channel-executor.js";
+export type { ChannelEnd, SandboxChannel } from "./executors/channel/sandbox-channel.js";
+export { LineChannel } from "./executors/channel/line-channel.js";
+export type { LineTransport } from "./executors/channel/line-channel.js";
+export { linkedChannels } from "./executors/channel/linked-channels.js";
+export { pythonRuntimeArgv, pythonRuntimeHello } from "./executors/cpython/python-command.js";
 export type { ExecutorRegistration } from "./executors/registry.js";
 export type { ScriptedExecutorOptions, ScriptedRun } from "./executors/scripted-executor.js";
 export { OpenAIModel } from "./models/openai-model.js";

@@ -5,6 +5,7 @@
  */
 import { AgentConfigurationError } from "../errors.js";
 import type { Executor, ExecutorLanguage, ExecutorOptions } from "./executor.js";
+import { LOCAL_PYTHON_PROMPT_NOTES } from "./local-python/prompt-notes.js";
 import { MONTY_PROMPT_NOTES } from "./monty/prompt-notes.js";
 import { PyodideExecutor } from "./pyodide/pyodide-executor.js";
 import { QuickJsExecutor } from "./quickjs/quickjs-executor.js";
@@ -59,4 +60,10 @@ registerExecutor({
   promptNotes: MONTY_PROMPT_NOTES,
   // Loaded on use: Monty runs in sandbox processes started only when this executor is used.
   create: async (options) => new (await import("./monty/monty-executor.js")).MontyExecutor(options),
+});
+registerExecutor({
+  name: "local-python",
+  language: "python",
+  promptNotes: LOCAL_PYTHON_PROMPT_NOTES,
+  create: async (options) => new (await import("./local-python/local-python-executor.js")).LocalPythonExecutor(options),
 });

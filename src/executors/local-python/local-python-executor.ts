@@ -17,6 +17,7 @@ import { ChildProcessChannel } from "../channel/child-process-channel.js";
 import type { SandboxChannel } from "../channel/sandbox-channel.js";
 import { pythonRuntimeArgv, pythonRuntimeHello } from "../cpython/python-command.js";
 import { checkPython } from "./find-python.js";
+import { LOCAL_PYTHON_PROMPT_NOTES } from "./prompt-notes.js";
 
 /** What CPython itself holds besides the code's data: the interpreter, the runtime, a loaded numpy. */
 export const CPYTHON_RUNTIME_OVERHEAD_MB = 128;
@@ -75,6 +76,6 @@ class LocalPythonLauncher implements SandboxLauncher {
 /** Runs Python in the machine's own CPython; see the module comment (not a security boundary). */
 export class LocalPythonExecutor extends ChannelExecutor {
   constructor(options: LocalPythonExecutorOptions = {}) {
-    super({ ...options, language: "python", launcher: new LocalPythonLauncher(options) });
+    super({ ...options, language: "python", promptNotes: LOCAL_PYTHON_PROMPT_NOTES, launcher: new LocalPythonLauncher(options) });
   }
 }

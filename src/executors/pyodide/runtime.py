@@ -131,6 +131,8 @@ def to_plain(value, depth=0, seen=None):
         return value if _isfinite(value) else repr(value)
     if depth >= _MAX_DEPTH:
         return _safe_repr(value)
+    if _is_numpy_value(value):  # numpy's scalars and arrays: their Python values, not a repr
+        return to_plain(value.tolist(), depth + 1, seen)
     if seen is None:
         seen = set()
     if isinstance(value, (dict, list, tuple)):
@@ -144,6 +146,11 @@ def to_plain(value, depth=0, seen=None):
         finally:
             seen.discard(id(value))
     return _safe_repr(value)
+
+
+def _is_numpy_value(value):
+    kind = type(value)
+    return getattr(kind, "__module__", "") == "numpy" and kind.__name__ != "dtype" and callable(getattr(kind, "tolist", None))
 
 
 def _int_text(value):
