@@ -98,7 +98,34 @@ export class ScriptExhaustedError extends AgentError {
 
 /** The agent's configuration or a call to it is invalid. */
 export class AgentConfigurationError extends AgentError {
-  override readonly name = "AgentConfigurationError";
+  override readonly name: string = "AgentConfigurationError";
+}
+
+/**
+ * An optional package a feature needs (a vendor's SDK) is not installed; the message ends with
+ * `installCommand`, the exact line that installs it.
+ */
+export class MissingPackageError extends AgentConfigurationError {
+  override readonly name = "MissingPackageError";
+  constructor(
+    readonly packageName: string,
+    readonly installCommand: string,
+    purpose: string,
+    options?: { cause?: unknown },
+  ) {
+    super(`${purpose} needs the ${packageName} package, which is not installed. Install it beside codeagent: ${installCommand}`, options);
+  }
+}
+
+/** A vendor's credentials are not set; `variables` are the environment variables that would set them. */
+export class MissingCredentialsError extends AgentConfigurationError {
+  override readonly name = "MissingCredentialsError";
+  constructor(
+    readonly variables: readonly string[],
+    message: string,
+  ) {
+    super(message);
+  }
 }
 
 /** A prompt template refers to a variable that was not given, or cannot be read. */

@@ -1,0 +1,30 @@
+/**
+ * The process the vendor tests start in place of the Python runtime: a real `python3` that echoes
+ * each line it reads, and exits with a code when told to, saying so on stderr first (so a test sees
+ * the stderr tail in the channel's end reason).
+ */
+import type { SandboxChannel } from "../../src/executors/channel/sandbox-channel.js";
+
+const ECHO = [
+  "import sys",
+  "for line in sys.stdin:",
+  "    line = line.rstrip('\\n')",
+  "    if line.startswith('exit '):",
+  "        sys.stderr.write('leaving with ' + line[5:] + '\\n'); sys.stderr.flush()",
+  "        sys.exit(int(line[5:]))",
+  "    print('echo:' + line, flush=True)",
+].join("\n");
+
+/** The command line of the echo process. */
+export const ECHO_ARGV: readonly string[] = ["python3", "-u", "-c", ECHO];
+
+/** The next `count` messages the channel receives. */
+export function nextMessages(channel: SandboxChannel, count: number): Promise<string[]> {
+  const received: string[] = [];
+  return new Promise((resolve) => {
+    channel.receive((message) => {
+      received.push(message);
+      if (received.length === count) resolve(received);
+    });
+  });
+}
