@@ -69,6 +69,26 @@ export class SandboxMemoryError extends SandboxError {
   override readonly name = "SandboxMemoryError";
 }
 
+/** Why a package could not be put into a sandbox. */
+export type SandboxPackageProblem = "not-in-lock" | "hash-mismatch" | "unreachable" | "missing-file" | "load-failed";
+
+/**
+ * A package asked for with `packages` could not be put into the sandbox: not in the lock file,
+ * a wheel whose sha256 is not the lock file's, an index that cannot be reached, a wheel missing
+ * from `packagesDir`, or a wheel the sandbox could not load. The message says what to do.
+ */
+export class SandboxPackageError extends SandboxError {
+  override readonly name = "SandboxPackageError";
+  constructor(
+    readonly problem: SandboxPackageProblem,
+    readonly packageName: string | undefined,
+    message: string,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+  }
+}
+
 /** A model call failed (after its retries, when it is worth retrying). */
 export class ModelCallError extends AgentError {
   override readonly name = "ModelCallError";

@@ -24,6 +24,7 @@ export const SANDBOX_FILES = Object.freeze({
       "sandbox-interrupts.mjs",
       "sandbox-memory.mjs",
       "sandbox-warm-up.mjs",
+      "sandbox-packages.mjs",
       "interrupt-worker.mjs",
       "runtime.py",
     ].map((name) => join(sandboxDirectory, name)),

@@ -1,4 +1,4 @@
-import { AgentConfigurationError, AgentError, SandboxClosedError, SandboxError } from "../../errors.js";
+import { AgentConfigurationError, AgentError, SandboxClosedError, SandboxError, SandboxPackageError } from "../../errors.js";
 import type { Tool } from "../../tools/tool.js";
 import {
   DEFAULT_AUTHORIZED_IMPORTS,
@@ -15,6 +15,7 @@ import { RunLock } from "../run-lock.js";
 import { variablesJson } from "../json-text.js";
 import { decodeSandboxValue } from "../wire-values.js";
 import { ABORTED_ERROR, formatSeconds, lostStateError, timeLimitNote as timeLimitMessage } from "../run-errors.js";
+import { PyodidePackages, type PyodidePackageOptions } from "./pyodide-packages.js";
 import { sharedIsolationPool, sharedSandboxPool, startSandbox, startSharedSandbox } from "./sandbox-pool.js";
 import type { SandboxRunResult, SandboxSession, SandboxToolCall } from "../channel/bridge-session.js";
 
@@ -64,8 +65,8 @@ const SANDBOX_SOURCES: Record<PyodideIsolation, SandboxSource> = {
 };
 
 /** Options of {@link PyodideExecutor}. */
-export interface PyodideExecutorOptions extends ExecutorOptions {
-  /** Take a warm sandbox from the process-wide pool (default), or start a private one. */
+export interface PyodideExecutorOptions extends ExecutorOptions, PyodidePackageOptions {
+  /** Take a warm sandbox from the process-wide pool (default), or start a private one (always, with `packages`). */
   usePool?: boolean;
   /** A Deno process per sandbox (`"process"`, the default) or several per process (`"shared"`); see {@link PyodideIsolation}. */
   isolation?: PyodideIsolation;
@@ -87,6 +88,7 @@ export class PyodideExecutor implements Executor {
   private readonly maxValueChars: number;
   private readonly usePool: boolean;
   private readonly isolation: PyodideIsolation;
+  private readonly packages: PyodidePackages | undefined;
   private tools = new Map<string, Tool>();
   /** Runs and the requests that touch the namespace take turns (the sandbox serves one at a time). */
   private readonly lock = new RunLock();
@@ -96,7 +98,10 @@ export class PyodideExecutor implements Executor {
   private closed = false;
 
   constructor(options: PyodideExecutorOptions = {}) {
-    this.authorizedImports = options.authorizedImports ?? DEFAULT_AUTHORIZED_IMPORTS;
+    this.packages = PyodidePackages.fromOptions(options);
+    const imports = options.authorizedImports ?? DEFAULT_AUTHORIZED_IMPORTS;
+    // What was loaded for the code to use, it may import.
+    this.authorizedImports = this.packages ? [...new Set([...imports, ...this.packages.imports])] : imports;
     this.timeoutMs = positiveLimit("timeoutMs", options.timeoutMs, EXECUTOR_DEFAULTS.timeoutMs);
     this.maxOutputChars = positiveLimit("maxOutputChars", options.maxOutputChars, EXECUTOR_DEFAULTS.maxOutputChars);
     this.memoryLimitMb = positiveLimit("memoryLimitMb", options.memoryLimitMb, EXECUTOR_DEFAULTS.memoryLimitMb);
@@ -106,6 +111,11 @@ export class PyodideExecutor implements Executor {
       throw new AgentConfigurationError(`PyodideExecutor's isolation must be "process" or "shared", not ${JSON.stringify(options.isolation)}.`);
     }
     this.isolation = options.isolation ?? "process";
+    if (this.packages && this.isolation === "shared") {
+      throw new AgentConfigurationError(
+        'PyodideExecutor cannot load packages with isolation "shared" (its sandboxes share one process, started without read access to the wheels): use isolation "process".',
+      );
+    }
   }
 
   /**
@@ -247,9 +257,31 @@ export class PyodideExecutor implements Executor {
     return this.sandbox;
   }
 
-  private async prepareSandbox(): Promise<SandboxSession> {
+  /**
+   * A sandbox for this executor: from the warm pool, or one of its own; with packages always one of
+   * its own, which loads them before it answers (a pool's spare was started without them).
+   */
+  private async acquireSandbox(): Promise<SandboxSession> {
+    if (this.packages) {
+      const packages = await this.packages.provide();
+      try {
+        return await startSandbox(packages);
+      } catch (error) {
+        throw new SandboxPackageError(
+          "load-failed",
+          undefined,
+          `The sandbox could not load the packages ${packages.names.join(", ")}: ${error instanceof Error ? error.message : String(error)}. ` +
+            "Check that the lock file and the wheels are those of the installed Pyodide's version.",
+          { cause: error },
+        );
+      }
+    }
     const source: SandboxSource = SANDBOX_SOURCES[this.isolation];
-    const sandbox = await (this.usePool ? source.pool.acquire() : source.start());
+    return this.usePool ? source.pool.acquire() : source.start();
+  }
+
+  private async prepareSandbox(): Promise<SandboxSession> {
+    const sandbox = await this.acquireSandbox();
     if (this.closed) {
       sandbox.kill("closed");
       throw new SandboxClosedError();

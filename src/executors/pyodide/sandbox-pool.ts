@@ -3,6 +3,7 @@ import { availableParallelism } from "node:os";
 import { Semaphore } from "../../semaphore.js";
 import { WarmPool } from "../warm-pool.js";
 import { denoArguments, pyodideDirectory, sandboxCommand, sandboxReadable } from "./deno-command.js";
+import type { SandboxPackages } from "./pyodide-packages.js";
 import { SandboxProcess } from "./sandbox-process.js";
 import { SharedSandboxProcess, type SharedSandbox } from "./shared-sandbox-process.js";
 import { pyodideSnapshot, snapshotFailed } from "./snapshot.js";
@@ -15,12 +16,21 @@ const loadSlots = new Semaphore(Math.max(1, availableParallelism()));
 
 /**
  * The command that starts a Deno sandbox process (one sandbox, or a `shared` one that hosts
- * several) from the memory snapshot when there is one, with read access to it.
+ * several) from the memory snapshot when there is one, with read access to it, and to the wheels
+ * folder and lock file of the `packages` it is to load.
  */
-async function sandboxLaunch(shared: boolean, extraArgs: string[]): Promise<{ command: string; args: string[]; snapshot: string | undefined }> {
+async function sandboxLaunch(
+  shared: boolean,
+  extraArgs: string[],
+  packages?: SandboxPackages,
+): Promise<{ command: string; args: string[]; snapshot: string | undefined }> {
   const snapshot = await pyodideSnapshot();
   const readable = sandboxReadable();
   if (snapshot) readable.push(snapshot);
+  if (packages) {
+    readable.push(packages.wheelsDir, packages.lockFile);
+    extraArgs = [...extraArgs, JSON.stringify(packages)];
+  }
   const launch = denoArguments({ shared, readable, args: [pyodideDirectory(), snapshot ?? "", ...extraArgs] });
   return { ...sandboxCommand(launch, !shared), snapshot };
 }
@@ -43,10 +53,10 @@ async function retriedOnBadSnapshot<T>(start: () => Promise<T>): Promise<T> {
 /**
  * Starts one sandbox process; it loads in the background. A pool spare also warms the interpreter
  * up before it reports ready (sandbox-serve.mjs), so it computes at full speed from its first run;
- * one wanted now skips that.
+ * one wanted now skips that. With `packages`, the process loads them before it reports ready.
  */
-async function spawnSandbox(role: "spare" | "run"): Promise<SandboxProcess> {
-  const { command, args, snapshot } = await sandboxLaunch(false, [role]);
+async function spawnSandbox(role: "spare" | "run", packages?: SandboxPackages): Promise<SandboxProcess> {
+  const { command, args, snapshot } = await sandboxLaunch(false, [role], packages);
   const release = await loadSlots.acquire();
   const sandbox = new SandboxProcess(command, args);
   void sandbox.ready.finally(release).catch(() => undefined);
@@ -55,10 +65,13 @@ async function spawnSandbox(role: "spare" | "run"): Promise<SandboxProcess> {
   return sandbox;
 }
 
-/** Starts one sandbox process and waits until it answers. */
-export function startSandbox(): Promise<SandboxProcess> {
+/**
+ * Starts one sandbox process and waits until it answers (with `packages` loaded: such a sandbox is
+ * never a pool's, since a spare was started without them and cannot be given read access later).
+ */
+export function startSandbox(packages?: SandboxPackages): Promise<SandboxProcess> {
   return retriedOnBadSnapshot(async () => {
-    const sandbox = await spawnSandbox("run");
+    const sandbox = await spawnSandbox("run", packages);
     await sandbox.hold(sandbox.ready);
     return sandbox;
   });
@@ -71,7 +84,7 @@ export function startSandbox(): Promise<SandboxProcess> {
 export const sharedSandboxPool = new WarmPool<SandboxProcess>({
   spareCount: Number(process.env["CODEAGENT_POOL_SIZE"] ?? 1),
   spawnSpare: () => spawnSandbox("spare"),
-  startNow: startSandbox,
+  startNow: () => startSandbox(),
   refillDelayMs: 200,
 });
 

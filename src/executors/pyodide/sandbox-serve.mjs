@@ -10,6 +10,7 @@ import { isObjectLine, quote } from "./sandbox-channel.mjs";
 import { limitWasmMemory } from "./sandbox-memory.mjs";
 import { warmUp } from "./sandbox-warm-up.mjs";
 import { disarmFileDescriptors, stubProcessSpawning } from "./sandbox-node-modules.mjs";
+import { loadPackages, packageLoadOptions } from "./sandbox-packages.mjs";
 
 const { TextDecoder, decode, stringSlice, typedLength, max, collectGarbage } = intrinsics;
 
@@ -31,9 +32,10 @@ const WARM_MODULES = "import ast, json, linecache, math, types, re, collections,
  * gives the memory snapshot to restore (undefined: a plain start), `wasmModule` Pyodide's compiled
  * module when the caller shares one between sandboxes, `readFile` reads the runtime's own files,
  * `exit` ends this sandbox. With `makeSnapshot`, loads, imports the usual modules and hands the
- * snapshot's bytes to it instead of serving.
+ * snapshot's bytes to it instead of serving. With `packages` (names, lock file, wheels folder), loads
+ * those before anything else runs.
  */
-export async function serveSandbox({ channel, interrupts, pyodideDirectory, readSnapshot, wasmModule, role, readFile, exit, makeSnapshot }) {
+export async function serveSandbox({ channel, interrupts, pyodideDirectory, readSnapshot, wasmModule, role, packages, readFile, exit, makeSnapshot }) {
   const wasmMemory = limitWasmMemory();
   // ------------------------------------------------------------------ limits
   let maxOutputChars = 50_000;
@@ -111,11 +113,13 @@ export async function serveSandbox({ channel, interrupts, pyodideDirectory, read
   };
   if (makeSnapshot) loadOptions._makeSnapshot = true;
   else loadOptions._loadSnapshot = readSnapshot();
+  if (packages) Object.assign(loadOptions, packageLoadOptions(packages, readFile, decode, TextDecoder));
   const pyodide = await withCompiledModule(wasmModule, () => loadPyodide(loadOptions));
   // The snapshot is in the wasm heap now: its bytes go (about 30 MB; collected before ready).
   // Pyodide keeps its configuration, which refers to them too.
   delete loadOptions._loadSnapshot;
   if (pyodide._api?.config) pyodide._api.config._loadSnapshot = undefined;
+  if (packages) await loadPackages(pyodide, packages);
   disarmFileDescriptors();
   try {
     delete pyodide.FS.filesystems.NODEFS;

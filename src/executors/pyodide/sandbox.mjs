@@ -1,14 +1,15 @@
 // A sandbox process: runs under Deno with read access to Pyodide's files only, and an empty
 // environment, and serves one sandbox (sandbox-serve.mjs) on its main thread. It speaks JSON lines
 // with the Node host over stdin/stdout (sandbox-channel.mjs); a small worker thread turns SIGUSR1
-// into a Python interrupt (sandbox-interrupts.mjs).
+// into a Python interrupt (sandbox-interrupts.mjs). A fourth argument, when given, is the JSON of
+// the packages to load before serving (sandbox-packages.mjs).
 
 import "./sandbox-intrinsics.mjs"; // first: it captures the built-ins before anything else runs
 import { openChannel } from "./sandbox-channel.mjs";
 import { startInterruptWorker } from "./sandbox-interrupts.mjs";
 import { serveSandbox } from "./sandbox-serve.mjs";
 
-const [pyodideDirectory, snapshotPath, role] = Deno.args;
+const [pyodideDirectory, snapshotPath, role, packagesJson] = Deno.args;
 
 const stdinRead = Deno.stdin.readSync.bind(Deno.stdin);
 const stdoutWrite = Deno.stdout.writeSync.bind(Deno.stdout);
@@ -27,6 +28,7 @@ await serveSandbox({
   pyodideDirectory,
   readSnapshot: () => (!makingSnapshot && snapshotPath ? readFile(snapshotPath) : undefined),
   role,
+  packages: packagesJson ? JSON.parse(packagesJson) : undefined,
   readFile,
   exit: exitProcess,
   makeSnapshot: makingSnapshot ? (bytes) => writeFile(snapshotPath, bytes) : undefined,
