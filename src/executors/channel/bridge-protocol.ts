@@ -1,7 +1,37 @@
 /**
- * The messages a sandbox process sends the host, and their checks. The sandbox is untrusted: every
- * message is validated here before the host acts on it (sandbox.mjs builds them on the other side).
+ * The bridge protocol between the host and every sandbox that runs a runtime of ours (Pyodide,
+ * CPython on this machine, in a container or a vendor's VM): one JSON object per line, each line
+ * from the sandbox prefixed with the session's secret token. Values cross as JSON only: bytes and
+ * images as tagged objects (wire-values.ts), never anything that runs code when read. The sandbox
+ * is untrusted: every message it sends is checked here before the host acts on it.
+ *
+ * Host to sandbox ({@link HostMessage}): configure, tools, variables, run, tool-result, interrupt.
+ * Sandbox to host: ready, done, result, tool-call, error, fatal (checked by {@link parseMessage}).
  */
+
+/** What the host sends. Requests carry an `id` the sandbox answers with `done`, `result` or `error`. */
+export type HostMessage =
+  | {
+      type: "configure";
+      id: number;
+      authorizedImportsJson: string;
+      memoryLimitMb: number;
+      maxOutputChars: number;
+      maxValueChars: number;
+      toolsJson: string;
+    }
+  | { type: "tools"; id: number; toolsJson: string }
+  | { type: "variables"; id: number; json: string }
+  | { type: "run"; id: number; code: string; timeLimitNote: string; timeoutMs: number }
+  /** The answer to tool call `id`: `{"ok":true,"value":...}` or `{"ok":false,"error":{type,message}}`, as JSON text. */
+  | { type: "tool-result"; id: number; reply: string }
+  /** Stop run `run` (a late interrupt names a run that is over, and is dropped). */
+  | { type: "interrupt"; run: number };
+
+type WithoutId<T> = T extends unknown ? Omit<T, "id"> : never;
+
+/** A request as the executor makes it; the session gives it its id. */
+export type HostRequest = WithoutId<Extract<HostMessage, { type: "configure" | "tools" | "variables" | "run" }>>;
 
 /** A run's raw result as the sandbox reports it. */
 export interface SandboxRunResult {

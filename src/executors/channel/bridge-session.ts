@@ -1,7 +1,7 @@
 import { randomBytes } from "node:crypto";
 
 import { SandboxError, type SandboxMemoryError } from "../../errors.js";
-import { parseMessage, resultOverLimits, toToolCall, type ResultLimits, type SandboxRunResult, type SandboxToolCall } from "./bridge-protocol.js";
+import { parseMessage, type HostRequest, resultOverLimits, toToolCall, type ResultLimits, type SandboxRunResult, type SandboxToolCall } from "./bridge-protocol.js";
 
 export type { SandboxRunResult, SandboxToolCall } from "./bridge-protocol.js";
 
@@ -99,7 +99,7 @@ export abstract class SandboxSession {
   }
 
   /** Sends a request and resolves with the sandbox's `done` (or `result`) message. */
-  request(message: Record<string, unknown>): Promise<Record<string, unknown>> {
+  request(message: HostRequest): Promise<Record<string, unknown>> {
     const id = ++this.nextRequestId;
     const answer = this.expect(id);
     this.writeMessage({ ...message, id, interrupts: this.interruptsSent });

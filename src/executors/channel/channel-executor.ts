@@ -109,6 +109,8 @@ export class ChannelExecutor implements Executor {
   private tools = new Map<string, Tool>();
   private readonly lock = new RunLock();
   private sandbox: Promise<SandboxSession> | undefined;
+  /** Sessions still starting: close() ends them rather than wait for them. */
+  private readonly starting = new Set<SandboxSession>();
   /** Whether code or data reached the current sandbox since it was prepared. */
   private used = false;
   private closed = false;
@@ -164,6 +166,7 @@ export class ChannelExecutor implements Executor {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    for (const starting of this.starting) starting.kill("was closed");
     const sandbox = await this.sandbox?.catch(() => undefined);
     this.sandbox = undefined;
     if (sandbox) {
@@ -261,6 +264,7 @@ export class ChannelExecutor implements Executor {
     sandbox.limitResults({ maxOutputChars: this.maxOutputChars, maxValueChars: this.maxValueChars });
     // A fresh interpreter runs no code of the user's: if starting or configuring it hangs, end it.
     const hung = setTimeout(() => sandbox.kill("did not start within the time limit"), this.timeoutMs + INTERRUPT_GRACE_MS);
+    this.starting.add(sandbox);
     try {
       await sandbox.hold(sandbox.ready);
       await sandbox.request({
@@ -276,6 +280,11 @@ export class ChannelExecutor implements Executor {
       throw error;
     } finally {
       clearTimeout(hung);
+      this.starting.delete(sandbox);
+    }
+    if (this.closed) {
+      sandbox.kill("was closed");
+      throw new SandboxClosedError();
     }
     return sandbox;
   }

@@ -1,0 +1,159 @@
+/**
+ * The run lifecycle and the bridge protocol's rules, over an in-memory channel pair where the
+ * test plays the sandbox: what a sandbox may send, what ends it, how an interrupt names its run.
+ */
+import { describe, expect, test } from "vitest";
+import { z } from "zod";
+
+import { tool } from "../../tools/tool.js";
+import { ChannelExecutor, type SandboxLauncher } from "./channel-executor.js";
+import { linkedChannels } from "./linked-channels.js";
+import type { SandboxChannel } from "./sandbox-channel.js";
+
+type Message = Record<string, unknown>;
+
+/** One played sandbox: the messages it got, and how to answer. */
+class PlayedSandbox {
+  readonly received: Message[] = [];
+  token = "";
+  private waiters: ((message: Message) => void)[] = [];
+
+  constructor(readonly channel: SandboxChannel) {
+    channel.receive((line) => {
+      const message = JSON.parse(line) as Message;
+      if (this.token === "") {
+        this.token = message["token"] as string;
+        this.send({ type: "ready" });
+        return;
+      }
+      this.received.push(message);
+      this.waiters.shift()?.(message);
+    });
+  }
+
+  send(message: Message, token = this.token): void {
+    this.channel.send(token + JSON.stringify(message));
+  }
+
+  sendRaw(text: string): void {
+    this.channel.send(this.token + text);
+  }
+
+  next(): Promise<Message> {
+    return new Promise((resolve) => this.waiters.push(resolve));
+  }
+
+  /** Answers configure (and any other request but run) with done, as the runtime does. */
+  async serveSetup(): Promise<Message> {
+    for (;;) {
+      const message = await this.next();
+      if (message["type"] === "run") return message;
+      this.send({ type: "done", id: message["id"] });
+    }
+  }
+}
+
+function result(id: unknown, output: unknown, extra: Partial<{ logs: string; error: unknown }> = {}): Message {
+  return { type: "result", id, logs: extra.logs ?? "", result: { output, isFinalAnswer: false, error: extra.error ?? null } };
+}
+
+/** An executor whose sandboxes the test plays; `sandboxes` gets each one as it is launched. */
+function playedExecutor(options: { timeoutMs?: number; maxOutputChars?: number } = {}) {
+  const sandboxes: PlayedSandbox[] = [];
+  let taken = 0;
+  let onLaunch: (() => void) | undefined;
+  const launcher: SandboxLauncher = {
+    launch: () => {
+      const { host, sandbox } = linkedChannels();
+      sandboxes.push(new PlayedSandbox(sandbox));
+      onLaunch?.();
+      return Promise.resolve(host);
+    },
+    hello: (token) => JSON.stringify({ token }),
+  };
+  const executor = new ChannelExecutor({ language: "python", launcher, ...options });
+  /** The next sandbox launched that the test has not taken yet. */
+  const nextSandbox = async (): Promise<PlayedSandbox> => {
+    while (sandboxes.length <= taken) await new Promise<void>((resolve) => (onLaunch = resolve));
+    return sandboxes[taken++]!;
+  };
+  return { executor, sandboxes, nextSandbox };
+}
+
+describe("ChannelExecutor over a played sandbox", () => {
+  test("a run with a tool call: only lines with the session's token count", async () => {
+    const { executor, nextSandbox } = playedExecutor();
+    const add = tool({ name: "add", description: "Adds.", inputSchema: z.object({ a: z.number(), b: z.number() }), execute: ({ a, b }) => a + b });
+    const tools = executor.sendTools([add]);
+    const sandbox = await nextSandbox();
+    const running = executor.run("add(2, 3)");
+    const run = await sandbox.serveSetup();
+    await tools;
+    expect(run).toMatchObject({ type: "run", code: "add(2, 3)" });
+    // A forged line (no token, another token) is not the sandbox's: ignored.
+    sandbox.channel.send(JSON.stringify(result(run["id"], "forged")));
+    sandbox.send(result(run["id"], "forged"), "0".repeat(32));
+    sandbox.send({ type: "tool-call", id: 1, request: { name: "add", args: [2, 3], kwargs: {} } });
+    const reply = await sandbox.next();
+    expect(reply).toMatchObject({ type: "tool-result", id: 1 });
+    expect(JSON.parse(reply["reply"] as string)).toEqual({ ok: true, value: 5 });
+    sandbox.send(result(run["id"], 5, { logs: "done\n" }));
+    expect(await running).toEqual({ output: 5, logs: "done\n", isFinalAnswer: false });
+    await executor.close();
+  });
+
+  test.each([
+    { name: "a malformed message", send: (sandbox: PlayedSandbox) => sandbox.sendRaw("{not json") },
+    { name: "a message of an unknown type", send: (sandbox: PlayedSandbox) => sandbox.send({ type: "surprise", id: 1 }) },
+    {
+      name: "a second tool call while one is open",
+      send: (sandbox: PlayedSandbox) => {
+        sandbox.send({ type: "tool-call", id: 1, request: { name: "wait", args: [], kwargs: {} } });
+        sandbox.send({ type: "tool-call", id: 2, request: { name: "wait", args: [], kwargs: {} } });
+      },
+    },
+  ])("$name ends the sandbox: the run reports lost state and the next run gets a fresh one", async ({ send }) => {
+    const { executor, sandboxes, nextSandbox } = playedExecutor();
+    const wait = tool({ name: "wait", description: "Waits.", inputSchema: z.object({}), execute: () => new Promise((resolve) => setTimeout(resolve, 2000)) });
+    const tools = executor.sendTools([wait]);
+    const first = await nextSandbox();
+    const running = executor.run("1");
+    await first.serveSetup().then(() => send(first));
+    await tools;
+    const outcome = await running;
+    expect(outcome.error?.type).toBe("SandboxCrash");
+    expect(outcome.error?.message).toMatch(/everything defined in earlier runs is gone/);
+    const second = await nextSandbox();
+    expect(second).not.toBe(first);
+    const again = executor.run("2");
+    const run = await second.serveSetup();
+    second.send(result(run["id"], 2));
+    expect(await again).toMatchObject({ output: 2 });
+    expect(sandboxes).toHaveLength(2);
+    await executor.close();
+  });
+
+  test("logs over the output limit end the sandbox: the runtime would have cut them", async () => {
+    const { executor, nextSandbox } = playedExecutor({ maxOutputChars: 100 });
+    const running = executor.run("print('x' * 10**6)");
+    const sandbox = await nextSandbox();
+    const run = await sandbox.serveSetup();
+    sandbox.send(result(run["id"], null, { logs: "x".repeat(10_000) }));
+    const outcome = await running;
+    expect(outcome.error?.type).toBe("SandboxCrash");
+    expect(outcome.error?.message).toMatch(/broke the protocol.*maxOutputChars/);
+    await executor.close();
+  });
+
+  test("an interrupt is a message naming the run it is for", async () => {
+    const { executor, nextSandbox } = playedExecutor({ timeoutMs: 200 });
+    const running = executor.run("while True: pass");
+    const sandbox = await nextSandbox();
+    const run = await sandbox.serveSetup();
+    const interrupt = await sandbox.next();
+    expect(interrupt).toEqual({ type: "interrupt", run: run["id"] });
+    sandbox.send(result(run["id"], null, { error: { type: "TimeoutError", message: "stopped" } }));
+    expect((await running).error).toEqual({ type: "TimeoutError", message: "stopped" });
+    await executor.close();
+  });
+});
