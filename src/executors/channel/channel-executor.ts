@@ -23,6 +23,7 @@ import { positiveLimit } from "../limit-options.js";
 import { ABORTED_ERROR, formatSeconds, lostStateError, timeLimitNote, type StopReason } from "../run-errors.js";
 import { RunLock } from "../run-lock.js";
 import { decodeSandboxValue } from "../wire-values.js";
+import type { HostRequest } from "./bridge-protocol.js";
 import type { SandboxRunResult, SandboxSession } from "./bridge-session.js";
 import { ChannelSession } from "./channel-session.js";
 import type { SandboxChannel } from "./sandbox-channel.js";
@@ -225,7 +226,7 @@ export class ChannelExecutor implements Executor {
    * replaced the runtime's functions. Past the limit the sandbox is interrupted, then ended and
    * replaced by a fresh one with the tools, and the error says what was lost.
    */
-  private async timedRequest(sandbox: SandboxSession, message: Record<string, unknown>, what: string): Promise<void> {
+  private async timedRequest(sandbox: SandboxSession, message: HostRequest, what: string): Promise<void> {
     let callOff: (() => void) | undefined;
     const timer = setTimeout(() => (callOff = interruptUntilStopped(sandbox, true)), this.timeoutMs);
     try {

@@ -17,6 +17,7 @@ import { decodeSandboxValue } from "../wire-values.js";
 import { ABORTED_ERROR, formatSeconds, lostStateError, timeLimitNote as timeLimitMessage } from "../run-errors.js";
 import { PyodidePackages, type PyodidePackageOptions } from "./pyodide-packages.js";
 import { sharedIsolationPool, sharedSandboxPool, startSandbox, startSharedSandbox } from "./sandbox-pool.js";
+import type { HostRequest } from "../channel/bridge-protocol.js";
 import type { SandboxRunResult, SandboxSession, SandboxToolCall } from "../channel/bridge-session.js";
 
 /**
@@ -159,7 +160,7 @@ export class PyodideExecutor implements Executor {
    * limit the sandbox is interrupted, then ended, and replaced by a fresh one that has the tools.
    * What was defined in the old one is gone, and the error says so.
    */
-  private async timedRequest(sandbox: SandboxSession, message: Record<string, unknown>, what: string): Promise<void> {
+  private async timedRequest(sandbox: SandboxSession, message: HostRequest, what: string): Promise<void> {
     let callOff: (() => void) | undefined;
     const timer = setTimeout(() => (callOff = interruptUntilStopped(sandbox, true)), this.timeoutMs);
     try {
