@@ -4,9 +4,9 @@ import { LocalPythonExecutor } from "../src/executors/local-python/local-python-
 import { MontyExecutor } from "../src/executors/monty/monty-executor.js";
 import { PyodideExecutor } from "../src/executors/pyodide/pyodide-executor.js";
 import { QuickJsExecutor } from "../src/executors/quickjs/quickjs-executor.js";
-import { javascriptProfile } from "./contract/javascript-profile.js";
-import { pythonProfile } from "./contract/python-profile.js";
-import { executorContract } from "./executor-contract.js";
+import { javascriptProfile } from "../src/testing/contract/javascript-profile.js";
+import { pythonProfile } from "../src/testing/contract/python-profile.js";
+import { executorContract } from "../src/testing/executor-contract.js";
 
 executorContract({ name: "Pyodide", language: "python", profile: pythonProfile, create: (options) => new PyodideExecutor(options) });
 executorContract({

@@ -1,14 +1,16 @@
 /**
- * The executor contract: what every sandbox promises, as tests. An executor joins with one line in
- * `executors.contract.test.ts`. The code is written per language (`test/contract/*-profile.ts`);
- * behaviour and assertions are shared, so every sandbox is held to exactly the same rules.
+ * The executor contract: what every sandbox promises, as Vitest tests. A built-in executor joins
+ * with one line in `test/executors.contract.test.ts`; a sandbox of your own calls
+ * `executorContract(...)` from a test file of its own (`codeagent/testing`). The code is written
+ * per language (`contract/*-profile.ts`); behaviour and assertions are shared, so every sandbox is
+ * held to exactly the same rules.
  */
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { z } from "zod";
 
-import { AgentConfigurationError } from "../src/errors.js";
-import type { CodeOutput, Executor, ExecutorLanguage, ExecutorOptions } from "../src/executors/executor.js";
-import { tool } from "../src/tools/tool.js";
+import { AgentConfigurationError } from "../errors.js";
+import type { CodeOutput, Executor, ExecutorLanguage, ExecutorOptions } from "../executors/executor.js";
+import { tool } from "../tools/tool.js";
 import type { Behaviour, FailingSnippet, LanguageProfile } from "./contract/language-profile.js";
 
 /** One executor under test. */
