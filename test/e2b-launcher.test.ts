@@ -9,7 +9,7 @@ import { e2bLauncher } from "../src/executors/e2b/e2b-launcher.js";
 import { E2B_PACKAGE } from "../src/executors/e2b/e2b-sandbox.js";
 import { importOptional } from "../src/executors/e2b/import-optional.js";
 import type { RemoteSandboxLauncher } from "../src/executors/e2b/remote-sandbox-launcher.js";
-import { ECHO_ARGV, nextMessages } from "./support/vendor-echo.js";
+import { ECHO_ARGV, roundTrip } from "./support/vendor-echo.js";
 import { startE2BServer, type E2BServer } from "./support/vendor-e2b-server.js";
 
 const LIMITS = { memoryLimitMb: 256, timeoutMs: 30_000 };
@@ -35,10 +35,7 @@ function localLauncher(options: { lifetimeMs?: number } = {}): RemoteSandboxLaun
 describe("E2B launcher against a local E2B", () => {
   it("creates a sandbox and carries lines both ways through a process in it", async () => {
     const channel = await localLauncher().launch(LIMITS);
-    const replies = nextMessages(channel, 2);
-    channel.send("hello");
-    channel.send("wörld");
-    expect(await replies).toEqual(["echo:hello", "echo:wörld"]);
+    expect(await roundTrip(channel, ["hello", "wörld"])).toEqual(["echo:hello", "echo:wörld"]);
 
     const create = server.requests.find((request) => request.path === "/v2/sandboxes");
     expect(create).toMatchObject({ method: "POST", apiKey: "e2b_test_key", body: { timeout: 300, allow_internet_access: false } });
@@ -55,18 +52,14 @@ describe("E2B launcher against a local E2B", () => {
 
   it("kills the process on close, with the host's reason, and keeps the sandbox for the next launch", async () => {
     const first = await localLauncher().launch(LIMITS);
-    const echoed = nextMessages(first, 1);
-    first.send("ping");
-    await echoed;
+    await roundTrip(first, ["ping"]);
     first.close("was reset");
     expect((await first.ended).reason).toBe("The E2B sandbox's process was reset");
     expect(server.requests.some((request) => request.path === "/process.Process/SendSignal" && JSON.stringify(request.body).includes("SIGKILL"))).toBe(true);
     expect(server.processes.size).toBe(0);
 
     const second = await launcher!.launch(LIMITS);
-    const again = nextMessages(second, 1);
-    second.send("pong");
-    expect(await again).toEqual(["echo:pong"]);
+    expect(await roundTrip(second, ["pong"])).toEqual(["echo:pong"]);
     expect(server.requests.filter((request) => request.path === "/v2/sandboxes")).toHaveLength(1);
     expect(server.requests.filter((request) => request.path === "/process.Process/Start")).toHaveLength(2);
   });

@@ -9,7 +9,7 @@ import { importOptional } from "../src/executors/e2b/import-optional.js";
 import type { RemoteSandboxLauncher } from "../src/executors/e2b/remote-sandbox-launcher.js";
 import { modalLauncher } from "../src/executors/modal/modal-launcher.js";
 import { MODAL_PACKAGE, type ModalSandboxOptions, type ModalSdk } from "../src/executors/modal/modal-sandbox.js";
-import { ECHO_ARGV, nextMessages } from "./support/vendor-echo.js";
+import { ECHO_ARGV, roundTrip } from "./support/vendor-echo.js";
 import { fakeModal } from "./support/vendor-modal-fake.js";
 
 const LIMITS = { memoryLimitMb: 256, timeoutMs: 30_000 };
@@ -36,10 +36,7 @@ describe("Modal launcher against a stand-in for the SDK", () => {
   it("creates a locked-down sandbox and carries lines both ways through a process exec'd in it", async () => {
     const { launcher, calls } = fakeLauncher();
     const channel = await launcher.launch(LIMITS);
-    const replies = nextMessages(channel, 2);
-    channel.send("hello");
-    channel.send("wörld");
-    expect(await replies).toEqual(["echo:hello", "echo:wörld"]);
+    expect(await roundTrip(channel, ["hello", "wörld"])).toEqual(["echo:hello", "echo:wörld"]);
     expect(calls.clients).toEqual([{ tokenId: "ak-test", tokenSecret: "as-test" }]);
     expect(calls.apps).toEqual(["codeagent"]);
     expect(calls.images).toEqual(["python:3.12-slim"]);
@@ -58,9 +55,7 @@ describe("Modal launcher against a stand-in for the SDK", () => {
   it("kills only the process on close (a second exec of kill), and reuses the sandbox", async () => {
     const { launcher, calls } = fakeLauncher();
     const first = await launcher.launch(LIMITS);
-    const echoed = nextMessages(first, 1);
-    first.send("ping");
-    await echoed;
+    await roundTrip(first, ["ping"]);
     first.close("was reset");
     expect((await first.ended).reason).toBe("The Modal sandbox's process was reset");
     expect(calls.execs[1]!.slice(0, 2)).toEqual(["sh", "-c"]);
@@ -71,9 +66,7 @@ describe("Modal launcher against a stand-in for the SDK", () => {
     expect(calls.terminated).toEqual([]);
 
     const second = await launcher.launch(LIMITS);
-    const again = nextMessages(second, 1);
-    second.send("pong");
-    expect(await again).toEqual(["echo:pong"]);
+    expect(await roundTrip(second, ["pong"])).toEqual(["echo:pong"]);
     expect(calls.created).toHaveLength(1);
   });
 

@@ -7,17 +7,10 @@
  * every request, so tests check what the SDK sent as well as what came back.
  */
 import { spawn, type ChildProcessWithoutNullStreams } from "node:child_process";
-import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
-import type { AddressInfo } from "node:net";
+import { createServer, type ServerResponse } from "node:http";
 import { tmpdir } from "node:os";
 
-/** One request the server answered: method, path, and the JSON body (REST) or first message (RPC). */
-export interface RecordedRequest {
-  method: string;
-  path: string;
-  body: unknown;
-  apiKey: string | undefined;
-}
+import { listenLocally, readBody, sendJson, stopServer, type RecordedRequest } from "./vendor-http.js";
 
 /** A running stand-in; see the module comment. */
 export interface E2BServer {
@@ -30,13 +23,6 @@ export interface E2BServer {
   close(): Promise<void>;
 }
 
-const readBody = (request: IncomingMessage) =>
-  new Promise<Buffer>((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    request.on("data", (chunk: Buffer) => chunks.push(chunk));
-    request.on("end", () => resolve(Buffer.concat(chunks)));
-    request.on("error", reject);
-  });
 
 /** A Connect envelope: flags, 4-byte big-endian length, JSON. */
 function envelope(flags: number, message: unknown): Buffer {
@@ -47,10 +33,6 @@ function envelope(flags: number, message: unknown): Buffer {
   return Buffer.concat([head, json]);
 }
 
-function sendJson(response: ServerResponse, status: number, body: unknown): void {
-  response.writeHead(status, { "content-type": "application/json" });
-  response.end(body === undefined ? "" : JSON.stringify(body));
-}
 
 /** Starts the stand-in on a free port of 127.0.0.1. */
 export async function startE2BServer(): Promise<E2BServer> {
@@ -143,8 +125,7 @@ export async function startE2BServer(): Promise<E2BServer> {
       sendJson(response, 404, { code: 404, message: `no route for ${request.method} ${path}` });
     })();
   });
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const url = await listenLocally(server);
   return {
     url,
     requests,
@@ -152,8 +133,7 @@ export async function startE2BServer(): Promise<E2BServer> {
     processes,
     close: async () => {
       for (const child of processes.values()) child.kill("SIGKILL");
-      server.closeAllConnections();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await stopServer(server);
     },
   };
 }

@@ -18,8 +18,15 @@ const ECHO = [
 /** The command line of the echo process. */
 export const ECHO_ARGV: readonly string[] = ["python3", "-u", "-c", ECHO];
 
+/** Sends each line and returns the replies (this sets the channel's receiver, which is once per channel). */
+export function roundTrip(channel: SandboxChannel, lines: readonly string[]): Promise<string[]> {
+  const replies = nextMessages(channel, lines.length);
+  for (const line of lines) channel.send(line);
+  return replies;
+}
+
 /** The next `count` messages the channel receives. */
-export function nextMessages(channel: SandboxChannel, count: number): Promise<string[]> {
+function nextMessages(channel: SandboxChannel, count: number): Promise<string[]> {
   const received: string[] = [];
   return new Promise((resolve) => {
     channel.receive((message) => {
