@@ -5,6 +5,7 @@
  * The host resolves `depends`, downloads, checks each sha256, caches, and the sandbox loads the
  * wheels from the cache folder, which is all it may read besides Pyodide's own files.
  */
+import { createHash } from "node:crypto";
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { homedir, tmpdir } from "node:os";
 import { join } from "node:path";
@@ -27,6 +28,14 @@ const greeter = buildWheel({
 });
 /** Served as it was built, but locked with the sha256 of other bytes. */
 const tampered = buildWheel({ name: "tampered", version: "0.1", files: { "tampered/__init__.py": "VALUE = 1\n" } });
+/** Locked with its own sha256, but not a zip archive: it passes the host's checks and fails to install. */
+const brokenBytes = Buffer.from("not a zip archive");
+const broken: BuiltWheel = {
+  spec: { name: "broken", version: "0.1", files: { "broken/__init__.py": "" } },
+  fileName: "broken-0.1-py3-none-any.whl",
+  bytes: brokenBytes,
+  sha256: createHash("sha256").update(brokenBytes).digest("hex"),
+};
 const needsMissing = buildWheel({ name: "needs-missing", version: "0.1", depends: ["not-anywhere"], files: { "needs_missing/__init__.py": "" } });
 
 const root = mkdtempSync(join(tmpdir(), "codeagent-packages-"));
@@ -70,13 +79,13 @@ async function packageError(work: () => Promise<unknown>): Promise<SandboxPackag
 }
 
 beforeAll(async () => {
-  const lock = JSON.parse(lockFileFor([greetDep, greeter, tampered, needsMissing], installedInfo)) as {
+  const lock = JSON.parse(lockFileFor([greetDep, greeter, tampered, needsMissing, broken], installedInfo)) as {
     packages: Record<string, { sha256: string }>;
   };
   lock.packages["tampered"]!.sha256 = "0".repeat(64);
   writeFileSync(lockFile, JSON.stringify(lock));
   writeFileSync(neighbourSecret, "neighbour-secret-content\n");
-  index = await startWheelIndex(served([greetDep, greeter, tampered, needsMissing]));
+  index = await startWheelIndex(served([greetDep, greeter, tampered, needsMissing, broken]));
 });
 
 afterAll(async () => {
@@ -112,6 +121,19 @@ describe("PyodideExecutor packages, from a local index", () => {
     expect(index.requests.length).toBe(secondRequests);
   });
 
+  test("a warm spare of the pool (started without packages) is never handed to an executor with packages, nor after reset", async () => {
+    await PyodideExecutor.prewarm(1);
+    try {
+      await withExecutor(packageOptions(["greeter"]), async (executor) => {
+        expect((await executor.run("import greeter\ngreeter.greet('pool')")).output).toBe("hello, pool");
+        await executor.reset();
+        expect((await executor.run("import greeter\ngreeter.greet('reset')")).output).toBe("hello, reset");
+      });
+    } finally {
+      await PyodideExecutor.drainPool();
+    }
+  });
+
   test("an import not among the loaded packages stays refused", async () => {
     await withExecutor(packageOptions(["greet-dep"]), async (executor) => {
       expect(executor.authorizedImports).toContain("greet_dep");
@@ -129,6 +151,12 @@ describe("PyodideExecutor packages, from a local index", () => {
     expect(error.message).toContain(tampered.sha256);
     expect(error.message).toContain(lockFile);
     expect(readdirSync(options.packageCacheDir!)).toEqual([]);
+  });
+
+  test("a wheel the sandbox cannot install is a SandboxPackageError with Pyodide's reason", async () => {
+    const error = await packageError(() => withExecutor(packageOptions(["broken"]), (executor) => executor.start()));
+    expect(error.problem).toBe("load-failed");
+    expect(error.message).toMatch(/could not load the packages broken/);
   });
 
   test("a cached wheel that no longer matches the lock file is downloaded again", async () => {

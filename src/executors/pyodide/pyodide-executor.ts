@@ -271,7 +271,7 @@ export class PyodideExecutor implements Executor {
         throw new SandboxPackageError(
           "load-failed",
           undefined,
-          `The sandbox could not load the packages ${packages.names.join(", ")}: ${error instanceof Error ? error.message : String(error)}. ` +
+          `Loading packages into the sandbox failed: ${error instanceof Error ? error.message : String(error)}. ` +
             "Check that the lock file and the wheels are those of the installed Pyodide's version.",
           { cause: error },
         );

@@ -13,16 +13,23 @@ export function packageLoadOptions(packages, readFile, decode, TextDecoder) {
   };
 }
 
-/** Installs `packages.names` (dependencies included, in order); throws with Pyodide's reasons if one fails. */
-export async function loadPackages(pyodide, packages) {
+/**
+ * Installs `packages.names` (dependencies included, in order). If one fails, `fail` gets one line
+ * with Pyodide's reasons (the last line of each traceback) for the host's error message.
+ */
+export async function loadPackages(pyodide, packages, fail) {
   const problems = [];
   const loaded = await pyodide.loadPackage([...packages.names], {
     messageCallback: () => undefined,
-    errorCallback: (message) => problems.push(message),
+    errorCallback: (message) => problems.push(lastLine(message)),
   });
   const missing = packages.names.filter((name) => !loaded.some((entry) => entry.name === name));
   if (problems.length > 0 || missing.length > 0) {
-    const reasons = problems.join(" ").replace(/\s+/g, " ").trim();
-    throw new Error(`could not load the packages ${missing.join(", ") || packages.names.join(", ")}: ${reasons || "Pyodide did not install them"}`);
+    fail(`could not load the packages ${missing.join(", ") || packages.names.join(", ")}: ${problems.join(" ") || "Pyodide did not install them"}`);
   }
+}
+
+function lastLine(text) {
+  const lines = String(text).split("\n").map((line) => line.trim()).filter((line) => line !== "");
+  return lines.at(-1) ?? "";
 }

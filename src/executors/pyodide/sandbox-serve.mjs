@@ -119,7 +119,13 @@ export async function serveSandbox({ channel, interrupts, pyodideDirectory, read
   // Pyodide keeps its configuration, which refers to them too.
   delete loadOptions._loadSnapshot;
   if (pyodide._api?.config) pyodide._api.config._loadSnapshot = undefined;
-  if (packages) await loadPackages(pyodide, packages);
+  if (packages) {
+    await loadPackages(pyodide, packages, (reason) => {
+      // One plain line on stderr: the host puts it in its error (sandbox-process.ts keeps the tail).
+      console.error(reason);
+      exit(71);
+    });
+  }
   disarmFileDescriptors();
   try {
     delete pyodide.FS.filesystems.NODEFS;
