@@ -8,7 +8,7 @@
  * metadata), and the same overrides for Monty's platform binaries that the registry here lacks.
  */
 import { execFile } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync, writeFileSync, cpSync, mkdirSync } from "node:fs";
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { promisify } from "node:util";
@@ -24,6 +24,7 @@ interface PackageJson {
   dependencies: Record<string, string>;
   devDependencies: Record<string, string>;
   peerDependencies: Record<string, string>;
+  peerDependenciesMeta: Record<string, { optional?: boolean }>;
   bin: Record<string, string>;
   engines: Record<string, string>;
   overrides: Record<string, string>;
@@ -48,6 +49,9 @@ interface Packed {
 
 const ours = JSON.parse(readFileSync(join(ROOT, "package.json"), "utf8")) as PackageJson;
 
+/** The optional peer dependencies the user's project installs beside codeagent (Monty's entry point is tested). */
+const OPTIONAL_PEERS_INSTALLED = ["@pydantic/monty"];
+
 let project: string;
 let packed: Packed;
 let installLog: string;
@@ -64,12 +68,14 @@ function consumerLock(dependencies: Record<string, string>): unknown {
       license: ours.license,
       dependencies: ours.dependencies,
       peerDependencies: ours.peerDependencies,
+      peerDependenciesMeta: ours.peerDependenciesMeta,
       bin: ours.bin,
       engines: ours.engines,
     },
   };
   for (const [path, entry] of Object.entries(lock.packages)) {
-    if (path === "" || entry.dev === true) continue;
+    // Our dev packages are not the user's, but for the optional peers the user's project installs too.
+    if (path === "" || (entry.dev === true && !OPTIONAL_PEERS_INSTALLED.some((name) => path.startsWith(`node_modules/${name}`)))) continue;
     const { devOptional: _devOptional, ...runtime } = entry;
     if (runtime.resolved === undefined && runtime.integrity !== undefined && runtime.link !== true) {
       const name = path.slice(path.lastIndexOf("node_modules/") + "node_modules/".length);
@@ -90,7 +96,8 @@ beforeAll(async () => {
   packed = (JSON.parse(stdout) as Packed[])[0]!;
 
   // The user's project: codeagent from the tarball, and zod, which codeagent expects beside it.
-  const dependencies = { codeagent: `file:${packed.filename}`, zod: ours.devDependencies.zod! };
+  const dependencies: Record<string, string> = { codeagent: `file:${packed.filename}`, zod: ours.devDependencies.zod! };
+  for (const name of OPTIONAL_PEERS_INSTALLED) dependencies[name] = ours.devDependencies[name]!;
   writeFileSync(join(project, "package.json"), JSON.stringify({ name: "consumer", private: true, dependencies, overrides: ours.overrides }, null, 2));
   writeFileSync(join(project, "package-lock.json"), JSON.stringify(consumerLock(dependencies), null, 2));
   mkdirSync(join(project, "scripts"));
@@ -135,6 +142,27 @@ console.log(JSON.stringify({ classes: [CodeAgent, OpenAIModel, PyodideExecutor, 
     expect(result.classes.every((kind) => kind === "function")).toBe(true);
     expect(result.tool).toMatchObject({ type: "object", properties: { n: { type: "number" } } });
     expect(result.monty).toBe("42");
+  });
+
+  test("importing codeagent loads no optional package and hooks nothing on the process; the other entry points load", async () => {
+    writeFileSync(
+      join(project, "light.mjs"),
+      `const before = process.listenerCount("exit");
+const codeagent = await import("codeagent");
+const after = process.listenerCount("exit");
+const { LocalPythonExecutor } = await import("codeagent/local-python");
+const executor = new LocalPythonExecutor();
+const output = await executor.run("print(6 * 7)");
+await executor.close();
+console.log(JSON.stringify({ hooks: after - before, names: codeagent.executorNames(), python: output.logs.trim() }));
+`,
+    );
+    const result = JSON.parse((await node("light.mjs")).stdout) as { hooks: number; names: string[]; python: string };
+    expect(result.hooks).toBe(0);
+    expect(result.names).toEqual(expect.arrayContaining(["pyodide", "quickjs", "monty", "local-python"]));
+    expect(result.python).toBe("42");
+    // The vendors' SDKs are optional peers: not installed here, and codeagent loaded without them.
+    for (const name of ["dockerode", "e2b", "modal", "@blaxel/core", "vitest"]) expect(existsSync(join(project, "node_modules", name))).toBe(false);
   });
 
   test("every entry point loads from CommonJS with require()", async () => {

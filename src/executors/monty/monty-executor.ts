@@ -13,6 +13,10 @@ import { RunLock } from "../run-lock.js";
 import { MONTY_PROMPT_NOTES } from "./prompt-notes.js";
 import { INTERNAL_PREFIX, type RunSettings } from "./monty-protocol.js";
 import { MAX_ERROR_CHARS } from "./value-limits.js";
+import { requireInstalled } from "../installed-package.js";
+
+/** The Monty release this sandbox is built and tested against. */
+const MONTY_VERSION = "0.0.18";
 
 /** Options of {@link MontyExecutor}. */
 export interface MontyExecutorOptions extends ExecutorOptions {
@@ -57,6 +61,7 @@ export class MontyExecutor implements Executor {
   private closed = false;
 
   constructor(options: MontyExecutorOptions = {}) {
+    requireInstalled("@pydantic/monty", `npm install @pydantic/monty@${MONTY_VERSION}`, "MontyExecutor");
     this.timeoutMs = positiveLimit("timeoutMs", options.timeoutMs, EXECUTOR_DEFAULTS.timeoutMs);
     this.settings = {
       authorizedImports: [...(options.authorizedImports ?? DEFAULT_AUTHORIZED_IMPORTS)],
