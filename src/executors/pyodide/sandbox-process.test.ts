@@ -50,9 +50,12 @@ async function fake(behaviour: string): Promise<SandboxProcess> {
   return sandbox;
 }
 
+/** A run request; the fake sandbox answers whatever it is asked. */
+const RUN = { type: "run", code: "", timeLimitNote: "", timeoutMs: 1000 } as const;
+
 test("lines without the token, and a partial line left before one, are ignored", async () => {
   const child = await fake("junk");
-  const message = await child.request({ type: "run" });
+  const message = await child.request(RUN);
   expect(message["logs"]).toBe("honest");
   expect(child.alive).toBe(true);
 });
@@ -64,18 +67,18 @@ test("a second tool call while one is open ends the sandbox; the host answers ne
     calls.push(call.name);
     return new Promise(() => {}); // still running when the second call arrives
   };
-  await expect(child.request({ type: "run" })).rejects.toThrow(/second tool call/);
+  await expect(child.request(RUN)).rejects.toThrow(/second tool call/);
   expect(calls).toEqual(["t"]);
   expect(child.alive).toBe(false);
 });
 
 test("a line past the limit ends the sandbox without the host holding it", async () => {
   const child = await fake("long-line");
-  await expect(child.request({ type: "run" })).rejects.toThrow(/past the protocol's limit of 1000000/);
+  await expect(child.request(RUN)).rejects.toThrow(/past the protocol's limit of 1000000/);
   expect(child.alive).toBe(false);
 });
 
 test("a malformed message carrying the token ends the sandbox", async () => {
   const child = await fake("malformed");
-  await expect(child.request({ type: "run" })).rejects.toThrow(/malformed protocol message/);
+  await expect(child.request(RUN)).rejects.toThrow(/malformed protocol message/);
 });
