@@ -1,6 +1,6 @@
 import { AgentConfigurationError } from "../errors.js";
 import type { Executor, ExecutorLanguage } from "../executors/executor.js";
-import type { PyodideExecutorOptions } from "../executors/pyodide/pyodide-executor.js";
+import type { ExecutorOptionsFor } from "../executors/executor-options-map.js";
 import { createExecutor, executorLanguage, sandboxPromptNotes, type ExecutorKind } from "./create-executor.js";
 import { describeAdditionalArgs, renderCodeAgentSystemPrompt } from "./code-agent-prompt.js";
 import { checkFinalAnswer } from "./final-answer-checks.js";
@@ -15,16 +15,17 @@ import { truncateMiddle } from "./truncate.js";
 export type { AgentRunOptions } from "./multi-step-agent.js";
 
 /** Options of {@link CodeAgent}. */
-export interface CodeAgentOptions extends AgentOptions {
+export interface CodeAgentOptions<Kind extends ExecutorKind = ExecutorKind> extends AgentOptions {
   /**
    * The sandbox: `"pyodide"` (Python, the default), `"quickjs"` (JavaScript), `"monty"` (a fast
-   * Python subset), or an {@link Executor} you own and close yourself.
+   * Python subset), `"local-python"` (the machine's CPython), any registered name (`"docker"`
+   * once `codeagent/docker` is imported), or an {@link Executor} you own and close yourself.
    */
-  executor?: ExecutorKind | Executor;
+  executor?: Kind | Executor;
   /** The language the model writes: picks the sandbox when `executor` is not given. Default python. */
   language?: ExecutorLanguage;
-  /** Options for the sandbox the agent creates (time and memory limits, output cap). */
-  executorOptions?: PyodideExecutorOptions;
+  /** Options for the sandbox the agent creates (limits, and that sandbox's own: `image` for Docker, ...), typed per sandbox. */
+  executorOptions?: ExecutorOptionsFor<Kind>;
   /** Modules the code may import; defaults to a safe standard-library list. `"*"` allows all. */
   authorizedImports?: string[];
   /** Tags the code is written between. Default `["<code>", "</code>"]`. */
@@ -36,15 +37,15 @@ export interface CodeAgentOptions extends AgentOptions {
  * with the tools as functions, and what it prints or returns is the next observation, until the
  * code calls `final_answer`. `run` is built on `stream`, so the two never disagree.
  */
-export class CodeAgent extends MultiStepAgent {
+export class CodeAgent<Kind extends ExecutorKind = ExecutorKind> extends MultiStepAgent {
   /** The language the model writes. */
   readonly language: ExecutorLanguage;
-  private readonly codeOptions: CodeAgentOptions;
+  private readonly codeOptions: CodeAgentOptions<Kind>;
   private readonly ownsExecutor: boolean;
   private executorReady: Promise<Executor> | undefined;
   private executor: Executor | undefined;
 
-  constructor(options: CodeAgentOptions) {
+  constructor(options: CodeAgentOptions<Kind>) {
     const language = typeof options.executor === "object" ? options.executor.language : (options.language ?? executorLanguage(options.executor));
     if (typeof options.executor === "string" && options.language !== undefined && executorLanguage(options.executor) !== options.language) {
       throw new AgentConfigurationError(`The ${options.executor} sandbox runs ${executorLanguage(options.executor)}, not ${options.language}: pick another executor or language.`);

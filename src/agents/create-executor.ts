@@ -1,9 +1,8 @@
-import type { Executor, ExecutorLanguage } from "../executors/executor.js";
-import type { PyodideExecutorOptions } from "../executors/pyodide/pyodide-executor.js";
+import type { Executor, ExecutorLanguage, ExecutorOptions } from "../executors/executor.js";
+import type { ExecutorKind } from "../executors/executor-options-map.js";
 import { findExecutor } from "../executors/registry.js";
 
-/** The sandboxes an agent can create by name: the built-in ones, or any name given to `registerExecutor`. */
-export type ExecutorKind = "pyodide" | "quickjs" | "monty" | (string & {});
+export type { ExecutorKind } from "../executors/executor-options-map.js";
 
 /** The language a named sandbox runs (python when none is named). */
 export function executorLanguage(kind: ExecutorKind | undefined): ExecutorLanguage {
@@ -16,6 +15,6 @@ export function sandboxPromptNotes(kind: ExecutorKind | undefined): string | und
 }
 
 /** Creates the named sandbox. */
-export async function createExecutor(kind: ExecutorKind, options: PyodideExecutorOptions): Promise<Executor> {
+export async function createExecutor(kind: ExecutorKind, options: ExecutorOptions & Record<string, unknown>): Promise<Executor> {
   return findExecutor(kind).create({ ...options });
 }
