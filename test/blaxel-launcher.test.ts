@@ -57,7 +57,7 @@ describe("Blaxel launcher against a local Blaxel", () => {
       },
     });
     const start = server.requests.find((request) => request.method === "POST" && /^\/run\/[^/]+\/process$/.test(request.path));
-    expect(start?.body).toMatchObject({ command: expect.stringMatching(/^exec 'python3' '-u' '-c' /), stdin: true, waitForCompletion: false });
+    expect(start?.body).toMatchObject({ command: expect.stringMatching(/^ulimit -d 393216 && exec 'python3' '-u' '-c' /), stdin: true, waitForCompletion: false });
   });
 
   it("ends the channel with the exit code and the stderr tail when the process exits", async () => {

@@ -40,7 +40,7 @@ describe("E2B launcher against a local E2B", () => {
     const create = server.requests.find((request) => request.path === "/v2/sandboxes");
     expect(create).toMatchObject({ method: "POST", apiKey: "e2b_test_key", body: { timeout: 300, allow_internet_access: false } });
     const start = server.requests.find((request) => request.path === "/process.Process/Start");
-    expect(start?.body).toMatchObject({ process: { cmd: "/bin/bash", args: ["-l", "-c", expect.stringMatching(/^exec 'python3' '-u' '-c' /)] }, stdin: true });
+    expect(start?.body).toMatchObject({ process: { cmd: "/bin/bash", args: ["-l", "-c", expect.stringMatching(/^ulimit -d 393216 && exec 'python3' '-u' '-c' /)] }, stdin: true });
   });
 
   it("ends the channel with the exit code and the stderr tail when the process exits", async () => {

@@ -40,7 +40,7 @@ describe("Modal launcher against a stand-in for the SDK", () => {
     expect(calls.clients).toEqual([{ tokenId: "ak-test", tokenSecret: "as-test" }]);
     expect(calls.apps).toEqual(["codeagent"]);
     expect(calls.images).toEqual(["python:3.12-slim"]);
-    expect(calls.created).toEqual([{ timeoutMs: 1_800_000, idleTimeoutMs: 300_000, blockNetwork: true, memoryLimitMiB: 256 }]);
+    expect(calls.created).toEqual([{ timeoutMs: 1_800_000, idleTimeoutMs: 300_000, blockNetwork: true, memoryLimitMiB: 256 + 128 }]);
     expect(calls.execs[0]!.slice(0, 2)).toEqual(["sh", "-c"]);
     expect(calls.execs[0]!.slice(4)).toEqual([...ECHO_ARGV]);
   });

@@ -18,7 +18,7 @@ import type { SandboxInstance } from "@blaxel/core";
 import { MissingCredentialsError } from "../../errors.js";
 import { importOptional, type OptionalPackage } from "../e2b/import-optional.js";
 import type { ProcessOutput, RemoteProcess } from "../e2b/remote-process-channel.js";
-import type { VendorSandbox } from "../e2b/remote-sandbox-launcher.js";
+import type { RemoteSandboxLimits, VendorSandbox } from "../e2b/remote-sandbox-launcher.js";
 import { shellCommand } from "../e2b/shell-command.js";
 
 /** The parts of `@blaxel/core` this adapter uses. */
@@ -97,9 +97,9 @@ export async function createBlaxelSandbox(options: BlaxelSandboxOptions): Promis
     : await sdk.SandboxInstance.get(options.name!);
 
   return {
-    async start(argv: readonly string[], output: ProcessOutput): Promise<RemoteProcess> {
+    async start(argv: readonly string[], output: ProcessOutput, limits: RemoteSandboxLimits): Promise<RemoteProcess> {
       const name = `codeagent-${randomUUID().slice(0, 13)}`;
-      await sandbox.process.exec({ name, command: shellCommand(argv), stdin: true, waitForCompletion: false });
+      await sandbox.process.exec({ name, command: shellCommand(argv, limits.memoryLimitMb), stdin: true, waitForCompletion: false });
       let streamError: unknown;
       const logs = sandbox.process.streamLogs(name, {
         // The stream hands over lines without their newline.

@@ -10,7 +10,7 @@ import type { Sandbox as E2BSandboxClass, SandboxOpts } from "e2b";
 import { MissingCredentialsError } from "../../errors.js";
 import { importOptional, type OptionalPackage } from "./import-optional.js";
 import type { ProcessOutput, RemoteProcess } from "./remote-process-channel.js";
-import type { VendorSandbox } from "./remote-sandbox-launcher.js";
+import type { RemoteSandboxLimits, VendorSandbox } from "./remote-sandbox-launcher.js";
 import { shellCommand } from "./shell-command.js";
 
 /** The parts of the `e2b` module this adapter uses. */
@@ -92,8 +92,8 @@ export async function createE2BSandbox(options: E2BSandboxOptions): Promise<Vend
     : await sdk.Sandbox.connect(options.sandboxId!, { ...connection, timeoutMs: lifetimeMs });
 
   return {
-    async start(argv: readonly string[], output: ProcessOutput): Promise<RemoteProcess> {
-      const handle = await sandbox.commands.run(shellCommand(argv), {
+    async start(argv: readonly string[], output: ProcessOutput, limits: RemoteSandboxLimits): Promise<RemoteProcess> {
+      const handle = await sandbox.commands.run(shellCommand(argv, limits.memoryLimitMb), {
         background: true,
         stdin: true,
         // 0: the stream stays open as long as the process runs (the SDK's default cuts it at 60 s).

@@ -22,8 +22,8 @@ export interface RemoteSandboxLimits {
 
 /** One vendor sandbox, as its adapter drives it. */
 export interface VendorSandbox {
-  /** Starts `argv` as a new process in the sandbox; what it does goes to `output`. */
-  start(argv: readonly string[], output: ProcessOutput): Promise<RemoteProcess>;
+  /** Starts `argv` as a new process in the sandbox under `limits`; what it does goes to `output`. */
+  start(argv: readonly string[], output: ProcessOutput, limits: RemoteSandboxLimits): Promise<RemoteProcess>;
   /** Ends the sandbox and everything in it. */
   destroy(): Promise<void>;
   /** Renews the sandbox's lifetime on the vendor's side, where the vendor can. */
@@ -66,14 +66,14 @@ export class RemoteSandboxLauncher {
   async launch(limits: RemoteSandboxLimits): Promise<SandboxChannel> {
     const sandbox = await this.current(limits);
     try {
-      return await this.startIn(sandbox);
+      return await this.startIn(sandbox, limits);
     } catch (error) {
       if (this.closed) throw new SandboxClosedError();
       // The vendor may have ended the sandbox (its lifetime ran out): once more, in a new one.
       this.forget(sandbox);
       const fresh = await this.current(limits);
       try {
-        return await this.startIn(fresh);
+        return await this.startIn(fresh, limits);
       } catch (again) {
         throw new SandboxError(`${this.options.label} could not be started: ${said(again)} (before that: ${said(error)})`, { cause: again });
       }
@@ -105,9 +105,9 @@ export class RemoteSandboxLauncher {
     return this.sandbox;
   }
 
-  private async startIn(sandbox: VendorSandbox): Promise<SandboxChannel> {
+  private async startIn(sandbox: VendorSandbox, limits: RemoteSandboxLimits): Promise<SandboxChannel> {
     const channel = new RemoteProcessChannel(this.options.label);
-    channel.attach(await sandbox.start(this.options.interpreter.argv, channel.output));
+    channel.attach(await sandbox.start(this.options.interpreter.argv, channel.output, limits));
     return channel;
   }
 

@@ -3,8 +3,9 @@
  * an unrelated old package): created in an app from a registry image (or found by id), each process
  * started with `sandbox.exec(argv, { stdout: "pipe", stderr: "pipe" })`, its stdin a writable
  * stream and its stdout and stderr readable ones. Modal has no call that kills one exec'd process,
- * so each process is started under `sh`, which writes its pid to a file first, and a kill is a
- * second exec of `kill -KILL` on that pid: a reset restarts the interpreter, not the sandbox.
+ * so each process is started under `sh`, which writes its pid to a file and sets the memory limit
+ * first (see `shell-command.ts`), and a kill is a second exec of `kill -KILL` on that pid: a reset
+ * restarts the interpreter, not the sandbox.
  *
  * Modal cannot renew a sandbox's lifetime: `lifetimeMs` is its hard end (the next launch after it
  * creates a fresh sandbox, state lost), and `idleTimeoutMs` ends one that nobody uses.
@@ -16,6 +17,8 @@ import { join } from "node:path";
 
 import { MissingCredentialsError } from "../../errors.js";
 import { importOptional, type OptionalPackage } from "../e2b/import-optional.js";
+import { memoryLimitPrefix } from "../e2b/shell-command.js";
+import { CPYTHON_RUNTIME_OVERHEAD_MB } from "../local-python/local-python-executor.js";
 import type { ProcessOutput, RemoteProcess } from "../e2b/remote-process-channel.js";
 import type { RemoteSandboxLimits, VendorSandbox } from "../e2b/remote-sandbox-launcher.js";
 
@@ -140,7 +143,8 @@ export async function createModalSandbox(options: ModalSandboxOptions, limits: R
         timeoutMs: options.lifetimeMs ?? DEFAULT_MODAL_LIFETIME_MS,
         idleTimeoutMs: options.idleTimeoutMs ?? DEFAULT_MODAL_IDLE_TIMEOUT_MS,
         blockNetwork: !(options.network ?? false),
-        memoryLimitMiB: limits.memoryLimitMb,
+        // The code's limit plus what CPython itself holds, as the local Python's watchdog counts it.
+        memoryLimitMiB: limits.memoryLimitMb + CPYTHON_RUNTIME_OVERHEAD_MB,
         ...(options.env ? { env: options.env } : {}),
       });
     } else {
@@ -152,9 +156,10 @@ export async function createModalSandbox(options: ModalSandboxOptions, limits: R
   }
 
   return {
-    async start(argv: readonly string[], output: ProcessOutput): Promise<RemoteProcess> {
+    async start(argv: readonly string[], output: ProcessOutput, limits: RemoteSandboxLimits): Promise<RemoteProcess> {
       const pidFile = `/tmp/codeagent-${randomUUID()}.pid`;
-      const process = await sandbox.exec(["sh", "-c", 'echo $$ > "$0" && exec "$@"', pidFile, ...argv], {
+      const script = `echo $$ > "$0" && ${memoryLimitPrefix(limits.memoryLimitMb)}exec "$@"`;
+      const process = await sandbox.exec(["sh", "-c", script, pidFile, ...argv], {
         mode: "text",
         stdout: "pipe",
         stderr: "pipe",
