@@ -74,14 +74,21 @@ describe("E2B launcher against a local E2B", () => {
     expect(server.requests.some((request) => request.method === "DELETE" && request.path === "/sandboxes/local-sandbox-1")).toBe(true);
   });
 
-  it("renews the sandbox's E2B lifetime while it is open", async () => {
-    await localLauncher({ lifetimeMs: 2_000 }).launch(LIMITS);
-    const deadline = Date.now() + 10_000;
-    while (!server.requests.some((request) => request.path === "/sandboxes/local-sandbox-1/timeout") && Date.now() < deadline) {
+  it("renews the sandbox's E2B lifetime while it is in use, and lets an unused one run out", async () => {
+    const channel = await localLauncher({ lifetimeMs: 1_000 }).launch(LIMITS);
+    const renewals = () => server.requests.filter((request) => request.path === "/sandboxes/local-sandbox-1/timeout");
+    // In use: a line every 100 ms for 1.5 s, so every renewal tick (each 0.5 s) finds it used.
+    for (let sent = 0; sent < 15; sent += 1) {
+      channel.send(`line ${sent}`);
       await new Promise((resolve) => setTimeout(resolve, 100));
     }
-    const renewal = server.requests.find((request) => request.path === "/sandboxes/local-sandbox-1/timeout");
-    expect(renewal?.body).toEqual({ timeout: 2 });
+    expect(renewals().length).toBeGreaterThan(0);
+    expect(renewals()[0]!.body).toEqual({ timeout: 1 });
+    // Unused from here: after the tick that still sees the last use, no more renewals.
+    await new Promise((resolve) => setTimeout(resolve, 1_200));
+    const settled = renewals().length;
+    await new Promise((resolve) => setTimeout(resolve, 1_500));
+    expect(renewals().length).toBe(settled);
   });
 });
 

@@ -3,7 +3,7 @@
  * each process started with `commands.run(..., { background: true, stdin: true })`, its stdout and
  * stderr streamed back by the SDK's callbacks, stdin sent with `commands.sendStdin`, killed with
  * SIGKILL by `kill`. The sandbox's lifetime on E2B's side (`timeoutMs`) is short and renewed while
- * the executor is open, so a host that dies without closing leaves it for at most that long.
+ * the executor uses it, so a host that dies without closing leaves it for at most that long.
  */
 import type { Sandbox as E2BSandboxClass, SandboxOpts } from "e2b";
 
@@ -34,8 +34,8 @@ export interface E2BSandboxOptions {
   /** Use this running sandbox instead of creating one; it is left running on close (it is not ours). */
   sandboxId?: string;
   /**
-   * How long E2B keeps the sandbox without hearing from this host, in milliseconds: renewed every
-   * half of it while the executor is open. Default 300,000 (5 minutes).
+   * How long E2B keeps the sandbox once this host stops using it, in milliseconds: renewed every
+   * half of it while the executor uses it. Default 300,000 (5 minutes).
    */
   lifetimeMs?: number;
   /** Whether code in the sandbox may reach the internet. Default false: tools run on the host. */

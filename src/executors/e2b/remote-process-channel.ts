@@ -2,8 +2,9 @@
  * A {@link LineChannel} to a process in a vendor's sandbox (E2B, Modal, Blaxel), reached over the
  * vendor's API rather than a pipe: each write is a request, so writes are queued and sent in order;
  * the process may be attached after its first output arrived; the tail of its stderr is kept to say
- * why it ended; and a kill the vendor never confirms still ends the channel, so the host never
- * waits on a sandbox it cannot see.
+ * why it ended; a kill the vendor never confirms still ends the channel, so the host never waits
+ * on a sandbox it cannot see; and each use by the host is reported (`onUse`), so the sandbox's
+ * lifetime is renewed only while it is in use.
  */
 import { LineChannel } from "../channel/line-channel.js";
 
@@ -37,9 +38,12 @@ function tailNote(tail: string): string {
 export class RemoteProcessChannel extends LineChannel {
   /** What the vendor adapter calls with the process's output and its end. */
   readonly output: ProcessOutput;
+  /** Whether the host is waiting on the process (a run, a request). */
+  private hostWaiting = false;
   private readonly attachProcess: (process: RemoteProcess) => void;
 
-  constructor(label: string) {
+  /** `onUse(waiting)` each time the host sends to the process or starts or stops waiting on it. */
+  constructor(label: string, onUse: (waiting: boolean) => void = () => undefined) {
     let attach!: (process: RemoteProcess) => void;
     const attached = new Promise<RemoteProcess>((resolve) => (attach = resolve));
     let queue: Promise<unknown> = attached;
@@ -49,12 +53,17 @@ export class RemoteProcessChannel extends LineChannel {
       label,
       // Each write is a request of its own: chained, so they reach the process in the order sent.
       write: (text) => {
+        onUse(self.hostWaiting);
         queue = queue
           .then(async () => (await attached).write(text))
           .catch((error: unknown) => {
             if (self.isEnded) return;
             self.close(`could not be written to (${error instanceof Error ? error.message : String(error)})`);
           });
+      },
+      setActive: (active) => {
+        self.hostWaiting = active;
+        onUse(active);
       },
       kill: () => {
         void attached.then((process) => process.kill()).catch(() => undefined);

@@ -2,13 +2,15 @@
  * The lifecycle every vendor sandbox shares (E2B, Modal, Blaxel): one sandbox per executor, created
  * on the first launch and reused, each launch a new process in it (so a reset restarts the
  * interpreter, not the VM); a sandbox the vendor has already ended (its lifetime ran out) replaced
- * once; its lifetime pushed further out while the executor is open, where the vendor allows; and
+ * once; its lifetime pushed further out while the executor uses it, where the vendor allows; and
  * destroyed on close. A vendor brings only a {@link VendorSandbox}: how to create one, start a
  * process in it and destroy it.
  *
  * When the host exits without `close()`, no network call can be made any more (a process 'exit'
  * handler cannot wait for one): the vendor's own lifetime, set short and renewed only while the
- * executor is open, is what ends the sandbox then.
+ * executor uses the sandbox, is what ends it then. An executor left open and unused loses its
+ * sandbox the same way (the next run starts a fresh one and says the state was lost), and a host
+ * that forgot `close()` is not held up by the sandbox's stream for longer than that.
  */
 import { SandboxClosedError, SandboxError } from "../../errors.js";
 import type { SandboxChannel } from "../channel/sandbox-channel.js";
@@ -57,6 +59,9 @@ export class RemoteSandboxLauncher {
   private sandbox: Promise<VendorSandbox> | undefined;
   private renewal: NodeJS.Timeout | undefined;
   private closed = false;
+  /** When the host last sent to or waited on a process, and whether it is waiting now. */
+  private lastUse = Date.now();
+  private waiting = false;
 
   constructor(private readonly options: RemoteSandboxLauncherOptions) {
     if (options.interpreter.hello) this.hello = options.interpreter.hello;
@@ -106,7 +111,10 @@ export class RemoteSandboxLauncher {
   }
 
   private async startIn(sandbox: VendorSandbox, limits: RemoteSandboxLimits): Promise<SandboxChannel> {
-    const channel = new RemoteProcessChannel(this.options.label);
+    const channel = new RemoteProcessChannel(this.options.label, (waiting) => {
+      this.lastUse = Date.now();
+      this.waiting = waiting;
+    });
     channel.attach(await sandbox.start(this.options.interpreter.argv, channel.output, limits));
     return channel;
   }
@@ -123,7 +131,10 @@ export class RemoteSandboxLauncher {
     if (sandbox.renewLifetime === undefined || every === undefined || this.closed) return;
     clearInterval(this.renewal);
     // Unreferenced: renewing the sandbox never keeps the host alive, and stops when the host stops.
-    this.renewal = setInterval(() => void sandbox.renewLifetime!().catch(() => undefined), every);
+    // Only a sandbox in use since the last renewal is renewed: an idle one runs out on its own.
+    this.renewal = setInterval(() => {
+      if (this.waiting || Date.now() - this.lastUse < every) void sandbox.renewLifetime!().catch(() => undefined);
+    }, every);
     this.renewal.unref();
   }
 }
