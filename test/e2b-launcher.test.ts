@@ -64,6 +64,17 @@ describe("E2B launcher against a local E2B", () => {
     expect(server.requests.filter((request) => request.path === "/process.Process/Start")).toHaveLength(2);
   });
 
+  it("starts a fresh sandbox when E2B has ended the one it had (its lifetime ran out)", async () => {
+    const first = await localLauncher().launch(LIMITS);
+    await roundTrip(first, ["ping"]);
+    server.expire("local-sandbox-1");
+    expect((await first.ended).reason).toMatch(/^The E2B sandbox's process exited with code -1/);
+
+    const second = await launcher!.launch(LIMITS);
+    expect(await roundTrip(second, ["pong"])).toEqual(["echo:pong"]);
+    expect([...server.liveSandboxes]).toEqual(["local-sandbox-2"]);
+  });
+
   it("destroys the sandbox on close", async () => {
     const channel = await localLauncher().launch(LIMITS);
     expect(server.liveSandboxes.size).toBe(1);

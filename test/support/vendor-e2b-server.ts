@@ -20,6 +20,8 @@ export interface E2BServer {
   liveSandboxes: Set<string>;
   /** Processes started and still running, by pid. */
   processes: Map<number, ChildProcessWithoutNullStreams>;
+  /** Ends a sandbox as E2B does when its lifetime runs out: its processes die, it is gone. */
+  expire(sandboxID: string): void;
   close(): Promise<void>;
 }
 
@@ -106,7 +108,14 @@ export async function startE2BServer(): Promise<E2BServer> {
         const existed = liveSandboxes.delete(match[1]!);
         return existed ? sendJson(response, 204, undefined) : sendJson(response, 404, { code: 404, message: "not found" });
       }
-      if (path === "/process.Process/Start") return startProcess(body, response);
+      if (path === "/process.Process/Start") {
+        // envd answers for one sandbox, named in a header; a sandbox that is gone has no envd.
+        const sandboxID = request.headers["e2b-sandbox-id"];
+        if (typeof sandboxID !== "string" || !liveSandboxes.has(sandboxID)) {
+          return sendJson(response, 503, { code: "unavailable", message: "sandbox not found" });
+        }
+        return startProcess(body, response);
+      }
       if (path === "/process.Process/SendInput") {
         const { process: selector, input } = recorded as { process: { pid: number }; input: { stdin: string } };
         const child = processes.get(selector.pid);
@@ -131,6 +140,10 @@ export async function startE2BServer(): Promise<E2BServer> {
     requests,
     liveSandboxes,
     processes,
+    expire: (sandboxID) => {
+      liveSandboxes.delete(sandboxID);
+      for (const child of processes.values()) child.kill("SIGKILL");
+    },
     close: async () => {
       for (const child of processes.values()) child.kill("SIGKILL");
       await stopServer(server);
