@@ -11,6 +11,7 @@ import { importOptional } from "../src/executors/e2b/import-optional.js";
 import type { RemoteSandboxLauncher } from "../src/executors/e2b/remote-sandbox-launcher.js";
 import { startBlaxelServer, type BlaxelServer } from "./support/vendor-blaxel-server.js";
 import { ECHO_ARGV, roundTrip } from "./support/vendor-echo.js";
+import { eventually, runHostThatExits } from "./support/vendor-exit.js";
 
 const LIMITS = { memoryLimitMb: 256, timeoutMs: 30_000 };
 const savedEnvironment = { ...process.env };
@@ -86,6 +87,16 @@ describe("Blaxel launcher against a local Blaxel", () => {
     expect(server.liveSandboxes.size).toBe(0);
     expect(server.requests.some((request) => request.method === "DELETE" && /^\/v0\/sandboxes\/codeagent-/.test(request.path))).toBe(true);
   });
+});
+
+describe("Blaxel sandbox when the host exits without closing it", () => {
+  it("is deleted by the detached request the host leaves behind", async () => {
+    expect(await runHostThatExits("blaxel", server.apiUrl, { BL_API_URL: server.apiUrl })).toContain("launched");
+    await eventually(() => server.liveSandboxes.size === 0);
+    expect(server.liveSandboxes.size).toBe(0);
+    const deleted = server.requests.find((request) => request.method === "DELETE");
+    expect(deleted).toMatchObject({ path: expect.stringMatching(/^\/v0\/sandboxes\/codeagent-/), apiKey: "Bearer bl_test_key" });
+  }, 90_000);
 });
 
 describe("Blaxel launcher before any network call", () => {

@@ -11,6 +11,7 @@ import { importOptional } from "../src/executors/e2b/import-optional.js";
 import type { RemoteSandboxLauncher } from "../src/executors/e2b/remote-sandbox-launcher.js";
 import { ECHO_ARGV, roundTrip } from "./support/vendor-echo.js";
 import { startE2BServer, type E2BServer } from "./support/vendor-e2b-server.js";
+import { eventually, runHostThatExits } from "./support/vendor-exit.js";
 
 const LIMITS = { memoryLimitMb: 256, timeoutMs: 30_000 };
 
@@ -101,6 +102,16 @@ describe("E2B launcher against a local E2B", () => {
     await new Promise((resolve) => setTimeout(resolve, 1_500));
     expect(renewals().length).toBe(settled);
   });
+});
+
+describe("E2B sandbox when the host exits without closing it", () => {
+  it("is killed by the detached request the host leaves behind", async () => {
+    expect(await runHostThatExits("e2b", server.url)).toContain("launched");
+    await eventually(() => server.liveSandboxes.size === 0);
+    expect(server.liveSandboxes.size).toBe(0);
+    const kill = server.requests.find((request) => request.method === "DELETE");
+    expect(kill).toMatchObject({ path: "/sandboxes/local-sandbox-1", apiKey: "e2b_test_key" });
+  }, 90_000);
 });
 
 describe("E2B launcher before any network call", () => {

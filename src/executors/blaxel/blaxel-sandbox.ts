@@ -5,8 +5,9 @@
  * apart), its stdin fed with `process.writeStdin` and ended with `process.kill`. When the log
  * stream ends, the process's record says how it ended.
  *
- * The backstop when the host dies without closing is Blaxel's own expiration policy: a sandbox
- * nobody has used for `idleLifetime` is deleted.
+ * If the host exits without closing, the sandbox's delete is sent from a detached process; the
+ * backstop behind it is Blaxel's own expiration policy: a sandbox nobody has used for
+ * `idleLifetime` is deleted.
  */
 import { randomUUID } from "node:crypto";
 import { existsSync } from "node:fs";
@@ -25,6 +26,7 @@ import { shellCommand } from "../e2b/shell-command.js";
 interface BlaxelModule {
   SandboxInstance: typeof SandboxInstance;
   initialize(config: { apiKey: string; workspace: string }): void;
+  settings: { baseUrl: string; headers: Record<string, string> };
 }
 
 /** The SDK package and its install line. */
@@ -96,7 +98,15 @@ export async function createBlaxelSandbox(options: BlaxelSandboxOptions): Promis
       })
     : await sdk.SandboxInstance.get(options.name!);
 
+  // The control plane's own delete, for the detached request sent if the host exits first.
+  const destroyRequest = {
+    url: `${sdk.settings.baseUrl}/sandboxes/${sandbox.metadata.name}`,
+    method: "DELETE" as const,
+    headers: sdk.settings.headers,
+  };
+
   return {
+    ...(owned ? { destroyRequest } : {}),
     async start(argv: readonly string[], output: ProcessOutput, limits: RemoteSandboxLimits): Promise<RemoteProcess> {
       const name = `codeagent-${randomUUID().slice(0, 13)}`;
       await sandbox.process.exec({ name, command: shellCommand(argv, limits.memoryLimitMb), stdin: true, waitForCompletion: false });

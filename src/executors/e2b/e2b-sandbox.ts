@@ -5,7 +5,7 @@
  * SIGKILL by `kill`. The sandbox's lifetime on E2B's side (`timeoutMs`) is short and renewed while
  * the executor uses it, so a host that dies without closing leaves it for at most that long.
  */
-import type { Sandbox as E2BSandboxClass, SandboxOpts } from "e2b";
+import type { ConnectionConfig, Sandbox as E2BSandboxClass, SandboxOpts } from "e2b";
 
 import { MissingCredentialsError } from "../../errors.js";
 import { importOptional, type OptionalPackage } from "./import-optional.js";
@@ -16,6 +16,7 @@ import { shellCommand } from "./shell-command.js";
 /** The parts of the `e2b` module this adapter uses. */
 interface E2BModule {
   Sandbox: typeof E2BSandboxClass;
+  ConnectionConfig: typeof ConnectionConfig;
 }
 
 /** The SDK package and its install line. */
@@ -91,7 +92,12 @@ export async function createE2BSandbox(options: E2BSandboxOptions): Promise<Vend
     ? await (options.template === undefined ? sdk.Sandbox.create(created) : sdk.Sandbox.create(options.template, created))
     : await sdk.Sandbox.connect(options.sandboxId!, { ...connection, timeoutMs: lifetimeMs });
 
+  // The same URL and header the SDK's own kill uses, for the detached request sent if the host exits first.
+  const apiUrl = new sdk.ConnectionConfig(connection).apiUrl;
+  const destroyRequest = { url: `${apiUrl}/sandboxes/${sandbox.sandboxId}`, method: "DELETE" as const, headers: { "X-API-KEY": apiKey } };
+
   return {
+    ...(owned ? { destroyRequest } : {}),
     async start(argv: readonly string[], output: ProcessOutput, limits: RemoteSandboxLimits): Promise<RemoteProcess> {
       const handle = await sandbox.commands.run(shellCommand(argv, limits.memoryLimitMb), {
         background: true,

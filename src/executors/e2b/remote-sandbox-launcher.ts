@@ -6,14 +6,15 @@
  * destroyed on close. A vendor brings only a {@link VendorSandbox}: how to create one, start a
  * process in it and destroy it.
  *
- * When the host exits without `close()`, no network call can be made any more (a process 'exit'
- * handler cannot wait for one): the vendor's own lifetime, set short and renewed only while the
- * executor uses the sandbox, is what ends it then. An executor left open and unused loses its
+ * When the host exits without `close()`, the sandbox's destroy request is sent from a detached
+ * process (`exit-reaper.ts`), where the vendor has a plain HTTP one; and in every case the
+ * vendor's own lifetime, set short and renewed only while the executor uses the sandbox, ends it. An executor left open and unused loses its
  * sandbox the same way (the next run starts a fresh one and says the state was lost), and a host
  * that forgot `close()` is not held up by the sandbox's stream for longer than that.
  */
 import { SandboxClosedError, SandboxError } from "../../errors.js";
 import type { SandboxChannel } from "../channel/sandbox-channel.js";
+import { cancelOnExit, destroyOnExit, type DestroyRequest } from "./exit-reaper.js";
 import { type ProcessOutput, type RemoteProcess, RemoteProcessChannel } from "./remote-process-channel.js";
 
 /** What the executor's limits are, as the launcher is told at each launch. */
@@ -30,6 +31,8 @@ export interface VendorSandbox {
   destroy(): Promise<void>;
   /** Renews the sandbox's lifetime on the vendor's side, where the vendor can. */
   renewLifetime?(): Promise<void>;
+  /** The plain HTTP request that destroys the sandbox, where there is one: sent if the host exits first. */
+  readonly destroyRequest?: DestroyRequest;
 }
 
 /** What each launch starts: the command line, and the first line the interpreter reads. */
@@ -92,6 +95,7 @@ export class RemoteSandboxLauncher {
     const sandbox = this.sandbox;
     this.sandbox = undefined;
     const created = await sandbox?.catch(() => undefined);
+    if (created?.destroyRequest) cancelOnExit(created.destroyRequest);
     await created?.destroy();
   }
 
@@ -101,7 +105,10 @@ export class RemoteSandboxLauncher {
       const creating = this.options.create(limits);
       this.sandbox = creating;
       creating.then(
-        (sandbox) => this.keepAlive(sandbox),
+        (sandbox) => {
+          if (sandbox.destroyRequest) destroyOnExit(sandbox.destroyRequest);
+          this.keepAlive(sandbox);
+        },
         () => {
           if (this.sandbox === creating) this.sandbox = undefined;
         },
@@ -123,6 +130,7 @@ export class RemoteSandboxLauncher {
   private forget(sandbox: VendorSandbox): void {
     clearInterval(this.renewal);
     this.sandbox = undefined;
+    if (sandbox.destroyRequest) cancelOnExit(sandbox.destroyRequest);
     sandbox.destroy().catch(() => undefined);
   }
 
