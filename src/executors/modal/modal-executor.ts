@@ -6,22 +6,16 @@
  * and (plus what Python itself holds) the container's. Needs the `modal` package (0.11.1) and a
  * Modal token.
  */
-import { ChannelExecutor } from "../channel/channel-executor.js";
-import { remotePython, remotePythonPromptNotes } from "../e2b/remote-python.js";
-import type { ExecutorOptions } from "../executor.js";
+import { remotePython, RemotePythonExecutor, type RemotePythonOptions } from "../e2b/remote-python.js";
 import { modalLauncher } from "./modal-launcher.js";
 import type { ModalSandboxOptions } from "./modal-sandbox.js";
 
 /** Options of {@link ModalExecutor}. */
-export interface ModalExecutorOptions extends ExecutorOptions, ModalSandboxOptions {
-  /** The interpreter inside the sandbox. Default `python3`. */
-  python?: string;
-}
+export interface ModalExecutorOptions extends RemotePythonOptions, ModalSandboxOptions {}
 
 /** Runs Python in a Modal sandbox; see the module comment. */
-export class ModalExecutor extends ChannelExecutor {
+export class ModalExecutor extends RemotePythonExecutor {
   constructor(options: ModalExecutorOptions = {}) {
-    const launcher = modalLauncher(options, remotePython(options.python));
-    super({ ...options, language: "python", promptNotes: remotePythonPromptNotes("Modal"), launcher });
+    super(options, "Modal", modalLauncher(options, remotePython(options.python)));
   }
 }
