@@ -80,6 +80,18 @@ describe("Blaxel launcher against a local Blaxel", () => {
     expect(server.requests.filter((request) => request.method === "POST" && request.path === "/v0/sandboxes")).toHaveLength(1);
   });
 
+  it("uses a running sandbox given by name, and leaves it running on close", async () => {
+    server.liveSandboxes.add("users-sandbox");
+    const channel = await localLauncher({ name: "users-sandbox" }).launch(LIMITS);
+    expect(await roundTrip(channel, ["hi"])).toEqual(["echo:hi"]);
+    channel.close("was closed");
+    await channel.ended;
+    await launcher!.close();
+    expect(server.requests.some((request) => request.method === "POST" && request.path === "/v0/sandboxes")).toBe(false);
+    expect(server.requests.some((request) => request.method === "DELETE" && request.path.startsWith("/v0/"))).toBe(false);
+    expect(server.liveSandboxes.has("users-sandbox")).toBe(true);
+  });
+
   it("deletes the sandbox on close", async () => {
     await localLauncher().launch(LIMITS);
     expect(server.liveSandboxes.size).toBe(1);

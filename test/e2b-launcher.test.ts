@@ -28,7 +28,7 @@ afterEach(async () => {
   await server.close();
 });
 
-function localLauncher(options: { lifetimeMs?: number } = {}): RemoteSandboxLauncher {
+function localLauncher(options: { lifetimeMs?: number; sandboxId?: string } = {}): RemoteSandboxLauncher {
   launcher = e2bLauncher({ apiKey: "e2b_test_key", apiUrl: server.url, sandboxUrl: server.url, ...options }, { argv: ECHO_ARGV });
   return launcher;
 }
@@ -84,6 +84,18 @@ describe("E2B launcher against a local E2B", () => {
     await launcher!.close();
     expect(server.liveSandboxes.size).toBe(0);
     expect(server.requests.some((request) => request.method === "DELETE" && request.path === "/sandboxes/local-sandbox-1")).toBe(true);
+  });
+
+  it("connects to a running sandbox given by id, and leaves it running on close", async () => {
+    server.liveSandboxes.add("users-sandbox");
+    const channel = await localLauncher({ sandboxId: "users-sandbox" }).launch(LIMITS);
+    expect(await roundTrip(channel, ["hi"])).toEqual(["echo:hi"]);
+    channel.close("was closed");
+    await channel.ended;
+    await launcher!.close();
+    expect(server.requests.some((request) => request.path === "/v2/sandboxes/users-sandbox/connect")).toBe(true);
+    expect(server.requests.some((request) => request.method === "DELETE")).toBe(false);
+    expect(server.liveSandboxes.has("users-sandbox")).toBe(true);
   });
 
   it("renews the sandbox's E2B lifetime while it is in use, and lets an unused one run out", async () => {
