@@ -10,7 +10,7 @@ import { BLAXEL_PACKAGE, type BlaxelSandboxOptions } from "../src/executors/blax
 import { importOptional } from "../src/executors/e2b/import-optional.js";
 import type { RemoteSandboxLauncher } from "../src/executors/e2b/remote-sandbox-launcher.js";
 import { startBlaxelServer, type BlaxelServer } from "./support/vendor-blaxel-server.js";
-import { ECHO_ARGV, roundTrip } from "./support/vendor-echo.js";
+import { ECHO_ARGV, roundTrip, useOnceAndClose } from "./support/vendor-echo.js";
 import { eventually, runHostThatExits } from "./support/vendor-exit.js";
 
 const LIMITS = { memoryLimitMb: 256, timeoutMs: 30_000 };
@@ -82,11 +82,7 @@ describe("Blaxel launcher against a local Blaxel", () => {
 
   it("uses a running sandbox given by name, and leaves it running on close", async () => {
     server.liveSandboxes.add("users-sandbox");
-    const channel = await localLauncher({ name: "users-sandbox" }).launch(LIMITS);
-    expect(await roundTrip(channel, ["hi"])).toEqual(["echo:hi"]);
-    channel.close("was closed");
-    await channel.ended;
-    await launcher!.close();
+    expect(await useOnceAndClose(localLauncher({ name: "users-sandbox" }))).toEqual(["echo:hi"]);
     expect(server.requests.some((request) => request.method === "POST" && request.path === "/v0/sandboxes")).toBe(false);
     expect(server.requests.some((request) => request.method === "DELETE" && request.path.startsWith("/v0/"))).toBe(false);
     expect(server.liveSandboxes.has("users-sandbox")).toBe(true);

@@ -9,7 +9,7 @@ import { e2bLauncher } from "../src/executors/e2b/e2b-launcher.js";
 import { E2B_PACKAGE } from "../src/executors/e2b/e2b-sandbox.js";
 import { importOptional } from "../src/executors/e2b/import-optional.js";
 import type { RemoteSandboxLauncher } from "../src/executors/e2b/remote-sandbox-launcher.js";
-import { ECHO_ARGV, roundTrip } from "./support/vendor-echo.js";
+import { ECHO_ARGV, roundTrip, useOnceAndClose } from "./support/vendor-echo.js";
 import { startE2BServer, type E2BServer } from "./support/vendor-e2b-server.js";
 import { eventually, runHostThatExits } from "./support/vendor-exit.js";
 
@@ -88,11 +88,7 @@ describe("E2B launcher against a local E2B", () => {
 
   it("connects to a running sandbox given by id, and leaves it running on close", async () => {
     server.liveSandboxes.add("users-sandbox");
-    const channel = await localLauncher({ sandboxId: "users-sandbox" }).launch(LIMITS);
-    expect(await roundTrip(channel, ["hi"])).toEqual(["echo:hi"]);
-    channel.close("was closed");
-    await channel.ended;
-    await launcher!.close();
+    expect(await useOnceAndClose(localLauncher({ sandboxId: "users-sandbox" }))).toEqual(["echo:hi"]);
     expect(server.requests.some((request) => request.path === "/v2/sandboxes/users-sandbox/connect")).toBe(true);
     expect(server.requests.some((request) => request.method === "DELETE")).toBe(false);
     expect(server.liveSandboxes.has("users-sandbox")).toBe(true);

@@ -9,7 +9,7 @@ import { importOptional } from "../src/executors/e2b/import-optional.js";
 import type { RemoteSandboxLauncher } from "../src/executors/e2b/remote-sandbox-launcher.js";
 import { modalLauncher } from "../src/executors/modal/modal-launcher.js";
 import { MODAL_PACKAGE, type ModalSandboxOptions, type ModalSdk } from "../src/executors/modal/modal-sandbox.js";
-import { ECHO_ARGV, roundTrip } from "./support/vendor-echo.js";
+import { ECHO_ARGV, roundTrip, useOnceAndClose } from "./support/vendor-echo.js";
 import { fakeModal } from "./support/vendor-modal-fake.js";
 
 const LIMITS = { memoryLimitMb: 256, timeoutMs: 30_000 };
@@ -80,10 +80,7 @@ describe("Modal launcher against a stand-in for the SDK", () => {
 
   it("leaves a sandbox it found by id running on close", async () => {
     const { launcher, calls } = fakeLauncher({ sandboxId: "sb-users" });
-    const channel = await launcher.launch(LIMITS);
-    channel.close("was closed");
-    await channel.ended;
-    await launcher.close();
+    expect(await useOnceAndClose(launcher)).toEqual(["echo:hi"]);
     expect(calls.created).toEqual([]);
     expect(calls.terminated).toEqual([]);
   });

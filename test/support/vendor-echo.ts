@@ -4,6 +4,7 @@
  * the stderr tail in the channel's end reason).
  */
 import type { SandboxChannel } from "../../src/executors/channel/sandbox-channel.js";
+import type { RemoteSandboxLauncher } from "../../src/executors/e2b/remote-sandbox-launcher.js";
 
 const ECHO = [
   "import sys",
@@ -34,4 +35,14 @@ function nextMessages(channel: SandboxChannel, count: number): Promise<string[]>
       if (received.length === count) resolve(received);
     });
   });
+}
+
+/** Launches one process, says "hi" to it, then ends it and closes the launcher; the replies. */
+export async function useOnceAndClose(launcher: RemoteSandboxLauncher): Promise<string[]> {
+  const channel = await launcher.launch({ memoryLimitMb: 256, timeoutMs: 30_000 });
+  const replies = await roundTrip(channel, ["hi"]);
+  channel.close("was closed");
+  await channel.ended;
+  await launcher.close();
+  return replies;
 }
