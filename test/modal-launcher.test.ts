@@ -40,9 +40,15 @@ describe("Modal launcher against a stand-in for the SDK", () => {
     expect(calls.clients).toEqual([{ tokenId: "ak-test", tokenSecret: "as-test" }]);
     expect(calls.apps).toEqual(["codeagent"]);
     expect(calls.images).toEqual(["python:3.12-slim"]);
-    expect(calls.created).toEqual([{ timeoutMs: 1_800_000, idleTimeoutMs: 300_000, blockNetwork: true, memoryLimitMiB: 256 + 128 }]);
+    expect(calls.created).toEqual([{ timeoutMs: 1_800_000, idleTimeoutMs: 300_000, blockNetwork: true, memoryMiB: 256 + 128, memoryLimitMiB: 256 + 128 }]);
     expect(calls.execs[0]!.slice(0, 2)).toEqual(["sh", "-c"]);
     expect(calls.execs[0]!.slice(4)).toEqual([...ECHO_ARGV]);
+  });
+
+  it("gives Modal its timeouts in whole seconds, as its SDK requires", async () => {
+    const { launcher, calls } = fakeLauncher({ lifetimeMs: 90_500, idleTimeoutMs: 1 });
+    await launcher.launch(LIMITS);
+    expect(calls.created[0]).toMatchObject({ timeoutMs: 91_000, idleTimeoutMs: 1_000 });
   });
 
   it("ends the channel with the exit code and the stderr tail when the process exits", async () => {

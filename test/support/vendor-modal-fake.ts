@@ -65,6 +65,18 @@ class FakeSandbox implements ModalSandboxLike {
   }
 }
 
+/**
+ * The checks Modal's SDK (0.11.1) makes on a sandbox's parameters before it calls Modal, which the
+ * real SDK would throw on: timeouts in whole seconds, a memory limit only with a reservation under it.
+ */
+function checkCreateParams(params: ModalCreateParams): void {
+  for (const name of ["timeoutMs", "idleTimeoutMs"] as const) {
+    if (params[name] <= 0 || params[name] % 1000 !== 0) throw new Error(`${name} must be a positive multiple of 1000ms, got ${params[name]}`);
+  }
+  if (params.memoryLimitMiB !== undefined && params.memoryMiB === undefined) throw new Error("must also specify memoryMiB when memoryLimitMiB is specified");
+  if (params.memoryMiB > params.memoryLimitMiB) throw new Error("the memoryMiB request cannot be higher than memoryLimitMiB");
+}
+
 /** A fake `modal` module and the record of what it was asked. */
 export function fakeModal(): { sdk: ModalSdk; calls: ModalCalls } {
   const calls: ModalCalls = { clients: [], apps: [], images: [], created: [], execs: [], terminated: [], closedClients: 0, running: new Set() };
@@ -77,6 +89,7 @@ export function fakeModal(): { sdk: ModalSdk; calls: ModalCalls } {
     images = { fromRegistry: (tag: string) => (calls.images.push(tag), { tag }) };
     sandboxes = {
       create: async (_app: never, _image: never, params: ModalCreateParams) => {
+        checkCreateParams(params);
         calls.created.push(params);
         return new FakeSandbox(`sb-local-${++count}`, calls);
       },

@@ -53,6 +53,7 @@ export interface ModalCreateParams {
   timeoutMs: number;
   idleTimeoutMs: number;
   blockNetwork: boolean;
+  memoryMiB: number;
   memoryLimitMiB: number;
   env?: Record<string, string>;
 }
@@ -122,6 +123,9 @@ async function drain(stream: ReadableStream<string>, deliver: (text: string) => 
   }
 }
 
+/** Modal takes its timeouts in whole seconds (as milliseconds); a part-second is rounded up. */
+const wholeSeconds = (milliseconds: number) => Math.max(1, Math.ceil(milliseconds / 1000)) * 1000;
+
 /** How a Modal process ended, from its exit code (128 + n: killed by signal n). */
 const endNote = (code: number) => (code > 128 ? `was killed by signal ${code - 128}` : `exited with code ${code}`);
 
@@ -139,12 +143,14 @@ export async function createModalSandbox(options: ModalSandboxOptions, limits: R
         ...(options.environment ? { environment: options.environment } : {}),
       });
       const image = client.images.fromRegistry(options.image ?? "python:3.12-slim");
+      // The code's limit plus what CPython itself holds, reserved and capped (Modal wants both).
+      const memory = limits.memoryLimitMb + CPYTHON_RUNTIME_OVERHEAD_MB;
       sandbox = await client.sandboxes.create(app as never, image as never, {
-        timeoutMs: options.lifetimeMs ?? DEFAULT_MODAL_LIFETIME_MS,
-        idleTimeoutMs: options.idleTimeoutMs ?? DEFAULT_MODAL_IDLE_TIMEOUT_MS,
+        timeoutMs: wholeSeconds(options.lifetimeMs ?? DEFAULT_MODAL_LIFETIME_MS),
+        idleTimeoutMs: wholeSeconds(options.idleTimeoutMs ?? DEFAULT_MODAL_IDLE_TIMEOUT_MS),
         blockNetwork: !(options.network ?? false),
-        // The code's limit plus what CPython itself holds, as the local Python's watchdog counts it.
-        memoryLimitMiB: limits.memoryLimitMb + CPYTHON_RUNTIME_OVERHEAD_MB,
+        memoryMiB: memory,
+        memoryLimitMiB: memory,
         ...(options.env ? { env: options.env } : {}),
       });
     } else {
