@@ -41,6 +41,8 @@ class FakeSandbox implements ModalSandboxLike {
   ) {}
 
   async exec(command: string[]): Promise<ModalProcessLike> {
+    // The SDK's own check before it calls Modal: a command line of at most 64 KiB.
+    if (command.reduce((sum, argument) => sum + argument.length, 0) > 2 ** 16) throw new Error("Total length of CMD arguments must be less than 65536 bytes");
     this.calls.execs.push(command);
     const child = spawn(command[0]!, command.slice(1), { stdio: ["pipe", "pipe", "pipe"] });
     this.calls.running.add(child);
