@@ -25,7 +25,12 @@ function errorText(error) {
   }
 }
 
-const WARM_MODULES = "import ast, json, linecache, math, types, re, collections, datetime, itertools, random, statistics, functools";
+// The snapshot holds these imported. The last four are what Pyodide's package loader imports on its
+// first use: compiled in a sandbox just restored from the snapshot they took about 1 s (V8 runs wasm
+// in its baseline tier at first), against 0.5 MB of Python heap in every sandbox here.
+const WARM_MODULES =
+  "import ast, json, linecache, math, types, re, collections, datetime, itertools, random, statistics, functools, " +
+  "tarfile, gzip, importlib.metadata, sysconfig";
 
 /**
  * Loads Pyodide and serves requests from `channel` until it closes; never returns. `readSnapshot`
