@@ -37,6 +37,13 @@ describe("exec honours the sandbox flags", () => {
     expect(await runCaptured(["exec", "--executor", "monty", "sum(n * n for n in range(4))"])).toMatchObject({ code: 0, stdout: "14\n" });
   });
 
+  test("--executor local-python runs the machine's python3, --python picks the interpreter", async () => {
+    expect(await runCaptured(["exec", "--executor", "local-python", "import sys\nsys.version_info[0]", "--imports", "sys"])).toMatchObject({ code: 0, stdout: "3\n" });
+    const missing = await runCaptured(["exec", "--executor", "local-python", "--python", "/nonexistent/python3", "1"]);
+    expect(missing.code).not.toBe(0);
+    expect(missing.stderr).toMatch(/\/nonexistent\/python3.*Install Python 3.9 or newer/s);
+  });
+
   test("--timeout limits the run", async () => {
     const output = await runCaptured(["exec", "--timeout", "500", "while True:\n    pass"]);
     expect(output.code).toBe(1);
@@ -64,6 +71,9 @@ describe("exec honours the sandbox flags", () => {
     [["exec", "1", "--temperature", "0"], /--temperature does not apply to exec/],
     [["exec", "1", "--no-stop"], /--no-stop does not apply to exec/],
     [["exec", "1", "--executor", "monty", "--lang", "javascript"], /The monty executor runs python, not javascript/],
+    [["exec", "1", "--image", "python:3.12-slim"], /--image is for the docker sandbox, not pyodide: add --executor docker/],
+    [["exec", "1", "--executor", "quickjs", "--python", "python3"], /--python is for the local-python, docker, e2b, modal, blaxel sandboxes, not quickjs/],
+    [["exec", "1", "--executor", "monty", "--packages", "numpy"], /--packages is for the pyodide sandbox, not monty/],
     [["demo", "--model", "openai:x"], /--model does not apply to demo/],
     [["task", "--fast"], /--fast does not apply to a task/],
   ])("refuses %j with exit 2", async (argv, message) => {
@@ -76,10 +86,10 @@ describe("exec honours the sandbox flags", () => {
 describe("--help", () => {
   test("names every flag and every executor", async () => {
     const { stdout } = await runCaptured(["--help"]);
-    for (const flag of ["--model", "--base-url", "--request-timeout", "--max-retries", "--temperature", "--no-stop", "--no-stream", "--tools", "--imports", "--max-steps", "--planning-interval", "--timeout", "--executor", "--lang", "--instructions", "--json", "--verbose", "--fast", "--help", "--version"]) {
+    for (const flag of ["--model", "--base-url", "--request-timeout", "--max-retries", "--temperature", "--no-stop", "--no-stream", "--tools", "--imports", "--max-steps", "--planning-interval", "--timeout", "--executor", "--image", "--python", "--packages", "--network", "--lang", "--instructions", "--json", "--verbose", "--fast", "--help", "--version"]) {
       expect(stdout).toContain(flag);
     }
-    for (const word of ["pyodide", "quickjs", "monty", "exec", "demo", "130"]) expect(stdout).toContain(word);
+    for (const word of ["pyodide", "quickjs", "monty", "local-python", "docker", "e2b", "modal", "blaxel", "exec", "demo", "130"]) expect(stdout).toContain(word);
     expect(stdout).toBe(HELP);
   });
 });

@@ -20,6 +20,8 @@ export interface SandboxSettings {
   tools: string[];
   imports?: string[];
   timeoutMs?: number;
+  /** What the sandbox-specific flags set (`--image`, `--python`, `--packages`, `--network`), as that sandbox's options. */
+  executorOptions: Record<string, unknown>;
 }
 
 /** Which model answers, and how it is called. */
@@ -72,6 +74,10 @@ const OPTIONS = {
   "planning-interval": { type: "string" },
   timeout: { type: "string" },
   executor: { type: "string" },
+  image: { type: "string" },
+  python: { type: "string" },
+  packages: { type: "string" },
+  network: { type: "boolean" },
   lang: { type: "string" },
   instructions: { type: "string" },
   json: { type: "boolean" },
@@ -82,7 +88,15 @@ const OPTIONS = {
 type Flag = keyof typeof OPTIONS;
 
 const OUTPUT_FLAGS: readonly Flag[] = ["json", "verbose"];
-const SANDBOX_FLAGS: readonly Flag[] = ["executor", "lang", "tools", "imports", "timeout"];
+const SANDBOX_FLAGS: readonly Flag[] = ["executor", "lang", "tools", "imports", "timeout", "image", "python", "packages", "network"];
+
+/** The flags that set one sandbox's own options: the option each sets, and the sandboxes that take it. */
+const SANDBOX_OPTION_FLAGS = {
+  image: { option: "image", sandboxes: ["docker"] },
+  network: { option: "network", sandboxes: ["docker"] },
+  python: { option: "python", sandboxes: ["local-python", "docker", "e2b", "modal", "blaxel"] },
+  packages: { option: "packages", sandboxes: ["pyodide"] },
+} as const satisfies Partial<Record<Flag, { option: string; sandboxes: readonly string[] }>>;
 const MODEL_FLAGS: readonly Flag[] = ["model", "base-url", "request-timeout", "max-retries", "temperature", "no-stop", "no-stream"];
 const AGENT_FLAGS: readonly Flag[] = ["max-steps", "planning-interval", "instructions"];
 
@@ -166,9 +180,19 @@ function sandboxSettings(values: Values): SandboxSettings {
     const fitting = executorNames().filter((name) => findExecutor(name).language === language);
     throw new UsageError(`The ${chosen} executor runs ${runs}, not ${language}. For ${language}, use --executor ${fitting.join(" or ")}.`);
   }
+  const executorOptions: Record<string, unknown> = {};
+  for (const [flag, { option, sandboxes }] of Object.entries(SANDBOX_OPTION_FLAGS)) {
+    const value = values[flag as keyof typeof SANDBOX_OPTION_FLAGS];
+    if (value === undefined) continue;
+    if (!(sandboxes as readonly string[]).includes(chosen)) {
+      throw new UsageError(`--${flag} is for the ${sandboxes.join(", ")} sandbox${sandboxes.length > 1 ? "es" : ""}, not ${chosen}: add --executor ${sandboxes[0]}.`);
+    }
+    executorOptions[option] = flag === "packages" && typeof value === "string" ? splitList(value) : value;
+  }
   return {
     executor: chosen,
     language: runs,
+    executorOptions,
     tools: values.tools === undefined ? [] : splitList(values.tools),
     ...(values.imports === undefined ? {} : { imports: splitList(values.imports) }),
     ...wholeNumber("timeoutMs", "--timeout", values.timeout, 1),

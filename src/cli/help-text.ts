@@ -14,7 +14,12 @@ Usage:
 
 Sandbox (a task, exec):
   --executor <name>           pyodide (Python, default), quickjs (JavaScript),
-                              monty (a fast Python subset)
+                              monty (a fast Python subset), local-python (this machine's
+                              python3; not a security boundary), docker, e2b, modal, blaxel
+  --image <name>              docker: the image to run (any with python3 >= 3.9)
+  --network                   docker: give the container network access (off by default)
+  --python <path>             local-python, docker, e2b, modal, blaxel: the interpreter
+  --packages <a,b,...>        pyodide: packages to load (numpy, pandas, ...)
   --lang <python|javascript>  Language of the code; javascript alone picks quickjs
   --tools <a,b,...>           Built-in tools (visit_webpage), or paths of .js/.mjs modules that
                               export tool()s; they may import "codeagent" and "zod" anywhere

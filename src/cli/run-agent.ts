@@ -52,7 +52,7 @@ function agentOptions(command: AgentCommand, job: AgentJob): CodeAgentOptions {
   options.executor = sandbox.executor;
   options.language = sandbox.language;
   if (sandbox.imports) options.authorizedImports = sandbox.imports;
-  if (sandbox.timeoutMs) options.executorOptions = { ...options.executorOptions, timeoutMs: sandbox.timeoutMs };
+  options.executorOptions = { ...options.executorOptions, ...sandbox.executorOptions, ...(sandbox.timeoutMs ? { timeoutMs: sandbox.timeoutMs } : {}) };
   if (command.maxSteps) options.maxSteps = command.maxSteps;
   if (command.planningInterval) options.planningInterval = command.planningInterval;
   if (command.instructions) options.instructions = command.instructions;

@@ -19,6 +19,7 @@ export async function runExec(command: ExecCommand, io: CliIO): Promise<number> 
   const tools = await loadTools(sandbox.tools, io.cwd);
   const executor = await createExecutor(sandbox.executor, {
     usePool: false,
+    ...sandbox.executorOptions,
     ...(sandbox.imports ? { authorizedImports: sandbox.imports } : {}),
     ...(sandbox.timeoutMs ? { timeoutMs: sandbox.timeoutMs } : {}),
   });

@@ -7,6 +7,7 @@ import { AgentConfigurationError } from "../errors.js";
 import type { Executor, ExecutorLanguage, ExecutorOptions } from "./executor.js";
 import { LOCAL_PYTHON_PROMPT_NOTES } from "./local-python/prompt-notes.js";
 import { MONTY_PROMPT_NOTES } from "./monty/prompt-notes.js";
+import { remotePythonPromptNotes } from "./e2b/remote-python.js";
 import { PyodideExecutor } from "./pyodide/pyodide-executor.js";
 import { QuickJsExecutor } from "./quickjs/quickjs-executor.js";
 
@@ -66,4 +67,23 @@ registerExecutor({
   language: "python",
   promptNotes: LOCAL_PYTHON_PROMPT_NOTES,
   create: async (options) => new (await import("./local-python/local-python-executor.js")).LocalPythonExecutor(options),
+});
+// The remote sandboxes load their SDK (an optional peer) only when one is created.
+registerExecutor({
+  name: "e2b",
+  language: "python",
+  promptNotes: remotePythonPromptNotes("E2B"),
+  create: async (options) => new (await import("./e2b/e2b-executor.js")).E2BExecutor(options),
+});
+registerExecutor({
+  name: "modal",
+  language: "python",
+  promptNotes: remotePythonPromptNotes("Modal"),
+  create: async (options) => new (await import("./modal/modal-executor.js")).ModalExecutor(options),
+});
+registerExecutor({
+  name: "blaxel",
+  language: "python",
+  promptNotes: remotePythonPromptNotes("Blaxel"),
+  create: async (options) => new (await import("./blaxel/blaxel-executor.js")).BlaxelExecutor(options),
 });
