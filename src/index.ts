@@ -5,6 +5,8 @@
 export {
   AgentConfigurationError,
   AgentError,
+  MissingCredentialsError,
+  MissingPackageError,
   ModelCallError,
   PromptTemplateError,
   SandboxClosedError,
