@@ -8,7 +8,7 @@
 import { createHash } from "node:crypto";
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { homedir, tmpdir } from "node:os";
-import { join } from "node:path";
+import { join, relative } from "node:path";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 
 import { SandboxPackageError } from "../src/errors.js";
@@ -206,7 +206,8 @@ describe("PyodideExecutor packages, offline from packagesDir", () => {
     const folder = mkdtempSync(join(root, "wheels-"));
     for (const wheel of [greetDep, greeter]) writeFileSync(join(folder, wheel.fileName), wheel.bytes);
     const before = index.requests.length;
-    const options = packageOptions(["greeter"], { packagesDir: folder, packageIndexUrl: await closedPortUrl() });
+    // A relative folder is the host's: the sandbox gets read access to it as an absolute path.
+    const options = packageOptions(["greeter"], { packagesDir: relative(process.cwd(), folder), packageIndexUrl: await closedPortUrl() });
     await withExecutor(options, async (executor) => {
       expect((await executor.run("import greeter\ngreeter.greet('offline')")).output).toBe("hello, offline");
     });
@@ -228,6 +229,11 @@ describe("PyodideExecutor packages, offline from packagesDir", () => {
 });
 
 describe("what the sandbox with packages may read", () => {
+  test("a folder whose path has a comma is refused: Deno would split it into two permissions", async () => {
+    const options = packageOptions(["greet-dep"], { packageCacheDir: join(root, "with,comma") });
+    await expect(withExecutor(options, (executor) => executor.start())).rejects.toThrow(/cannot hold a path with a comma/);
+  });
+
   test("its process may read Pyodide's files, its own scripts, the snapshot, the wheels folder and the lock file, nothing else", async () => {
     const options = packageOptions(["greeter"]);
     const cacheDir = options.packageCacheDir!;

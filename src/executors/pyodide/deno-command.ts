@@ -127,6 +127,11 @@ export interface DenoLaunch {
  * wasm heap, so a large one only holds memory.
  */
 export function denoArguments(launch: DenoLaunch): string[] {
+  // Deno splits a permission list at commas: a path holding one would grant something else.
+  const withComma = [...launch.readable, ...(launch.writable ?? [])].find((path) => path.includes(","));
+  if (withComma !== undefined) {
+    throw new SandboxError(`The sandbox cannot be given access to ${withComma}: Deno's permission lists cannot hold a path with a comma. Use a folder whose path has none.`);
+  }
   const permissions = [`--allow-read=${launch.readable.join(",")}`];
   if (launch.writable?.length) permissions.push(`--allow-write=${launch.writable.join(",")}`);
   const v8Flags = ["--disallow-code-generation-from-strings", "--expose-gc", "--max-semi-space-size=1"];

@@ -18,7 +18,7 @@ import { ABORTED_ERROR, formatSeconds, lostStateError, timeLimitNote as timeLimi
 import { PyodidePackages, type PyodidePackageOptions } from "./pyodide-packages.js";
 import { sharedIsolationPool, sharedSandboxPool, startSandbox, startSharedSandbox } from "./sandbox-pool.js";
 import type { HostRequest } from "../channel/bridge-protocol.js";
-import type { SandboxRunResult, SandboxSession, SandboxToolCall } from "../channel/bridge-session.js";
+import { SandboxExitedError, type SandboxRunResult, type SandboxSession, type SandboxToolCall } from "../channel/bridge-session.js";
 
 /**
  * How long Python gets to honour an interrupt before its process is ended and replaced. An
@@ -268,10 +268,12 @@ export class PyodideExecutor implements Executor {
       try {
         return await startSandbox(packages);
       } catch (error) {
+        // Ended while loading: sandbox-packages.mjs said why on its last line.
+        if (!(error instanceof SandboxExitedError)) throw error;
         throw new SandboxPackageError(
           "load-failed",
           undefined,
-          `Loading packages into the sandbox failed: ${error instanceof Error ? error.message : String(error)}. ` +
+          `Loading packages into the sandbox failed: ${error.message}. ` +
             "Check that the lock file and the wheels are those of the installed Pyodide's version.",
           { cause: error },
         );

@@ -5,7 +5,7 @@
  * first sandbox starts (package-wheels.ts), and handed to each sandbox it starts as the
  * {@link SandboxPackages} it loads before serving runs.
  */
-import { join } from "node:path";
+import { join, resolve } from "node:path";
 
 import { SandboxPackageError } from "../../errors.js";
 import { pyodideVersion } from "./deno-command.js";
@@ -54,7 +54,8 @@ export class PyodidePackages {
     names: readonly string[],
     private readonly options: PyodidePackageOptions,
   ) {
-    this.lockFile = options.packageLockFile ?? installedLockPath();
+    // Absolute paths: the sandbox gets read access to exactly these, whatever its working folder.
+    this.lockFile = resolve(options.packageLockFile ?? installedLockPath());
     const lock = readPackageLock(this.lockFile);
     const installedAbi = this.lockFile === installedLockPath() ? lock.abiVersion : readPackageLock(installedLockPath()).abiVersion;
     if (lock.abiVersion !== installedAbi) {
@@ -82,8 +83,8 @@ export class PyodidePackages {
   provide(): Promise<SandboxPackages> {
     this.provided ??= provideWheels(this.locked, {
       indexUrl: this.options.packageIndexUrl ?? defaultIndexUrl(),
-      cacheDir: this.options.packageCacheDir ?? defaultPackageCacheDir(),
-      packagesDir: this.options.packagesDir,
+      cacheDir: resolve(this.options.packageCacheDir ?? defaultPackageCacheDir()),
+      packagesDir: this.options.packagesDir === undefined ? undefined : resolve(this.options.packagesDir),
       lockPath: this.lockFile,
     }).then(
       (wheelsDir) => ({ names: this.locked.map((locked) => locked.name), lockFile: this.lockFile, wheelsDir }),
