@@ -70,10 +70,11 @@ export class SandboxMemoryError extends SandboxError {
 }
 
 /** Why a package could not be put into a sandbox. */
-export type SandboxPackageProblem = "not-in-lock" | "hash-mismatch" | "unreachable" | "missing-file" | "load-failed";
+export type SandboxPackageProblem = "bad-lock" | "not-in-lock" | "hash-mismatch" | "unreachable" | "missing-file" | "load-failed";
 
 /**
- * A package asked for with `packages` could not be put into the sandbox: not in the lock file,
+ * A package asked for with `packages` could not be put into the sandbox: a lock file that cannot be
+ * read or is for another Pyodide, a package not in it,
  * a wheel whose sha256 is not the lock file's, an index that cannot be reached, a wheel missing
  * from `packagesDir`, or a wheel the sandbox could not load. The message says what to do.
  */

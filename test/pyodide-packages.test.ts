@@ -183,6 +183,19 @@ describe("PyodideExecutor packages, from a local index", () => {
     expect(() => new PyodideExecutor(packageOptions(["needs-missing"]))).toThrow(/Package "needs-missing" needs "not-anywhere", which is not in/);
   });
 
+  test("a lock file for another Pyodide ABI is refused when the executor is made", () => {
+    const otherAbi = join(root, "other-abi-lock.json");
+    writeFileSync(otherAbi, lockFileFor([greetDep], { ...installedInfo, abi_version: "1999_0" }));
+    let error: unknown;
+    try {
+      new PyodideExecutor(packageOptions(["greet-dep"], { packageLockFile: otherAbi }));
+    } catch (thrown) {
+      error = thrown;
+    }
+    expect((error as SandboxPackageError).problem).toBe("bad-lock");
+    expect((error as SandboxPackageError).message).toMatch(/is for Pyodide ABI 1999_0, but the installed Pyodide .* has ABI/);
+  });
+
   test("a package not in the installed Pyodide's lock file is refused with what to do", () => {
     expect(() => new PyodideExecutor({ packages: ["greeter"] })).toThrow(/is not in Pyodide .*'s package lock .*Only packages built for Pyodide/);
   });

@@ -52,4 +52,5 @@ test("an entry whose file is a path or URL, or that has no sha256, is left out (
 
 test("an unreadable lock file is a SandboxPackageError that names it", () => {
   expect(() => readPackageLock(join(folder, "absent.json"))).toThrow(/Could not read the package lock file .*absent\.json/);
+  expect(() => readPackageLock(join(folder, "absent.json"))).toThrow(expect.objectContaining({ problem: "bad-lock" }));
 });

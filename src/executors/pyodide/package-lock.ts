@@ -47,7 +47,7 @@ export function readPackageLock(path: string): PackageLock {
     parsed = JSON.parse(readFileSync(path, "utf8"));
   } catch (error) {
     throw new SandboxPackageError(
-      "not-in-lock",
+      "bad-lock",
       undefined,
       `Could not read the package lock file ${path} (${error instanceof Error ? error.message : String(error)}). ` +
         "Pass packageLockFile a lock file in Pyodide's pyodide-lock.json format, or leave it out to use the installed Pyodide's.",

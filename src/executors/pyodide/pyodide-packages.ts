@@ -60,7 +60,7 @@ export class PyodidePackages {
     const installedAbi = this.lockFile === installedLockPath() ? lock.abiVersion : readPackageLock(installedLockPath()).abiVersion;
     if (lock.abiVersion !== installedAbi) {
       throw new SandboxPackageError(
-        "not-in-lock",
+        "bad-lock",
         undefined,
         `The lock file ${this.lockFile} is for Pyodide ABI ${lock.abiVersion ?? "(none given)"}, but the installed Pyodide ` +
           `${pyodideVersion()} has ABI ${installedAbi}: its wheels cannot load. Use the lock file of Pyodide ${pyodideVersion()}.`,
