@@ -12,7 +12,7 @@ import { promisify } from "node:util";
 
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 
-import { AgentConfigurationError, SandboxMemoryError } from "../src/errors.js";
+import { MissingPackageError, SandboxMemoryError } from "../src/errors.js";
 import { DockerEngineUnavailableError, DockerImageMissingError } from "../src/executors/docker/docker-errors.js";
 import { DockerSandboxContainer } from "../src/executors/docker/docker-sandbox-container.js";
 import { importDockerode } from "../src/executors/docker/load-dockerode.js";
@@ -185,12 +185,22 @@ describe("the lockdown, seen from inside", () => {
   });
 
   test("the memory limit ends a big allocation with a memory error, and the next exec works", async () => {
-    const { end } = await runPython(container, "data = b'x' * (400 * 1024 * 1024)\nprint(len(data))");
+    const { end } = await runPython(container, "data = b'x' * (600 * 1024 * 1024)\nprint(len(data))");
     expect(end.reason).toBe("The process in the sandbox container went over the container's memory limit and was ended");
     expect(end.error).toBeInstanceOf(SandboxMemoryError);
-    expect(end.error?.message).toMatch(/memory limit \(64 MB, plus 64 MB for the runtime\)/);
+    expect(end.error?.message).toMatch(/memory limit and its process was ended \(memoryLimitMb 64 plus 192 MB for Python itself and the container\)/);
     const { lines } = await runPython(container, "print('fine')");
     expect(lines).toEqual(["fine"]);
+  });
+
+  test("under a data limit, a big allocation is the code's MemoryError and the process lives on", async () => {
+    const channel = await container.exec(["python3", "-u", "-c", "try:\n    data = b'x' * (600 * 1024 * 1024)\nexcept MemoryError:\n    print('MemoryError', flush=True)\nprint('alive', flush=True)"], {
+      dataLimitMb: 32,
+    });
+    const lines: string[] = [];
+    channel.receive((line) => lines.push(line));
+    expect((await channel.ended).reason).toBe("The process in the sandbox container exited with code 0");
+    expect(lines).toEqual(["MemoryError", "alive"]);
   });
 
   test("a process killed by a signal the code sent itself is not called a memory error", async () => {
@@ -242,7 +252,7 @@ describe("errors that say what to do", () => {
 
   test("dockerode not installed", async () => {
     const failure = importDockerode("dockerode-that-is-not-installed");
-    await expect(failure).rejects.toBeInstanceOf(AgentConfigurationError);
+    await expect(failure).rejects.toBeInstanceOf(MissingPackageError);
     await expect(failure).rejects.toThrow("npm install dockerode");
   });
 });

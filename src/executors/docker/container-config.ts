@@ -8,6 +8,7 @@
 import type Dockerode from "dockerode";
 
 import { positiveLimit } from "../limit-options.js";
+import { CPYTHON_RUNTIME_OVERHEAD_MB } from "../local-python/local-python-executor.js";
 
 /** The image used when none is given: any image with python3 ≥ 3.9 works. */
 export const DEFAULT_DOCKER_IMAGE = "python:3.12-slim";
@@ -19,11 +20,13 @@ export const SANDBOX_LABEL = "codeagent.sandbox";
 export const WORK_DIR = "/work";
 
 /**
- * Memory the container takes besides what the code may use: the Python runtime and the bridge
- * (~15 MB), a second interpreter while one is being replaced, and the small processes that stop
- * or interrupt one.
+ * Memory the container takes besides what the code may use: what CPython itself holds (the
+ * interpreter, the runtime, a loaded numpy: the allowance the local sandbox makes, and the data
+ * limit each interpreter gets on top of memoryLimitMb), and 64 MB more for what the kernel charges
+ * the container beyond that (files it read, a replaced interpreter's last moments), so the
+ * interpreter's own limit — a MemoryError the code can handle — comes first.
  */
-export const RUNTIME_HEADROOM_MB = 64;
+export const RUNTIME_HEADROOM_MB = CPYTHON_RUNTIME_OVERHEAD_MB + 64;
 
 /**
  * The container's main process: reads "SIGNAL PID" lines from the host and signals that process

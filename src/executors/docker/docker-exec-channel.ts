@@ -12,6 +12,7 @@ import { Writable } from "node:stream";
 import type Dockerode from "dockerode";
 
 import { LineChannel } from "../channel/line-channel.js";
+import { memoryLimitPrefix } from "../e2b/shell-command.js";
 
 const STDERR_TAIL = 4000;
 
@@ -22,9 +23,10 @@ const STDERR_TAIL = 4000;
  */
 const REPORT_PID_THEN_EXEC = 'echo "$$" >&2; exec "$@"';
 
-/** The argv that runs `argv` behind the pid report. */
-export function pidReportingArgv(argv: readonly string[]): string[] {
-  return ["sh", "-c", REPORT_PID_THEN_EXEC, "sh", ...argv];
+/** The argv that runs `argv` behind the pid report, under a data limit when one is given. */
+export function pidReportingArgv(argv: readonly string[], dataLimitMb?: number): string[] {
+  const limit = dataLimitMb === undefined ? "" : memoryLimitPrefix(dataLimitMb);
+  return ["sh", "-c", `${limit}${REPORT_PID_THEN_EXEC}`, "sh", ...argv];
 }
 
 /** How long a killed exec may take to end before the whole container is ended instead. */
@@ -37,6 +39,8 @@ export interface DemuxModem {
 
 /** What the container does for an exec channel. */
 export interface ExecChannelControl {
+  /** Whether interrupts are signals from outside; otherwise the channel has none and the session sends its message. */
+  signalInterrupt: boolean;
   /** Sends `signal` to the process group `pid` inside the container. */
   signalGroup(signal: "KILL" | "INT", pid: number): void;
   /** Ends the whole container: the last resort when a killed exec does not end (a fork bomb, a stolen control line). */
@@ -94,10 +98,14 @@ export class DockerExecChannel extends LineChannel {
         graceTimer = setTimeout(() => control.endContainer(), KILL_GRACE_MS);
         graceTimer.unref();
       },
-      interrupt: () => {
-        if (target.pid !== undefined) control.signalGroup("INT", target.pid);
-        else target.interruptAsked = true;
-      },
+      ...(control.signalInterrupt
+        ? {
+            interrupt: () => {
+              if (target.pid !== undefined) control.signalGroup("INT", target.pid);
+              else target.interruptAsked = true;
+            },
+          }
+        : {}),
       setActive: (active) => {
         if (active) stream.ref?.();
         else stream.unref?.();

@@ -22,6 +22,23 @@ export interface DockerSandboxOptions extends DockerContainerOptions {
   connection?: Dockerode.DockerOptions;
 }
 
+/** How one exec is started. */
+export interface ExecOptions {
+  /** What the process is called in its channel's end reason. Default "The process in the sandbox container". */
+  label?: string;
+  /**
+   * Whether the channel interrupts with SIGINT sent from outside (default) or leaves interrupts to
+   * the session's message, for a program that turns that message into its own signal.
+   */
+  signalInterrupt?: boolean;
+  /**
+   * The process's data limit (RLIMIT_DATA, plus what CPython itself holds), in MiB: past it an
+   * allocation fails in the code (a `MemoryError`) and the process lives on; the container's limit
+   * still ends what gets past it.
+   */
+  dataLimitMb?: number;
+}
+
 /** How long close() waits for the engine to finish removing the container. */
 const REMOVAL_WAIT_MS = 10_000;
 
@@ -78,19 +95,21 @@ export class DockerSandboxContainer {
 
   /**
    * Starts `argv` in the container (as its non-root user, in the work directory) and returns its
-   * channel: stdin and stdout carry the messages. `label` names it in the channel's end reason.
+   * channel: stdin and stdout carry the messages.
    */
-  async exec(argv: readonly string[], label = "The process in the sandbox container"): Promise<DockerExecChannel> {
+  async exec(argv: readonly string[], options: ExecOptions = {}): Promise<DockerExecChannel> {
     if (this.closed) throw new SandboxError("This Docker sandbox container is closed; start a new one.");
     let stream: HijackedStream;
     let exec: Dockerode.Exec;
     try {
-      exec = await this.container.exec({ Cmd: pidReportingArgv(argv), AttachStdin: true, AttachStdout: true, AttachStderr: true, Tty: false });
+      exec = await this.container.exec({ Cmd: pidReportingArgv(argv, options.dataLimitMb), AttachStdin: true, AttachStdout: true, AttachStderr: true, Tty: false });
       stream = (await exec.start({ hijack: true, stdin: true })) as HijackedStream;
     } catch (error) {
       throw dockerFailure(error, "starting a process in the sandbox container");
     }
+    const label = options.label ?? "The process in the sandbox container";
     return new DockerExecChannel(this.docker.modem as DemuxModem, exec, stream, {
+      signalInterrupt: options.signalInterrupt ?? true,
       signalGroup: (signal, pid) => {
         if (this.control.writable) this.control.write(`${signal} ${pid}\n`);
       },
@@ -98,8 +117,9 @@ export class DockerSandboxContainer {
       consumeMemoryKill: () => this.memoryKills.consumeNew().catch(() => false),
       memoryError: () =>
         new SandboxMemoryError(
-          `The code went over the sandbox container's memory limit (${this.limits.memoryLimitMb} MB, plus ${RUNTIME_HEADROOM_MB} MB for the runtime) ` +
-            "and its Python process was ended; everything it held is gone. Use less memory at once, or raise memoryLimitMb.",
+          `The sandbox went over its container's memory limit and its process was ended (memoryLimitMb ${this.limits.memoryLimitMb} ` +
+            `plus ${RUNTIME_HEADROOM_MB} MB for Python itself and the container); everything it held is gone. ` +
+            "Use less memory at once (work in smaller parts, drop what is no longer needed), or ask the user to raise memoryLimitMb.",
         ),
     }, label);
   }

@@ -1,0 +1,26 @@
+/**
+ * The agent's Python in a Docker container, on the shared channel lifecycle: the CPython runtime
+ * runs as a process in a locked-down container (no network unless allowed, read-only root with a
+ * small writable /work, memory, CPU and process limits, a non-root user without capabilities),
+ * the tools stay on the host and are reached over the bridge, a reset restarts the interpreter
+ * (not the container), and the container is removed on `close()`, on host exit and when the host
+ * is killed. Any image with python3 ≥ 3.9 and `sh` works; nothing is installed in it. Needs the
+ * `dockerode` package and a running Docker engine.
+ */
+import { ChannelExecutor } from "../channel/channel-executor.js";
+import { remotePythonPromptNotes } from "../e2b/remote-python.js";
+import type { ExecutorOptions } from "../executor.js";
+import { DockerLauncher, type DockerLauncherOptions } from "./docker-launcher.js";
+
+/** Options of {@link DockerExecutor}: the executor's limits and the container's (image, network, cpus, pidsLimit, ...). */
+export interface DockerExecutorOptions extends ExecutorOptions, DockerLauncherOptions {}
+
+/** What the model is told about the Docker sandbox. */
+export const DOCKER_PROMPT_NOTES = `${remotePythonPromptNotes("Docker")} Files can be written only under /work.`;
+
+/** Runs Python in a Docker container; see the module comment. */
+export class DockerExecutor extends ChannelExecutor {
+  constructor(options: DockerExecutorOptions = {}) {
+    super({ ...options, language: "python", promptNotes: DOCKER_PROMPT_NOTES, launcher: new DockerLauncher(options) });
+  }
+}
