@@ -165,6 +165,26 @@ console.log(JSON.stringify({ hooks: after - before, names: codeagent.executorNam
     for (const name of ["dockerode", "e2b", "modal", "@blaxel/core", "vitest"]) expect(existsSync(join(project, "node_modules", name))).toBe(false);
   });
 
+  test("the vendor entry points load without their SDKs, and a run says what to install", async () => {
+    writeFileSync(
+      join(project, "vendors.mjs"),
+      `const results = {};
+for (const [name, exported, env] of [["e2b", "E2BExecutor", { E2B_API_KEY: "k" }], ["modal", "ModalExecutor", { MODAL_TOKEN_ID: "i", MODAL_TOKEN_SECRET: "s" }], ["blaxel", "BlaxelExecutor", { BL_API_KEY: "k", BL_WORKSPACE: "w" }]]) {
+  Object.assign(process.env, env);
+  const module = await import("codeagent/" + name);
+  const executor = new module[exported]();
+  results[name] = await executor.run("1").then(() => "ran", (error) => error.name + ": " + error.message);
+  await executor.close();
+}
+console.log(JSON.stringify(results));
+`,
+    );
+    const results = JSON.parse((await node("vendors.mjs")).stdout) as Record<string, string>;
+    expect(results["e2b"]).toMatch(/^MissingPackageError: .*npm install e2b@\^2$/);
+    expect(results["modal"]).toMatch(/^MissingPackageError: .*npm install modal@0\.11\.1$/);
+    expect(results["blaxel"]).toMatch(/^MissingPackageError: .*npm install @blaxel\/core@\^0\.3$/);
+  });
+
   test("every entry point loads from CommonJS with require()", async () => {
     writeFileSync(
       join(project, "check.cjs"),

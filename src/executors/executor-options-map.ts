@@ -4,8 +4,11 @@
  * point (`codeagent/docker`, ...) adds its entry by augmenting {@link ExecutorOptionsMap}; a name
  * registered at run time with no entry takes the common {@link ExecutorOptions} and anything else.
  */
+import type { BlaxelExecutorOptions } from "./blaxel/blaxel-executor.js";
+import type { E2BExecutorOptions } from "./e2b/e2b-executor.js";
 import type { ExecutorOptions } from "./executor.js";
 import type { LocalPythonExecutorOptions } from "./local-python/local-python-executor.js";
+import type { ModalExecutorOptions } from "./modal/modal-executor.js";
 import type { MontyExecutorOptions } from "./monty/monty-executor.js";
 import type { PyodideExecutorOptions } from "./pyodide/pyodide-executor.js";
 import type { QuickJsExecutorOptions } from "./quickjs/quickjs-executor.js";
@@ -16,6 +19,9 @@ export interface ExecutorOptionsMap {
   quickjs: QuickJsExecutorOptions;
   monty: MontyExecutorOptions;
   "local-python": LocalPythonExecutorOptions;
+  e2b: E2BExecutorOptions;
+  modal: ModalExecutorOptions;
+  blaxel: BlaxelExecutorOptions;
 }
 
 /** The sandboxes an agent can create by name: the built-in ones, or any name given to `registerExecutor`. */
