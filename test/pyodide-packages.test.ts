@@ -97,12 +97,8 @@ describe("PyodideExecutor packages, from a local index", () => {
   test("loads a package and the dependency its depends names; the import gate lets both through; the cache serves a second executor", async () => {
     const options = packageOptions(["greeter"]);
     const firstRequests = index.requests.length;
-    const startedAt = performance.now();
     await withExecutor(options, async (executor) => {
       expect(executor.authorizedImports).toEqual(expect.arrayContaining(["greeter", "greet_dep", "math"]));
-      await executor.start();
-      const loadMs = performance.now() - startedAt;
-      console.log(`[measure] fresh sandbox with the test packages (download, check, load): ${loadMs.toFixed(0)} ms`);
       const result = await executor.run("import greeter\nimport greet_dep\ngreeter.greet('world') + ' ' + greet_dep.WORD");
       expect(result.error).toBeUndefined();
       expect(result.output).toBe("hello, world hello");
@@ -111,10 +107,7 @@ describe("PyodideExecutor packages, from a local index", () => {
     expect(readdirSync(options.packageCacheDir!).sort()).toEqual([greetDep.fileName, greeter.fileName].sort());
 
     const secondRequests = index.requests.length;
-    const secondStart = performance.now();
     await withExecutor(options, async (executor) => {
-      await executor.start();
-      console.log(`[measure] fresh sandbox with the test packages from the cache: ${(performance.now() - secondStart).toFixed(0)} ms`);
       const result = await executor.run("import greeter\ngreeter.greet('again')");
       expect(result.output).toBe("hello, again");
     });
