@@ -199,7 +199,9 @@ describe("PyodideExecutor packages, from a local index", () => {
     expect(error.problem).toBe("unreachable");
     expect(error.message).toMatch(/ECONNREFUSED/);
     expect(error.message).toMatch(/packagesDir/);
+    // Every wheel to fetch by hand is named, the dependency and the package asked for.
     expect(error.message).toContain(greetDep.fileName);
+    expect(error.message).toContain(greeter.fileName);
   });
 
   test("packages with isolation 'shared' are refused as a configuration error", () => {

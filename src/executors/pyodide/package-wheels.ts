@@ -37,7 +37,7 @@ export async function provideWheels(packages: readonly LockedPackage[], source: 
     return folder;
   }
   mkdirSync(source.cacheDir, { recursive: true });
-  await Promise.all(packages.map((locked) => cachedWheel(locked, source)));
+  await Promise.all(packages.map((locked) => cachedWheel(locked, packages, source)));
   return source.cacheDir;
 }
 
@@ -68,21 +68,22 @@ function checkLocalWheel(locked: LockedPackage, folder: string, source: WheelSou
   if (actual !== locked.sha256) throw hashMismatch(locked, path, actual, source, "Replace it with the file the lock file describes");
 }
 
-async function cachedWheel(locked: LockedPackage, source: WheelSource): Promise<void> {
+/** `wanted`: every package being provided, so a failed download can name all the wheels to fetch by hand. */
+async function cachedWheel(locked: LockedPackage, wanted: readonly LockedPackage[], source: WheelSource): Promise<void> {
   const path = join(source.cacheDir, locked.fileName);
   const cached = readIfPresent(path);
   if (cached !== undefined && sha256Of(cached) === locked.sha256) return;
   const key = `${path}\n${locked.sha256}`;
   let download = downloads.get(key);
   if (download === undefined) {
-    download = downloadWheel(locked, path, source).finally(() => downloads.delete(key));
+    download = downloadWheel(locked, wanted, path, source).finally(() => downloads.delete(key));
     downloads.set(key, download);
   }
   await download;
 }
 
 /** Downloads one wheel, checks it, and moves it into the cache whole (a reader never sees half a file). */
-async function downloadWheel(locked: LockedPackage, path: string, source: WheelSource): Promise<void> {
+async function downloadWheel(locked: LockedPackage, wanted: readonly LockedPackage[], path: string, source: WheelSource): Promise<void> {
   const url = wheelUrl(source.indexUrl, locked.fileName);
   let bytes: Uint8Array;
   try {
@@ -94,8 +95,8 @@ async function downloadWheel(locked: LockedPackage, path: string, source: WheelS
       "unreachable",
       locked.name,
       `Could not download the wheel of package "${locked.name}" from ${url} (${downloadProblem(error)}). ` +
-        "If this machine cannot reach the package index, download the wheels elsewhere into one folder and pass it as " +
-        `packagesDir (this one is ${url}; the lock file ${source.lockPath} lists each wheel's file name and its depends), ` +
+        "If this machine cannot reach the package index, download these wheels elsewhere into one folder and pass that " +
+        `folder as packagesDir: ${wanted.map((each) => wheelUrl(source.indexUrl, each.fileName)).join(" ")} — ` +
         "or set packageIndexUrl to a mirror that serves them.",
       { cause: error },
     );
