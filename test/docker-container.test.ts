@@ -7,7 +7,6 @@
 import { execFile } from "node:child_process";
 import { randomUUID } from "node:crypto";
 import { createServer, type Server } from "node:net";
-import { networkInterfaces } from "node:os";
 import { promisify } from "node:util";
 
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
@@ -16,7 +15,7 @@ import { MissingPackageError, SandboxMemoryError } from "../src/errors.js";
 import { DockerEngineUnavailableError, DockerImageMissingError } from "../src/executors/docker/docker-errors.js";
 import { DockerSandboxContainer } from "../src/executors/docker/docker-sandbox-container.js";
 import { importDockerode } from "../src/executors/docker/load-dockerode.js";
-import { containersLabelled, runPython, waitForNoContainers } from "./support/docker-containers.js";
+import { containersLabelled, hostAddresses, runPython, waitForNoContainers } from "./support/docker-containers.js";
 import { ensurePythonImage } from "./support/docker-image.js";
 
 const run = randomUUID();
@@ -90,13 +89,6 @@ describe("the lockdown, seen from inside", () => {
   });
   afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())));
 
-  const hostAddresses = () => [
-    "127.0.0.1",
-    ...Object.values(networkInterfaces())
-      .flat()
-      .filter((entry) => entry !== undefined && entry.family === "IPv4" && !entry.internal)
-      .map((entry) => entry!.address),
-  ];
   const connectEach = (addresses: string[]) =>
     `import socket\nfor address in ${JSON.stringify(addresses)}:\n    try:\n        socket.create_connection((address, ${port}), timeout=3).close()\n        print(address, 'reached', flush=True)\n    except OSError as error:\n        print(address, 'refused', type(error).__name__, flush=True)`;
 

@@ -1,8 +1,10 @@
 /**
  * Helpers for tests of Docker sandbox containers: run a snippet in an exec and collect its lines,
- * and count the containers that carry a label (to prove none was left behind).
+ * count the containers that carry a label (to prove none was left behind), and list the host's
+ * addresses a probe from inside tries to reach.
  */
 import { execFile } from "node:child_process";
+import { networkInterfaces } from "node:os";
 import { promisify } from "node:util";
 
 import type { ChannelEnd } from "../../src/executors/channel/sandbox-channel.js";
@@ -38,4 +40,15 @@ export async function waitForNoContainers(label: string, timeoutMs = 30_000): Pr
     left = await containersLabelled(label);
   }
   return left;
+}
+
+/** 127.0.0.1 and every IPv4 address of this host's interfaces (the Docker bridge's gateway among them). */
+export function hostAddresses(): string[] {
+  return [
+    "127.0.0.1",
+    ...Object.values(networkInterfaces())
+      .flat()
+      .filter((entry) => entry !== undefined && entry.family === "IPv4" && !entry.internal)
+      .map((entry) => entry!.address),
+  ];
 }

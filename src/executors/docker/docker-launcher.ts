@@ -26,6 +26,27 @@ export class DockerLauncher implements SandboxLauncher {
 
   async launch(limits: SandboxLimits): Promise<SandboxChannel> {
     const container = await this.current(limits);
+    try {
+      return await this.startInterpreter(container, limits);
+    } catch {
+      if (this.closed) throw new SandboxClosedError();
+      // The container may have just ended (the code killed its main process, the engine removed
+      // it) before its end was seen: once more, in a new one.
+      await this.forget(container);
+      return this.startInterpreter(await this.current(limits), limits);
+    }
+  }
+
+  /** Drops `container` (closing it) so the next launch starts a new one. */
+  private async forget(container: DockerSandboxContainer): Promise<void> {
+    const current = this.container;
+    if (current !== undefined && (await current.catch(() => undefined)) === container) {
+      if (this.container === current) this.container = undefined;
+    }
+    await container.close();
+  }
+
+  private startInterpreter(container: DockerSandboxContainer, limits: SandboxLimits): Promise<SandboxChannel> {
     return container.exec(pythonRuntimeArgv(this.options.python), {
       label: "The Python process in the Docker sandbox",
       // The runtime turns the session's interrupt message into its own SIGINT, between lines.
