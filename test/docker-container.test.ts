@@ -13,8 +13,10 @@ import { afterAll, beforeAll, describe, expect, test } from "vitest";
 
 import { MissingPackageError, SandboxMemoryError } from "../src/errors.js";
 import { DockerEngineUnavailableError, DockerImageMissingError } from "../src/executors/docker/docker-errors.js";
+import { RUNTIME_HEADROOM_MB, SANDBOX_LABEL } from "../src/executors/docker/container-config.js";
 import { DockerSandboxContainer } from "../src/executors/docker/docker-sandbox-container.js";
-import { importDockerode } from "../src/executors/docker/load-dockerode.js";
+import { importDockerode, loadDockerode } from "../src/executors/docker/load-dockerode.js";
+import { removeUnstartedContainers, UNSTARTED_GRACE_MS } from "../src/executors/docker/unstarted-containers.js";
 import { containersLabelled, hostAddresses, runPython, waitForNoContainers } from "./support/docker-containers.js";
 import { ensurePythonImage } from "./support/docker-image.js";
 
@@ -152,6 +154,32 @@ describe("the lockdown, seen from inside", () => {
     expect(lines).toEqual(["65534 65534", "CapPrm: 0000000000000000", "CapEff: 0000000000000000", "CapBnd: 0000000000000000", "NoNewPrivs: 1"]);
   });
 
+  test("the container's cgroup carries the memory, CPU and pid limits (no swap)", async () => {
+    const limited = await DockerSandboxContainer.start({ image, memoryLimitMb: 100, cpus: 0.5, pidsLimit: 20, labels: { "codeagent.test": run } });
+    try {
+      // cgroup v2 files first, then v1's.
+      const code = [
+        "def first(*paths):",
+        "    for path in paths:",
+        "        try: return open(path).read().split()",
+        "        except OSError: pass",
+        "print(first('/sys/fs/cgroup/memory.max', '/sys/fs/cgroup/memory/memory.limit_in_bytes')[0])",
+        "print(first('/sys/fs/cgroup/memory.swap.max', '/sys/fs/cgroup/memory/memory.memsw.limit_in_bytes')[0])",
+        "print(' '.join(first('/sys/fs/cgroup/cpu.max') or first('/sys/fs/cgroup/cpu/cpu.cfs_quota_us') + first('/sys/fs/cgroup/cpu/cpu.cfs_period_us')))",
+        "print(first('/sys/fs/cgroup/pids.max', '/sys/fs/cgroup/pids/pids.max')[0])",
+      ].join("\n");
+      const { lines } = await runPython(limited, code);
+      const bytes = (100 + RUNTIME_HEADROOM_MB) * 1024 * 1024;
+      expect(lines[0]).toBe(String(bytes));
+      // v2 counts swap apart (0 allowed); v1 counts memory and swap together (equal: no swap).
+      expect(["0", String(bytes)]).toContain(lines[1]);
+      expect(lines[2]).toBe("50000 100000");
+      expect(lines[3]).toBe("20");
+    } finally {
+      await limited.close();
+    }
+  });
+
   test("the pid limit stops a fork bomb, and killing it frees the container for the next exec", async () => {
     const code = [
       "import os, time",
@@ -221,6 +249,19 @@ describe("no container is left behind", () => {
     }).catch((error: { stdout: string }) => error); // the "kill" host dies by SIGKILL, by design
     expect(stdout.trim().split("\n").pop()).toMatch(/^[0-9a-f]{64}$/);
     expect(await waitForNoContainers(`codeagent.test=${mine}`)).toEqual([]);
+  });
+
+  test("a container a dead host created but never started is removed once it is old enough", async () => {
+    const tag = `codeagent.test=${run}-unstarted`;
+    await promisify(execFile)("docker", ["create", "--label", `${SANDBOX_LABEL}=1`, "--label", tag, image, "true"]);
+    const docker = new (await loadDockerode())();
+    const labels = [`${SANDBOX_LABEL}=1`, tag];
+    expect(await removeUnstartedContainers(docker, UNSTARTED_GRACE_MS, labels)).toBe(0);
+    expect(await containersLabelled(tag)).toHaveLength(1);
+    // A second later it counts as left behind under a one-millisecond grace.
+    await new Promise((resolve) => setTimeout(resolve, 1100));
+    expect(await removeUnstartedContainers(docker, 1, labels)).toBe(1);
+    expect(await containersLabelled(tag)).toEqual([]);
   });
 
   test("every container this file started is gone once closed", async () => {

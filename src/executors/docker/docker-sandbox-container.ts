@@ -14,6 +14,7 @@ import { containerCreateBody, containerLimits, RUNTIME_HEADROOM_MB, type Contain
 import { dockerFailure } from "./docker-errors.js";
 import { DockerExecChannel, pidReportingArgv, type DemuxModem } from "./docker-exec-channel.js";
 import { loadDockerode } from "./load-dockerode.js";
+import { removeUnstartedContainers } from "./unstarted-containers.js";
 import { MemoryKillEvents } from "./memory-kills.js";
 
 /** How a sandbox container is made and where its engine is. */
@@ -78,6 +79,8 @@ export class DockerSandboxContainer {
     } catch (error) {
       throw dockerFailure(error, "creating the sandbox container", limits.image);
     }
+    // Best effort, not waited for: a sweep of what dead hosts left between create and start.
+    removeUnstartedContainers(docker).catch(() => undefined);
     try {
       const control = (await container.attach({ stream: true, stdin: true, stdout: false, stderr: false, hijack: true })) as HijackedStream;
       await container.start();
