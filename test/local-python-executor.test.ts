@@ -8,8 +8,17 @@ import { promisify } from "node:util";
 
 import { afterAll, describe, expect, test } from "vitest";
 
-import { AgentConfigurationError } from "../src/errors.js";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { z } from "zod";
+
+import { AgentConfigurationError, SandboxClosedError } from "../src/errors.js";
+import { ChannelExecutor } from "../src/executors/channel/channel-executor.js";
+import { ChildProcessChannel } from "../src/executors/channel/child-process-channel.js";
+import { pythonRuntimeArgv, pythonRuntimeHello } from "../src/executors/cpython/python-command.js";
 import { LocalPythonExecutor } from "../src/executors/local-python/local-python-executor.js";
+import { tool } from "../src/tools/tool.js";
 
 /** Debian's python3 with python3-numpy (installed by .ci/run); the PATH's python3 otherwise. */
 const PYTHON_WITH_NUMPY = ["/usr/bin/python3", "python3"].find(
@@ -108,15 +117,118 @@ describe("LocalPythonExecutor", () => {
     await expect(executor.run("1")).rejects.toThrow(/Install Python 3.9 or newer/);
   });
 
+  test("output and errors are measured in code points, as Python counts: an emoji is one character", async () => {
+    const executor = make();
+    await executor.run("kept = 1");
+    const printed = await executor.run("print('\\U0001F600' * 30000)\nkept");
+    expect(printed).toMatchObject({ output: 1 });
+    expect([...printed.logs].length).toBe(30001);
+    const raised = await executor.run("raise ValueError('\\U0001F600' * 15000)");
+    expect(raised.error?.type).toBe("ValueError");
+    const named = await executor.run("raise type('E' * 30000, (Exception,), {})('boom')");
+    expect(named.error?.type).toMatch(/^E{200}\.\.\.$/);
+    // A value whose JSON the host writes longer than Python does (1e+20 as 21 digits) is not tampering.
+    const floats = await executor.run("[1e20] * 60000");
+    expect((floats.output as number[]).length).toBe(60000);
+    expect(await executor.run("kept")).toMatchObject({ output: 1 });
+  });
+
+  test("tool calls from several threads at once are answered", async () => {
+    const calls: string[] = [];
+    const executor = make({ authorizedImports: ["concurrent.futures"] });
+    await executor.sendTools([
+      tool({ name: "record", description: "Records.", inputSchema: z.object({ what: z.string() }), execute: async ({ what }) => (calls.push(what), what.toUpperCase()) }),
+    ]);
+    const result = await executor.run("from concurrent.futures import ThreadPoolExecutor\nwith ThreadPoolExecutor(4) as pool:\n    out = list(pool.map(lambda i: record(what=f'w{i}'), range(8)))\nout");
+    expect(result.error).toBeUndefined();
+    expect(result.output).toEqual(["W0", "W1", "W2", "W3", "W4", "W5", "W6", "W7"]);
+    expect(calls.sort()).toEqual(["w0", "w1", "w2", "w3", "w4", "w5", "w6", "w7"]);
+  });
+
+  test("memory taken by a process the code started counts against the limit", async () => {
+    const executor = make({ memoryLimitMb: 64, authorizedImports: ["subprocess", "sys"] });
+    const result = await executor.run(
+      "import subprocess, sys\nsubprocess.run([sys.executable, '-c', 'x = bytearray(700 * 1024 * 1024)\\nfor i in range(0, len(x), 4096): x[i] = 1\\nimport time; time.sleep(5)'])",
+    );
+    expect(result.error?.type).toBe("MemoryError");
+  }, 30_000);
+
+  test("memory a thread takes while the sandbox is idle is caught too", async () => {
+    const executor = make({ memoryLimitMb: 64, authorizedImports: ["threading", "time"] });
+    await executor.run("import threading, time\ndef grow():\n    time.sleep(0.2)\n    global hold\n    hold = [bytearray(50 * 1024 * 1024) for _ in range(12)]\n    [b.__setitem__(slice(None, None, 4096), b'x' * (len(b) // 4096)) for b in hold]\nthreading.Thread(target=grow).start()");
+    await new Promise((resolve) => setTimeout(resolve, 3000));
+    const next = await executor.run("1");
+    expect(next.error?.type).toBe("MemoryError");
+    expect(await executor.run("2")).toMatchObject({ output: 2 });
+  }, 30_000);
+
+  test("a start that failed is tried again: sendTools, then a run, work once Python does", async () => {
+    const folder = mkdtempSync(join(tmpdir(), "codeagent-flaky-"));
+    const flaky = join(folder, "python3");
+    // Fails the first two starts (the version probe passes), then runs the real python3.
+    writeFileSync(flaky, `#!/bin/sh\ncase "$*" in *version_info*) exec python3 "$@";; esac\nn=$(cat ${folder}/n 2>/dev/null || echo 0); echo $((n+1)) > ${folder}/n\n[ "$n" -lt 2 ] && exit 3\nexec python3 "$@"\n`, { mode: 0o755 });
+    try {
+      const executor = make({ python: flaky });
+      await expect(executor.sendTools([])).rejects.toThrow();
+      await expect(executor.sendTools([])).rejects.toThrow();
+      await executor.sendTools([]);
+      expect(await executor.run("6 * 7")).toMatchObject({ output: 42 });
+    } finally {
+      rmSync(folder, { recursive: true, force: true });
+    }
+  });
+
+  test("files the code wrote are gone after reset(); time.sleep takes a Fraction", async () => {
+    const executor = make({ authorizedImports: ["pathlib", "time", "fractions"] });
+    await executor.run("import pathlib\npathlib.Path('note.txt').write_text('hi')");
+    expect(await executor.run("pathlib.Path('note.txt').exists()")).toMatchObject({ output: true });
+    await executor.reset();
+    expect(await executor.run("import pathlib\npathlib.Path('note.txt').exists()")).toMatchObject({ output: false });
+    expect(await executor.run("import time\nfrom fractions import Fraction\ntime.sleep(Fraction(1, 100))\n'slept'")).toMatchObject({ output: "slept" });
+  });
+
+  test("close() during a run: the run rejects as closed; a time limit past what a timer holds is refused", async () => {
+    const executor = make({ authorizedImports: ["time"] });
+    const running = executor.run("import time\ntime.sleep(10)");
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    await executor.close();
+    await expect(running).rejects.toThrow(SandboxClosedError);
+    expect(() => new LocalPythonExecutor({ timeoutMs: 2 ** 31 })).toThrow(/at most 2,147,483,647/);
+  });
+
+  test("over a channel whose interrupt is a signal, a time limit is still a TimeoutError that keeps state", async () => {
+    const executor = new ChannelExecutor({
+      language: "python",
+      timeoutMs: 300,
+      launcher: {
+        launch: () => {
+          const [command, ...args] = pythonRuntimeArgv();
+          return Promise.resolve(new ChildProcessChannel({ command: command!, args, env: { PATH: process.env["PATH"]! }, interruptSignal: "SIGINT", label: "The Python process" }));
+        },
+        hello: pythonRuntimeHello,
+      },
+    });
+    try {
+      await executor.run("kept = 1");
+      const stopped = await executor.run("while True: pass");
+      expect(stopped.error?.type).toBe("TimeoutError");
+      expect(await executor.run("kept")).toMatchObject({ output: 1 });
+    } finally {
+      await executor.close();
+    }
+  });
+
   test.each([
     { name: "a plain loop", code: "while True: pass" },
     { name: "a native loop that never returns to the interpreter", code: "sum(range(10**15))" },
-  ])("the Python process ends when its host is killed, even busy in $name", async ({ code }) => {
+  ])("the Python process and what its code started end when the host is killed, even busy in $name", async ({ code }) => {
     const { stdout } = await promisify(execFile)("node_modules/.bin/vite-node", ["test/fixtures/local-python-orphan-host.ts", code], {
       timeout: 60_000,
     }).catch((error: { stdout: string }) => error); // the host dies by SIGKILL, by design
-    const pid = Number(stdout.trim().split("\n").pop());
+    const [pid, childPid] = stdout.trim().split("\n").pop()!.split(" ").map(Number);
     expect(pid).toBeGreaterThan(0);
-    expect(await waitUntilGone(pid, 20_000)).toBe(true);
+    expect(childPid).toBeGreaterThan(0);
+    expect(await waitUntilGone(pid!, 20_000)).toBe(true);
+    expect(await waitUntilGone(childPid!, 5_000)).toBe(true);
   }, 90_000);
 });

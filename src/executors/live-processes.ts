@@ -13,7 +13,14 @@ class LiveProcesses {
     if (!this.hooked) {
       this.hooked = true;
       process.on("exit", () => {
-        for (const running of this.children) running.kill("SIGKILL");
+        for (const running of this.children) {
+          // A sandbox that leads a process group takes what its code started with it.
+          try {
+            if (running.pid !== undefined) process.kill(-running.pid, "SIGKILL");
+          } catch {
+            running.kill("SIGKILL");
+          }
+        }
       });
     }
     this.children.add(child);

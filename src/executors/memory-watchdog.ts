@@ -1,5 +1,5 @@
 import { execFile } from "node:child_process";
-import { readFileSync } from "node:fs";
+import { readdirSync, readFileSync } from "node:fs";
 
 /**
  * The memory wall around a whole sandbox process (Pyodide's Deno, Monty's Node), kept by the host.
@@ -25,12 +25,54 @@ const PS_INTERVAL_MS = 250;
 type ResidentReader = (pid: number) => Promise<number | undefined>;
 
 function linuxResident(pid: number): Promise<number | undefined> {
+  return Promise.resolve(linuxProcessResident(pid));
+}
+
+function linuxProcessResident(pid: number): number | undefined {
   try {
     const match = /^VmRSS:\s+(\d+) kB/m.exec(readFileSync(`/proc/${pid}/status`, "utf8"));
-    return Promise.resolve(match ? Number(match[1]) * 1024 : undefined);
+    return match ? Number(match[1]) * 1024 : undefined;
   } catch {
-    return Promise.resolve(undefined);
+    return undefined;
   }
+}
+
+/** The processes `pid` started, and theirs (Linux: each thread's `children` list). */
+function linuxDescendants(pid: number, found: number[] = []): number[] {
+  let threads: string[];
+  try {
+    threads = readdirSync(`/proc/${pid}/task`);
+  } catch {
+    return found;
+  }
+  for (const thread of threads) {
+    let children = "";
+    try {
+      children = readFileSync(`/proc/${pid}/task/${thread}/children`, "utf8");
+    } catch {
+      continue;
+    }
+    for (const child of children.split(" ")) {
+      const childPid = Number(child);
+      // A bound on the walk: a fork bomb must not make the host read forever.
+      if (childPid > 0 && found.length < MAX_DESCENDANTS && !found.includes(childPid)) {
+        found.push(childPid);
+        linuxDescendants(childPid, found);
+      }
+    }
+  }
+  return found;
+}
+
+const MAX_DESCENDANTS = 512;
+
+/** Resident memory of `pid` and every process it started, in bytes (Linux). */
+function linuxTreeResident(pid: number): Promise<number | undefined> {
+  const own = linuxProcessResident(pid);
+  if (own === undefined) return Promise.resolve(undefined);
+  let total = own;
+  for (const descendant of linuxDescendants(pid)) total += linuxProcessResident(descendant) ?? 0;
+  return Promise.resolve(total);
 }
 
 function psResident(pid: number): Promise<number | undefined> {
@@ -53,21 +95,37 @@ export class MemoryWatchdog {
   private limitBytes = Infinity;
   private reading = false;
 
+  private intervalMs = reader.intervalMs;
+  private readonly read: ResidentReader;
+
+  /**
+   * With `includeDescendants`, what the process started counts too (Linux; elsewhere the process
+   * alone): code that may start processes must not get around the limit that way.
+   */
   constructor(
     private readonly pid: number,
     private readonly onExceeded: (residentBytes: number, limitBytes: number) => void,
-  ) {}
+    { includeDescendants = false }: { includeDescendants?: boolean } = {},
+  ) {
+    this.read = includeDescendants && process.platform === "linux" ? linuxTreeResident : reader.read;
+  }
 
   /** The process may hold this much resident memory in all. */
   setLimit(bytes: number): void {
     this.limitBytes = bytes;
   }
 
-  /** Starts checking (while the process runs code or answers a request). */
-  start(): void {
-    if (this.timer !== undefined || this.limitBytes === Infinity) return;
-    this.timer = setInterval(() => void this.check(), reader.intervalMs);
+  /**
+   * Starts checking (while the process runs code or answers a request), now and then at the
+   * usual pace, or every `intervalMs` (slower, while it is idle).
+   */
+  start(intervalMs = reader.intervalMs): void {
+    if (this.limitBytes === Infinity || (this.timer !== undefined && intervalMs === this.intervalMs)) return;
+    this.stop();
+    this.intervalMs = intervalMs;
+    this.timer = setInterval(() => void this.check(), intervalMs);
     this.timer.unref();
+    void this.check();
   }
 
   stop(): void {
@@ -79,7 +137,7 @@ export class MemoryWatchdog {
     if (this.reading) return;
     this.reading = true;
     try {
-      const resident = await reader.read(this.pid);
+      const resident = await this.read(this.pid);
       if (resident !== undefined && resident > this.limitBytes && this.timer !== undefined) {
         this.stop();
         this.onExceeded(resident, this.limitBytes);

@@ -30,8 +30,16 @@ describe("the host's checks of what a sandbox sends", () => {
     expect(resultOverLimits(result(`${"L".repeat(1000)}\n[output truncated: 5 more characters were printed than the 1000-character limit]\n`, "ok"), limits)).toBeUndefined();
   });
 
-  test("a value is measured in code points, as the runtime measures it", () => {
-    expect(resultOverLimits(result("", "😀".repeat(998)), limits)).toBeUndefined();
-    expect(resultOverLimits(result("", "😀".repeat(999)), limits)).toMatch(/maxValueChars/);
+  test("a value is measured in code points, with room for JSON that differs from the runtime's", () => {
+    // The runtime cuts at maxValueChars of its own JSON; the host's may be longer for the same value
+    // (a float's digits, an escaped lone surrogate), so only a value far past the limit is refused.
+    expect(resultOverLimits(result("", "😀".repeat(6 * 1000)), limits)).toBeUndefined();
+    expect(resultOverLimits(result("", [1e20, 1e20, 1e20]), { ...limits, maxValueChars: 20 })).toBeUndefined();
+    expect(resultOverLimits(result("", "😀".repeat(6 * 1000 + 2000)), limits)).toMatch(/far over maxValueChars/);
+  });
+
+  test("logs are measured in code points: an emoji is one character, as the runtime counts", () => {
+    expect(resultOverLimits(result("😀".repeat(1000), null), { ...limits, maxOutputChars: 1000 })).toBeUndefined();
+    expect(resultOverLimits(result("x".repeat(1000 + 201), null), { ...limits, maxOutputChars: 1000 })).toMatch(/maxOutputChars/);
   });
 });

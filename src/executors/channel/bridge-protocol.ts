@@ -58,6 +58,9 @@ export interface ResultLimits {
   maxValueChars: number;
 }
 
+/** How much longer the host's JSON of a value may be than the runtime's own, for the same value. */
+const VALUE_SLACK = 6;
+
 /** Room for the note the sandbox adds to logs it cut ("[output truncated: ...]"). */
 const TRUNCATION_NOTE_CHARS = 200;
 
@@ -91,8 +94,9 @@ export function parseMessage(text: string): Record<string, unknown> | undefined 
   }
 }
 
+/** Texts are measured as the runtimes cut them, in code points (an emoji is one, not two). */
 function isShortText(value: unknown): value is string {
-  return typeof value === "string" && value.length <= MAX_ERROR_TEXT;
+  return typeof value === "string" && (value.length <= MAX_ERROR_TEXT || codePoints(value) <= MAX_ERROR_TEXT);
 }
 
 /**
@@ -101,11 +105,17 @@ function isShortText(value: unknown): value is string {
  * again. A value is measured as the runtime does, in code points of its JSON text.
  */
 export function resultOverLimits(message: SandboxRunResult, limits: ResultLimits): string | undefined {
-  if (message.logs.length > limits.maxOutputChars + TRUNCATION_NOTE_CHARS) {
-    return `sent ${message.logs.length} characters of logs, over maxOutputChars (${limits.maxOutputChars})`;
+  const logChars = message.logs.length <= limits.maxOutputChars ? message.logs.length : codePoints(message.logs);
+  if (logChars > limits.maxOutputChars + TRUNCATION_NOTE_CHARS) {
+    return `sent ${logChars} characters of logs, over maxOutputChars (${limits.maxOutputChars})`;
   }
+  // The runtime measured its own JSON text; this one may be longer for the same value (a float as
+  // 21 digits where Python writes 1e+20, a lone surrogate escaped as 6 characters), so only a
+  // value far past the limit is taken for tampering.
   const valueChars = codePoints(JSON.stringify(message.result.output ?? null));
-  if (valueChars > limits.maxValueChars) return `sent a value of ${valueChars} characters, over maxValueChars (${limits.maxValueChars})`;
+  if (valueChars > VALUE_SLACK * limits.maxValueChars + 1024) {
+    return `sent a value of ${valueChars} characters, far over maxValueChars (${limits.maxValueChars})`;
+  }
   return undefined;
 }
 

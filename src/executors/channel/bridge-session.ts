@@ -25,8 +25,10 @@ export const DEFAULT_MAX_LINE_LENGTH = 8 * 1024 * 1024;
  * The host's side of the bridge protocol (`bridge-protocol.ts`) with one sandbox, whatever carries
  * it: a {@link SandboxChannel} (`ChannelSession` below: CPython on this machine, in a container, in a
  * vendor's VM), or a Pyodide sandbox's own transports (`SandboxProcess`, `SharedSandbox`). Only
- * lines that start with this sandbox's secret token are its own; the runtime keeps the token away
- * from the model's code, so the code cannot forge a line. A line longer than the limit, a malformed
+ * lines that start with this sandbox's secret token are its own: printed text is never taken for a
+ * message. Pyodide's runtime keeps the token out of Python's reach; in CPython the code can find
+ * it, so nothing here trusts a message for more than the code could do anyway (every message is
+ * checked, and a tool call's arguments are held to the same limits). A line longer than the limit, a malformed
  * message or a second tool call while one is open ends the sandbox: it broke the protocol.
  */
 export abstract class SandboxSession {
@@ -43,6 +45,8 @@ export abstract class SandboxSession {
   protected memoryError: SandboxMemoryError | undefined;
   protected memoryLimitMb = 0;
   protected maxLineLength = DEFAULT_MAX_LINE_LENGTH;
+  /** How many tool calls may be open at once: one per thread that may call a tool. */
+  protected maxOpenToolCalls = 1;
   private resultLimits: ResultLimits | undefined;
   /** Settles once the sandbox has ended. */
   readonly exited: Promise<void>;
@@ -225,16 +229,28 @@ export abstract class SandboxSession {
 
   private settle(id: number, message: Record<string, unknown>, failed = false): void {
     const waiter = this.pending.get(id);
-    if (waiter === undefined) return;
+    if (waiter === undefined) {
+      // Each request is answered once: an answer nobody waits for (a second ready, a made-up id)
+      // was not sent by the runtime, and a stream of them would keep the host busy.
+      this.kill("broke the protocol: it answered a request it was not asked");
+      return;
+    }
     this.pending.delete(id);
-    if (failed) waiter.reject(new SandboxError(`The Python sandbox ${String(message["message"] ?? "failed")}`));
-    else waiter.resolve(message);
+    if (!failed) waiter.resolve(message);
+    else if (id === 0) waiter.reject(this.startupError(String(message["message"] ?? "failed")));
+    else waiter.reject(new SandboxError(`The Python sandbox ${String(message["message"] ?? "failed")}`));
+  }
+
+  /** The error of a sandbox that could not start (it said why instead of `ready`). */
+  protected startupError(message: string): Error {
+    return new SandboxError(`The Python sandbox ${message}`);
   }
 
   private handleToolCall(callId: number, call: SandboxToolCall | undefined): void {
-    // Python's tool calls block until answered: a second one while one is open was not made by the runtime.
-    if (this.openToolCalls.size > 0 || typeof callId !== "number") {
-      this.kill("made a second tool call while one was open");
+    // A tool call blocks its thread until answered: more open at once than the runtime has threads
+    // that may call (one in Pyodide) were not made by the runtime.
+    if (this.openToolCalls.size >= this.maxOpenToolCalls || this.openToolCalls.has(callId) || typeof callId !== "number") {
+      this.kill(this.maxOpenToolCalls === 1 ? "made a second tool call while one was open" : `made more than ${this.maxOpenToolCalls} tool calls at once`);
       return;
     }
     this.openToolCalls.add(callId);

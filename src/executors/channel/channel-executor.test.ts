@@ -23,6 +23,9 @@ class PlayedSandbox {
       const message = JSON.parse(line) as Message;
       if (this.token === "") {
         this.token = message["token"] as string;
+        // What a login shell may print before the runtime starts: not the sandbox's, ignored.
+        this.channel.send("Welcome to the sandbox!");
+        this.send({ type: "ready" }, "0".repeat(32));
         this.send({ type: "ready" });
         return;
       }
@@ -81,7 +84,7 @@ function playedExecutor(options: { timeoutMs?: number; maxOutputChars?: number }
 }
 
 describe("ChannelExecutor over a played sandbox", () => {
-  test("a run with a tool call: only lines with the session's token count", async () => {
+  test("a run with a tool call; before ready, lines without the session's token are ignored", async () => {
     const { executor, nextSandbox } = playedExecutor();
     const add = tool({ name: "add", description: "Adds.", inputSchema: z.object({ a: z.number(), b: z.number() }), execute: ({ a, b }) => a + b });
     const tools = executor.sendTools([add]);
@@ -90,9 +93,6 @@ describe("ChannelExecutor over a played sandbox", () => {
     const run = await sandbox.serveSetup();
     await tools;
     expect(run).toMatchObject({ type: "run", code: "add(2, 3)" });
-    // A forged line (no token, another token) is not the sandbox's: ignored.
-    sandbox.channel.send(JSON.stringify(result(run["id"], "forged")));
-    sandbox.send(result(run["id"], "forged"), "0".repeat(32));
     sandbox.send({ type: "tool-call", id: 1, request: { name: "add", args: [2, 3], kwargs: {} } });
     const reply = await sandbox.next();
     expect(reply).toMatchObject({ type: "tool-result", id: 1 });
@@ -105,11 +105,13 @@ describe("ChannelExecutor over a played sandbox", () => {
   test.each([
     { name: "a malformed message", send: (sandbox: PlayedSandbox) => sandbox.sendRaw("{not json") },
     { name: "a message of an unknown type", send: (sandbox: PlayedSandbox) => sandbox.send({ type: "surprise", id: 1 }) },
+    { name: "a line without the token once ready", send: (sandbox: PlayedSandbox) => sandbox.channel.send(JSON.stringify({ type: "done", id: 1 })) },
+    { name: "an answer to a request nobody made", send: (sandbox: PlayedSandbox) => sandbox.send({ type: "done", id: 999 }) },
+    { name: "a second ready", send: (sandbox: PlayedSandbox) => sandbox.send({ type: "ready" }) },
     {
-      name: "a second tool call while one is open",
+      name: "more tool calls at once than a runtime has threads (64)",
       send: (sandbox: PlayedSandbox) => {
-        sandbox.send({ type: "tool-call", id: 1, request: { name: "wait", args: [], kwargs: {} } });
-        sandbox.send({ type: "tool-call", id: 2, request: { name: "wait", args: [], kwargs: {} } });
+        for (let id = 1; id <= 65; id++) sandbox.send({ type: "tool-call", id, request: { name: "wait", args: [], kwargs: {} } });
       },
     },
   ])("$name ends the sandbox: the run reports lost state and the next run gets a fresh one", async ({ send }) => {

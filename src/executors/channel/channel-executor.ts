@@ -23,10 +23,13 @@ import { positiveLimit } from "../limit-options.js";
 import { ABORTED_ERROR, formatSeconds, lostStateError, timeLimitNote, type StopReason } from "../run-errors.js";
 import { RunLock } from "../run-lock.js";
 import { decodeSandboxValue } from "../wire-values.js";
-import type { HostRequest } from "./bridge-protocol.js";
+import { isRunResult, type HostRequest } from "./bridge-protocol.js";
 import type { SandboxRunResult, SandboxSession } from "./bridge-session.js";
 import { ChannelSession } from "./channel-session.js";
 import type { SandboxChannel } from "./sandbox-channel.js";
+
+/** The error of a run aborted after its turn came but before its code was sent. */
+const ABORTED_BEFORE_START = Object.freeze({ type: "AbortError", message: "The run was aborted before it started; none of its code ran." });
 
 /** What the limits of one executor are, for a launcher that enforces some of them itself. */
 export interface SandboxLimits {
@@ -181,6 +184,7 @@ export class ChannelExecutor implements Executor {
     let sandbox: SandboxSession;
     try {
       sandbox = await this.ready();
+      if (options.signal?.aborted) return { output: null, logs: "", isFinalAnswer: false, error: { ...ABORTED_BEFORE_START } };
     } catch (error) {
       // A sandbox that cannot start at all (no Python, no engine) is the user's to fix, not the code's.
       if (error instanceof SandboxClosedError || error instanceof AgentConfigurationError || this.closed) throw error;
@@ -207,9 +211,14 @@ export class ChannelExecutor implements Executor {
     sandbox.onToolCall = (call) => answerToolCall(this.tools, call, this.language, toolAbort.signal, options, this.maxValueChars);
 
     try {
-      const message = (await sandbox.request({ type: "run", code, timeLimitNote: note, timeoutMs })) as unknown as SandboxRunResult;
+      const message = await sandbox.request({ type: "run", code, timeLimitNote: note, timeoutMs });
+      if (!isRunResult(message)) {
+        sandbox.kill("broke the protocol: it answered a run with something other than a result");
+        throw new SandboxError("The sandbox broke the protocol: it answered a run with something other than a result");
+      }
       return toCodeOutput(message, stopReason);
     } catch (error) {
+      if (this.closed) throw new SandboxClosedError();
       // The sandbox died: ended after ignoring an interrupt, over its memory, or crashed.
       this.replaceSandbox();
       return { output: null, logs: "", isFinalAnswer: false, error: lostStateError(stopReason, timeoutMs, error) };
@@ -232,9 +241,20 @@ export class ChannelExecutor implements Executor {
     try {
       await sandbox.request(message);
     } catch (error) {
+      if (this.closed) throw new SandboxClosedError();
       if (callOff === undefined && sandbox.alive) throw error;
+      const current = this.sandbox !== undefined && (await this.sandbox.catch(() => undefined)) === sandbox;
+      if (callOff === undefined) {
+        // It died on its own (code left a thread that ended it, its memory): say that, not "time".
+        if (current) this.replaceSandbox();
+        const cause = error instanceof Error ? error.message : String(error);
+        throw new SandboxError(
+          `${what} failed: ${cause} The sandbox was replaced by a fresh one with the tools, so everything defined in earlier runs is gone: define what you need again.`,
+          { cause: error },
+        );
+      }
       sandbox.kill("did not finish a request within the time limit");
-      if (this.sandbox !== undefined && (await this.sandbox.catch(() => undefined)) === sandbox) this.replaceSandbox();
+      if (current) this.replaceSandbox();
       throw new SandboxError(
         `${what} did not finish within the time limit of ${formatSeconds(this.timeoutMs)}: code of an earlier run may have ` +
           "replaced the sandbox's runtime. The sandbox was ended and replaced by a fresh one with the tools, so everything " +
@@ -248,7 +268,14 @@ export class ChannelExecutor implements Executor {
 
   private ready(): Promise<SandboxSession> {
     if (this.closed) return Promise.reject(new SandboxClosedError());
-    this.sandbox ??= this.prepareSandbox();
+    if (this.sandbox === undefined) {
+      const starting = this.prepareSandbox();
+      this.sandbox = starting;
+      // A start that failed (a transient engine or network error) is tried again next time.
+      starting.catch(() => {
+        if (this.sandbox === starting) this.sandbox = undefined;
+      });
+    }
     return this.sandbox;
   }
 
@@ -295,11 +322,8 @@ export class ChannelExecutor implements Executor {
     this.sandbox = undefined;
     this.used = false;
     void previous?.then((sandbox) => sandbox.kill("was replaced"), () => undefined);
-    if (!this.closed) {
-      // The replacement starts now, so the next run does not wait for it.
-      this.sandbox = this.prepareSandbox();
-      this.sandbox.catch(() => undefined);
-    }
+    // The replacement starts now, so the next run does not wait for it.
+    if (!this.closed) void this.ready().catch(() => undefined);
   }
 
   private toolSpecificationsJson(): string {

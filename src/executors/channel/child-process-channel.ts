@@ -13,6 +13,7 @@ import { MemoryWatchdog } from "../memory-watchdog.js";
 import { LineChannel } from "./line-channel.js";
 
 const STDERR_TAIL = 4000;
+const IDLE_MEMORY_CHECK_MS = 1000;
 
 /** How to start a sandbox process. */
 export interface ChildProcessChannelOptions {
@@ -72,8 +73,8 @@ export class ChildProcessChannel extends LineChannel {
       label: options.label,
       setActive: (active) => {
         holdEventLoop(child, active);
-        if (active) watchdog?.start();
-        else watchdog?.stop();
+        // Idle, it is still watched, more slowly: a thread the code left running can still allocate.
+        watchdog?.start(active ? undefined : IDLE_MEMORY_CHECK_MS);
       },
     });
     child = spawn(options.command, [...options.args], {
@@ -116,8 +117,9 @@ export class ChildProcessChannel extends LineChannel {
           options.memoryError?.(resident, limit) ??
           new SandboxMemoryError(`${options.label} went over its memory limit (${megabytes(resident)} MB, over ${megabytes(limit)} MB) and was ended.`);
         this.close("went over its memory limit");
-      });
+      }, { includeDescendants: true });
       watchdog.setLimit(options.memoryLimitBytes);
+      watchdog.start(IDLE_MEMORY_CHECK_MS);
     }
     holdEventLoop(child, false);
   }

@@ -14,6 +14,7 @@ import os
 import signal
 import sys
 import threading
+import time
 import types
 from json import dumps as _dumps, loads as _loads
 
@@ -37,11 +38,50 @@ def _end_with_host():
 
 
 _end_with_host()
+
+
+def _leads_group():
+    try:
+        return os.getpgid(0) == os.getpid()
+    except OSError:
+        return False
+
+
+def _end_group():
+    """Ends every process the code started, when this process leads their group (a local sandbox)."""
+    if _leads_group():
+        os.killpg(os.getpid(), signal.SIGKILL)
+
+
+def _reap_group_after_death():
+    """A process that outlives this one by a kill it cannot see (its host's SIGKILL ends it through
+    the kernel) ends the group then: it waits on a pipe only this process holds open."""
+    if not _leads_group() or not hasattr(os, "fork"):
+        return
+    watched, held = os.pipe()
+    if os.fork() == 0:
+        try:
+            # An interrupt sent to the group is for the interpreter, not for this watcher.
+            signal.signal(signal.SIGINT, signal.SIG_IGN)
+            os.close(held)
+            os.read(watched, 1)
+        finally:
+            os.killpg(os.getpgid(0), signal.SIGKILL)
+            os._exit(0)
+    os.close(watched)
+    _held_pipes.append(held)
+
+
+_held_pipes = []
+_reap_group_after_death()
+
 _protocol_out = os.dup(1)
 os.dup2(2, 1)
 _protocol_in = sys.stdin.buffer
 sys.stdin = io.StringIO("")
 _write_lock = threading.Lock()
+# The runtime replaces time.sleep with one the host can interrupt; threads use the real one.
+_real_sleep = time.sleep
 
 
 def _send(message):
@@ -124,8 +164,9 @@ _main_thread = threading.main_thread().ident
 
 
 def _on_interrupt_signal(signum, frame):
-    # Only a run may be interrupted: a signal that lands between requests is dropped.
-    if _requests.running is not None:
+    # Only the run the host asked to stop (its interrupt message names it) is interrupted: a signal
+    # that lands between requests, or before the message, is a wake-up and nothing more.
+    if _requests.running is not None and _requests.interrupted:
         raise KeyboardInterrupt()
 
 
@@ -156,10 +197,8 @@ def _read_requests():
             else:
                 _requests.queue.append(message)
             _requests.condition.notify_all()
-    with _requests.condition:
-        _requests.closed = True
-        _requests.condition.notify_all()
-    # The host is gone: nothing is left to serve.
+    # The host is gone: nothing is left to serve, and nothing the code started may stay behind.
+    _end_group()
     os._exit(0)
 
 
@@ -177,6 +216,10 @@ def _call_tool(request_json):
 
 
 def _sleep(seconds):
+    # The host interrupts the run, which is the main thread's: a thread the code started sleeps on.
+    if threading.get_ident() != _main_thread:
+        _real_sleep(seconds)
+        return False
     with _requests.condition:
         return _requests.condition.wait_for(lambda: _requests.interrupted, timeout=seconds)
 
@@ -195,9 +238,16 @@ def _handle(message):
         try:
             result = _runtime.run(message.get("code", ""), message.get("timeLimitNote", ""))
         finally:
+            # From here until the result is sent, an interrupt for this run waits: raised now, it
+            # would lose the result.
+            blocked = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
             with _requests.condition:
                 _requests.running = None
-        _send({"type": "result", "id": request_id, "logs": _logs.take(), "result": _loads(result)})
+                _requests.interrupted = False
+        try:
+            _send({"type": "result", "id": request_id, "logs": _logs.take(), "result": _loads(result)})
+        finally:
+            signal.pthread_sigmask(signal.SIG_SETMASK, blocked)
         return
     if kind == "configure":
         if message.get("maxOutputChars"):

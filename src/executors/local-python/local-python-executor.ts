@@ -33,33 +33,33 @@ export interface LocalPythonExecutorOptions extends ExecutorOptions {
 const megabytes = (bytes: number) => Math.round(bytes / (1024 * 1024));
 
 class LocalPythonLauncher implements SandboxLauncher {
+  /** The working directory of the latest interpreter: a new one for each, so no file outlives a reset. */
   private workDirectory: string | undefined;
 
   constructor(private readonly options: LocalPythonExecutorOptions) {}
 
-  launch(limits: SandboxLimits): Promise<SandboxChannel> {
+  async launch(limits: SandboxLimits): Promise<SandboxChannel> {
     const python = this.options.python ?? "python3";
-    checkPython(python);
-    // A working directory of its own, so files the code writes do not land in the user's project.
-    this.workDirectory ??= mkdtempSync(join(tmpdir(), "codeagent-python-"));
+    await checkPython(python);
+    this.removeWorkDirectory();
+    const workDirectory = mkdtempSync(join(tmpdir(), "codeagent-python-"));
+    this.workDirectory = workDirectory;
     const [command, ...args] = pythonRuntimeArgv(python);
     const memoryLimitMb = limits.memoryLimitMb;
-    return Promise.resolve(
-      new ChildProcessChannel({
-        command: command!,
-        args,
-        cwd: this.workDirectory,
-        env: { PATH: process.env["PATH"] ?? "/usr/bin:/bin", LANG: "C.UTF-8", HOME: this.workDirectory, ...this.options.env },
-        label: "The Python process",
-        memoryLimitBytes: (memoryLimitMb + CPYTHON_RUNTIME_OVERHEAD_MB) * 1024 * 1024,
-        memoryError: (resident, limit) =>
-          new SandboxMemoryError(
-            `The sandbox went over its memory limit and was ended: its process held ${megabytes(resident)} MB, over the ` +
-              `${megabytes(limit)} MB allowed (memoryLimitMb ${memoryLimitMb} plus ${CPYTHON_RUNTIME_OVERHEAD_MB} MB for Python itself). ` +
-              "Use less memory at once (work in smaller parts, drop what is no longer needed), or ask the user to raise memoryLimitMb.",
-          ),
-      }),
-    );
+    return new ChildProcessChannel({
+      command: command!,
+      args,
+      cwd: workDirectory,
+      env: { PATH: process.env["PATH"] ?? "/usr/bin:/bin", LANG: "C.UTF-8", HOME: workDirectory, ...this.options.env },
+      label: "The Python process",
+      memoryLimitBytes: (memoryLimitMb + CPYTHON_RUNTIME_OVERHEAD_MB) * 1024 * 1024,
+      memoryError: (resident, limit) =>
+        new SandboxMemoryError(
+          `The sandbox went over its memory limit and was ended: its processes held ${megabytes(resident)} MB, over the ` +
+            `${megabytes(limit)} MB allowed (memoryLimitMb ${memoryLimitMb} plus ${CPYTHON_RUNTIME_OVERHEAD_MB} MB for Python itself). ` +
+            "Use less memory at once (work in smaller parts, drop what is no longer needed), or ask the user to raise memoryLimitMb.",
+        ),
+    });
   }
 
   hello(token: string): string {
@@ -67,9 +67,13 @@ class LocalPythonLauncher implements SandboxLauncher {
   }
 
   close(): Promise<void> {
+    this.removeWorkDirectory();
+    return Promise.resolve();
+  }
+
+  private removeWorkDirectory(): void {
     if (this.workDirectory !== undefined) rmSync(this.workDirectory, { recursive: true, force: true });
     this.workDirectory = undefined;
-    return Promise.resolve();
   }
 }
 

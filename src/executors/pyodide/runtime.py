@@ -21,6 +21,7 @@ _SAFE_INTEGER = 2**53
 _MAX_DEPTH = 64
 # An error message longer than this is cut: a huge exception text must not travel whole.
 _MAX_ERROR_CHARS = 20_000
+_MAX_TYPE_CHARS = 200
 # The deepest recursion the sandbox's stack holds (see deno-command.ts): a higher limit would let a
 # deep recursion overflow the stack, which ends the interpreter, instead of raising RecursionError.
 _MAX_RECURSION_LIMIT = 1_000_000
@@ -412,6 +413,8 @@ def _describe_syntax_error(error):
 
 
 def _result(output=None, final=False, error=None):
+    if error is not None and len(error["type"]) > _MAX_TYPE_CHARS:  # a class named by the code can be any length
+        error = {"type": error["type"][:_MAX_TYPE_CHARS] + "...", "message": error["message"]}
     if error is not None and len(error["message"]) > _MAX_ERROR_CHARS:
         cut = len(error["message"]) - _MAX_ERROR_CHARS
         error = {"type": error["type"], "message": error["message"][:_MAX_ERROR_CHARS] + f"... [{cut:,} more characters cut]"}
@@ -493,11 +496,15 @@ def _interruption_error(interruption, filename, time_limit_note):
 
 
 def _interruptible_sleep(seconds):
-    if not isinstance(seconds, (int, float)):
-        raise TypeError(f"sleep() argument must be a number, not {type(seconds).__name__}")
+    try:
+        if isinstance(seconds, (str, bytes, bytearray)):
+            raise TypeError()
+        seconds = float(seconds)  # what time.sleep takes: any real number (a Fraction, a Decimal)
+    except (TypeError, ValueError):
+        raise TypeError(f"sleep() argument must be a number, not {type(seconds).__name__}") from None
     if seconds < 0:
         raise ValueError("sleep length must be non-negative")
-    if _state.sleep(float(seconds)):
+    if _state.sleep(seconds):
         raise KeyboardInterrupt()
 
 
