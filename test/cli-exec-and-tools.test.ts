@@ -86,7 +86,7 @@ describe("exec honours the sandbox flags", () => {
 describe("--help", () => {
   test("names every flag and every executor", async () => {
     const { stdout } = await runCaptured(["--help"]);
-    for (const flag of ["--model", "--base-url", "--request-timeout", "--max-retries", "--temperature", "--no-stop", "--no-stream", "--tools", "--imports", "--max-steps", "--planning-interval", "--timeout", "--executor", "--image", "--python", "--packages", "--network", "--lang", "--instructions", "--json", "--verbose", "--fast", "--help", "--version"]) {
+    for (const flag of ["--model", "--base-url", "--request-timeout", "--max-retries", "--temperature", "--no-stop", "--no-stream", "--tools", "--imports", "--max-steps", "--planning-interval", "--timeout", "--executor", "--image", "--python", "--packages", "--packages-dir", "--network", "--lang", "--instructions", "--json", "--verbose", "--fast", "--help", "--version"]) {
       expect(stdout).toContain(flag);
     }
     for (const word of ["pyodide", "quickjs", "monty", "local-python", "docker", "e2b", "modal", "blaxel", "exec", "demo", "130"]) expect(stdout).toContain(word);

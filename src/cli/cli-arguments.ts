@@ -77,6 +77,7 @@ const OPTIONS = {
   image: { type: "string" },
   python: { type: "string" },
   packages: { type: "string" },
+  "packages-dir": { type: "string" },
   network: { type: "boolean" },
   lang: { type: "string" },
   instructions: { type: "string" },
@@ -88,7 +89,7 @@ const OPTIONS = {
 type Flag = keyof typeof OPTIONS;
 
 const OUTPUT_FLAGS: readonly Flag[] = ["json", "verbose"];
-const SANDBOX_FLAGS: readonly Flag[] = ["executor", "lang", "tools", "imports", "timeout", "image", "python", "packages", "network"];
+const SANDBOX_FLAGS: readonly Flag[] = ["executor", "lang", "tools", "imports", "timeout", "image", "python", "packages", "packages-dir", "network"];
 
 /** The flags that set one sandbox's own options: the option each sets, and the sandboxes that take it. */
 const SANDBOX_OPTION_FLAGS = {
@@ -96,6 +97,7 @@ const SANDBOX_OPTION_FLAGS = {
   network: { option: "network", sandboxes: ["docker"] },
   python: { option: "python", sandboxes: ["local-python", "docker", "e2b", "modal", "blaxel"] },
   packages: { option: "packages", sandboxes: ["pyodide"] },
+  "packages-dir": { option: "packagesDir", sandboxes: ["pyodide"] },
 } as const satisfies Partial<Record<Flag, { option: string; sandboxes: readonly string[] }>>;
 const MODEL_FLAGS: readonly Flag[] = ["model", "base-url", "request-timeout", "max-retries", "temperature", "no-stop", "no-stream"];
 const AGENT_FLAGS: readonly Flag[] = ["max-steps", "planning-interval", "instructions"];

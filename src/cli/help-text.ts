@@ -20,6 +20,7 @@ Sandbox (a task, exec):
   --network                   docker: give the container network access (off by default)
   --python <path>             local-python, docker, e2b, modal, blaxel: the interpreter
   --packages <a,b,...>        pyodide: packages to load (numpy, pandas, ...)
+  --packages-dir <folder>     pyodide: the wheels for --packages, offline (nothing downloaded)
   --lang <python|javascript>  Language of the code; javascript alone picks quickjs
   --tools <a,b,...>           Built-in tools (visit_webpage), or paths of .js/.mjs modules that
                               export tool()s; they may import "codeagent" and "zod" anywhere
