@@ -64,6 +64,11 @@ describe("DockerExecutor", () => {
     await expect(executor.run("1")).rejects.toThrow("docker pull codeagent-no-such-image:0");
   });
 
+  test("the prompt notes say whether the network is there", () => {
+    expect(make().promptNotes).toMatch(/CPython process in a Docker sandbox.*It has no network access\. Files can be written only under \/work\./);
+    expect(make({ network: true }).promptNotes).not.toMatch(/no network/);
+  });
+
   test("no container of this file is left once every executor is closed", async () => {
     await Promise.all(executors.map((executor) => executor.close()));
     expect(await waitForNoContainers(label)).toEqual([]);

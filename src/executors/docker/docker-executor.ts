@@ -8,19 +8,16 @@
  * `dockerode` package and a running Docker engine.
  */
 import { ChannelExecutor } from "../channel/channel-executor.js";
-import { remotePythonPromptNotes } from "../e2b/remote-python.js";
 import type { ExecutorOptions } from "../executor.js";
 import { DockerLauncher, type DockerLauncherOptions } from "./docker-launcher.js";
+import { dockerPromptNotes } from "./prompt-notes.js";
 
 /** Options of {@link DockerExecutor}: the executor's limits and the container's (image, network, cpus, pidsLimit, ...). */
 export interface DockerExecutorOptions extends ExecutorOptions, DockerLauncherOptions {}
 
-/** What the model is told about the Docker sandbox. */
-export const DOCKER_PROMPT_NOTES = `${remotePythonPromptNotes("Docker")} Files can be written only under /work.`;
-
 /** Runs Python in a Docker container; see the module comment. */
 export class DockerExecutor extends ChannelExecutor {
   constructor(options: DockerExecutorOptions = {}) {
-    super({ ...options, language: "python", promptNotes: DOCKER_PROMPT_NOTES, launcher: new DockerLauncher(options) });
+    super({ ...options, language: "python", promptNotes: dockerPromptNotes(Boolean(options.network)), launcher: new DockerLauncher(options) });
   }
 }
