@@ -154,7 +154,7 @@ describe("the lockdown, seen from inside", () => {
     expect(lines).toEqual(["65534 65534", "CapPrm: 0000000000000000", "CapEff: 0000000000000000", "CapBnd: 0000000000000000", "NoNewPrivs: 1"]);
   });
 
-  test("the container's cgroup carries the memory, CPU and pid limits (no swap)", async () => {
+  test("the container's cgroup carries the memory, CPU and pid limits (no swap), and thread pools fit the CPU limit", async () => {
     const limited = await DockerSandboxContainer.start({ image, memoryLimitMb: 100, cpus: 0.5, pidsLimit: 20, labels: { "codeagent.test": run } });
     try {
       // cgroup v2 files first, then v1's.
@@ -167,6 +167,8 @@ describe("the lockdown, seen from inside", () => {
         "print(first('/sys/fs/cgroup/memory.swap.max', '/sys/fs/cgroup/memory/memory.memsw.limit_in_bytes')[0])",
         "print(' '.join(first('/sys/fs/cgroup/cpu.max') or first('/sys/fs/cgroup/cpu/cpu.cfs_quota_us') + first('/sys/fs/cgroup/cpu/cpu.cfs_period_us')))",
         "print(first('/sys/fs/cgroup/pids.max', '/sys/fs/cgroup/pids/pids.max')[0])",
+        "import os",
+        "print(os.environ['OPENBLAS_NUM_THREADS'], os.environ['OMP_NUM_THREADS'])",
       ].join("\n");
       const { lines } = await runPython(limited, code);
       const bytes = (100 + RUNTIME_HEADROOM_MB) * 1024 * 1024;
@@ -175,6 +177,8 @@ describe("the lockdown, seen from inside", () => {
       expect(["0", String(bytes)]).toContain(lines[1]);
       expect(lines[2]).toBe("50000 100000");
       expect(lines[3]).toBe("20");
+      // numpy's thread pools sized to the CPU limit, not to the host's cores.
+      expect(lines[4]).toBe("1 1");
     } finally {
       await limited.close();
     }

@@ -87,6 +87,15 @@ export function containerLimits(options: DockerContainerOptions): ContainerLimit
 
 const MIB = 1024 * 1024;
 
+/**
+ * Thread counts for numpy's BLAS and OpenMP: the CPU limit does not change the cores the container
+ * sees, so left alone they start a thread per host core, which the pid limit would refuse.
+ */
+function threadCounts(cpus: number): string[] {
+  const threads = Math.max(1, Math.ceil(cpus));
+  return ["OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"].map((name) => `${name}=${threads}`);
+}
+
 /** The Engine API body that creates a sandbox container with `limits`. */
 export function containerCreateBody(limits: ContainerLimits): Dockerode.ContainerCreateOptions {
   const memoryBytes = Math.round((limits.memoryLimitMb + RUNTIME_HEADROOM_MB) * MIB);
@@ -103,7 +112,7 @@ export function containerCreateBody(limits: ContainerLimits): Dockerode.Containe
     AttachStdin: true,
     User: SANDBOX_USER,
     WorkingDir: WORK_DIR,
-    Env: [`HOME=${WORK_DIR}`, "PYTHONDONTWRITEBYTECODE=1"],
+    Env: [`HOME=${WORK_DIR}`, "PYTHONDONTWRITEBYTECODE=1", ...threadCounts(limits.cpus)],
     Labels: limits.labels,
     NetworkDisabled: limits.networkMode === "none",
     HostConfig: {
