@@ -3,7 +3,7 @@
  * channel's input, its stdout (demultiplexed from the hijacked stream) the messages, and the tail
  * of its stderr says why it ended. Docker has no call that stops an exec, so the process reports
  * its own pid first (a one-line `sh` wrapper, before it becomes the program) and the container's
- * control process signals its process group (see `docker-sandbox-container.ts`); each exec is
+ * control loop signals its process group (`CONTROL_LOOP` in `container-config.ts`); each exec is
  * independent, so killing one leaves the container and later execs as they were.
  */
 import type { Duplex } from "node:stream";
@@ -43,7 +43,7 @@ export interface ExecChannelControl {
   signalInterrupt: boolean;
   /** Sends `signal` to the process group `pid` inside the container. */
   signalGroup(signal: "KILL" | "INT", pid: number): void;
-  /** Ends the whole container: the last resort when a killed exec does not end (a fork bomb, a stolen control line). */
+  /** Ends the whole container: the last resort when a killed exec does not end (the code froze, killed or robbed the control loop). */
   endContainer(): void;
   /** Whether the engine ended the process on the container's memory limit since the last call (asked when it died of SIGKILL unasked). */
   consumeMemoryKill?(): Promise<boolean>;
