@@ -6,7 +6,7 @@
  * callbacks; close. A sandbox kind brings only a {@link SandboxLauncher}: how to start a fresh
  * interpreter and get a channel to it.
  */
-import { AgentConfigurationError, AgentError, SandboxClosedError, SandboxError } from "../../errors.js";
+import { AgentConfigurationError, AgentError, SandboxClosedError, SandboxError, SandboxMemoryError } from "../../errors.js";
 import type { Tool } from "../../tools/tool.js";
 import { answerToolCall } from "../answer-tool-call.js";
 import {
@@ -24,7 +24,7 @@ import { ABORTED_ERROR, formatSeconds, lostStateError, timeLimitNote, type StopR
 import { RunLock } from "../run-lock.js";
 import { decodeSandboxValue } from "../wire-values.js";
 import { isRunResult, type HostRequest } from "./bridge-protocol.js";
-import type { SandboxRunResult, SandboxSession } from "./bridge-session.js";
+import { SandboxExitedError, type SandboxRunResult, type SandboxSession } from "./bridge-session.js";
 import { ChannelSession } from "./channel-session.js";
 import type { SandboxChannel } from "./sandbox-channel.js";
 
@@ -53,7 +53,8 @@ export interface SandboxLauncher {
 /** Options of a {@link ChannelExecutor}. */
 export interface ChannelExecutorOptions extends ExecutorOptions {
   language: ExecutorLanguage;
-  launcher: SandboxLauncher;
+  /** How to start interpreters. Required, unless a subclass brings its own sessions (`startSession`). */
+  launcher?: SandboxLauncher;
   /** What the model must know about this sandbox, for the prompt. */
   promptNotes?: string;
 }
@@ -109,7 +110,7 @@ export class ChannelExecutor implements Executor {
   protected readonly maxOutputChars: number;
   protected readonly memoryLimitMb: number;
   protected readonly maxValueChars: number;
-  private readonly launcher: SandboxLauncher;
+  private readonly launcher: SandboxLauncher | undefined;
   private tools = new Map<string, Tool>();
   private readonly lock = new RunLock();
   private sandbox: Promise<SandboxSession> | undefined;
@@ -177,7 +178,7 @@ export class ChannelExecutor implements Executor {
       sandbox.kill("was closed");
       await sandbox.hold(sandbox.exited);
     }
-    await this.launcher.close?.();
+    await this.launcher?.close?.();
   }
 
   private async runAlone(code: string, timeoutMs: number, options: RunOptions): Promise<CodeOutput> {
@@ -186,8 +187,9 @@ export class ChannelExecutor implements Executor {
       sandbox = await this.ready();
       if (options.signal?.aborted) return { output: null, logs: "", isFinalAnswer: false, error: { ...ABORTED_BEFORE_START } };
     } catch (error) {
-      // A sandbox that cannot start at all (no Python, no engine) is the user's to fix, not the code's.
-      if (error instanceof SandboxClosedError || error instanceof AgentConfigurationError || this.closed) throw error;
+      // A sandbox that died while it started is the code's observation (its state is gone); one
+      // that cannot start at all (no Python, no engine, a package refused) is the user's to fix.
+      if (this.closed || !(error instanceof SandboxExitedError || error instanceof SandboxMemoryError)) throw error;
       this.replaceSandbox();
       return { output: null, logs: "", isFinalAnswer: false, error: lostStateError(undefined, timeoutMs, error) };
     }
@@ -279,17 +281,27 @@ export class ChannelExecutor implements Executor {
     return this.sandbox;
   }
 
+  /**
+   * A started session speaking the bridge protocol: by default a {@link ChannelSession} over a
+   * channel from the launcher. A sandbox whose transports speak the protocol themselves (Pyodide's
+   * warm pools) overrides this.
+   */
+  protected async startSession(limits: SandboxLimits): Promise<SandboxSession> {
+    if (this.launcher === undefined) throw new AgentConfigurationError("A ChannelExecutor needs a launcher: pass { launcher } to start its sandboxes.");
+    const channel = await this.launcher.launch(limits);
+    return new ChannelSession(channel, this.launcher.hello?.bind(this.launcher));
+  }
+
   /** A fresh session, started and configured with the limits, imports and tools. */
   private async prepareSandbox(): Promise<SandboxSession> {
-    const channel = await this.launcher.launch({ memoryLimitMb: this.memoryLimitMb, timeoutMs: this.timeoutMs });
-    const hello = this.launcher.hello?.bind(this.launcher);
-    const sandbox = new ChannelSession(channel, hello);
+    const sandbox = await this.startSession({ memoryLimitMb: this.memoryLimitMb, timeoutMs: this.timeoutMs });
     if (this.closed) {
       sandbox.kill("was closed");
       throw new SandboxClosedError();
     }
     sandbox.limitLineLength(maxMessageChars(this.maxValueChars, this.maxOutputChars));
     sandbox.limitResults({ maxOutputChars: this.maxOutputChars, maxValueChars: this.maxValueChars });
+    sandbox.limitMemory(this.memoryLimitMb);
     // A fresh interpreter runs no code of the user's: if starting or configuring it hangs, end it.
     const hung = setTimeout(() => sandbox.kill("did not start within the time limit"), this.timeoutMs + INTERRUPT_GRACE_MS);
     this.starting.add(sandbox);
