@@ -7,8 +7,8 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from
 import { MissingCredentialsError, MissingPackageError } from "../src/errors.js";
 import { blaxelLauncher } from "../src/executors/blaxel/blaxel-launcher.js";
 import { BLAXEL_PACKAGE, type BlaxelSandboxOptions } from "../src/executors/blaxel/blaxel-sandbox.js";
-import { importOptional } from "../src/executors/e2b/import-optional.js";
-import type { RemoteSandboxLauncher } from "../src/executors/e2b/remote-sandbox-launcher.js";
+import { importOptional } from "../src/executors/import-optional.js";
+import type { RemoteSandboxLauncher } from "../src/executors/remote/remote-sandbox-launcher.js";
 import { startBlaxelServer, type BlaxelServer } from "./support/vendor-blaxel-server.js";
 import { ECHO_ARGV, roundTrip, useOnceAndClose } from "./support/vendor-echo.js";
 import { eventually, runHostThatExits } from "./support/vendor-exit.js";

@@ -5,7 +5,7 @@
  */
 import { afterEach, describe, expect, it, vi } from "vitest";
 
-import { RemoteProcessChannel, type RemoteProcess } from "../src/executors/e2b/remote-process-channel.js";
+import { RemoteProcessChannel, type RemoteProcess } from "../src/executors/remote/remote-process-channel.js";
 
 afterEach(() => {
   vi.useRealTimers();

@@ -5,8 +5,8 @@
 import { afterEach, describe, expect, expectTypeOf, it } from "vitest";
 
 import { MissingCredentialsError, MissingPackageError } from "../src/errors.js";
-import { importOptional } from "../src/executors/e2b/import-optional.js";
-import type { RemoteSandboxLauncher } from "../src/executors/e2b/remote-sandbox-launcher.js";
+import { importOptional } from "../src/executors/import-optional.js";
+import type { RemoteSandboxLauncher } from "../src/executors/remote/remote-sandbox-launcher.js";
 import { modalLauncher } from "../src/executors/modal/modal-launcher.js";
 import { MODAL_PACKAGE, type ModalSandboxOptions, type ModalSdk } from "../src/executors/modal/modal-sandbox.js";
 import { ECHO_ARGV, roundTrip, useOnceAndClose } from "./support/vendor-echo.js";

@@ -169,7 +169,7 @@ console.log(JSON.stringify({ hooks: after - before, names: codeagent.executorNam
     writeFileSync(
       join(project, "vendors.mjs"),
       `const results = {};
-for (const [name, exported, env] of [["e2b", "E2BExecutor", { E2B_API_KEY: "k" }], ["modal", "ModalExecutor", { MODAL_TOKEN_ID: "i", MODAL_TOKEN_SECRET: "s" }], ["blaxel", "BlaxelExecutor", { BL_API_KEY: "k", BL_WORKSPACE: "w" }]]) {
+for (const [name, exported, env] of [["docker", "DockerExecutor", {}], ["e2b", "E2BExecutor", { E2B_API_KEY: "k" }], ["modal", "ModalExecutor", { MODAL_TOKEN_ID: "i", MODAL_TOKEN_SECRET: "s" }], ["blaxel", "BlaxelExecutor", { BL_API_KEY: "k", BL_WORKSPACE: "w" }]]) {
   Object.assign(process.env, env);
   const module = await import("codeagent/" + name);
   const executor = new module[exported]();
@@ -180,6 +180,7 @@ console.log(JSON.stringify(results));
 `,
     );
     const results = JSON.parse((await node("vendors.mjs")).stdout) as Record<string, string>;
+    expect(results["docker"]).toMatch(/^MissingPackageError: .*npm install dockerode$/);
     expect(results["e2b"]).toMatch(/^MissingPackageError: .*npm install e2b@\^2$/);
     expect(results["modal"]).toMatch(/^MissingPackageError: .*npm install modal@0\.11\.1$/);
     expect(results["blaxel"]).toMatch(/^MissingPackageError: .*npm install @blaxel\/core@\^0\.3$/);
@@ -216,6 +217,33 @@ export { options };
     );
     const tsc = join(ROOT, "node_modules", "typescript", "bin", "tsc");
     await expect(run(process.execPath, [tsc, "-p", project], { cwd: project, timeout: 120_000 })).resolves.toBeDefined();
+  });
+
+  test("the sandboxes' types need none of the optional SDKs' typings (no skipLibCheck)", async () => {
+    mkdirSync(join(project, "strict"), { recursive: true });
+    writeFileSync(
+      join(project, "strict", "tsconfig.json"),
+      JSON.stringify({ compilerOptions: { module: "NodeNext", moduleResolution: "NodeNext", target: "ES2022", strict: true, noEmit: true, skipLibCheck: false, types: [] }, files: ["check.ts"] }),
+    );
+    writeFileSync(
+      join(project, "strict", "check.ts"),
+      `import { CodeAgent, ScriptedModel, type CodeAgentOptions } from "codeagent";
+import { DockerExecutor, type DockerExecutorOptions } from "codeagent/docker";
+import { E2BExecutor } from "codeagent/e2b";
+import { ModalExecutor } from "codeagent/modal";
+import { BlaxelExecutor } from "codeagent/blaxel";
+import { LocalPythonExecutor } from "codeagent/local-python";
+const docker: DockerExecutorOptions = { image: "python:3.12-slim", network: false, connection: { socketPath: "/var/run/docker.sock" } };
+const options: CodeAgentOptions<"docker"> = { model: new ScriptedModel([]), tools: [], executor: "docker", executorOptions: docker };
+export const made = [new CodeAgent(options), new DockerExecutor(docker), new E2BExecutor(), new ModalExecutor(), new BlaxelExecutor(), new LocalPythonExecutor()];
+`,
+    );
+    const tsc = join(ROOT, "node_modules", "typescript", "bin", "tsc");
+    const checked = await run(process.execPath, [tsc, "-p", join(project, "strict")], { cwd: project, timeout: 120_000 }).then(
+      () => "",
+      (error: { stdout: string }) => error.stdout,
+    );
+    expect(checked.split("\n").filter((line) => line.includes("codeagent/dist"))).toEqual([]);
   });
 
   test("the codeagent command runs from node_modules/.bin", async () => {

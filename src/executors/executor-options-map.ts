@@ -5,6 +5,7 @@
  * registered at run time with no entry takes the common {@link ExecutorOptions} and anything else.
  */
 import type { BlaxelExecutorOptions } from "./blaxel/blaxel-executor.js";
+import type { DockerExecutorOptions } from "./docker/docker-executor.js";
 import type { E2BExecutorOptions } from "./e2b/e2b-executor.js";
 import type { ExecutorOptions } from "./executor.js";
 import type { LocalPythonExecutorOptions } from "./local-python/local-python-executor.js";
@@ -19,6 +20,7 @@ export interface ExecutorOptionsMap {
   quickjs: QuickJsExecutorOptions;
   monty: MontyExecutorOptions;
   "local-python": LocalPythonExecutorOptions;
+  docker: DockerExecutorOptions;
   e2b: E2BExecutorOptions;
   modal: ModalExecutorOptions;
   blaxel: BlaxelExecutorOptions;

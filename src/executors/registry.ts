@@ -5,9 +5,10 @@
  */
 import { AgentConfigurationError } from "../errors.js";
 import type { Executor, ExecutorLanguage, ExecutorOptions } from "./executor.js";
+import { DOCKER_PROMPT_NOTES } from "./docker/prompt-notes.js";
 import { LOCAL_PYTHON_PROMPT_NOTES } from "./local-python/prompt-notes.js";
 import { MONTY_PROMPT_NOTES } from "./monty/prompt-notes.js";
-import { remotePythonPromptNotes } from "./e2b/remote-python.js";
+import { remotePythonPromptNotes } from "./remote/remote-python.js";
 import { PyodideExecutor } from "./pyodide/pyodide-executor.js";
 import { QuickJsExecutor } from "./quickjs/quickjs-executor.js";
 
@@ -68,7 +69,13 @@ registerExecutor({
   promptNotes: LOCAL_PYTHON_PROMPT_NOTES,
   create: async (options) => new (await import("./local-python/local-python-executor.js")).LocalPythonExecutor(options),
 });
-// The remote sandboxes load their SDK (an optional peer) only when one is created.
+// The container and remote sandboxes load their SDK (an optional peer) only when one is created.
+registerExecutor({
+  name: "docker",
+  language: "python",
+  promptNotes: DOCKER_PROMPT_NOTES,
+  create: async (options) => new (await import("./docker/docker-executor.js")).DockerExecutor(options),
+});
 registerExecutor({
   name: "e2b",
   language: "python",

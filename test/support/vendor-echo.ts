@@ -4,7 +4,7 @@
  * the stderr tail in the channel's end reason).
  */
 import type { SandboxChannel } from "../../src/executors/channel/sandbox-channel.js";
-import type { RemoteSandboxLauncher } from "../../src/executors/e2b/remote-sandbox-launcher.js";
+import type { RemoteSandboxLauncher } from "../../src/executors/remote/remote-sandbox-launcher.js";
 
 const ECHO = [
   "import sys",

@@ -4,7 +4,7 @@
  * reached over the bridge, a reset restarts the interpreter (not the sandbox), and `close()`
  * deletes the sandbox. Needs the `@blaxel/core` package and `BL_API_KEY` with `BL_WORKSPACE`.
  */
-import { remotePython, RemotePythonExecutor, type RemotePythonOptions } from "../e2b/remote-python.js";
+import { remotePython, RemotePythonExecutor, type RemotePythonOptions } from "../remote/remote-python.js";
 import { blaxelLauncher } from "./blaxel-launcher.js";
 import type { BlaxelSandboxOptions } from "./blaxel-sandbox.js";
 

@@ -17,10 +17,10 @@ import { join } from "node:path";
 import type { SandboxInstance } from "@blaxel/core";
 
 import { MissingCredentialsError } from "../../errors.js";
-import { importOptional, type OptionalPackage } from "../e2b/import-optional.js";
-import type { ProcessOutput, RemoteProcess } from "../e2b/remote-process-channel.js";
-import type { RemoteSandboxLimits, VendorSandbox } from "../e2b/remote-sandbox-launcher.js";
-import { shellCommand } from "../e2b/shell-command.js";
+import { importOptional, type OptionalPackage } from "../import-optional.js";
+import type { ProcessOutput, RemoteProcess } from "../remote/remote-process-channel.js";
+import type { RemoteSandboxLimits, VendorSandbox } from "../remote/remote-sandbox-launcher.js";
+import { shellCommand } from "../remote/shell-command.js";
 
 /** The parts of `@blaxel/core` this adapter uses. */
 interface BlaxelModule {

@@ -38,8 +38,8 @@ export interface ChildProcessChannelOptions {
 /** Bytes in megabytes, rounded, for messages. */
 const megabytes = (bytes: number) => Math.round(bytes / (1024 * 1024));
 
-/** The last lines of a stderr tail, for a message. */
-function stderrSummary(tail: string): string {
+/** The last lines of a stderr tail, for a message (": line | line | line", or "" when it is empty). */
+export function stderrSummary(tail: string): string {
   const lines = tail
     .split("\n")
     .map((line) => line.trim())

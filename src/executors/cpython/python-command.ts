@@ -10,6 +10,9 @@ const BOOTSTRAP =
   "import sys,json;m=json.loads(sys.stdin.buffer.readline());" +
   "exec(compile(m['driver'],'_codeagent_driver.py','exec'),{'__name__':'__codeagent__','_RUNTIME_SOURCE':m['runtime'],'_TOKEN':m['token']})";
 
+/** What CPython itself holds besides the code's data: the interpreter, the runtime, a loaded numpy. */
+export const CPYTHON_RUNTIME_OVERHEAD_MB = 128;
+
 let sources: { driver: string; runtime: string } | undefined;
 
 function runtimeSources(): { driver: string; runtime: string } {

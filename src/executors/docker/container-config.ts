@@ -8,10 +8,11 @@
 import type Dockerode from "dockerode";
 
 import { positiveLimit } from "../limit-options.js";
-import { CPYTHON_RUNTIME_OVERHEAD_MB } from "../local-python/local-python-executor.js";
+import { CPYTHON_RUNTIME_OVERHEAD_MB } from "../cpython/python-command.js";
+import { DEFAULT_DOCKER_IMAGE, type DockerContainerOptions } from "./docker-options.js";
 
-/** The image used when none is given: any image with python3 ≥ 3.9 works. */
-export const DEFAULT_DOCKER_IMAGE = "python:3.12-slim";
+export { DEFAULT_DOCKER_IMAGE, type DockerContainerOptions } from "./docker-options.js";
+
 
 /** The label on every sandbox container, so they can be found and counted. */
 export const SANDBOX_LABEL = "codeagent.sandbox";
@@ -39,26 +40,6 @@ export const CONTROL_LOOP = 'while read -r signal group; do kill -s "$signal" --
 const SANDBOX_UID = 65534;
 export const SANDBOX_USER = `${SANDBOX_UID}:${SANDBOX_UID}`;
 
-/** How a sandbox container is made. */
-export interface DockerContainerOptions {
-  /** An image with python3 ≥ 3.9 on the engine. Default `python:3.12-slim`. */
-  image?: string;
-  /** Memory the code may use, in MiB; the container gets this plus {@link RUNTIME_HEADROOM_MB}, no swap. Default 512. */
-  memoryLimitMb?: number;
-  /** CPUs the container may use (fractions allowed). Default 1. */
-  cpus?: number;
-  /** Processes and threads the container may hold at once. Default 64. */
-  pidsLimit?: number;
-  /**
-   * Network access: none by default. `true` joins Docker's default bridge network (the internet,
-   * where the engine has it); a string names a Docker network to join.
-   */
-  network?: boolean | string;
-  /** Size of the writable work directory and of /tmp (each a tmpfs, counted in the memory limit), in MiB. Default 64. */
-  workDirMb?: number;
-  /** Extra labels on the container. */
-  labels?: Record<string, string>;
-}
 
 /** The options with their defaults, checked. */
 export interface ContainerLimits {

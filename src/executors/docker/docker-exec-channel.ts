@@ -12,7 +12,8 @@ import { Writable } from "node:stream";
 import type Dockerode from "dockerode";
 
 import { LineChannel } from "../channel/line-channel.js";
-import { memoryLimitPrefix } from "../e2b/shell-command.js";
+import { memoryLimitPrefix } from "../remote/shell-command.js";
+import { stderrSummary } from "../channel/child-process-channel.js";
 
 const STDERR_TAIL = 4000;
 
@@ -49,15 +50,6 @@ export interface ExecChannelControl {
   consumeMemoryKill?(): Promise<boolean>;
   /** The error a process ended on the memory limit reports. */
   memoryError?(): Error;
-}
-
-/** The last lines of a stderr tail, for a message. */
-function stderrSummary(tail: string): string {
-  const lines = tail
-    .split("\n")
-    .map((line) => line.trim())
-    .filter((line) => line !== "");
-  return lines.length > 0 ? `: ${lines.slice(-3).join(" | ")}` : "";
 }
 
 /** A writable that hands each chunk to `onChunk`. */

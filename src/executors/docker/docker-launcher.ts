@@ -8,7 +8,8 @@ import { SandboxClosedError } from "../../errors.js";
 import type { SandboxLauncher, SandboxLimits } from "../channel/channel-executor.js";
 import type { SandboxChannel } from "../channel/sandbox-channel.js";
 import { pythonRuntimeArgv, pythonRuntimeHello } from "../cpython/python-command.js";
-import { DockerSandboxContainer, type DockerSandboxOptions } from "./docker-sandbox-container.js";
+import type { DockerSandboxOptions } from "./docker-options.js";
+import { DockerSandboxContainer } from "./docker-sandbox-container.js";
 
 /** How the launcher makes its container and what runs in it. */
 export interface DockerLauncherOptions extends Omit<DockerSandboxOptions, "memoryLimitMb"> {

@@ -10,18 +10,15 @@ import type { Duplex } from "node:stream";
 import type Dockerode from "dockerode";
 
 import { SandboxError, SandboxMemoryError } from "../../errors.js";
-import { containerCreateBody, containerLimits, RUNTIME_HEADROOM_MB, type ContainerLimits, type DockerContainerOptions } from "./container-config.js";
+import { containerCreateBody, containerLimits, RUNTIME_HEADROOM_MB, type ContainerLimits } from "./container-config.js";
+import type { DockerSandboxOptions } from "./docker-options.js";
+
+export type { DockerConnection, DockerSandboxOptions } from "./docker-options.js";
 import { dockerFailure } from "./docker-errors.js";
 import { DockerExecChannel, pidReportingArgv, type DemuxModem } from "./docker-exec-channel.js";
 import { loadDockerode } from "./load-dockerode.js";
 import { removeUnstartedContainers } from "./unstarted-containers.js";
 import { MemoryKillEvents } from "./memory-kills.js";
-
-/** How a sandbox container is made and where its engine is. */
-export interface DockerSandboxOptions extends DockerContainerOptions {
-  /** How to reach the engine (socket path, host, TLS); dockerode's defaults (DOCKER_HOST or the local socket) when absent. */
-  connection?: Dockerode.DockerOptions;
-}
 
 /** How one exec is started. */
 export interface ExecOptions {
@@ -72,7 +69,7 @@ export class DockerSandboxContainer {
   static async start(options: DockerSandboxOptions = {}): Promise<DockerSandboxContainer> {
     const limits = containerLimits(options);
     const Docker = await loadDockerode();
-    const docker = new Docker(options.connection);
+    const docker = new Docker(options.connection as Dockerode.DockerOptions | undefined);
     let container: Dockerode.Container;
     try {
       container = await docker.createContainer(containerCreateBody(limits));

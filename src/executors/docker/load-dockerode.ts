@@ -5,7 +5,7 @@
  */
 import type Dockerode from "dockerode";
 
-import { importOptional } from "../e2b/import-optional.js";
+import { importOptional } from "../import-optional.js";
 
 /** The dockerode constructor. */
 export type DockerodeClass = typeof Dockerode;

@@ -1,5 +1,5 @@
 /** What the model is told about the Docker sandbox; its own module, so the registry can show it without loading the executor. */
-import { remotePythonPromptNotes } from "../e2b/remote-python.js";
+import { remotePythonPromptNotes } from "../remote/remote-python.js";
 
 /** The notes for a container with the network (`network` option set) or without it (the default). */
 export function dockerPromptNotes(network = false): string {

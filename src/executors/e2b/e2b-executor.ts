@@ -6,7 +6,7 @@
  */
 import { e2bLauncher } from "./e2b-launcher.js";
 import type { E2BSandboxOptions } from "./e2b-sandbox.js";
-import { remotePython, RemotePythonExecutor, type RemotePythonOptions } from "./remote-python.js";
+import { remotePython, RemotePythonExecutor, type RemotePythonOptions } from "../remote/remote-python.js";
 
 /** Options of {@link E2BExecutor}. */
 export interface E2BExecutorOptions extends RemotePythonOptions, E2BSandboxOptions {}

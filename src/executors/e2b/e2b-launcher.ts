@@ -3,7 +3,7 @@
  * it (see `RemoteSandboxLauncher`), the sandbox's E2B lifetime renewed every half of it.
  */
 import { createE2BSandbox, DEFAULT_E2B_LIFETIME_MS, type E2BSandboxOptions } from "./e2b-sandbox.js";
-import { RemoteSandboxLauncher, type RemoteInterpreter } from "./remote-sandbox-launcher.js";
+import { RemoteSandboxLauncher, type RemoteInterpreter } from "../remote/remote-sandbox-launcher.js";
 
 /** A launcher of processes in one E2B sandbox. */
 export function e2bLauncher(options: E2BSandboxOptions, interpreter: RemoteInterpreter): RemoteSandboxLauncher {

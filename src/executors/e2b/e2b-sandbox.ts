@@ -8,10 +8,10 @@
 import type { ConnectionConfig, Sandbox as E2BSandboxClass, SandboxOpts } from "e2b";
 
 import { MissingCredentialsError } from "../../errors.js";
-import { importOptional, type OptionalPackage } from "./import-optional.js";
-import type { ProcessOutput, RemoteProcess } from "./remote-process-channel.js";
-import type { RemoteSandboxLimits, VendorSandbox } from "./remote-sandbox-launcher.js";
-import { shellCommand } from "./shell-command.js";
+import { importOptional, type OptionalPackage } from "../import-optional.js";
+import type { ProcessOutput, RemoteProcess } from "../remote/remote-process-channel.js";
+import type { RemoteSandboxLimits, VendorSandbox } from "../remote/remote-sandbox-launcher.js";
+import { shellCommand } from "../remote/shell-command.js";
 
 /** The parts of the `e2b` module this adapter uses. */
 interface E2BModule {

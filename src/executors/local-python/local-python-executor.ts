@@ -15,12 +15,10 @@ import type { ExecutorOptions } from "../executor.js";
 import { ChannelExecutor, type SandboxLauncher, type SandboxLimits } from "../channel/channel-executor.js";
 import { ChildProcessChannel } from "../channel/child-process-channel.js";
 import type { SandboxChannel } from "../channel/sandbox-channel.js";
-import { pythonRuntimeArgv, pythonRuntimeHello } from "../cpython/python-command.js";
+import { CPYTHON_RUNTIME_OVERHEAD_MB, pythonRuntimeArgv, pythonRuntimeHello } from "../cpython/python-command.js";
 import { checkPython } from "./find-python.js";
 import { LOCAL_PYTHON_PROMPT_NOTES } from "./prompt-notes.js";
 
-/** What CPython itself holds besides the code's data: the interpreter, the runtime, a loaded numpy. */
-export const CPYTHON_RUNTIME_OVERHEAD_MB = 128;
 
 /** Options of {@link LocalPythonExecutor}. */
 export interface LocalPythonExecutorOptions extends ExecutorOptions {

@@ -6,7 +6,7 @@
  * and (plus what Python itself holds) the container's. Needs the `modal` package (0.11.1) and a
  * Modal token.
  */
-import { remotePython, RemotePythonExecutor, type RemotePythonOptions } from "../e2b/remote-python.js";
+import { remotePython, RemotePythonExecutor, type RemotePythonOptions } from "../remote/remote-python.js";
 import { modalLauncher } from "./modal-launcher.js";
 import type { ModalSandboxOptions } from "./modal-sandbox.js";
 

@@ -2,7 +2,7 @@
  * The launcher of Modal sandboxes: one Modal sandbox per executor, each interpreter a new process
  * exec'd in it (see `RemoteSandboxLauncher`). Modal cannot renew a lifetime, so nothing is renewed.
  */
-import { RemoteSandboxLauncher, type RemoteInterpreter } from "../e2b/remote-sandbox-launcher.js";
+import { RemoteSandboxLauncher, type RemoteInterpreter } from "../remote/remote-sandbox-launcher.js";
 import { createModalSandbox, type ModalSandboxOptions } from "./modal-sandbox.js";
 
 /** A launcher of processes in one Modal sandbox. */

@@ -16,11 +16,11 @@ import { homedir } from "node:os";
 import { join } from "node:path";
 
 import { MissingCredentialsError } from "../../errors.js";
-import { importOptional, type OptionalPackage } from "../e2b/import-optional.js";
-import { memoryLimitPrefix } from "../e2b/shell-command.js";
-import { CPYTHON_RUNTIME_OVERHEAD_MB } from "../local-python/local-python-executor.js";
-import type { ProcessOutput, RemoteProcess } from "../e2b/remote-process-channel.js";
-import type { RemoteSandboxLimits, VendorSandbox } from "../e2b/remote-sandbox-launcher.js";
+import { importOptional, type OptionalPackage } from "../import-optional.js";
+import { memoryLimitPrefix } from "../remote/shell-command.js";
+import { CPYTHON_RUNTIME_OVERHEAD_MB } from "../cpython/python-command.js";
+import type { ProcessOutput, RemoteProcess } from "../remote/remote-process-channel.js";
+import type { RemoteSandboxLimits, VendorSandbox } from "../remote/remote-sandbox-launcher.js";
 
 /** One process exec'd in a Modal sandbox: the part of the SDK's `ContainerProcess` used here. */
 export interface ModalProcessLike {

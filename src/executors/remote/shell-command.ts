@@ -8,7 +8,7 @@
  * it is a `MemoryError` in the code, and the interpreter and its state live on. A vendor cannot
  * watch a process's memory from the host as the local sandbox does.
  */
-import { CPYTHON_RUNTIME_OVERHEAD_MB } from "../local-python/local-python-executor.js";
+import { CPYTHON_RUNTIME_OVERHEAD_MB } from "../cpython/python-command.js";
 
 /** One argument, single-quoted for a POSIX shell. */
 const quote = (argument: string) => `'${argument.replaceAll("'", `'\\''`)}'`;

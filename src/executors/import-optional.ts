@@ -3,7 +3,7 @@
  * codeagent never loads one, and a user who never starts that sandbox never needs it installed.
  * An SDK that is not installed is a {@link MissingPackageError} ending with the exact install line.
  */
-import { MissingPackageError } from "../../errors.js";
+import { MissingPackageError } from "../errors.js";
 
 /** An optional package: what to import, and the line that installs it. */
 export interface OptionalPackage {
