@@ -96,6 +96,7 @@ export class MemoryWatchdog {
   private reading = false;
 
   private intervalMs = reader.intervalMs;
+  private lastCheck = -Infinity;
   private readonly read: ResidentReader;
 
   /**
@@ -125,7 +126,8 @@ export class MemoryWatchdog {
     this.intervalMs = intervalMs;
     this.timer = setInterval(() => void this.check(), intervalMs);
     this.timer.unref();
-    void this.check();
+    // A run shorter than the interval is still checked once, but back-to-back runs are not each.
+    if (performance.now() - this.lastCheck >= reader.intervalMs) void this.check();
   }
 
   stop(): void {
@@ -136,6 +138,7 @@ export class MemoryWatchdog {
   private async check(): Promise<void> {
     if (this.reading) return;
     this.reading = true;
+    this.lastCheck = performance.now();
     try {
       const resident = await this.read(this.pid);
       if (resident !== undefined && resident > this.limitBytes && this.timer !== undefined) {
