@@ -75,7 +75,7 @@ describe("codeagent <task>", () => {
   test.each([
     [["a", "b"], /quotes/],
     [["task", "--max-steps", "zero"], /--max-steps/],
-    [["task", "--executor", "docker"], /Unknown executor/],
+    [["task", "--executor", "firecracker"], /Unknown executor/],
     [["task", "--lang", "ruby"], /Unknown language/],
     [["task", "--executor", "monty", "--lang", "javascript", "--base-url", "http://127.0.0.1:9"], /runs python, not javascript/],
     [["task", "--model", "nope:x", "--base-url", "http://127.0.0.1:9"], /Unknown model provider/],

@@ -6,7 +6,7 @@
  * callbacks; close. A sandbox kind brings only a {@link SandboxLauncher}: how to start a fresh
  * interpreter and get a channel to it.
  */
-import { AgentConfigurationError, AgentError, SandboxClosedError, SandboxError, SandboxMemoryError } from "../../errors.js";
+import { AgentConfigurationError, AgentError, SandboxClosedError, SandboxError } from "../../errors.js";
 import type { Tool } from "../../tools/tool.js";
 import { answerToolCall } from "../answer-tool-call.js";
 import {
@@ -24,7 +24,7 @@ import { ABORTED_ERROR, formatSeconds, lostStateError, timeLimitNote, type StopR
 import { RunLock } from "../run-lock.js";
 import { decodeSandboxValue } from "../wire-values.js";
 import { isRunResult, type HostRequest } from "./bridge-protocol.js";
-import { SandboxExitedError, type SandboxRunResult, type SandboxSession } from "./bridge-session.js";
+import type { SandboxRunResult, SandboxSession } from "./bridge-session.js";
 import { ChannelSession } from "./channel-session.js";
 import type { SandboxChannel } from "./sandbox-channel.js";
 
@@ -183,16 +183,11 @@ export class ChannelExecutor implements Executor {
 
   private async runAlone(code: string, timeoutMs: number, options: RunOptions): Promise<CodeOutput> {
     let sandbox: SandboxSession;
-    try {
-      sandbox = await this.ready();
-      if (options.signal?.aborted) return { output: null, logs: "", isFinalAnswer: false, error: { ...ABORTED_BEFORE_START } };
-    } catch (error) {
-      // A sandbox that died while it started is the code's observation (its state is gone); one
-      // that cannot start at all (no Python, no engine, a package refused) is the user's to fix.
-      if (this.closed || !(error instanceof SandboxExitedError || error instanceof SandboxMemoryError)) throw error;
-      this.replaceSandbox();
-      return { output: null, logs: "", isFinalAnswer: false, error: lostStateError(undefined, timeoutMs, error) };
-    }
+    // A fresh sandbox that cannot start (no Python, no engine, a package refused, a runtime that
+    // dies at once) is the user's to fix, not the code's: it is thrown, and the next call tries again.
+    // One that died after it started (while idle, say) is the code's observation below.
+    sandbox = await this.ready();
+    if (options.signal?.aborted) return { output: null, logs: "", isFinalAnswer: false, error: { ...ABORTED_BEFORE_START } };
     this.used = true;
     const note = timeLimitNote(timeoutMs);
     const toolAbort = new AbortController();
