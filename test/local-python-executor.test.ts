@@ -133,6 +133,13 @@ describe("LocalPythonExecutor", () => {
     expect(await executor.run("kept")).toMatchObject({ output: 1 });
   });
 
+  test("what a thread left running prints between runs is not taken for the next run's logs", async () => {
+    const executor = make({ authorizedImports: ["threading", "time"] });
+    await executor.run("import threading, time\ndef chatter():\n    time.sleep(0.3)\n    print('late')\nthreading.Thread(target=chatter).start()\nprint('now')");
+    await new Promise((resolve) => setTimeout(resolve, 800));
+    expect(await executor.run("print('next')")).toMatchObject({ logs: "next\n" });
+  });
+
   test("tool calls from several threads at once are answered", async () => {
     const calls: string[] = [];
     const executor = make({ authorizedImports: ["concurrent.futures"] });

@@ -118,6 +118,10 @@ class _Logs(io.TextIOBase):
     def write(self, text):
         if not isinstance(text, str):
             raise TypeError(f"write() argument must be str, not {type(text).__name__}")
+        if _requests.running is None:
+            # Between runs (a thread the code left behind, printing): no run's logs to put it in,
+            # and the next run's must not start with it.
+            return len(text)
         room = self.limit - self.size
         if len(text) <= room:
             self.parts.append(text)
