@@ -54,6 +54,9 @@ function subjects() {
     name: "LocalPython",
     language: "python",
     create: (options) => new LocalPythonExecutor(options),
+    // One interpreter per executor; the pool keeps one started: measure with it and without.
+    prewarm: () => LocalPythonExecutor.prewarm(1),
+    drain: () => LocalPythonExecutor.drainPool(),
     outOfProcess: true,
     targets: { warmRun: 0.3, toolCall: 0.15 },
   });

@@ -32,4 +32,4 @@ executorContract({
   },
 });
 
-afterAll(() => Promise.all([PyodideExecutor.drainPool(), QuickJsExecutor.drainPool(), MontyExecutor.drainPool()]));
+afterAll(() => Promise.all([PyodideExecutor.drainPool(), QuickJsExecutor.drainPool(), MontyExecutor.drainPool(), LocalPythonExecutor.drainPool()]));

@@ -25,6 +25,15 @@ const PYTHON_WITH_NUMPY = ["/usr/bin/python3", "python3"].find(
   (python) => spawnSync(python, ["-c", "import numpy"], { stdio: "ignore" }).status === 0,
 );
 
+/** The CPython runtimes this test process started and that still run. */
+function runtimeProcesses(): number[] {
+  const listing = spawnSync("ps", ["-o", "pid=,args=", "--ppid", String(process.pid)], { encoding: "utf8" }).stdout;
+  return listing
+    .split("\n")
+    .filter((line) => line.includes("-I -u -c import sys,json"))
+    .map((line) => Number(line.trim().split(/\s+/, 1)[0]));
+}
+
 function processExists(pid: number): boolean {
   try {
     process.kill(pid, 0);
@@ -46,7 +55,10 @@ function make(options: ConstructorParameters<typeof LocalPythonExecutor>[0] = {}
   executors.push(executor);
   return executor;
 }
-afterAll(() => Promise.all(executors.map((executor) => executor.close())));
+afterAll(async () => {
+  await Promise.all(executors.map((executor) => executor.close()));
+  await LocalPythonExecutor.drainPool();
+});
 
 describe("LocalPythonExecutor", () => {
   test("a machine Python with numpy is here (.ci/run installs Debian's python3-numpy)", () => {
@@ -109,6 +121,23 @@ describe("LocalPythonExecutor", () => {
     expect(result.error?.type).toBe("SandboxCrash");
     expect(result.error?.message).toMatch(/SIGSEGV/);
     expect(await executor.run("1 + 1")).toMatchObject({ output: 2 });
+  });
+
+  test("a new executor takes a ready interpreter from the pool; each one serves a single executor", async () => {
+    await LocalPythonExecutor.drainPool();
+    const before = runtimeProcesses();
+    await LocalPythonExecutor.prewarm(1, { memoryLimitMb: 96 });
+    const spares = runtimeProcesses().filter((pid) => !before.includes(pid));
+    expect(spares).toHaveLength(1);
+    const first = make({ authorizedImports: ["os"], memoryLimitMb: 96 });
+    const firstPid = (await first.run("import os\nos.getpid()")).output as number;
+    // The executor got the interpreter that was already running, not a new one.
+    expect(firstPid).toBe(spares[0]);
+    const second = make({ authorizedImports: ["os"], memoryLimitMb: 96 });
+    const secondPid = (await second.run("import os\nos.getpid()")).output as number;
+    expect(secondPid).not.toBe(firstPid);
+    await first.reset();
+    expect((await first.run("import os\nos.getpid()")).output).not.toBe(firstPid);
   });
 
   test("a missing interpreter is a configuration error that says what to install", async () => {
@@ -175,7 +204,7 @@ describe("LocalPythonExecutor", () => {
     // Fails the first two starts (the version probe passes), then runs the real python3.
     writeFileSync(flaky, `#!/bin/sh\ncase "$*" in *version_info*) exec python3 "$@";; esac\nn=$(cat ${folder}/n 2>/dev/null || echo 0); echo $((n+1)) > ${folder}/n\n[ "$n" -lt 2 ] && exit 3\nexec python3 "$@"\n`, { mode: 0o755 });
     try {
-      const executor = make({ python: flaky });
+      const executor = make({ python: flaky, usePool: false });
       await expect(executor.sendTools([])).rejects.toThrow();
       await expect(executor.sendTools([])).rejects.toThrow();
       await executor.sendTools([]);
