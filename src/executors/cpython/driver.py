@@ -10,7 +10,9 @@
 # to stderr, which the host keeps only to explain a crash.
 
 import io
+import itertools
 import os
+import queue
 import signal
 import sys
 import threading
@@ -85,7 +87,12 @@ _real_sleep = time.sleep
 
 
 def _send(message):
-    data = (_TOKEN + _dumps(message, ensure_ascii=False) + "\n").encode("utf-8", "surrogatepass")
+    _send_text(_dumps(message, ensure_ascii=False))
+
+
+def _send_text(text):
+    """Sends one message given as JSON text (a result or a tool call the runtime already wrote)."""
+    data = (_TOKEN + text + "\n").encode("utf-8", "surrogatepass")
     # An interrupt must not land in the middle of a line: the host would read half a message.
     blocked = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
     try:
@@ -157,7 +164,7 @@ class _Requests:
     def __init__(self):
         self.condition = threading.Condition()
         self.queue = []
-        self.tool_results = {}
+        self.tool_calls = {}  # call id -> where its answer goes
         self.running = None  # the id of the run in progress
         self.interrupted = False
         self.closed = False
@@ -197,7 +204,9 @@ def _read_requests():
                     signal.pthread_kill(_main_thread, signal.SIGINT)
                 continue
             if kind == "tool-result":
-                _requests.tool_results[message.get("id")] = message.get("reply")
+                answer = _requests.tool_calls.pop(message.get("id"), None)
+                if answer is not None:
+                    answer.put(message.get("reply"))
             else:
                 _requests.queue.append(message)
             _requests.condition.notify_all()
@@ -206,17 +215,21 @@ def _read_requests():
     os._exit(0)
 
 
-_next_call_id = [0]
+_call_ids = itertools.count(1)
 
 
 def _call_tool(request_json):
-    _next_call_id[0] += 1
-    call_id = _next_call_id[0]
-    _send({"type": "tool-call", "id": call_id, "request": _loads(request_json)})
+    call_id = next(_call_ids)  # atomic: threads of the code may call tools at once
+    answer = queue.SimpleQueue()
     with _requests.condition:
-        while call_id not in _requests.tool_results:
-            _requests.condition.wait()
-        return _requests.tool_results.pop(call_id)
+        _requests.tool_calls[call_id] = answer
+    # The runtime wrote the request as JSON text: it travels as it is.
+    try:
+        _send_text('{"type":"tool-call","id":%d,"request":%s}' % (call_id, request_json))
+        return answer.get()
+    finally:  # answered, or given up on by an interrupt: a late answer has nowhere to go
+        with _requests.condition:
+            _requests.tool_calls.pop(call_id, None)
 
 
 def _sleep(seconds):
@@ -249,7 +262,7 @@ def _handle(message):
                 _requests.running = None
                 _requests.interrupted = False
         try:
-            _send({"type": "result", "id": request_id, "logs": _logs.take(), "result": _loads(result)})
+            _send_text('{"type":"result","id":%d,"logs":%s,"result":%s}' % (request_id, _dumps(_logs.take(), ensure_ascii=False), result))
         finally:
             signal.pthread_sigmask(signal.SIG_SETMASK, blocked)
         return
