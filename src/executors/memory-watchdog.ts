@@ -1,6 +1,8 @@
 import { execFile } from "node:child_process";
 import { readdirSync, readFileSync } from "node:fs";
 
+import { SandboxMemoryError } from "../errors.js";
+
 /**
  * The memory wall around a whole sandbox process (Pyodide's Deno, Monty's Node), kept by the host.
  * Inside Pyodide, a hook on WebAssembly memory turns a too-large Python allocation into a
@@ -149,4 +151,25 @@ export class MemoryWatchdog {
       this.reading = false;
     }
   }
+}
+
+/** Bytes in megabytes, rounded, for messages. */
+export const megabytes = (bytes: number) => Math.round(bytes / (1024 * 1024));
+
+/**
+ * The error of a sandbox ended from outside for its memory: what it held (`subject`: "its
+ * process", "its processes"), what it was allowed (`memoryLimitMb` plus `runtimeMb` for
+ * `runtimeName`), and what to do.
+ */
+export function overMemoryError(
+  subject: string,
+  residentBytes: number,
+  limitBytes: number,
+  allowance: { memoryLimitMb: number; runtimeMb: number; runtimeName: string },
+): SandboxMemoryError {
+  return new SandboxMemoryError(
+    `The sandbox went over its memory limit and was ended: ${subject} held ${megabytes(residentBytes)} MB, over the ` +
+      `${megabytes(limitBytes)} MB allowed (memoryLimitMb ${allowance.memoryLimitMb} plus ${allowance.runtimeMb} MB for ${allowance.runtimeName}). ` +
+      "Use less memory at once (work in smaller parts, drop what is no longer needed), or ask the user to raise memoryLimitMb.",
+  );
 }

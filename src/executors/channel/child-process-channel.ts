@@ -9,10 +9,11 @@ import { spawn, type ChildProcessWithoutNullStreams } from "node:child_process";
 import { SandboxMemoryError } from "../../errors.js";
 import { holdEventLoop } from "../child-references.js";
 import { liveProcesses } from "../live-processes.js";
-import { MemoryWatchdog } from "../memory-watchdog.js";
+import { megabytes, MemoryWatchdog } from "../memory-watchdog.js";
 import { LineChannel } from "./line-channel.js";
 
-const STDERR_TAIL = 4000;
+/** How much of a sandbox's stderr the host keeps to say why it ended (its last characters). */
+export const STDERR_TAIL = 4000;
 const IDLE_MEMORY_CHECK_MS = 1000;
 
 /** How to start a sandbox process. */
@@ -35,8 +36,6 @@ export interface ChildProcessChannelOptions {
   label: string;
 }
 
-/** Bytes in megabytes, rounded, for messages. */
-const megabytes = (bytes: number) => Math.round(bytes / (1024 * 1024));
 
 /** The last lines of a stderr tail, for a message (": line | line | line", or "" when it is empty). */
 export function stderrSummary(tail: string): string {

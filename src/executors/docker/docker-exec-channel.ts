@@ -13,9 +13,7 @@ import type Dockerode from "dockerode";
 
 import { LineChannel } from "../channel/line-channel.js";
 import { memoryLimitPrefix } from "../remote/shell-command.js";
-import { stderrSummary } from "../channel/child-process-channel.js";
-
-const STDERR_TAIL = 4000;
+import { STDERR_TAIL, stderrSummary } from "../channel/child-process-channel.js";
 
 /**
  * Runs the program after writing its pid (in the container's pid namespace) as the first line of

@@ -7,10 +7,10 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 
-import { SandboxMemoryError } from "../../errors.js";
 import type { SandboxLauncher, SandboxLimits } from "../channel/channel-executor.js";
 import { ChildProcessChannel } from "../channel/child-process-channel.js";
 import type { SandboxChannel } from "../channel/sandbox-channel.js";
+import { overMemoryError } from "../memory-watchdog.js";
 import { CPYTHON_RUNTIME_OVERHEAD_MB, pythonRuntimeArgv, pythonRuntimeHello } from "../cpython/python-command.js";
 import { checkPython } from "./find-python.js";
 
@@ -21,8 +21,6 @@ export interface LocalPythonSettings {
   /** Extra environment variables for the process; only `PATH` and `LANG` are passed on otherwise. */
   env?: Record<string, string>;
 }
-
-const megabytes = (bytes: number) => Math.round(bytes / (1024 * 1024));
 
 /** A launcher of local interpreters with `settings`; see the module comment. */
 export class LocalPythonLauncher implements SandboxLauncher {
@@ -44,11 +42,7 @@ export class LocalPythonLauncher implements SandboxLauncher {
       label: "The Python process",
       memoryLimitBytes: (memoryLimitMb + CPYTHON_RUNTIME_OVERHEAD_MB) * 1024 * 1024,
       memoryError: (resident, limit) =>
-        new SandboxMemoryError(
-          `The sandbox went over its memory limit and was ended: its processes held ${megabytes(resident)} MB, over the ` +
-            `${megabytes(limit)} MB allowed (memoryLimitMb ${memoryLimitMb} plus ${CPYTHON_RUNTIME_OVERHEAD_MB} MB for Python itself). ` +
-            "Use less memory at once (work in smaller parts, drop what is no longer needed), or ask the user to raise memoryLimitMb.",
-        ),
+        overMemoryError("its processes", resident, limit, { memoryLimitMb, runtimeMb: CPYTHON_RUNTIME_OVERHEAD_MB, runtimeName: "Python itself" }),
     });
     void channel.ended.then(() => rmSync(workDirectory, { recursive: true, force: true }));
     return channel;

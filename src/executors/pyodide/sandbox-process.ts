@@ -1,10 +1,9 @@
 import { spawn, type ChildProcessWithoutNullStreams } from "node:child_process";
 
-import { SandboxMemoryError } from "../../errors.js";
 import { holdEventLoop } from "../child-references.js";
 import { LineSplitter } from "../line-splitter.js";
 import { liveProcesses } from "../live-processes.js";
-import { MemoryWatchdog, RUNTIME_OVERHEAD_MB } from "../memory-watchdog.js";
+import { MemoryWatchdog, overMemoryError, RUNTIME_OVERHEAD_MB } from "../memory-watchdog.js";
 import { DEFAULT_MAX_LINE_LENGTH, SandboxSession } from "../channel/bridge-session.js";
 
 export { SandboxExitedError, type SandboxRunResult, type SandboxToolCall, type ToolCallHandler } from "../channel/bridge-session.js";
@@ -41,8 +40,6 @@ export function spawnDeno(command: string, args: readonly string[], lines: () =>
   return { child, stderrTail: () => tail };
 }
 
-/** Bytes in megabytes, rounded, for messages. */
-export const megabytes = (bytes: number) => Math.round(bytes / (1024 * 1024));
 
 /**
  * One sandbox in a Deno process of its own (the default isolation): its lines come on the
@@ -97,11 +94,11 @@ export class SandboxProcess extends SandboxSession {
   }
 
   private overMemory(residentBytes: number, limitBytes: number): void {
-    this.memoryError = new SandboxMemoryError(
-      `The sandbox went over its memory limit and was ended: its process held ${megabytes(residentBytes)} MB, over the ` +
-        `${megabytes(limitBytes)} MB allowed (memoryLimitMb ${this.memoryLimitMb} plus ${RUNTIME_OVERHEAD_MB} MB for the Python runtime itself). ` +
-        "Use less memory at once (work in smaller parts, drop what is no longer needed), or ask the user to raise memoryLimitMb.",
-    );
+    this.memoryError = overMemoryError("its process", residentBytes, limitBytes, {
+      memoryLimitMb: this.memoryLimitMb,
+      runtimeMb: RUNTIME_OVERHEAD_MB,
+      runtimeName: "the Python runtime itself",
+    });
     this.kill("went over its memory limit");
   }
 

@@ -5,9 +5,9 @@ import { SandboxMemoryError } from "../../errors.js";
 import { holdEventLoop } from "../child-references.js";
 import { LineSplitter } from "../line-splitter.js";
 import { liveProcesses } from "../live-processes.js";
-import { MemoryWatchdog } from "../memory-watchdog.js";
+import { megabytes, MemoryWatchdog } from "../memory-watchdog.js";
 import { DEFAULT_MAX_LINE_LENGTH, SandboxSession } from "../channel/bridge-session.js";
-import { megabytes, spawnDeno, stderrSummary } from "./sandbox-process.js";
+import { spawnDeno, stderrSummary } from "./sandbox-process.js";
 
 const TOKEN_LENGTH = 32;
 

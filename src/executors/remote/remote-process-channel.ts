@@ -7,6 +7,7 @@
  * lifetime is renewed only while it is in use.
  */
 import { LineChannel } from "../channel/line-channel.js";
+import { STDERR_TAIL, stderrSummary } from "../channel/child-process-channel.js";
 
 /** A process started in a vendor's sandbox, as the vendor's SDK lets us drive it. */
 export interface RemoteProcess {
@@ -24,15 +25,8 @@ export interface ProcessOutput {
   exited(how: string): void;
 }
 
-const STDERR_TAIL = 4000;
 /** How long a kill may go unconfirmed by the vendor before the channel is ended anyway. */
 const KILL_CONFIRM_MS = 10_000;
-
-/** The last few lines of a stderr tail, as the end of a sentence. */
-function tailNote(tail: string): string {
-  const lines = tail.split("\n").filter((line) => line.trim() !== "");
-  return lines.length === 0 ? "" : `: ${lines.slice(-3).map((line) => line.trim()).join(" | ")}`;
-}
 
 /** A line channel over a vendor's process API; see the module comment. */
 export class RemoteProcessChannel extends LineChannel {
@@ -79,7 +73,7 @@ export class RemoteProcessChannel extends LineChannel {
       stderr: (text) => {
         tail = (tail + text).slice(-STDERR_TAIL);
       },
-      exited: (how) => this.end(`${how}${tailNote(tail)}`),
+      exited: (how) => this.end(`${how}${stderrSummary(tail)}`),
     };
   }
 
