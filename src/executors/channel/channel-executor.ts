@@ -25,7 +25,7 @@ import { RunLock } from "../run-lock.js";
 import { decodeSandboxValue } from "../wire-values.js";
 import { isRunResult, type HostRequest } from "./bridge-protocol.js";
 import type { SandboxRunResult, SandboxSession } from "./bridge-session.js";
-import { ChannelSession } from "./channel-session.js";
+import { launchSession } from "./channel-session.js";
 import type { SandboxChannel } from "./sandbox-channel.js";
 
 /** The error of a run aborted after its turn came but before its code was sent. */
@@ -283,8 +283,7 @@ export class ChannelExecutor implements Executor {
    */
   protected async startSession(limits: SandboxLimits): Promise<SandboxSession> {
     if (this.launcher === undefined) throw new AgentConfigurationError("A ChannelExecutor needs a launcher: pass { launcher } to start its sandboxes.");
-    const channel = await this.launcher.launch(limits);
-    return new ChannelSession(channel, this.launcher.hello?.bind(this.launcher));
+    return launchSession(this.launcher, limits);
   }
 
   /** A fresh session, started and configured with the limits, imports and tools. */

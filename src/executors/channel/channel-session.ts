@@ -6,6 +6,7 @@
  */
 import { AgentConfigurationError, SandboxMemoryError } from "../../errors.js";
 import { SandboxSession } from "./bridge-session.js";
+import type { SandboxLauncher, SandboxLimits } from "./channel-executor.js";
 import type { SandboxChannel } from "./sandbox-channel.js";
 
 /** A session over a channel; see the module comment. */
@@ -73,4 +74,9 @@ export class ChannelSession extends SandboxSession {
   protected describeExit(): string {
     return this.endReason ?? `The sandbox ${this.exitReason ?? "stopped"}`;
   }
+}
+
+/** A fresh interpreter from `launcher`, with a session over its channel (the hello sent first). */
+export async function launchSession(launcher: SandboxLauncher, limits: SandboxLimits): Promise<ChannelSession> {
+  return new ChannelSession(await launcher.launch(limits), launcher.hello?.bind(launcher));
 }

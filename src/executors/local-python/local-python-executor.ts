@@ -9,7 +9,6 @@
 import { EXECUTOR_DEFAULTS, type ExecutorOptions } from "../executor.js";
 import { ChannelExecutor, type SandboxLimits } from "../channel/channel-executor.js";
 import type { SandboxSession } from "../channel/bridge-session.js";
-import { ChannelSession } from "../channel/channel-session.js";
 import { LocalPythonLauncher, type LocalPythonSettings } from "./local-python-launcher.js";
 import { acquireLocalPython, drainLocalPythonPools, prewarmLocalPython } from "./local-python-pool.js";
 import { LOCAL_PYTHON_PROMPT_NOTES } from "./prompt-notes.js";
@@ -26,7 +25,7 @@ export class LocalPythonExecutor extends ChannelExecutor {
   private readonly usePool: boolean;
 
   constructor(options: LocalPythonExecutorOptions = {}) {
-    super({ ...options, language: "python", promptNotes: LOCAL_PYTHON_PROMPT_NOTES });
+    super({ ...options, language: "python", promptNotes: LOCAL_PYTHON_PROMPT_NOTES, launcher: new LocalPythonLauncher(settingsOf(options)) });
     this.settings = settingsOf(options);
     this.usePool = options.usePool ?? true;
   }
@@ -44,10 +43,8 @@ export class LocalPythonExecutor extends ChannelExecutor {
     return drainLocalPythonPools();
   }
 
-  protected override async startSession(limits: SandboxLimits): Promise<SandboxSession> {
-    if (this.usePool) return acquireLocalPython(this.settings, limits);
-    const launcher = new LocalPythonLauncher(this.settings);
-    return new ChannelSession(await launcher.launch(limits), launcher.hello);
+  protected override startSession(limits: SandboxLimits): Promise<SandboxSession> {
+    return this.usePool ? acquireLocalPython(this.settings, limits) : super.startSession(limits);
   }
 }
 

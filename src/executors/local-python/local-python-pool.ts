@@ -6,17 +6,11 @@
  */
 import type { SandboxLimits } from "../channel/channel-executor.js";
 import type { SandboxSession } from "../channel/bridge-session.js";
-import { ChannelSession } from "../channel/channel-session.js";
+import { launchSession } from "../channel/channel-session.js";
 import { WarmPool } from "../warm-pool.js";
 import { LocalPythonLauncher, type LocalPythonSettings } from "./local-python-launcher.js";
 
 const pools = new Map<string, WarmPool<SandboxSession>>();
-
-/** Starts an interpreter and its session; it loads in the background. */
-async function spawnSession(settings: LocalPythonSettings, limits: SandboxLimits): Promise<SandboxSession> {
-  const launcher = new LocalPythonLauncher(settings);
-  return new ChannelSession(await launcher.launch(limits), launcher.hello);
-}
 
 /** A ready interpreter for `settings` and `limits`, from the pool of that kind. */
 export function acquireLocalPython(settings: LocalPythonSettings, limits: SandboxLimits): Promise<SandboxSession> {
@@ -35,9 +29,9 @@ function poolFor(settings: LocalPythonSettings, limits: SandboxLimits): WarmPool
   if (pool === undefined) {
     pool = new WarmPool<SandboxSession>({
       spareCount: 1,
-      spawnSpare: () => spawnSession(settings, limits),
+      spawnSpare: () => launchSession(new LocalPythonLauncher(settings), limits),
       startNow: async () => {
-        const session = await spawnSession(settings, limits);
+        const session = await launchSession(new LocalPythonLauncher(settings), limits);
         await session.hold(session.ready);
         return session;
       },
