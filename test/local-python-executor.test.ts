@@ -19,6 +19,7 @@ import { ChildProcessChannel } from "../src/executors/channel/child-process-chan
 import { pythonRuntimeArgv, pythonRuntimeHello } from "../src/executors/cpython/python-command.js";
 import { LocalPythonExecutor } from "../src/executors/local-python/local-python-executor.js";
 import { tool } from "../src/tools/tool.js";
+import { processExists, waitUntilGone } from "./support/processes.js";
 
 /** Debian's python3 with python3-numpy (installed by .ci/run); the PATH's python3 otherwise. */
 const PYTHON_WITH_NUMPY = ["/usr/bin/python3", "python3"].find(
@@ -32,21 +33,6 @@ function runtimeProcesses(): number[] {
     .split("\n")
     .filter((line) => line.includes("-I -u -c import sys,json"))
     .map((line) => Number(line.trim().split(/\s+/, 1)[0]));
-}
-
-function processExists(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-async function waitUntilGone(pid: number, withinMs: number): Promise<boolean> {
-  const deadline = Date.now() + withinMs;
-  while (processExists(pid) && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 100));
-  return !processExists(pid);
 }
 
 const executors: LocalPythonExecutor[] = [];

@@ -14,15 +14,7 @@ import { SANDBOX_FILES } from "../src/executors/pyodide/deno-command.js";
 import { cacheDirectory } from "../src/executors/pyodide/snapshot.js";
 import { image } from "../src/tools/image.js";
 import { tool } from "../src/tools/tool.js";
-
-function processExists(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
+import { processExists, waitUntilGone } from "./support/processes.js";
 
 function sandboxPid(executor: PyodideExecutor): Promise<number> {
   // The sandbox process is private; its pid is reachable for this test only.
@@ -195,9 +187,7 @@ describe("PyodideExecutor process", () => {
     }).catch((error: { stdout: string }) => error); // the host dies by SIGKILL, by design
     const pid = Number(stdout.trim().split("\n").pop());
     expect(pid).toBeGreaterThan(0);
-    const deadline = Date.now() + 20_000;
-    while (processExists(pid) && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 100));
-    expect(processExists(pid)).toBe(false);
+    expect(await waitUntilGone(pid, 20_000)).toBe(true);
   });
 
   test("the sandbox files exist where the process reads them", () => {
