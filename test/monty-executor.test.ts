@@ -331,7 +331,7 @@ describe("MontyExecutor limits", () => {
     const page = tool({ name: "get_page", description: "A long page.", inputSchema: z.object({}), execute: () => "x".repeat(5000) });
     const sandbox = executor({ maxValueChars: 1000 });
     await sandbox.sendTools([page]);
-    const result = await sandbox.run("caught = ''\ntry:\n    get_page()\nexcept Exception as error:\n    caught = str(error)\ncaught");
+    const result = await sandbox.run("caught = ''\ntry:\n    get_page()\nexcept ValueError as error:\n    caught = str(error)\ncaught");
     expect(result.error).toBeUndefined();
     expect(String(result.output)).toMatch(/get_page\(\)'s result is 5,002 characters.*maxValueChars: 1,000/);
   });

@@ -160,7 +160,7 @@ describe("PyodideExecutor process", () => {
     const executor = new PyodideExecutor({ maxValueChars: 1000 });
     try {
       await executor.sendTools([page]);
-      const result = await executor.run("try:\n    get_page()\nexcept RuntimeError as error:\n    caught = str(error)\ncaught");
+      const result = await executor.run("try:\n    get_page()\nexcept ValueError as error:\n    caught = str(error)\ncaught");
       expect(result.error).toBeUndefined();
       expect(String(result.output)).toMatch(/get_page\(\)'s result is 5,002 characters.*maxValueChars: 1,000/);
     } finally {

@@ -455,8 +455,8 @@ describe("values leaving the sandbox are capped by maxValueChars, logs by maxOut
   });
 
   test("a tool's over-long error message is cut", async () => {
-    const result = await probe("let caught\ntry { verbose() } catch (error) { caught = error.message }\n[caught.length, caught.slice(0, 21), caught.slice(-9)]", capped);
-    expect(result.output).toEqual([10_027, "verbose() failed: zzz", "... [cut]"]);
+    const result = await probe("let caught\ntry { verbose() } catch (error) { caught = error.message }\n[caught.length, caught.slice(0, 21), caught.slice(-32)]", capped);
+    expect(result.output).toEqual([10_050, "verbose() failed: zzz", "... [40,000 more characters cut]"]);
   });
 
   test("final_answer: a RangeError the code can catch, and a smaller answer still ends the run", async () => {

@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { z } from "zod";
 
 import type { ExecutedToolCall } from "../src/executors/executor.js";
+import type { QuickJsConnection } from "../src/executors/quickjs/quickjs-connection.js";
 import { QuickJsExecutor } from "../src/executors/quickjs/quickjs-executor.js";
 import { SandboxThread } from "../src/executors/quickjs/sandbox-thread.js";
 import { compiledQuickJs, POOL_HEAP_MB, WORKER_SETTINGS } from "../src/executors/quickjs/thread-pool.js";
@@ -27,8 +28,8 @@ const slow = tool({
 });
 
 function threadOf(executor: QuickJsExecutor): Promise<SandboxThread> {
-  // The thread is private; these tests reach it to check its lifecycle.
-  return (executor as unknown as { thread: Promise<SandboxThread> }).thread;
+  // The sandbox is private; these tests reach its thread to check its lifecycle.
+  return (executor as unknown as { sandbox: Promise<QuickJsConnection> }).sandbox.then((connection) => connection.thread);
 }
 
 let executor: QuickJsExecutor;

@@ -9,9 +9,12 @@ import { fromWire, WireValueError } from "./wire-values.js";
 /** How much of a tool's error message the code gets: a tool's message may quote whole inputs. */
 const MAX_TOOL_ERROR_CHARS = 10_000;
 
+/** A tool's result too large for the sandbox: each runtime raises its language's error for it (ValueError, RangeError). */
+class ResultTooLargeError extends AgentError {}
+
 function tooLargeResultMessage(name: string, length: number, maxValueChars: number): string {
   return (
-    `the JSON of ${name}()'s result is ${length.toLocaleString("en-US")} characters, more than the sandbox takes in ` +
+    `The JSON of ${name}()'s result is ${length.toLocaleString("en-US")} characters, more than the sandbox takes in ` +
     `(maxValueChars: ${maxValueChars.toLocaleString("en-US")}). Ask the tool for less at a time.`
   );
 }
@@ -26,8 +29,8 @@ export interface SandboxedToolCall {
 /**
  * Runs a tool call from sandboxed code on the host and answers with the JSON text the sandbox
  * reads: `{"ok":true,"value":...}`, or `{"ok":false,"error":{type,message}}` with
- * `ToolArgumentError` for bad arguments (a malformed bytes or image tag among them) and `ToolError`
- * otherwise (a result over `maxValueChars` of JSON among them). Tells the observer before and after.
+ * `ToolArgumentError` for bad arguments (a malformed bytes or image tag among them), `ValueTooLarge`
+ * for a result over `maxValueChars` of JSON, and `ToolError` otherwise. Tells the observer before and after.
  */
 export async function answerToolCall(
   tools: ReadonlyMap<string, Tool>,
@@ -55,12 +58,12 @@ export async function answerToolCall(
     const value = await invokeTool(tool, { args, kwargs, language }, { signal });
     const json = toJsonText(value);
     // The sandbox must never have to hold more than its limit, whatever a tool returns.
-    if (json.length > maxValueChars) throw new AgentError(tooLargeResultMessage(call.name, json.length, maxValueChars));
+    if (json.length > maxValueChars) throw new ResultTooLargeError(tooLargeResultMessage(call.name, json.length, maxValueChars));
     // The observer gets the value as the code saw it (JSON), so memory holding it stays serialisable.
     observer.onToolResult?.({ ...record, result: JSON.parse(json) as unknown, durationMs: performance.now() - started });
     return `{"ok":true,"value":${json}}`;
   } catch (error) {
-    const type = error instanceof ToolArgumentError ? "ToolArgumentError" : "ToolError";
+    const type = error instanceof ToolArgumentError ? "ToolArgumentError" : error instanceof ResultTooLargeError ? "ValueTooLarge" : "ToolError";
     const full = error instanceof Error ? error.message : String(error);
     const message = full.length > MAX_TOOL_ERROR_CHARS ? `${full.slice(0, MAX_TOOL_ERROR_CHARS)}... [${(full.length - MAX_TOOL_ERROR_CHARS).toLocaleString("en-US")} more characters cut]` : full;
     observer.onToolResult?.({ ...record, error: message, durationMs: performance.now() - started });

@@ -47,6 +47,14 @@ const explode = tool({
   },
 });
 
+/** Returns more JSON than the default `maxValueChars` (1,000,000) lets into the sandbox. */
+const flood = tool({
+  name: "flood",
+  description: "Returns a huge text.",
+  inputSchema: z.object({}),
+  execute: () => "x".repeat(1_100_000),
+});
+
 /** Waits 0.8 s on the host, as a slow tool does; the run waits with it. */
 const pause = tool({
   name: "pause",
@@ -103,7 +111,7 @@ export function executorContract(subject: ExecutorUnderTest): void {
       limited = subject.create({ timeoutMs: 500 });
       // A generous time limit, so that a slow, busy machine still reaches the other limits first.
       roomy = subject.create({ timeoutMs: 30_000, memoryLimitMb: 200, maxOutputChars: 1000 });
-      await Promise.all([executor.sendTools([getWeather, add, explode, echoBytes, pause]), limited.sendTools([]), roomy.sendTools([])]);
+      await Promise.all([executor.sendTools([getWeather, add, explode, echoBytes, pause, flood]), limited.sendTools([]), roomy.sendTools([])]);
     });
     afterAll(async () => {
       await Promise.all([executor?.close(), limited?.close(), roomy?.close()]);
@@ -242,6 +250,12 @@ export function executorContract(subject: ExecutorUnderTest): void {
         const result = await executor.run(code.toolThatThrows);
         expect(result.error?.message).toContain("the reactor is offline");
         expect(result.error?.message).not.toMatch(/\.ts:\d+|node_modules|at async/);
+      });
+
+      test("a tool's result over maxValueChars never enters: the same error as a value too large to leave", async () => {
+        const result = await executor.run("flood()");
+        expectFailure(result, code.hugeBytes);
+        expect(result.error?.message).toMatch(/flood\(\)'s result is 1,100,002 characters.*maxValueChars: 1,000,000/s);
       });
     });
 

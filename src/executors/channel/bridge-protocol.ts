@@ -23,7 +23,11 @@ export type HostMessage =
   | { type: "tools"; id: number; toolsJson: string }
   | { type: "variables"; id: number; json: string }
   | { type: "run"; id: number; code: string; timeLimitNote: string; timeoutMs: number }
-  /** The answer to tool call `id`: `{"ok":true,"value":...}` or `{"ok":false,"error":{type,message}}`, as JSON text. */
+  /**
+   * The answer to tool call `id`: `{"ok":true,"value":...}` or `{"ok":false,"error":{type,message}}`,
+   * as JSON text. The error's type: `ToolArgumentError`, `ValueTooLarge` (the result's JSON is over
+   * `maxValueChars`), `interrupted` (the run is being stopped) or `ToolError`.
+   */
   | { type: "tool-result"; id: number; reply: string }
   /** Stop run `run` (a late interrupt names a run that is over, and is dropped). */
   | { type: "interrupt"; run: number };

@@ -2,11 +2,9 @@ import { randomBytes } from "node:crypto";
 
 import { SandboxError, type SandboxMemoryError } from "../../errors.js";
 import { parseMessage, type HostRequest, resultOverLimits, toToolCall, type ResultLimits, type SandboxRunResult, type SandboxToolCall } from "./bridge-protocol.js";
+import type { SandboxConnection, ToolCallHandler } from "./sandbox-connection.js";
 
 export type { SandboxRunResult, SandboxToolCall } from "./bridge-protocol.js";
-
-/** Answers a tool call with the JSON text Python will read (`{ ok, value }` or `{ ok: false, error }`). */
-export type ToolCallHandler = (call: SandboxToolCall) => Promise<string>;
 
 /** The sandbox ended while a request was in flight. */
 export class SandboxExitedError extends SandboxError {
@@ -31,7 +29,7 @@ export const DEFAULT_MAX_LINE_LENGTH = 8 * 1024 * 1024;
  * checked, and a tool call's arguments are held to the same limits). A line longer than the limit, a malformed
  * message or a second tool call while one is open ends the sandbox: it broke the protocol.
  */
-export abstract class SandboxSession {
+export abstract class SandboxSession implements SandboxConnection {
   private secret = randomBytes(16).toString("hex");
   private readonly pending = new Map<number, Pending>();
   private readonly openToolCalls = new Set<number>();

@@ -158,4 +158,51 @@ describe("ChannelExecutor over a played sandbox", () => {
     expect((await running).error).toEqual({ type: "TimeoutError", message: "stopped" });
     await executor.close();
   });
+
+  test("tools already in the sandbox are not sent again", async () => {
+    const { executor, nextSandbox } = playedExecutor();
+    const add = tool({ name: "add", description: "Adds.", inputSchema: z.object({ a: z.number() }), execute: ({ a }) => a });
+    const first = executor.sendTools([add]);
+    const sandbox = await nextSandbox();
+    const serving = sandbox.serveSetup();
+    await first;
+    await executor.sendTools([add]);
+    const running = executor.run("1");
+    const run = await serving;
+    sandbox.send(result(run["id"], 1));
+    await running;
+    expect(sandbox.received.map((message) => message["type"])).toEqual(["configure", "run"]);
+    await executor.close();
+  });
+
+  test.each(["tools", "variables"] as const)(
+    "a sandbox that dies of a %s request is replaced, the fresh one gets the request, and the next run says what was lost",
+    async (kind) => {
+      const { executor, nextSandbox } = playedExecutor();
+      const add = tool({ name: "add", description: "Adds.", inputSchema: z.object({ a: z.number() }), execute: ({ a }) => a });
+      const setup = executor.sendTools([]);
+      const first = await nextSandbox();
+      const firstConfigure = await first.next();
+      first.send({ type: "done", id: firstConfigure["id"] });
+      await setup;
+      const sent = kind === "tools" ? executor.sendTools([add]) : executor.sendVariables({ task_input: "real" });
+      const request = await first.next();
+      expect(request["type"]).toBe(kind);
+      first.channel.close("code blocked a name for good");
+      const second = await nextSandbox();
+      const running = second.serveSetup();
+      await sent;
+      const [configure, ...more] = second.received;
+      expect(JSON.parse(configure!["toolsJson"] as string)).toEqual(kind === "tools" ? [{ name: "add", description: "Adds." }] : []);
+      expect(more.map((message) => message["type"])).toEqual(kind === "tools" ? [] : ["variables"]);
+      const lost = await executor.run("task_input");
+      expect(lost.error?.type).toBe("SandboxCrash");
+      expect(lost.error?.message).toMatch(/The sandbox closed its side.*everything defined in earlier runs is gone/s);
+      const again = executor.run("task_input");
+      const run = await running;
+      second.send(result(run["id"], "real"));
+      expect(await again).toEqual({ output: "real", logs: "", isFinalAnswer: false });
+      await executor.close();
+    },
+  );
 });

@@ -24,9 +24,10 @@ import { ABORTED_ERROR, formatSeconds, lostStateError, timeLimitNote, type StopR
 import { RunLock } from "../run-lock.js";
 import { decodeSandboxValue } from "../wire-values.js";
 import { isRunResult, type HostRequest } from "./bridge-protocol.js";
-import type { SandboxRunResult, SandboxSession } from "./bridge-session.js";
+import type { SandboxRunResult } from "./bridge-session.js";
 import { launchSession } from "./channel-session.js";
 import type { SandboxChannel } from "./sandbox-channel.js";
+import type { SandboxConnection } from "./sandbox-connection.js";
 
 /** The error of a run aborted after its turn came but before its code was sent. */
 const ABORTED_BEFORE_START = Object.freeze({ type: "AbortError", message: "The run was aborted before it started; none of its code ran." });
@@ -60,21 +61,22 @@ export interface ChannelExecutorOptions extends ExecutorOptions {
 }
 
 /**
- * How long code gets to honour an interrupt before its sandbox is ended and replaced. On two
- * crowded cores an interrupt was seen to take over 2 s; ending the sandbox then loses state for nothing.
+ * How long code gets to honour an interrupt before its sandbox is ended and replaced, unless the
+ * sandbox says otherwise. On two crowded cores a Python interrupt was seen to take over 2 s; ending
+ * the sandbox then loses state for nothing.
  */
 const INTERRUPT_GRACE_MS = 5_000;
 const INTERRUPT_REPEAT_MS = 250;
 
 /**
  * Interrupts the sandbox (now, if `interruptNow`), again every {@link INTERRUPT_REPEAT_MS} (the code
- * may be between checks, or a signal was lost), and ends it after {@link INTERRUPT_GRACE_MS}.
- * Returns the function that calls it off.
+ * may be between checks, or a signal was lost), and ends it after its grace period
+ * ({@link INTERRUPT_GRACE_MS} unless the sandbox has its own). Returns the function that calls it off.
  */
-export function interruptUntilStopped(sandbox: SandboxSession, interruptNow: boolean): () => void {
+export function interruptUntilStopped(sandbox: SandboxConnection, interruptNow: boolean): () => void {
   if (interruptNow) sandbox.interrupt();
   const repeat = setInterval(() => sandbox.interrupt(), INTERRUPT_REPEAT_MS);
-  const hardStop = setTimeout(() => sandbox.kill("did not respond to an interrupt"), INTERRUPT_GRACE_MS);
+  const hardStop = setTimeout(() => sandbox.kill("did not respond to an interrupt"), sandbox.interruptGraceMs ?? INTERRUPT_GRACE_MS);
   return () => {
     clearInterval(repeat);
     clearTimeout(hardStop);
@@ -104,7 +106,8 @@ export function toCodeOutput(message: SandboxRunResult, stopReason: StopReason |
 /** An executor over channels to sandboxes of one kind; see the module comment. */
 export class ChannelExecutor implements Executor {
   readonly language: ExecutorLanguage;
-  readonly authorizedImports: readonly string[];
+  /** The modules Python code may import; absent for JavaScript, which has no modules here. */
+  readonly authorizedImports: readonly string[] | undefined;
   readonly promptNotes: string | undefined;
   protected readonly timeoutMs: number;
   protected readonly maxOutputChars: number;
@@ -113,9 +116,16 @@ export class ChannelExecutor implements Executor {
   private readonly launcher: SandboxLauncher | undefined;
   private tools = new Map<string, Tool>();
   private readonly lock = new RunLock();
-  private sandbox: Promise<SandboxSession> | undefined;
+  private sandbox: Promise<SandboxConnection> | undefined;
   /** Sessions still starting: close() ends them rather than wait for them. */
-  private readonly starting = new Set<SandboxSession>();
+  private readonly starting = new Set<SandboxConnection>();
+  /** The tool list each sandbox has, so one configured with the current tools is not sent them again. */
+  private readonly installedTools = new WeakMap<SandboxConnection, string>();
+  /**
+   * Why the previous sandbox ended outside a run (a request sent between runs broke it, code left
+   * work that could not be stopped), when it did: the next run says so instead of running.
+   */
+  private lostState: unknown;
   /** Whether code or data reached the current sandbox since it was prepared. */
   private used = false;
   private closed = false;
@@ -124,7 +134,7 @@ export class ChannelExecutor implements Executor {
     this.language = options.language;
     this.launcher = options.launcher;
     this.promptNotes = options.promptNotes;
-    this.authorizedImports = options.authorizedImports ?? DEFAULT_AUTHORIZED_IMPORTS;
+    this.authorizedImports = options.language === "python" ? (options.authorizedImports ?? DEFAULT_AUTHORIZED_IMPORTS) : options.authorizedImports;
     this.timeoutMs = positiveLimit("timeoutMs", options.timeoutMs, EXECUTOR_DEFAULTS.timeoutMs);
     this.maxOutputChars = positiveLimit("maxOutputChars", options.maxOutputChars, EXECUTOR_DEFAULTS.maxOutputChars);
     this.memoryLimitMb = positiveLimit("memoryLimitMb", options.memoryLimitMb, EXECUTOR_DEFAULTS.memoryLimitMb);
@@ -139,8 +149,13 @@ export class ChannelExecutor implements Executor {
   async sendTools(tools: readonly Tool[]): Promise<void> {
     await this.lock.exclusive(async () => {
       this.tools = new Map(tools.map((tool) => [tool.name, tool]));
+      const toolsJson = this.toolSpecificationsJson();
       const sandbox = await this.ready();
-      await this.timedRequest(sandbox, { type: "tools", toolsJson: this.toolSpecificationsJson() }, "Installing the tools");
+      // A sandbox started by this call, or for the same tools, has them already.
+      if (this.installedTools.get(sandbox) === toolsJson) return;
+      await this.sendRequest(sandbox, { type: "tools", toolsJson }, "Installing the tools");
+      // Had it to be replaced, the fresh one was configured with them; the old one is gone.
+      this.installedTools.set(sandbox, toolsJson);
     });
   }
 
@@ -149,13 +164,15 @@ export class ChannelExecutor implements Executor {
     await this.lock.exclusive(async () => {
       const sandbox = await this.ready();
       this.used = true;
-      await this.timedRequest(sandbox, { type: "variables", json }, "Sending the variables");
+      await this.sendRequest(sandbox, { type: "variables", json }, "Sending the variables");
     });
   }
 
   /** A fresh interpreter: the old one is ended (code may have patched anything in it) and a new one launched. */
   async reset(): Promise<void> {
     await this.lock.exclusive(async () => {
+      if (this.closed) throw new SandboxClosedError();
+      this.lostState = undefined; // a fresh state is what was asked for
       if (this.sandbox === undefined || !this.used) return;
       this.replaceSandbox();
       await this.ready();
@@ -182,11 +199,15 @@ export class ChannelExecutor implements Executor {
   }
 
   private async runAlone(code: string, timeoutMs: number, options: RunOptions): Promise<CodeOutput> {
-    let sandbox: SandboxSession;
     // A fresh sandbox that cannot start (no Python, no engine, a package refused, a runtime that
     // dies at once) is the user's to fix, not the code's: it is thrown, and the next call tries again.
     // One that died after it started (while idle, say) is the code's observation below.
-    sandbox = await this.ready();
+    const sandbox = await this.ready();
+    if (this.lostState !== undefined) {
+      const cause = this.lostState;
+      this.lostState = undefined;
+      return { output: null, logs: "", isFinalAnswer: false, error: lostStateError(undefined, timeoutMs, cause) };
+    }
     if (options.signal?.aborted) return { output: null, logs: "", isFinalAnswer: false, error: { ...ABORTED_BEFORE_START } };
     this.used = true;
     const note = timeLimitNote(timeoutMs);
@@ -228,30 +249,45 @@ export class ChannelExecutor implements Executor {
   }
 
   /**
+   * A request between runs (tools, variables). It runs the runtime's code, which code of an earlier
+   * run may have broken: a sandbox that dies of it (a name blocked for good, memory left full) is
+   * replaced, the request goes to the fresh one, and the next run says what was lost.
+   */
+  private async sendRequest(sandbox: SandboxConnection, message: HostRequest, what: string): Promise<void> {
+    const died = await this.timedRequest(sandbox, message, what);
+    if (died === undefined) return;
+    this.lostState ??= died;
+    const fresh = await this.ready();
+    // A fresh sandbox is configured with the current tools.
+    if (message.type === "tools") return;
+    const diedAgain = await this.timedRequest(fresh, message, what);
+    if (diedAgain === undefined) return;
+    const cause = diedAgain instanceof Error ? diedAgain.message : String(diedAgain);
+    throw new SandboxError(
+      `${what} failed twice, the second time in a fresh sandbox: ${cause} Everything defined in earlier runs is gone; check what is sent.`,
+      { cause: diedAgain },
+    );
+  }
+
+  /**
    * A request that runs the runtime's code, under the time limit: code of an earlier run may have
    * replaced the runtime's functions. Past the limit the sandbox is interrupted, then ended and
-   * replaced by a fresh one with the tools, and the error says what was lost.
+   * replaced by a fresh one with the tools, and the error says what was lost. A sandbox that died
+   * of the request is replaced too, and what it died of is returned.
    */
-  private async timedRequest(sandbox: SandboxSession, message: HostRequest, what: string): Promise<void> {
+  private async timedRequest(sandbox: SandboxConnection, message: HostRequest, what: string): Promise<unknown> {
     let callOff: (() => void) | undefined;
     const timer = setTimeout(() => (callOff = interruptUntilStopped(sandbox, true)), this.timeoutMs);
     try {
       await sandbox.request(message);
+      return undefined;
     } catch (error) {
       if (this.closed) throw new SandboxClosedError();
       if (callOff === undefined && sandbox.alive) throw error;
       const current = this.sandbox !== undefined && (await this.sandbox.catch(() => undefined)) === sandbox;
-      if (callOff === undefined) {
-        // It died on its own (code left a thread that ended it, its memory): say that, not "time".
-        if (current) this.replaceSandbox();
-        const cause = error instanceof Error ? error.message : String(error);
-        throw new SandboxError(
-          `${what} failed: ${cause} The sandbox was replaced by a fresh one with the tools, so everything defined in earlier runs is gone: define what you need again.`,
-          { cause: error },
-        );
-      }
-      sandbox.kill("did not finish a request within the time limit");
       if (current) this.replaceSandbox();
+      if (callOff === undefined) return error;
+      sandbox.kill("did not finish a request within the time limit");
       throw new SandboxError(
         `${what} did not finish within the time limit of ${formatSeconds(this.timeoutMs)}: code of an earlier run may have ` +
           "replaced the sandbox's runtime. The sandbox was ended and replaced by a fresh one with the tools, so everything " +
@@ -263,7 +299,7 @@ export class ChannelExecutor implements Executor {
     }
   }
 
-  private ready(): Promise<SandboxSession> {
+  private ready(): Promise<SandboxConnection> {
     if (this.closed) return Promise.reject(new SandboxClosedError());
     if (this.sandbox === undefined) {
       const starting = this.prepareSandbox();
@@ -281,13 +317,13 @@ export class ChannelExecutor implements Executor {
    * channel from the launcher. A sandbox whose transports speak the protocol themselves (Pyodide's
    * warm pools) overrides this.
    */
-  protected async startSession(limits: SandboxLimits): Promise<SandboxSession> {
+  protected async startSession(limits: SandboxLimits): Promise<SandboxConnection> {
     if (this.launcher === undefined) throw new AgentConfigurationError("A ChannelExecutor needs a launcher: pass { launcher } to start its sandboxes.");
     return launchSession(this.launcher, limits);
   }
 
   /** A fresh session, started and configured with the limits, imports and tools. */
-  private async prepareSandbox(): Promise<SandboxSession> {
+  private async prepareSandbox(): Promise<SandboxConnection> {
     const sandbox = await this.startSession({ memoryLimitMb: this.memoryLimitMb, timeoutMs: this.timeoutMs });
     if (this.closed) {
       sandbox.kill("was closed");
@@ -299,16 +335,18 @@ export class ChannelExecutor implements Executor {
     // A fresh interpreter runs no code of the user's: if starting or configuring it hangs, end it.
     const hung = setTimeout(() => sandbox.kill("did not start within the time limit"), this.timeoutMs + INTERRUPT_GRACE_MS);
     this.starting.add(sandbox);
+    const toolsJson = this.toolSpecificationsJson();
     try {
       await sandbox.hold(sandbox.ready);
       await sandbox.request({
         type: "configure",
-        authorizedImportsJson: JSON.stringify(this.authorizedImports),
+        authorizedImportsJson: JSON.stringify(this.authorizedImports ?? []),
         memoryLimitMb: this.memoryLimitMb,
         maxOutputChars: this.maxOutputChars,
         maxValueChars: this.maxValueChars,
-        toolsJson: this.toolSpecificationsJson(),
+        toolsJson,
       });
+      this.installedTools.set(sandbox, toolsJson);
     } catch (error) {
       sandbox.kill("could not be configured");
       throw error;

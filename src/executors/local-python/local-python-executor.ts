@@ -8,7 +8,7 @@
  */
 import { EXECUTOR_DEFAULTS, type ExecutorOptions } from "../executor.js";
 import { ChannelExecutor, type SandboxLimits } from "../channel/channel-executor.js";
-import type { SandboxSession } from "../channel/bridge-session.js";
+import type { SandboxConnection } from "../channel/sandbox-connection.js";
 import { LocalPythonLauncher, type LocalPythonSettings } from "./local-python-launcher.js";
 import { acquireLocalPython, drainLocalPythonPools, prewarmLocalPython } from "./local-python-pool.js";
 import { LOCAL_PYTHON_PROMPT_NOTES } from "./prompt-notes.js";
@@ -43,7 +43,7 @@ export class LocalPythonExecutor extends ChannelExecutor {
     return drainLocalPythonPools();
   }
 
-  protected override startSession(limits: SandboxLimits): Promise<SandboxSession> {
+  protected override startSession(limits: SandboxLimits): Promise<SandboxConnection> {
     return this.usePool ? acquireLocalPython(this.settings, limits) : super.startSession(limits);
   }
 }

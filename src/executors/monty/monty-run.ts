@@ -166,6 +166,7 @@ async function callTool(name: string, snapshot: MontySnapshot, context: RunConte
   const reply = answer.value;
   if (reply.ok) return { returnValue: reply.value };
   if (reply.error.type === "ToolArgumentError") return { exception: { type: "TypeError", message: reply.error.message } };
+  if (reply.error.type === "ValueTooLarge") return { exception: { type: "ValueError", message: reply.error.message } };
   return { exception: { type: "RuntimeError", message: `${name}() failed: ${reply.error.message}` } };
 }
 

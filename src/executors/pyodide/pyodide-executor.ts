@@ -2,6 +2,7 @@ import { AgentConfigurationError, SandboxPackageError } from "../../errors.js";
 import { DEFAULT_AUTHORIZED_IMPORTS, type ExecutorOptions } from "../executor.js";
 import { ChannelExecutor, type SandboxLimits } from "../channel/channel-executor.js";
 import { SandboxExitedError, type SandboxSession } from "../channel/bridge-session.js";
+import type { SandboxConnection } from "../channel/sandbox-connection.js";
 import { PyodidePackages, type PyodidePackageOptions } from "./pyodide-packages.js";
 import { sharedIsolationPool, sharedSandboxPool, startSandbox, startSharedSandbox } from "./sandbox-pool.js";
 
@@ -85,7 +86,7 @@ export class PyodideExecutor extends ChannelExecutor {
    * A sandbox for this executor: from the warm pool, or one of its own; with packages always one of
    * its own, which loads them before it answers (a pool's spare was started without them).
    */
-  protected override async startSession(_limits: SandboxLimits): Promise<SandboxSession> {
+  protected override async startSession(_limits: SandboxLimits): Promise<SandboxConnection> {
     if (this.packages) {
       const packages = await this.packages.provide();
       try {

@@ -306,6 +306,8 @@ def _call_tool(name, args, kwargs):
         raise _Interrupted(message)
     if kind == "ToolArgumentError":
         raise TypeError(message)
+    if kind == "ValueTooLarge":
+        raise ValueError(message)
     raise RuntimeError(f"{name}() failed: {message}")
 
 

@@ -6,8 +6,6 @@ import { liveProcesses } from "../live-processes.js";
 import { MemoryWatchdog, overMemoryError, RUNTIME_OVERHEAD_MB } from "../memory-watchdog.js";
 import { DEFAULT_MAX_LINE_LENGTH, SandboxSession } from "../channel/bridge-session.js";
 
-export { SandboxExitedError, type SandboxRunResult, type SandboxToolCall, type ToolCallHandler } from "../channel/bridge-session.js";
-
 const STDERR_TAIL = 4000;
 
 /** The last lines of a process's stderr, without Deno's stack lines (they name our files, not the user's problem). */

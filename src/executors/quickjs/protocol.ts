@@ -7,17 +7,17 @@
 
 /** Slots of the shared `Int32Array` between host and worker. */
 export const SIGNAL_SLOTS = Object.freeze({
-  /** `(runId << 2) | reason`: the run the host wants stopped, and why. */
+  /** `(runId << 2) | STOP`: the run the host wants stopped (why, it knows itself). */
   interrupt: 0,
   /** Bumped (and notified) after each tool reply is posted on the reply port. */
   reply: 1,
   count: 2,
 });
 
-/** Why the host stops a run: its time limit, or the caller's abort signal. */
-export const INTERRUPT_REASONS = Object.freeze({ timeout: 1, abort: 2 });
+/** The low bits of the interrupt slot when a stop is asked for. */
+export const STOP = 1;
 
-/** Run ids wrap at 2^29 so `(runId << 2) | reason` stays a positive 32-bit integer. */
+/** Run ids wrap at 2^29 so `(runId << 2) | STOP` stays a positive 32-bit integer. */
 export const RUN_ID_MASK = 0x1fffffff;
 
 /** Fixed settings the worker gets at start (in `workerData`). */

@@ -1,12 +1,12 @@
 /**
- * Turns what the worker reported for a run into the `CodeOutput` the model reads: JSON back into
- * values, and errors into messages that name the line of the model's code and quote it.
+ * Turns what the worker reported for a run into the bridge protocol's result, which the run
+ * lifecycle turns into the `CodeOutput` the model reads: the value's JSON back into data, and
+ * errors into messages that name the line of the model's code and quote it.
  */
-import type { CodeError, CodeOutput } from "../executor.js";
-import { ABORTED_ERROR, timeLimitNote } from "../run-errors.js";
-import { valueFromSandbox } from "../wire-values.js";
+import type { SandboxRunResult } from "../channel/bridge-protocol.js";
+import type { CodeError } from "../executor.js";
+import { timeLimitNote } from "../run-errors.js";
 import type { ErrorFrame, RunOutcome, SandboxErrorReport } from "./protocol.js";
-import { INTERRUPT_REASONS } from "./protocol.js";
 
 /** What the messages need to know about the run. */
 export interface RunContext {
@@ -19,24 +19,25 @@ export interface RunContext {
 const MAX_FRAMES_SHOWN = 6;
 const MAX_MESSAGE = 2000;
 
-/** The CodeOutput of a run the worker finished (normally or by an interrupt). */
-export function toCodeOutput(logs: string, outcome: RunOutcome, context: RunContext): CodeOutput {
+/**
+ * The result of a run the worker finished (normally or by an interrupt). The value stays as the
+ * code sent it (bytes and images tagged), for the run lifecycle to decode. An interrupt reads as
+ * the time limit's; the lifecycle names an abort itself.
+ */
+export function runResult(outcome: RunOutcome, context: RunContext): SandboxRunResult["result"] {
   switch (outcome.kind) {
     case "value":
-      return decodedOutput(outcome.json, logs, false);
+      return { output: JSON.parse(outcome.json) as unknown, isFinalAnswer: false, error: null };
     case "final":
-      return decodedOutput(outcome.json, logs, true);
+      return { output: JSON.parse(outcome.json) as unknown, isFinalAnswer: true, error: null };
     case "error":
-      return { output: null, logs, isFinalAnswer: false, error: describeError(outcome.error, context) };
+      return { output: null, isFinalAnswer: false, error: describeError(outcome.error, context) };
     case "interrupted":
-      return { output: null, logs, isFinalAnswer: false, error: interruptedError(outcome.reason, outcome.frames, context) };
+      return { output: null, isFinalAnswer: false, error: interruptedError(outcome.frames, context) };
   }
 }
 
-function interruptedError(reason: number, frames: ErrorFrame[], context: RunContext): CodeError {
-  if (reason === INTERRUPT_REASONS.abort) {
-    return { ...ABORTED_ERROR };
-  }
+function interruptedError(frames: ErrorFrame[], context: RunContext): CodeError {
   const where = frames.find(([line]) => sourceLine(context.code, line) !== undefined);
   const stoppedAt = where ? ` It was stopped at line ${where[0]}: ${sourceLine(context.code, where[0])}` : "";
   return { type: "TimeoutError", message: `${timeLimitNote(context.timeoutMs)}${stoppedAt}` };
@@ -92,16 +93,4 @@ function sourceLine(code: string, line: number): string | undefined {
   if (text === undefined) return undefined;
   const trimmed = text.trim();
   return trimmed.length > 200 ? `${trimmed.slice(0, 200)}...` : trimmed;
-}
-
-/** The value's JSON with its bytes and images decoded; a malformed one is the code's error. */
-function decodedOutput(json: string, logs: string, isFinalAnswer: boolean): CodeOutput {
-  let decoded: ReturnType<typeof valueFromSandbox>;
-  try {
-    decoded = valueFromSandbox(json, isFinalAnswer ? "The final answer" : "The last line's value");
-  } catch {
-    return { output: null, logs, isFinalAnswer };
-  }
-  if (decoded.error !== undefined) return { output: null, logs, isFinalAnswer: false, error: decoded.error };
-  return { output: decoded.value, logs, isFinalAnswer };
 }

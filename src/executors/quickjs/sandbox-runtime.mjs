@@ -179,7 +179,7 @@ export function sandboxRuntime(host, values, timers, options) {
     const { type, message } = reply.error;
     if (type === "interrupted") throw signal(message);
     if (type === "ToolArgumentError") throw new TypeErrorConstructor(message);
-    if (type === "RangeError") throw new RangeErrorConstructor(message);
+    if (type === "RangeError" || type === "ValueTooLarge") throw new RangeErrorConstructor(message);
     throw new ErrorConstructor(name + "() failed: " + message);
   }
 

@@ -2,9 +2,9 @@ import { MessageChannel, receiveMessageOnPort, Worker, type MessagePort } from "
 
 import { SandboxError } from "../../errors.js";
 import {
-  INTERRUPT_REASONS,
   RUN_ID_MASK,
   SIGNAL_SLOTS,
+  STOP,
   type ToolReply,
   type WorkerMessage,
   type WorkerRequest,
@@ -210,17 +210,19 @@ export class SandboxThread {
   }
 
   /** Asks QuickJS to stop run `runId` at its next interrupt check (and wakes a sleeping timer). */
-  interrupt(runId: number, reason: keyof typeof INTERRUPT_REASONS): void {
-    Atomics.store(this.signals, SIGNAL_SLOTS.interrupt, ((runId & RUN_ID_MASK) << 2) | INTERRUPT_REASONS[reason]);
+  interrupt(runId: number): void {
+    Atomics.store(this.signals, SIGNAL_SLOTS.interrupt, ((runId & RUN_ID_MASK) << 2) | STOP);
     Atomics.notify(this.signals, SIGNAL_SLOTS.interrupt);
   }
 
-  /** Answers every tool call still running with an interruption, so the code stops waiting. */
-  interruptToolCalls(message: string): void {
+  /** Answers every tool call still running with an interruption, so the code stops waiting; false when none was. */
+  interruptToolCalls(message: string): boolean {
+    const interrupted = this.openToolCalls.size > 0;
     for (const callId of this.openToolCalls) {
       this.reply(callId, JSON.stringify({ ok: false, error: { type: "interrupted", message } }));
     }
     this.openToolCalls.clear();
+    return interrupted;
   }
 
   /** Ends the thread now, even in the middle of a native operation. */

@@ -32,26 +32,3 @@ export function workerHeapMb(limits: CrossingLimits): number {
   const chars = VALUE_COPIES * limits.maxValueChars + 2 * limits.maxOutputChars + 2 * maxIncomingChars(limits);
   return BASE_HEAP_MB + Math.ceil((chars * BYTES_PER_CHAR) / (1024 * 1024));
 }
-
-/** The start of a successful tool reply (see answerToolCall); what follows is the value's JSON. */
-const OK_REPLY = '{"ok":true,"value":';
-/** How much of an over-long tool error message the code still gets. */
-const MAX_TOOL_ERROR_CHARS = 10_000;
-
-/**
- * A tool's reply as the worker may take it: the reply itself, or, when the result is longer than
- * `maxValueChars`, a RangeError the code reads (an over-long error message is cut instead).
- */
-export function boundedToolReply(name: string, reply: string, maxValueChars: number): string {
-  if (reply.length <= maxValueChars + OK_REPLY.length + 1) return reply;
-  const parsed = reply.startsWith(OK_REPLY) ? { ok: true } : (JSON.parse(reply) as { ok: boolean; error?: { type: string; message: string } });
-  if (parsed.ok || parsed.error === undefined) {
-    const length = (reply.length - OK_REPLY.length - 1).toLocaleString("en-US");
-    const message =
-      `The JSON of ${name}()'s result is ${length} characters, more than the sandbox takes in ` +
-      `(maxValueChars: ${maxValueChars.toLocaleString("en-US")}). Ask the tool for less at a time.`;
-    return JSON.stringify({ ok: false, error: { type: "RangeError", message } });
-  }
-  const { type, message } = parsed.error;
-  return JSON.stringify({ ok: false, error: { type, message: `${message.slice(0, MAX_TOOL_ERROR_CHARS)}... [cut]` } });
-}
