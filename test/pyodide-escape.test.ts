@@ -1171,7 +1171,8 @@ g["send_variables"] = _spin
 
   test.each([
     { name: "sendVariables", send: (executor: PyodideExecutor) => executor.sendVariables({ x: 1 }) },
-    { name: "sendTools", send: (executor: PyodideExecutor) => executor.sendTools([recordTool]) },
+    // Other tools than the sandbox has: the same ones are not sent again.
+    { name: "sendTools", send: (executor: PyodideExecutor) => executor.sendTools([recordTool, echoTool]) },
   ])("$name after the runtime was replaced by a loop settles with a clear error", async ({ send }) => {
     const executor = new PyodideExecutor({ timeoutMs: 2_000 });
     try {

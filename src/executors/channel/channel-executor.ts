@@ -4,7 +4,8 @@
  * a grace period the sandbox is ended and replaced with "state lost" said plainly; the tool bridge
  * (tools run here, on the host); output and value caps checked again on arrival; the observer
  * callbacks; close. A sandbox kind brings only a {@link SandboxLauncher}: how to start a fresh
- * interpreter and get a channel to it.
+ * interpreter and get a channel to it; or, where its transport is not a channel (Pyodide's warm
+ * pools, QuickJS's worker thread), its own {@link SandboxConnection}s through `startSession`.
  */
 import { AgentConfigurationError, AgentError, SandboxClosedError, SandboxError } from "../../errors.js";
 import type { Tool } from "../../tools/tool.js";
@@ -313,9 +314,9 @@ export class ChannelExecutor implements Executor {
   }
 
   /**
-   * A started session speaking the bridge protocol: by default a {@link ChannelSession} over a
-   * channel from the launcher. A sandbox whose transports speak the protocol themselves (Pyodide's
-   * warm pools) overrides this.
+   * A started sandbox the lifecycle can drive: by default a {@link ChannelSession} over a channel
+   * from the launcher. A sandbox with transports of its own overrides this: Pyodide's warm pools
+   * speak the bridge protocol themselves, QuickJS's worker thread is translated (QuickJsConnection).
    */
   protected async startSession(limits: SandboxLimits): Promise<SandboxConnection> {
     if (this.launcher === undefined) throw new AgentConfigurationError("A ChannelExecutor needs a launcher: pass { launcher } to start its sandboxes.");
