@@ -49,6 +49,8 @@ export { executorNames, findExecutor, registerExecutor } from "./executors/regis
 export { ChannelExecutor } from "./executors/channel/channel-executor.js";
 export type { ChannelExecutorOptions, SandboxLauncher, SandboxLimits } from "./executors/channel/channel-executor.js";
 export type { ChannelEnd, SandboxChannel } from "./executors/channel/sandbox-channel.js";
+export type { SandboxConnection, ToolCallHandler } from "./executors/channel/sandbox-connection.js";
+export type { HostRequest, ResultLimits, SandboxRunResult, SandboxToolCall } from "./executors/channel/bridge-protocol.js";
 export { LineChannel } from "./executors/channel/line-channel.js";
 export type { LineTransport } from "./executors/channel/line-channel.js";
 export { linkedChannels } from "./executors/channel/linked-channels.js";

@@ -165,6 +165,24 @@ console.log(JSON.stringify({ hooks: after - before, names: codeagent.executorNam
     for (const name of ["dockerode", "e2b", "modal", "@blaxel/core", "vitest"]) expect(existsSync(join(project, "node_modules", name))).toBe(false);
   });
 
+  test("codeagent/testing needs no test framework: a scripted agent runs in QuickJS; the contract suite says it needs Vitest", async () => {
+    writeFileSync(
+      join(project, "scripted.mjs"),
+      `import { CodeAgent } from "codeagent";
+import { ScriptedModel } from "codeagent/testing";
+const model = new ScriptedModel(["Thought: compute.\\n<code>\\nconst days = [31, 29, 31].reduce((a, b) => a + b)\\nfinal_answer(days)\\n</code>"]);
+const agent = new CodeAgent({ model, tools: [], executor: "quickjs" });
+const result = await agent.run("How many days in Jan-Mar 2024?");
+const contract = await import("codeagent/testing/contract").then(() => "loaded", (error) => error.message);
+console.log(JSON.stringify({ state: result.state, output: result.output, contract }));
+process.exit(0);
+`,
+    );
+    const result = JSON.parse((await node("scripted.mjs")).stdout) as { state: string; output: unknown; contract: string };
+    expect(result).toMatchObject({ state: "success", output: 91 });
+    expect(result.contract).toMatch(/Cannot find package 'vitest'/);
+  });
+
   test("the vendor entry points load without their SDKs, and a run says what to install", async () => {
     writeFileSync(
       join(project, "vendors.mjs"),

@@ -1,7 +1,7 @@
 /**
  * The executor contract: what every sandbox promises, as Vitest tests. A built-in executor joins
  * with one line in `test/executors.contract.test.ts`; a sandbox of your own calls
- * `executorContract(...)` from a test file of its own (`codeagent/testing`). The code is written
+ * `executorContract(...)` from a test file of its own (`codeagent/testing/contract`). The code is written
  * per language (`contract/*-profile.ts`); behaviour and assertions are shared, so every sandbox is
  * held to exactly the same rules.
  */
