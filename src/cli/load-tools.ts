@@ -2,12 +2,20 @@ import * as nodeModule from "node:module";
 import { extname, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 
+import { userInputTool } from "../tools/builtin/user-input.js";
 import { visitWebpageTool } from "../tools/builtin/visit-webpage.js";
+import { providerFromEnvironment } from "../tools/builtin/web-search/providers.js";
+import { webSearchTool } from "../tools/builtin/web-search/web-search-tool.js";
+import { wikipediaSearchTool } from "../tools/builtin/wikipedia-search.js";
 import type { Tool } from "../tools/tool.js";
 import { UsageError } from "./cli-arguments.js";
 
 const BUILT_IN: Record<string, () => Tool> = {
   visit_webpage: () => visitWebpageTool() as unknown as Tool,
+  // The first provider whose key is in the environment, else DuckDuckGo, which needs none.
+  web_search: () => webSearchTool({ provider: providerFromEnvironment(process.env) }) as unknown as Tool,
+  wikipedia_search: () => wikipediaSearchTool() as unknown as Tool,
+  user_input: () => userInputTool() as unknown as Tool,
 };
 
 const TYPESCRIPT = new Set([".ts", ".mts", ".cts"]);

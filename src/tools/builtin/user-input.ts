@@ -1,0 +1,54 @@
+/**
+ * `user_input`: lets the model's code ask the person at the terminal a question and use the
+ * answer. The question goes to stderr (stdout may be piped to a file), the answer is one line of
+ * stdin. With no terminal on stdin there is nobody to ask, and the tool says so.
+ */
+import { createInterface } from "node:readline";
+import type { Readable, Writable } from "node:stream";
+import { z } from "zod";
+
+import { tool } from "../tool.js";
+
+/** Options of {@link userInputTool}; the streams are injectable for tests and other front ends. */
+export interface UserInputOptions {
+  /** Where answers are read. Default `process.stdin`; it must be a TTY (`isTTY` true). */
+  input?: Readable & { isTTY?: boolean };
+  /** Where questions are written. Default `process.stderr`. */
+  output?: Writable;
+}
+
+/** A tool that asks the person at the terminal: `user_input(question)` returns their answer. */
+export function userInputTool(options: UserInputOptions = {}) {
+  return tool({
+    name: "user_input",
+    description: "Asks the user a question at the terminal and returns their answer. Use it when you need information or a decision only the user has.",
+    inputSchema: z.object({ question: z.string().min(1).describe("The question to ask the user") }),
+    outputSchema: z.string(),
+    execute: ({ question }, { signal }) => ask(question, options.input ?? process.stdin, options.output ?? process.stderr, signal),
+  });
+}
+
+function ask(question: string, input: Readable & { isTTY?: boolean }, output: Writable, signal: AbortSignal | undefined): Promise<string> {
+  if (input.isTTY !== true) {
+    return Promise.reject(
+      new Error("user_input cannot ask anyone: standard input is not a terminal (the agent runs without a person at the keyboard). Carry on with what you know, or say in your final answer what you need."),
+    );
+  }
+  signal?.throwIfAborted();
+  return new Promise<string>((resolve, reject) => {
+    const lines = createInterface({ input, output, terminal: false });
+    let settled = false;
+    const finish = (settle: () => void) => {
+      if (settled) return;
+      settled = true;
+      signal?.removeEventListener("abort", onAbort);
+      settle();
+      lines.close();
+    };
+    const onAbort = () => finish(() => reject(signal?.reason));
+    signal?.addEventListener("abort", onAbort, { once: true });
+    lines.once("line", (answer) => finish(() => resolve(answer.trim())));
+    lines.once("close", () => finish(() => reject(new Error("user_input got no answer: the input ended before the user replied."))));
+    output.write(`\n${question}\n> `);
+  });
+}
