@@ -99,8 +99,37 @@ export interface RunFinishEvent {
   result: RunResult;
 }
 
-/** Every event of a run. */
-export type AgentEvent =
+/** A tool that needs approval was called; the agent's `onApproval` is deciding. */
+export interface ApprovalRequestEvent {
+  type: "approval-request";
+  stepNumber: number;
+  tool: string;
+  /** The validated arguments the tool would run with. */
+  arguments: Record<string, unknown>;
+}
+
+/** The decision on an approval request: the tool runs only when `approved`. */
+export interface ApprovalDecisionEvent {
+  type: "approval-decision";
+  stepNumber: number;
+  tool: string;
+  approved: boolean;
+  /** Why it was refused, when a reason was given. */
+  reason?: string;
+}
+
+/**
+ * Set on the events of a managed agent, forwarded into its manager's stream: which agent, how
+ * deep (1 for an agent the top manager called), and the manager's step whose code made the call.
+ */
+export interface ManagedEventOrigin {
+  agent: string;
+  depth: number;
+  parentStepNumber: number;
+}
+
+/** The events one agent emits about its own run. */
+export type OwnAgentEvent =
   | RunStartEvent
   | StepStartEvent
   | ModelDeltaEvent
@@ -113,4 +142,12 @@ export type AgentEvent =
   | PlanEvent
   | StepFinishEvent
   | FinalAnswerEvent
-  | RunFinishEvent;
+  | RunFinishEvent
+  | ApprovalRequestEvent
+  | ApprovalDecisionEvent;
+
+/**
+ * Every event of a run. Events without `managed` are the agent's own; events with it come from a
+ * managed agent its code called, nested under that call (a sub-agent's own `run-finish` too).
+ */
+export type AgentEvent = OwnAgentEvent & { managed?: ManagedEventOrigin };

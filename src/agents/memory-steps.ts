@@ -2,7 +2,7 @@
  * What an agent remembers of a run: typed steps, plain data, serialisable to JSON and back.
  */
 import type { CodeError, ExecutedToolCall } from "../executors/executor.js";
-import type { ImagePart, TokenUsage } from "../models/model.js";
+import { addTokenUsage, type ImagePart, type TokenUsage } from "../models/model.js";
 
 /** When a step started and how long it took. */
 export interface StepTiming {
@@ -68,3 +68,10 @@ export interface FinalAnswerStep {
 
 /** Any step in memory. */
 export type MemoryStep = TaskStep | PlanningStep | ActionStep | FinalAnswerStep;
+
+/** Tokens the steps spent, all together. */
+export function stepsTokenUsage(steps: readonly MemoryStep[]): TokenUsage {
+  let total: TokenUsage = { inputTokens: 0, outputTokens: 0 };
+  for (const step of steps) if ("tokenUsage" in step) total = addTokenUsage(total, step.tokenUsage);
+  return total;
+}

@@ -16,9 +16,11 @@ import { EventChannel } from "./event-channel.js";
 import type { AgentEvent } from "./events.js";
 import type { FinalAnswerCheck } from "./final-answer-checks.js";
 import { memoryToMessages } from "./memory-messages.js";
-import type { ActionStep, MemoryStep, PlanningStep } from "./memory-steps.js";
+import { gateTools, type OnApproval } from "./approval.js";
+import { checkManagedAgents, managedAgentTool, type ManagerRunContext } from "./managed-agent-tool.js";
+import { stepsTokenUsage, type ActionStep, type PlanningStep } from "./memory-steps.js";
 import { renderTemplate, type PromptTemplates } from "./prompt-templates.js";
-import type { RunResult } from "./run-result.js";
+import type { ManagedRun, RunResult, RunState } from "./run-result.js";
 import { runStepCallbacks, type StepCallbacks } from "./step-callbacks.js";
 
 /** Options every agent takes. */
@@ -45,9 +47,20 @@ export interface AgentOptions {
   streamOutputs?: boolean;
   /** Options passed to every model call (temperature, maxTokens, ...). */
   generateOptions?: Omit<GenerateOptions, "stopSequences" | "signal" | "tools">;
-  /** Needed when this agent is managed by another. */
+  /** Needed when this agent is managed by another: the function name its manager's code calls. */
   name?: string;
+  /** Needed when this agent is managed by another: what it is good at, shown to the manager's model. */
   description?: string;
+  /**
+   * Agents this one can delegate to: each (with a `name` and a `description`) is a function its
+   * code calls with a task, `researcher(task="...")`, that returns the agent's final answer.
+   */
+  managedAgents?: MultiStepAgent[];
+  /**
+   * Decides on calls of tools that declare `needsApproval`: `true` runs the call, `false` or a
+   * reason refuses it (an error the model's code sees). Without it, such calls are refused.
+   */
+  onApproval?: OnApproval;
 }
 
 /** Options of one `run`. */
@@ -87,8 +100,13 @@ export abstract class MultiStepAgent {
   readonly memory = new AgentMemory();
   readonly name: string | undefined;
   readonly description: string | undefined;
+  /** The agents this one delegates to. */
+  readonly managedAgents: readonly MultiStepAgent[];
   protected readonly templates: PromptTemplates;
   private readonly settings: AgentOptions;
+  /** The run going on: where events go, the step, the managed agents' runs so far. */
+  private live: (ManagerRunContext & { managedRuns: ManagedRun[] }) | undefined;
+  private interruptRequested = false;
 
   protected constructor(options: AgentOptions, defaultTemplates: PromptTemplates) {
     if (!options.model) throw new AgentConfigurationError(`${new.target.name} needs a model: new ${new.target.name}({ model, tools }).`);
@@ -102,9 +120,13 @@ export abstract class MultiStepAgent {
       if (names.has(tool.name)) throw new AgentConfigurationError(`Two tools are named '${tool.name}'; tool names must be unique.`);
       names.add(tool.name);
     }
+    this.managedAgents = options.managedAgents ?? [];
+    checkManagedAgents(this.managedAgents, [...names]);
+    const delegates = this.managedAgents.map((agent) => managedAgentTool(agent, () => this.live));
     this.settings = options;
     this.model = options.model;
-    this.tools = options.tools ?? [];
+    // Tools that need approval are gated here, so every sandbox gets the gate and none knows of it.
+    this.tools = gateTools([...(options.tools ?? []), ...delegates], options.onApproval, () => this.live);
     this.name = options.name;
     this.description = options.description;
     this.templates = { ...defaultTemplates, ...options.promptTemplates };
@@ -130,9 +152,20 @@ export abstract class MultiStepAgent {
   async run(task: string, options: AgentRunOptions = {}): Promise<RunResult> {
     let result: RunResult | undefined;
     for await (const event of this.stream(task, options)) {
-      if (event.type === "run-finish") result = event.result;
+      if (event.type === "run-finish" && event.managed === undefined) result = event.result;
     }
     return result!;
+  }
+
+  /**
+   * Stops the run going on after its current step (and the managed agents it is waiting on after
+   * theirs). The run ends with state `"interrupted"`; `run(task, { reset: false })` resumes with
+   * memory and sandbox state intact. Nothing happens when no run is going on.
+   */
+  interrupt(): void {
+    if (this.live === undefined) return;
+    this.interruptRequested = true;
+    for (const agent of this.managedAgents) agent.interrupt();
   }
 
   /** Runs the task, yielding every event as it happens; the last is `run-finish`. */
@@ -217,6 +250,18 @@ export abstract class MultiStepAgent {
   }
 
   private async execute(task: string, options: AgentRunOptions & { signal: AbortSignal }, emit: Emit): Promise<void> {
+    const managedRuns: ManagedRun[] = [];
+    this.live = { emit, stepNumber: 0, managedRuns, recordManagedRun: (run) => managedRuns.push(run) };
+    this.interruptRequested = false;
+    try {
+      await this.executeRun(task, options, emit, managedRuns);
+    } finally {
+      this.live = undefined;
+      this.interruptRequested = false;
+    }
+  }
+
+  private async executeRun(task: string, options: AgentRunOptions & { signal: AbortSignal }, emit: Emit, managedRuns: ManagedRun[]): Promise<void> {
     const started = Date.now();
     await this.prepareRun(options);
     if (options.reset !== false) this.memory.reset();
@@ -229,25 +274,35 @@ export abstract class MultiStepAgent {
     const maxSteps = options.maxSteps ?? this.settings.maxSteps ?? DEFAULT_MAX_STEPS;
     let stepNumber = this.memory.steps.filter((step) => step.type === "action").length;
     let answer: { output: unknown } | undefined;
-    for (let taken = 0; taken < maxSteps && answer === undefined; taken++) {
+    let interrupted = false;
+    for (let taken = 0; taken < maxSteps && answer === undefined && !interrupted; taken++) {
       options.signal.throwIfAborted();
       stepNumber++;
+      this.live!.stepNumber = stepNumber;
       if (this.isPlanningStep(taken)) await this.planningStep(fullTask, stepNumber, maxSteps - taken, taken === 0, options.signal, emit);
       const step = await this.actionStep(stepNumber, options.signal, emit);
       if (step.isFinalAnswer) answer = { output: step.output };
+      else interrupted = this.interruptRequested;
     }
-    const state = answer === undefined ? "max_steps_error" : "success";
-    let lastCallUsage: TokenUsage | undefined;
-    if (answer === undefined) {
-      const reply = await this.bestAnswerAfterMaxSteps(fullTask, stepNumber + 1, options.signal, emit);
-      answer = { output: reply.text };
-      lastCallUsage = reply.tokenUsage;
+    let state: RunState = answer === undefined ? "max_steps_error" : "success";
+    if (interrupted) {
+      // No answer and no final-answer step: memory ends with the last step, ready to resume from.
+      state = "interrupted";
+      answer = { output: null };
+    } else {
+      let lastCallUsage: TokenUsage | undefined;
+      if (answer === undefined) {
+        const reply = await this.bestAnswerAfterMaxSteps(fullTask, stepNumber + 1, options.signal, emit);
+        answer = { output: reply.text };
+        lastCallUsage = reply.tokenUsage;
+      }
+      this.memory.steps.push({ type: "final-answer", output: answer.output, ...(lastCallUsage ? { tokenUsage: lastCallUsage } : {}) });
+      emit({ type: "final-answer", output: answer.output });
     }
-
-    this.memory.steps.push({ type: "final-answer", output: answer.output, ...(lastCallUsage ? { tokenUsage: lastCallUsage } : {}) });
-    emit({ type: "final-answer", output: answer.output });
     const steps = this.memory.steps.slice(firstStepOfRun);
-    const result: RunResult = { output: answer.output, state, steps, tokenUsage: totalUsage(steps), durationMs: Date.now() - started };
+    let tokenUsage = stepsTokenUsage(steps);
+    for (const run of managedRuns) tokenUsage = addTokenUsage(tokenUsage, run.tokenUsage);
+    const result: RunResult = { output: answer!.output, state, steps, tokenUsage, durationMs: Date.now() - started, managedRuns };
     emit({ type: "run-finish", result });
   }
 
@@ -318,8 +373,3 @@ function parseArguments(text: string): unknown {
   }
 }
 
-function totalUsage(steps: readonly MemoryStep[]): TokenUsage {
-  let total: TokenUsage = { inputTokens: 0, outputTokens: 0 };
-  for (const step of steps) if ("tokenUsage" in step) total = addTokenUsage(total, step.tokenUsage);
-  return total;
-}

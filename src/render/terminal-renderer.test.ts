@@ -256,4 +256,47 @@ describe("a streamed reply with escape sequences cut between deltas", () => {
     expect(text).not.toContain("payload");
     expect(text).not.toMatch(ANSI);
   });
+
+  it("indents a managed agent's events under the manager's call, one level per depth", () => {
+    const origin = { agent: "researcher", depth: 1, parentStepNumber: 1 };
+    const inner = { agent: "fetcher", depth: 2, parentStepNumber: 1 };
+    const text = renderAll([
+      { type: "run-start", task: "Manage.", modelId: "boss" },
+      { type: "step-start", stepNumber: 1, stepType: "action" },
+      { type: "code", stepNumber: 1, code: 'researcher(task="dig")', language: "python" },
+      { type: "tool-call", stepNumber: 1, name: "researcher", arguments: { args: [], kwargs: { task: "dig" } } },
+      { type: "run-start", task: "dig", modelId: "helper", managed: origin },
+      { type: "step-start", stepNumber: 1, stepType: "action", managed: origin },
+      { type: "code", stepNumber: 1, code: "final_answer(42)", language: "python", managed: origin },
+      { type: "logs", stepNumber: 1, text: "deep log line\n", managed: inner },
+      { type: "final-answer", output: 42, managed: origin },
+      { type: "run-finish", result: { output: 42, state: "success", steps: [], tokenUsage: { inputTokens: 1, outputTokens: 1 }, durationMs: 5 }, managed: origin },
+      { type: "step-finish", step: stepTwo },
+    ]);
+    const lines = text.split("\n");
+    const nestedTask = lines.find((line) => line.includes("Task: dig"));
+    expect(nestedTask?.startsWith("│ ")).toBe(true);
+    expect(lines.find((line) => line.includes("final_answer(42)"))?.startsWith("│ ")).toBe(true);
+    expect(lines.find((line) => line.includes("deep log line"))?.startsWith("│ │ ")).toBe(true);
+    expect(lines.find((line) => line.includes("Task: Manage."))?.startsWith("│")).toBe(false);
+    // The manager's own step footer after the nested run is not indented.
+    expect(lines.find((line) => line.startsWith("Step 2 ·"))).toBeDefined();
+    expect(text.indexOf("Task: dig")).toBeGreaterThan(text.indexOf("researcher(task="));
+  });
+
+  it("shows an approval request and its decision with the reason", () => {
+    const text = renderAll([
+      { type: "approval-request", stepNumber: 1, tool: "delete_file", arguments: { path: "/tmp/x" } },
+      { type: "approval-decision", stepNumber: 1, tool: "delete_file", approved: false, reason: "not that file" },
+      { type: "approval-decision", stepNumber: 1, tool: "list_files", approved: true },
+    ]);
+    expect(text).toContain('delete_file needs approval: delete_file(path="/tmp/x")');
+    expect(text).toContain("✗ delete_file refused: not that file");
+    expect(text).toContain("✔ list_files approved");
+  });
+
+  it("reports an interrupted run in the summary", () => {
+    const text = renderAll([{ type: "run-finish", result: { output: null, state: "interrupted", steps: [], tokenUsage: { inputTokens: 0, outputTokens: 0 }, durationMs: 0 } }]);
+    expect(text).toContain("interrupted");
+  });
 });

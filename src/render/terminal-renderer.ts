@@ -1,4 +1,4 @@
-import type { AgentEvent, StepStartEvent } from "../agents/events.js";
+import type { AgentEvent, ManagedEventOrigin, StepStartEvent } from "../agents/events.js";
 import type { ActionStep, PlanningStep, ToolCallRecord } from "../agents/memory-steps.js";
 import { createColors, type Colors } from "./colors.js";
 import { cutMiddle, type CutLimits } from "./cut-middle.js";
@@ -191,6 +191,33 @@ export function createTerminalRenderer(options: TerminalRendererOptions): EventR
       const steps = result.steps.filter((step) => step.type === "action").length;
       writeLines([formatRunSummary(result.state, { steps, tokenUsage: result.tokenUsage, durationMs: result.durationMs }, colors)]);
     },
+    "approval-request": (event) => {
+      const call = sanitizeText(formatToolCall(event.tool, { args: [], kwargs: event.arguments }, verbose ? 400 : 120));
+      writeLines([`${colors.yellow("?")} ${colors.bold(sanitizeText(event.tool))} needs approval: ${call}`]);
+    },
+    "approval-decision": (event) => {
+      const reason = event.reason === undefined ? "" : `: ${formatInline(sanitizeText(event.reason), verbose ? 400 : 120)}`;
+      const line = event.approved ? colors.green(`✔ ${sanitizeText(event.tool)} approved`) : colors.red(`✗ ${sanitizeText(event.tool)} refused${reason}`);
+      writeLines([`  ${line}`]);
+    },
+  };
+
+  // A managed agent's events are drawn by a renderer of their own, indented under the call.
+  const nested = new Map<string, EventRenderer>();
+  const nestedRenderer = (origin: ManagedEventOrigin): EventRenderer => {
+    const key = `${origin.depth}:${origin.agent}`;
+    let renderer = nested.get(key);
+    if (renderer === undefined) {
+      const indent = colors.dim("│ ".repeat(origin.depth));
+      renderer = createTerminalRenderer({
+        ...options,
+        write: indentedWriter((text) => write(text), indent, () => lineOpen),
+        spinner: false,
+        width: Math.max(40, width - 2 * origin.depth),
+      });
+      nested.set(key, renderer);
+    }
+    return renderer;
   };
 
   /** Output (the value of the code's last expression) of a step that did not end the run. */
@@ -202,14 +229,44 @@ export function createTerminalRenderer(options: TerminalRendererOptions): EventR
 
   return {
     render(event) {
+      if (event.managed !== undefined) {
+        const { managed, ...own } = event;
+        const renderer = nestedRenderer(managed);
+        renderer.render(own as AgentEvent);
+        if (event.type === "run-finish") {
+          renderer.close();
+          nested.delete(`${managed.depth}:${managed.agent}`);
+        }
+        return;
+      }
       // An event type this version does not know (a newer loop, a stored run) is skipped.
       const handler = handlers[event.type] as ((event: AgentEvent) => void) | undefined;
       handler?.(event);
     },
     close() {
+      for (const renderer of nested.values()) renderer.close();
+      nested.clear();
       stopSpinner();
       if (lineOpen) write("\n");
     },
+  };
+}
+
+/**
+ * A writer that starts every line with `indent`. `lineOpen` says whether the text written so far
+ * (by anyone) ended mid-line, so a line another writer left open is not indented twice.
+ */
+function indentedWriter(write: (text: string) => void, indent: string, lineOpen: () => boolean): (text: string) => void {
+  return (text) => {
+    if (text === "") return;
+    let atLineStart = !lineOpen();
+    const parts = text.split("\n");
+    const out = parts.map((part, index) => {
+      const startsLine = index > 0 || atLineStart;
+      atLineStart = false;
+      return startsLine && part !== "" ? `${indent}${part}` : part;
+    });
+    write(out.join("\n"));
   };
 }
 

@@ -38,7 +38,16 @@ export interface Tool<ARGUMENTS = Record<string, unknown>, RESULT = unknown> {
   readonly returns?: JsonSchema;
   /** Does the work. May be sync or async; a throw reaches the model's code as an exception. */
   execute(args: ARGUMENTS, context: ToolContext): Promise<RESULT> | RESULT;
+  /**
+   * Whether a call must be approved before it runs: always, or as a function of the (validated)
+   * arguments. The agent's `onApproval` decides; a refusal is an error the model's code sees.
+   */
+  readonly needsApproval?: NeedsApproval<ARGUMENTS>;
 }
+
+/** `true` when every call needs approval, or a function that decides per call from its arguments. */
+// Written as a method type so a Tool<{ city: string }> still fits where a Tool is expected.
+export type NeedsApproval<ARGUMENTS = Record<string, unknown>> = boolean | { decide(args: ARGUMENTS): boolean | Promise<boolean> }["decide"];
 
 /** The definition given to {@link tool}. */
 export interface ToolDefinition<INPUT extends ObjectSchema, OUTPUT extends z.ZodType> {
@@ -52,6 +61,8 @@ export interface ToolDefinition<INPUT extends ObjectSchema, OUTPUT extends z.Zod
   outputSchema?: OUTPUT;
   /** Receives the parsed arguments (defaults applied); may be sync or async. */
   execute(args: z.output<INPUT>, context: ToolContext): Promise<z.input<OUTPUT>> | z.input<OUTPUT>;
+  /** Ask the agent's `onApproval` before each call (or those the function picks). Default: never. */
+  needsApproval?: NeedsApproval<z.output<INPUT>>;
 }
 
 /**
@@ -86,6 +97,7 @@ export function tool<INPUT extends ObjectSchema, OUTPUT extends z.ZodType = z.Zo
     );
   }
   checkExecute(definition.name, definition.execute);
+  checkNeedsApproval(definition.name, definition.needsApproval);
   const parameters = toJsonSchema(definition.name, "inputSchema", definition.inputSchema, "input") as JsonSchemaObject;
   const outputSchema = definition.outputSchema;
   return Object.freeze({
@@ -97,6 +109,7 @@ export function tool<INPUT extends ObjectSchema, OUTPUT extends z.ZodType = z.Zo
       ? {}
       : { outputSchema, returns: toJsonSchema(definition.name, "outputSchema", outputSchema, "output") }),
     execute: definition.execute,
+    ...(definition.needsApproval === undefined ? {} : { needsApproval: definition.needsApproval }),
   });
 }
 
@@ -111,6 +124,8 @@ export interface JsonSchemaToolDefinition {
   /** JSON Schema of the result, shown to the model as the return type. */
   returns?: JsonSchema;
   execute(args: Record<string, unknown>, context: ToolContext): Promise<unknown> | unknown;
+  /** Ask the agent's `onApproval` before each call (or those the function picks). Default: never. */
+  needsApproval?: NeedsApproval;
 }
 
 /**
@@ -124,11 +139,20 @@ export function toolFromJsonSchema(definition: JsonSchemaToolDefinition): Tool {
   checkDescription(definition.name, definition.description, { allowEmpty: true });
   checkParameterSchema(definition.name, definition.parameters);
   checkExecute(definition.name, definition.execute);
+  checkNeedsApproval(definition.name, definition.needsApproval);
   return Object.freeze({
     name: definition.name,
     description: definition.description,
     parameters: definition.parameters,
     ...(definition.returns === undefined ? {} : { returns: definition.returns }),
     execute: definition.execute,
+    ...(definition.needsApproval === undefined ? {} : { needsApproval: definition.needsApproval }),
   });
+}
+
+function checkNeedsApproval(name: string, needsApproval: unknown): void {
+  if (needsApproval === undefined || typeof needsApproval === "boolean" || typeof needsApproval === "function") return;
+  throw new ToolDefinitionError(
+    `Tool "${name}": needsApproval must be true, false, or a function of the arguments that returns a boolean.`,
+  );
 }
