@@ -107,6 +107,8 @@ export abstract class MultiStepAgent {
   /** The run going on: where events go, the step, the managed agents' runs so far. */
   private live: (ManagerRunContext & { managedRuns: ManagedRun[] }) | undefined;
   private interruptRequested = false;
+  /** The task of the last run, when it was interrupted: resuming it does not repeat it in memory. */
+  private interruptedTask: string | undefined;
 
   protected constructor(options: AgentOptions, defaultTemplates: PromptTemplates) {
     if (!options.model) throw new AgentConfigurationError(`${new.target.name} needs a model: new ${new.target.name}({ model, tools }).`);
@@ -268,7 +270,10 @@ export abstract class MultiStepAgent {
     this.memory.systemPrompt = this.systemPrompt();
     const firstStepOfRun = this.memory.steps.length;
     const fullTask = options.additionalArgs ? `${task}\n\n${this.describeAdditionalArgs(options.additionalArgs)}` : task;
-    this.memory.steps.push({ type: "task", task: fullTask, ...(options.images?.length ? { images: options.images } : {}) });
+    // Resuming an interrupted run with the same task: the task is in memory already.
+    const resuming = options.reset === false && this.interruptedTask === fullTask && !options.images?.length;
+    this.interruptedTask = undefined;
+    if (!resuming) this.memory.steps.push({ type: "task", task: fullTask, ...(options.images?.length ? { images: options.images } : {}) });
     emit({ type: "run-start", task: fullTask, modelId: this.model.modelId });
 
     const maxSteps = options.maxSteps ?? this.settings.maxSteps ?? DEFAULT_MAX_STEPS;
@@ -289,6 +294,7 @@ export abstract class MultiStepAgent {
       // No answer and no final-answer step: memory ends with the last step, ready to resume from.
       state = "interrupted";
       answer = { output: null };
+      this.interruptedTask = fullTask;
     } else {
       let lastCallUsage: TokenUsage | undefined;
       if (answer === undefined) {

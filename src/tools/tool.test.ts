@@ -170,6 +170,23 @@ describe("tool", () => {
   });
 });
 
+describe("needsApproval", () => {
+  it("is kept on the tool, as a boolean or a function of the arguments", () => {
+    const always = tool({ ...weatherDefinition, needsApproval: true });
+    expect(always.needsApproval).toBe(true);
+    const some = tool({ ...weatherDefinition, needsApproval: ({ city }) => city === "Paris" });
+    expect(typeof some.needsApproval === "function" && some.needsApproval({ city: "Paris" })).toBe(true);
+    expect("needsApproval" in tool(weatherDefinition)).toBe(false);
+    const fromJson = toolFromJsonSchema({ name: "wipe", description: "", parameters: { type: "object", properties: {} }, execute: () => 1, needsApproval: true });
+    expect(fromJson.needsApproval).toBe(true);
+  });
+
+  it("rejects a value that is neither a boolean nor a function", () => {
+    const error = definitionError(() => tool({ ...weatherDefinition, needsApproval: "yes" as unknown as boolean }));
+    expect(error.message).toContain("needsApproval must be true, false, or a function");
+  });
+});
+
 describe("toolFromJsonSchema", () => {
   const parameters = {
     type: "object",
