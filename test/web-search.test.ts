@@ -6,7 +6,9 @@
 import type { ServerResponse } from "node:http";
 import { afterAll, afterEach, beforeAll, describe, expect, test } from "vitest";
 
+import { CodeAgent } from "../src/agents/code-agent.js";
 import { MissingCredentialsError } from "../src/errors.js";
+import { ScriptedModel } from "../src/models/scripted-model.js";
 import { invokeTool } from "../src/tools/invoke-tool.js";
 import { renderJavaScriptStub } from "../src/tools/javascript-stub.js";
 import { renderPythonStub } from "../src/tools/python-stub.js";
@@ -345,4 +347,53 @@ test("the stubs show the model the records' shape", () => {
   for (const stub of [python, javascript]) for (const key of ["title", "url", "snippet"]) expect(stub).toContain(key);
   expect(python).toMatch(/def web_search\(query: str\) -> list\[/);
   expect(javascript).toMatch(/@returns \{Array<|@returns \{\{.*\}\[\]\}/);
+});
+
+describe("from sandbox code (QuickJS)", () => {
+  const searxng = () => webSearchTool({ provider: "searxng", baseUrl: `${server.url}/searx`, timeoutMs: 1500 });
+
+  test("the results arrive as records the code filters and loops over", async () => {
+    server.on("/searx/search", serveFixture("searxng.json", JSON_TYPE));
+    const model = new ScriptedModel([
+      [
+        "<code>",
+        'const results = web_search("tide pools");',
+        "const lines = [];",
+        "for (const result of results) {",
+        '  if (result.snippet === "") continue;',
+        "  lines.push(`${result.title.toUpperCase()} <${result.url.split('/')[2]}> ${result.snippet.length}`);",
+        "}",
+        "final_answer({ count: results.length, lines, keys: Object.keys(results[0]).sort() });",
+        "</code>",
+      ].join("\n"),
+    ]);
+    const agent = new CodeAgent({ model, tools: [searxng()], executor: "quickjs" });
+    try {
+      const result = await agent.run("Find pages about tide pools.");
+      expect(result.output).toEqual({
+        count: 3,
+        lines: ["TIDE POOL - EXAMPLE ENCYCLOPEDIA <en.example.org> 96", "LIFE IN TIDE POOLS <ocean.example.com> 57"],
+        keys: ["snippet", "title", "url"],
+      });
+      expect(server.requestsTo("/searx/search")).toHaveLength(1);
+    } finally {
+      await agent.close();
+    }
+  });
+
+  test("a failed search is an exception the code can catch and read", async () => {
+    server.on("/searx/search", (response) => {
+      response.writeHead(429);
+      response.end();
+    });
+    const model = new ScriptedModel(['<code>\ntry { web_search("tide pools"); final_answer("no error"); } catch (error) { final_answer(String(error.message)); }\n</code>']);
+    const agent = new CodeAgent({ model, tools: [searxng()], executor: "quickjs" });
+    try {
+      const { output } = await agent.run("Search.");
+      expect(output).toContain("SearXNG is rate-limiting these searches (HTTP 429");
+      expect(output).toContain("TAVILY_API_KEY");
+    } finally {
+      await agent.close();
+    }
+  });
 });

@@ -5,6 +5,8 @@
 import { parseArgs } from "node:util";
 
 import { executorNames, findExecutor } from "../executors/registry.js";
+import { mcpSpecFromFlag } from "../mcp/command-line.js";
+import type { McpServerSpec } from "../mcp/mcp-client.js";
 import { DEFAULT_MODEL } from "./help-text.js";
 
 export { DEFAULT_MODEL, HELP } from "./help-text.js";
@@ -49,6 +51,8 @@ export type CliCommand =
       maxSteps?: number;
       planningInterval?: number;
       instructions?: string;
+      /** The servers named with `--mcp`, whose tools the agent gets (stdio servers inherit the environment). */
+      mcpServers: McpServerSpec[];
       json: boolean;
       verbose: boolean;
     };
@@ -69,6 +73,7 @@ const OPTIONS = {
   "no-stop": { type: "boolean" },
   "no-stream": { type: "boolean" },
   tools: { type: "string" },
+  mcp: { type: "string", multiple: true },
   imports: { type: "string" },
   "max-steps": { type: "string" },
   "planning-interval": { type: "string" },
@@ -100,7 +105,7 @@ const SANDBOX_OPTION_FLAGS = {
   "packages-dir": { option: "packagesDir", sandboxes: ["pyodide"] },
 } as const satisfies Partial<Record<Flag, { option: string; sandboxes: readonly string[] }>>;
 const MODEL_FLAGS: readonly Flag[] = ["model", "base-url", "request-timeout", "max-retries", "temperature", "no-stop", "no-stream"];
-const AGENT_FLAGS: readonly Flag[] = ["max-steps", "planning-interval", "instructions"];
+const AGENT_FLAGS: readonly Flag[] = ["max-steps", "planning-interval", "instructions", "mcp"];
 
 /** The flags each command takes, and why the others do not apply. */
 const COMMAND_FLAGS: Record<"task" | "exec" | "demo", { flags: readonly Flag[]; otherwise: string }> = {
@@ -116,8 +121,11 @@ function parse(argv: readonly string[]) {
   return parseArgs({ args: [...argv], allowPositionals: true, options: OPTIONS, strict: true });
 }
 
-/** Reads `argv` (without node and the script). Throws {@link UsageError} for a bad command line. */
-export function parseCliArguments(argv: readonly string[]): CliCommand {
+/**
+ * Reads `argv` (without node and the script). Throws {@link UsageError} for a bad command line.
+ * `env` is what stdio MCP servers named with `--mcp` are started with (the user's environment).
+ */
+export function parseCliArguments(argv: readonly string[], env?: Record<string, string | undefined>): CliCommand {
   let parsed;
   try {
     parsed = parse(argv);
@@ -150,6 +158,7 @@ export function parseCliArguments(argv: readonly string[]): CliCommand {
     json,
     verbose,
     ...(values.instructions === undefined ? {} : { instructions: values.instructions }),
+    mcpServers: mcpServers(values.mcp ?? [], env),
     ...wholeNumber("maxSteps", "--max-steps", values["max-steps"], 1),
     ...wholeNumber("planningInterval", "--planning-interval", values["planning-interval"], 1),
   };
@@ -211,6 +220,16 @@ function modelSettings(values: Values): ModelSettings {
     ...wholeNumber("maxRetries", "--max-retries", values["max-retries"], 0),
     ...temperature(values.temperature),
   };
+}
+
+function mcpServers(flags: readonly string[], env: Record<string, string | undefined> | undefined): McpServerSpec[] {
+  return flags.map((flag) => {
+    try {
+      return mcpSpecFromFlag(flag, env);
+    } catch (error) {
+      throw new UsageError((error as Error).message);
+    }
+  });
 }
 
 function splitList(text: string): string[] {

@@ -40,6 +40,9 @@ Agent (a task):
   --max-steps <n>             Steps before the agent must answer (default 20)
   --planning-interval <n>     Plan at the start and every n steps
   --instructions <text>       Extra instructions for the system prompt
+  --mcp <command | url>       The tools of an MCP server (repeatable): a command line in quotes,
+                              started over stdio (e.g. --mcp "npx -y some-mcp-server"), or the
+                              http(s) URL of a streamable HTTP endpoint
 
 Output:
   --json                      One JSON event per line (exec: one JSON result)

@@ -5,6 +5,7 @@
 import { readFileSync } from "node:fs";
 
 import { AgentConfigurationError } from "../errors.js";
+import { withMcpServers } from "../mcp/with-mcp-servers.js";
 import { sanitizeText } from "../render/sanitize-text.js";
 import { HELP, parseCliArguments, UsageError, type CliCommand } from "./cli-arguments.js";
 import { EXIT, type CliIO } from "./cli-io.js";
@@ -21,7 +22,7 @@ export { EXIT, type CliIO } from "./cli-io.js";
 export async function runCli(argv: readonly string[], io: CliIO): Promise<number> {
   let command: CliCommand;
   try {
-    command = parseCliArguments(argv);
+    command = parseCliArguments(argv, io.env);
   } catch (error) {
     if (!(error instanceof UsageError)) throw error;
     if (argv.length === 0) {
@@ -63,13 +64,17 @@ async function runCommand(command: CliCommand, io: CliIO): Promise<number> {
         task: DEMO_TASK,
         banner: "Demo: a recorded run (ScriptedModel replay) through the real Python sandbox and real tools.\n\n",
       });
-    case "task":
-      return await runAgent(io, command, {
-        model: modelFromSpec(command.model, io.env),
-        tools: await loadTools(command.sandbox.tools, io.cwd),
-        task: command.task,
-        banner: "",
-      });
+    case "task": {
+      const model = modelFromSpec(command.model, io.env);
+      const ownTools = { origin: "--tools", tools: await loadTools(command.sandbox.tools, io.cwd) };
+      // The MCP servers are closed however the run ends, Ctrl-C included (the signal ends the run).
+      return await withMcpServers(
+        command.mcpServers,
+        ownTools,
+        async (tools) => await runAgent(io, command, { model, tools, task: command.task, banner: "" }),
+        io.signal,
+      );
+    }
   }
 }
 

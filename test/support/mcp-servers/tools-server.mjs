@@ -6,8 +6,10 @@
  *   draw_pixel (an image), calls_so_far (how many tool calls this process has served);
  * - failing: quota_check (an error result), throws_inside (a handler that throws);
  * - dying: crash (exits in the middle of the call, after writing to stderr), still_here.
- * With --linger the process keeps running after its stdin closes.
+ * With --linger the process keeps running after its stdin closes; with MCP_PID_FILE set in its
+ * environment it writes its pid to that file.
  */
+import { writeFileSync } from "node:fs";
 import { createServer as createHttpServer } from "node:http";
 
 import { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
@@ -116,6 +118,8 @@ async function serveHttp(kind) {
 }
 
 const [kind = "normal", ...flags] = process.argv.slice(2);
+// Tests that cannot see the process (the CLI starts it) learn its pid from this file.
+if (process.env.MCP_PID_FILE) writeFileSync(process.env.MCP_PID_FILE, String(process.pid));
 // --linger: keep running after stdin closes, like a server busy with background work would.
 if (flags.includes("--linger")) setInterval(() => {}, 1000);
 if (flags.includes("--http")) await serveHttp(kind);
