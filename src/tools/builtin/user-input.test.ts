@@ -23,19 +23,6 @@ test("asks the question on the output and returns the line typed", async () => {
   await expect(answer).resolves.toBe("Lyon");
 });
 
-test("two questions in a row each get their own line", async () => {
-  const term = terminal(true);
-  const tool = userInputTool(term);
-  const first = ask(tool, "First?");
-  await expect.poll(term.written).toContain("First?");
-  term.input.write("one\n");
-  await expect(first).resolves.toBe("one");
-  const second = ask(tool, "Second?");
-  await expect.poll(term.written).toContain("Second?");
-  term.input.write("two\n");
-  await expect(second).resolves.toBe("two");
-});
-
 test("without a terminal it fails at once, saying why", async () => {
   const term = terminal(false);
   await expect(ask(userInputTool(term), "Anyone?")).rejects.toThrow(/standard input is not a terminal/);
@@ -54,4 +41,27 @@ test("input that ends before an answer is an error, and an abort ends the wait",
   const pending = ask(userInputTool(waiting), "Hello?", controller.signal);
   controller.abort(reason);
   await expect(pending).rejects.toBe(reason);
+});
+
+test("questions asked at once are put one after the other, each answered by its own line", async () => {
+  const term = terminal(true);
+  const tool = userInputTool(term);
+  const first = ask(tool, "First?");
+  const second = ask(tool, "Second?");
+  await expect.poll(term.written).toContain("First?");
+  expect(term.written()).not.toContain("Second?");
+  term.input.write("one\n");
+  await expect(first).resolves.toBe("one");
+  await expect.poll(term.written).toContain("Second?");
+  term.input.write("two\n");
+  await expect(second).resolves.toBe("two");
+});
+
+test("escape sequences in the model's question do not reach the terminal", async () => {
+  const term = terminal(true);
+  const answer = ask(userInputTool(term), "Name?\u001b]0;pwned\u0007\u001b[2J");
+  await expect.poll(term.written).toContain("Name?");
+  term.input.write("x\n");
+  await answer;
+  expect(term.written()).not.toContain("\u001b");
 });

@@ -7,6 +7,7 @@ import { createInterface } from "node:readline";
 import type { Readable, Writable } from "node:stream";
 import { z } from "zod";
 
+import { sanitizeText } from "../../render/sanitize-text.js";
 import { tool } from "../tool.js";
 
 /** Options of {@link userInputTool}; the streams are injectable for tests and other front ends. */
@@ -19,12 +20,18 @@ export interface UserInputOptions {
 
 /** A tool that asks the person at the terminal: `user_input(question)` returns their answer. */
 export function userInputTool(options: UserInputOptions = {}) {
+  // Questions asked at once (a tool-calling agent's parallel calls) are put one after the other.
+  let queue: Promise<unknown> = Promise.resolve();
   return tool({
     name: "user_input",
     description: "Asks the user a question at the terminal and returns their answer. Use it when you need information or a decision only the user has.",
     inputSchema: z.object({ question: z.string().min(1).describe("The question to ask the user") }),
     outputSchema: z.string(),
-    execute: ({ question }, { signal }) => ask(question, options.input ?? process.stdin, options.output ?? process.stderr, signal),
+    execute: ({ question }, { signal }) => {
+      const answer = queue.then(() => ask(question, options.input ?? process.stdin, options.output ?? process.stderr, signal));
+      queue = answer.catch(() => undefined);
+      return answer;
+    },
   });
 }
 
@@ -49,6 +56,7 @@ function ask(question: string, input: Readable & { isTTY?: boolean }, output: Wr
     signal?.addEventListener("abort", onAbort, { once: true });
     lines.once("line", (answer) => finish(() => resolve(answer.trim())));
     lines.once("close", () => finish(() => reject(new Error("user_input got no answer: the input ended before the user replied."))));
-    output.write(`\n${question}\n> `);
+    // The question comes from the model: its escape sequences must not act on the terminal.
+    output.write(`\n${sanitizeText(question)}\n> `);
   });
 }

@@ -4,8 +4,7 @@
  * captcha page) means we were blocked.
  */
 import { endpoint, type ProviderCall } from "./search-provider.js";
-import { textOfHtml, type SearchResult } from "./search-result.js";
-import { finishResults } from "./search-result.js";
+import { finishResults, textOfHtml, type SearchResult } from "./search-result.js";
 import { WebSearchError } from "./web-search-error.js";
 
 /** Bing's public address; tests point the fallback elsewhere. */

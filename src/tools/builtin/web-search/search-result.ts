@@ -21,7 +21,7 @@ export const searchResultsSchema = z
       snippet: z.string().describe("A short extract of the page's text (may be empty)"),
     }),
   )
-  .describe("The results, best first");
+  .describe("The results, best first.");
 
 /** Snippets are cut to this many characters: enough to judge a result, small in the model's context. */
 export const MAX_SNIPPET_CHARS = 400;

@@ -44,8 +44,8 @@ export interface WebSearchOptions {
   fetch?: typeof globalThis.fetch;
 }
 
-const PROVIDERS: Record<WebSearchProviderName, SearchProvider> = {
-  duckduckgo: searchDuckDuckGo,
+/** The providers that need nothing beyond the call; DuckDuckGo also takes its fallback's options. */
+const PROVIDERS: Record<Exclude<WebSearchProviderName, "duckduckgo">, SearchProvider> = {
   searxng: searchSearxng,
   brave: searchBrave,
   tavily: searchTavily,
@@ -87,7 +87,8 @@ export function webSearchTool(options: WebSearchOptions = {}) {
     timeoutMs: options.timeoutMs ?? 15_000,
     maxBytes: options.maxResponseBytes ?? 5 * 1024 * 1024,
   };
-  const search = provider === "duckduckgo" ? (call: Parameters<SearchProvider>[0]) => searchDuckDuckGo(call, { bingBaseUrl: options.bingBaseUrl, fallback: options.fallback }) : PROVIDERS[provider];
+  const search: SearchProvider =
+    provider === "duckduckgo" ? (call) => searchDuckDuckGo(call, { bingBaseUrl: options.bingBaseUrl, fallback: options.fallback }) : PROVIDERS[provider];
 
   return tool({
     name: "web_search",
