@@ -1,7 +1,7 @@
 import { AgentConfigurationError } from "../errors.js";
 import type { Executor, ExecutorLanguage } from "../executors/executor.js";
 import type { ExecutorOptionsFor } from "../executors/executor-options-map.js";
-import { createExecutor, executorLanguage, sandboxPromptNotes, type ExecutorKind } from "./create-executor.js";
+import { executorLanguage, openAgentExecutor, sandboxPromptNotes, type ExecutorKind } from "./create-executor.js";
 import { describeAdditionalArgs, renderCodeAgentSystemPrompt } from "./code-agent-prompt.js";
 import { checkFinalAnswer } from "./final-answer-checks.js";
 import type { ActionStep } from "./memory-steps.js";
@@ -134,16 +134,12 @@ export class CodeAgent<Kind extends ExecutorKind = ExecutorKind> extends MultiSt
   }
 
   private async createExecutor(): Promise<Executor> {
-    const chosen = this.codeOptions.executor;
-    const executor =
-      typeof chosen === "object"
-        ? chosen
-        : await createExecutor(chosen ?? (this.language === "javascript" ? "quickjs" : "pyodide"), {
-            ...this.codeOptions.executorOptions,
-            ...(this.codeOptions.authorizedImports ? { authorizedImports: this.codeOptions.authorizedImports } : {}),
-          });
+    const options = this.codeOptions;
+    const executor = await openAgentExecutor(
+      { executor: options.executor, language: this.language, executorOptions: options.executorOptions, authorizedImports: options.authorizedImports },
+      this.tools,
+    );
     this.executor = executor;
-    await executor.sendTools([...this.tools]);
     return executor;
   }
 }

@@ -1,4 +1,5 @@
 import type { Executor, ExecutorLanguage, ExecutorOptions } from "../executors/executor.js";
+import type { Tool } from "../tools/tool.js";
 import type { ExecutorKind } from "../executors/executor-options-map.js";
 import { findExecutor } from "../executors/registry.js";
 
@@ -17,4 +18,31 @@ export function sandboxPromptNotes(kind: ExecutorKind | undefined): string | und
 /** Creates the named sandbox. */
 export async function createExecutor(kind: ExecutorKind, options: ExecutorOptions & Record<string, unknown>): Promise<Executor> {
   return findExecutor(kind).create({ ...options });
+}
+
+/** How an agent is told which sandbox to use. */
+export interface AgentSandboxChoice {
+  /** A sandbox name, or an executor the caller owns. */
+  executor?: ExecutorKind | Executor | undefined;
+  /** The language, when no executor is named. */
+  language: ExecutorLanguage;
+  executorOptions?: ExecutorOptions | undefined;
+  authorizedImports?: string[] | undefined;
+}
+
+/**
+ * The executor an agent runs code in: the one handed in, or a new one of the named kind (the
+ * language's default when none is named), with `tools` installed.
+ */
+export async function openAgentExecutor(choice: AgentSandboxChoice, tools: readonly Tool[]): Promise<Executor> {
+  const chosen = choice.executor;
+  const executor =
+    typeof chosen === "object"
+      ? chosen
+      : await createExecutor(chosen ?? (choice.language === "javascript" ? "quickjs" : "pyodide"), {
+          ...choice.executorOptions,
+          ...(choice.authorizedImports ? { authorizedImports: choice.authorizedImports } : {}),
+        });
+  await executor.sendTools([...tools]);
+  return executor;
 }

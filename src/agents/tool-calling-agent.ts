@@ -1,9 +1,12 @@
 import { mapWithConcurrency } from "../concurrency.js";
-import type { ExecutedToolCall } from "../executors/executor.js";
+import type { ExecutedToolCall, Executor } from "../executors/executor.js";
+import type { ExecutorOptionsFor } from "../executors/executor-options-map.js";
 import type { ModelToolCall, ModelToolSpec } from "../models/model.js";
 import { invokeTool } from "../tools/invoke-tool.js";
 import type { Tool } from "../tools/tool.js";
+import { executorLanguage, type ExecutorKind } from "./create-executor.js";
 import { checkFinalAnswer } from "./final-answer-checks.js";
+import { InterpreterSandbox, interpreterTool, interpreterToolName } from "./interpreter-tool.js";
 import type { ActionStep } from "./memory-steps.js";
 import { MultiStepAgent, type AgentOptions, type AgentRunOptions, type Emit } from "./multi-step-agent.js";
 import { formatValue } from "./observation.js";
@@ -13,7 +16,17 @@ import { defaultToolCallingAgentTemplates, renderTemplate } from "./prompt-templ
 import { truncateMiddle } from "./truncate.js";
 
 /** Options of {@link ToolCallingAgent}. */
-export interface ToolCallingAgentOptions extends AgentOptions {
+export interface ToolCallingAgentOptions<Kind extends ExecutorKind = ExecutorKind> extends AgentOptions {
+  /**
+   * Gives the agent a `python_interpreter` tool (`javascript_interpreter` for a JavaScript
+   * sandbox) that runs code in this sandbox: a name as for {@link CodeAgent} (`"pyodide"`,
+   * `"quickjs"`, ...) or an {@link Executor} you own and close yourself. No such tool when absent.
+   */
+  executor?: Kind | Executor;
+  /** Options for the sandbox the agent creates, typed per sandbox. */
+  executorOptions?: ExecutorOptionsFor<Kind>;
+  /** Modules the interpreter's code may import; defaults to a safe standard-library list. */
+  authorizedImports?: string[];
   /**
    * Send the tools with the provider's native tool calling (default). With `false` they are only
    * described in the prompt and the model writes calls as JSON text, for models without tool calling.
@@ -37,14 +50,27 @@ const FINAL_ANSWER_SPEC: ModelToolSpec = {
  * Several calls in one reply run in parallel; `final_answer` is a tool that ends the run; large
  * results and images are kept in state and referred to by name.
  */
-export class ToolCallingAgent extends MultiStepAgent {
+export class ToolCallingAgent<Kind extends ExecutorKind = ExecutorKind> extends MultiStepAgent {
   /** Values kept between steps: large results, images and `additionalArgs`, by name. */
   readonly state = new Map<string, unknown>();
-  private readonly callOptions: ToolCallingAgentOptions;
+  private readonly callOptions: ToolCallingAgentOptions<Kind>;
   private readonly toolsByName: Map<string, Tool>;
+  private readonly sandbox: InterpreterSandbox | undefined;
 
-  constructor(options: ToolCallingAgentOptions) {
-    super(options, defaultToolCallingAgentTemplates());
+  constructor(options: ToolCallingAgentOptions<Kind>) {
+    const sandbox =
+      options.executor === undefined
+        ? undefined
+        : new InterpreterSandbox({
+            executor: options.executor,
+            language: executorLanguage(typeof options.executor === "string" ? options.executor : undefined),
+            executorOptions: options.executorOptions,
+            authorizedImports: options.authorizedImports,
+          });
+    const maxChars = () => options.maxObservationChars ?? 20_000;
+    const tools = sandbox ? [...(options.tools ?? []), interpreterTool(sandbox, maxChars)] : options.tools;
+    super({ ...options, ...(tools ? { tools } : {}) }, defaultToolCallingAgentTemplates());
+    this.sandbox = sandbox;
     this.callOptions = options;
     this.toolsByName = new Map(this.tools.map((tool) => [tool.name, tool]));
     this.memory.systemPrompt = this.systemPrompt();
@@ -56,17 +82,26 @@ export class ToolCallingAgent extends MultiStepAgent {
     return renderTemplate(this.templates.system, { tools, instructions }).trimEnd();
   }
 
-  /** Nothing to end: tools run on the host. */
-  async close(): Promise<void> {}
+  /** Ends the interpreter's sandbox, when the agent created one; tools run on the host. */
+  async close(): Promise<void> {
+    await this.sandbox?.close();
+  }
 
   protected describeAdditionalArgs(args: Record<string, unknown>): string {
     const lines = Object.entries(args).map(([name, value]) => `- ${name}: ${truncateMiddle(formatValue(value), 300)}`);
-    return `These values are stored by name; pass a name as an argument to use its value:\n${lines.join("\n")}`;
+    const inSandbox = this.sandbox ? ` (they are also variables in ${interpreterToolName(this.sandbox.language)}'s session)` : "";
+    return `These values are stored by name; pass a name as an argument to use its value${inSandbox}:\n${lines.join("\n")}`;
   }
 
   protected async prepareRun(options: AgentRunOptions): Promise<void> {
     if (options.reset !== false) this.state.clear();
     for (const [name, value] of Object.entries(options.additionalArgs ?? {})) this.state.set(name, value);
+    if (this.sandbox === undefined) return;
+    // The interpreter's variables last one run (or a conversation, with reset: false), as a CodeAgent's do.
+    const firstRun = !this.sandbox.opened;
+    const executor = await this.sandbox.executor();
+    if ((!firstRun || typeof this.callOptions.executor === "object") && options.reset !== false) await executor.reset();
+    if (options.additionalArgs) await executor.sendVariables(options.additionalArgs);
   }
 
   protected async takeAction(step: ActionStep, signal: AbortSignal, emit: Emit): Promise<void> {
