@@ -43,19 +43,20 @@ export type CliCommand =
   | { kind: "version" }
   | { kind: "exec"; code: string; sandbox: SandboxSettings; json: boolean; verbose: boolean }
   | { kind: "demo"; json: boolean; verbose: boolean; fast: boolean }
-  | {
-      kind: "task";
-      task: string;
-      model: ModelSettings;
-      sandbox: SandboxSettings;
-      maxSteps?: number;
-      planningInterval?: number;
-      instructions?: string;
-      /** The servers named with `--mcp`, whose tools the agent gets (stdio servers inherit the environment). */
-      mcpServers: McpServerSpec[];
-      json: boolean;
-      verbose: boolean;
-    };
+  | ({ kind: "task"; task: string; json: boolean; verbose: boolean } & AgentSettings)
+  /** `codeagent mcp-server`: serves run_code and run_agent over stdio, or over HTTP on `port`. */
+  | ({ kind: "mcp-server"; port?: number } & AgentSettings);
+
+/** What an agent is given by the flags of a task (and of `mcp-server`, whose run_agent runs such agents). */
+export interface AgentSettings {
+  model: ModelSettings;
+  sandbox: SandboxSettings;
+  maxSteps?: number;
+  planningInterval?: number;
+  instructions?: string;
+  /** The servers named with `--mcp`, whose tools the agent gets (stdio servers inherit the environment). */
+  mcpServers: McpServerSpec[];
+}
 
 /** A command line that cannot be run; the message says what is wrong. */
 export class UsageError extends Error {
@@ -89,6 +90,7 @@ const OPTIONS = {
   json: { type: "boolean" },
   verbose: { type: "boolean" },
   fast: { type: "boolean" },
+  port: { type: "string" },
 } as const;
 
 type Flag = keyof typeof OPTIONS;
@@ -108,8 +110,12 @@ const MODEL_FLAGS: readonly Flag[] = ["model", "base-url", "request-timeout", "m
 const AGENT_FLAGS: readonly Flag[] = ["max-steps", "planning-interval", "instructions", "mcp"];
 
 /** The flags each command takes, and why the others do not apply. */
-const COMMAND_FLAGS: Record<"task" | "exec" | "demo", { flags: readonly Flag[]; otherwise: string }> = {
-  task: { flags: [...SANDBOX_FLAGS, ...MODEL_FLAGS, ...AGENT_FLAGS, ...OUTPUT_FLAGS], otherwise: "it is for codeagent demo" },
+const COMMAND_FLAGS: Record<"task" | "exec" | "demo" | "mcp-server", { flags: readonly Flag[]; otherwise: string }> = {
+  task: { flags: [...SANDBOX_FLAGS, ...MODEL_FLAGS, ...AGENT_FLAGS, ...OUTPUT_FLAGS], otherwise: "--fast is for codeagent demo, --port for codeagent mcp-server" },
+  "mcp-server": {
+    flags: [...SANDBOX_FLAGS, ...MODEL_FLAGS, ...AGENT_FLAGS, "port"],
+    otherwise: "the MCP server writes nothing of its own to stdout: its client shows the results",
+  },
   exec: { flags: [...SANDBOX_FLAGS, ...OUTPUT_FLAGS], otherwise: "exec runs your code as it is, with no model and no agent" },
   demo: { flags: ["fast", ...OUTPUT_FLAGS], otherwise: "the demo replays a recorded run with its own model, tools and sandbox" },
 };
@@ -136,7 +142,7 @@ export function parseCliArguments(argv: readonly string[], env?: Record<string, 
   if (values.help) return { kind: "help" };
   if (values.version) return { kind: "version" };
   const [first, ...rest] = positionals;
-  if (first === undefined) throw new UsageError("Give a task in quotes, or a command (exec, demo).");
+  if (first === undefined) throw new UsageError("Give a task in quotes, or a command (exec, demo, mcp-server).");
   const json = values.json ?? false;
   const verbose = values.verbose ?? false;
   if (first === "demo" && rest.length === 0) {
@@ -148,15 +154,19 @@ export function parseCliArguments(argv: readonly string[], env?: Record<string, 
     refuseFlagsOutside("exec", values);
     return { kind: "exec", code: rest[0]!, sandbox: sandboxSettings(values), json, verbose };
   }
+  if (first === "mcp-server" && rest.length === 0) {
+    refuseFlagsOutside("mcp-server", values);
+    return { kind: "mcp-server", ...agentSettings(values, env), ...wholeNumber("port", "--port", values.port, 0) };
+  }
   if (rest.length > 0) throw new UsageError(`Put the task in quotes: got ${positionals.length} separate words.`);
   refuseFlagsOutside("task", values);
+  return { kind: "task", task: first, json, verbose, ...agentSettings(values, env) };
+}
+
+function agentSettings(values: Values, env: Record<string, string | undefined> | undefined): AgentSettings {
   return {
-    kind: "task",
-    task: first,
     model: modelSettings(values),
     sandbox: sandboxSettings(values),
-    json,
-    verbose,
     ...(values.instructions === undefined ? {} : { instructions: values.instructions }),
     mcpServers: mcpServers(values.mcp ?? [], env),
     ...wholeNumber("maxSteps", "--max-steps", values["max-steps"], 1),
@@ -169,7 +179,7 @@ function refuseFlagsOutside(command: keyof typeof COMMAND_FLAGS, values: Values)
   const given = (Object.keys(values) as Flag[]).filter((flag) => values[flag] !== undefined);
   const refused = given.filter((flag) => !flags.includes(flag));
   if (refused.length === 0) return;
-  const name = command === "task" ? "a task" : command;
+  const name = command === "task" ? "a task" : command === "mcp-server" ? "mcp-server" : command;
   const list = refused.map((flag) => `--${flag}`).join(", ");
   throw new UsageError(
     `${list} ${refused.length === 1 ? "does" : "do"} not apply to ${name} (${otherwise}). Flags for ${name}: ${flags.map((flag) => `--${flag}`).join(", ")}.`,

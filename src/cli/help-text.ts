@@ -11,8 +11,10 @@ Usage:
   codeagent "<task>" [options]          Run an agent on a task, streaming each step
   codeagent exec <code | -> [options]   Run code in a sandbox; print its logs and value
   codeagent demo [--json] [--fast]      Replay a recorded run in a real sandbox (no key needed)
+  codeagent mcp-server [options]        Serve run_code and run_agent to MCP clients over stdio
+                                        (or streamable HTTP at http://127.0.0.1:<port>/mcp with --port)
 
-Sandbox (a task, exec):
+Sandbox (a task, exec, mcp-server):
   --executor <name>           pyodide (Python, default), quickjs (JavaScript),
                               monty (a fast Python subset), local-python (this machine's
                               python3; not a security boundary), docker, e2b, modal, blaxel
@@ -27,7 +29,7 @@ Sandbox (a task, exec):
   --imports <a,b,...>         Python modules the code may import ("*" for all)
   --timeout <ms>              Time limit for each code run (default 30000)
 
-Model (a task):
+Model (a task, mcp-server):
   --model <provider:id>       Model to use (default ${DEFAULT_MODEL}); provider: openai
   --base-url <url>            An OpenAI-compatible server, e.g. http://localhost:11434/v1
   --request-timeout <ms>      How long one model request may wait for an answer (default 600000)
@@ -36,13 +38,17 @@ Model (a task):
   --no-stop                   Send no stop sequences (for models that reject \`stop\`)
   --no-stream                 Ask for whole replies (for servers that reject streaming options)
 
-Agent (a task):
+Agent (a task, mcp-server):
   --max-steps <n>             Steps before the agent must answer (default 20)
   --planning-interval <n>     Plan at the start and every n steps
   --instructions <text>       Extra instructions for the system prompt
   --mcp <command | url>       The tools of an MCP server (repeatable): a command line in quotes,
                               started over stdio (e.g. --mcp "npx -y some-mcp-server"), or the
                               http(s) URL of a streamable HTTP endpoint
+
+MCP server (mcp-server):
+  --port <n>                  Serve streamable HTTP on 127.0.0.1:<n> (0 picks a free port)
+                              instead of stdio
 
 Output:
   --json                      One JSON event per line (exec: one JSON result)

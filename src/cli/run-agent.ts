@@ -4,7 +4,7 @@
  */
 import { CodeAgent, type CodeAgentOptions } from "../agents/code-agent.js";
 import { createJsonLinesRenderer, createTerminalRenderer, shouldUseColor, type EventRenderer } from "../render/index.js";
-import type { CliCommand } from "./cli-arguments.js";
+import type { AgentSettings, CliCommand, SandboxSettings } from "./cli-arguments.js";
 import { EXIT, type CliIO } from "./cli-io.js";
 import { reportFailure } from "./report-failure.js";
 import { RunTally } from "./run-tally.js";
@@ -46,19 +46,26 @@ export async function runAgent(io: CliIO, command: AgentCommand, job: AgentJob):
 }
 
 function agentOptions(command: AgentCommand, job: AgentJob): CodeAgentOptions {
-  const options: CodeAgentOptions = { model: job.model, tools: job.tools, executorOptions: { usePool: false } };
-  if (command.kind === "demo") return options;
-  const { sandbox, model } = command;
-  options.executor = sandbox.executor;
-  options.language = sandbox.language;
+  if (command.kind === "demo") return { model: job.model, tools: job.tools, executorOptions: { usePool: false } };
+  return agentOptionsFromSettings(command, job.model, job.tools);
+}
+
+/** The options of the agent the flags of a task describe (also the agents of `mcp-server`'s run_agent). */
+export function agentOptionsFromSettings(settings: AgentSettings, model: CodeAgentOptions["model"], tools: NonNullable<CodeAgentOptions["tools"]>): CodeAgentOptions {
+  const { sandbox, model: modelSettings } = settings;
+  const options: CodeAgentOptions = { model, tools, executor: sandbox.executor, language: sandbox.language, executorOptions: sandboxExecutorOptions(sandbox) };
   if (sandbox.imports) options.authorizedImports = sandbox.imports;
-  options.executorOptions = { ...options.executorOptions, ...sandbox.executorOptions, ...(sandbox.timeoutMs ? { timeoutMs: sandbox.timeoutMs } : {}) };
-  if (command.maxSteps) options.maxSteps = command.maxSteps;
-  if (command.planningInterval) options.planningInterval = command.planningInterval;
-  if (command.instructions) options.instructions = command.instructions;
-  if (model.temperature !== undefined) options.generateOptions = { temperature: model.temperature };
-  if (!model.stream) options.streamOutputs = false;
+  if (settings.maxSteps) options.maxSteps = settings.maxSteps;
+  if (settings.planningInterval) options.planningInterval = settings.planningInterval;
+  if (settings.instructions) options.instructions = settings.instructions;
+  if (modelSettings.temperature !== undefined) options.generateOptions = { temperature: modelSettings.temperature };
+  if (!modelSettings.stream) options.streamOutputs = false;
   return options;
+}
+
+/** The executor options the sandbox flags set (no warm pool: the CLI runs once, then exits). */
+export function sandboxExecutorOptions(sandbox: SandboxSettings): Record<string, unknown> {
+  return { usePool: false, ...sandbox.executorOptions, ...(sandbox.timeoutMs ? { timeoutMs: sandbox.timeoutMs } : {}) };
 }
 
 function rendererFor(io: CliIO, command: { json: boolean; verbose: boolean }): EventRenderer {

@@ -5,6 +5,7 @@
 import { readFileSync } from "node:fs";
 
 import { AgentConfigurationError } from "../errors.js";
+import { runMcpServerCommand } from "../mcp/server/mcp-server-command.js";
 import { withMcpServers } from "../mcp/with-mcp-servers.js";
 import { sanitizeText } from "../render/sanitize-text.js";
 import { HELP, parseCliArguments, UsageError, type CliCommand } from "./cli-arguments.js";
@@ -75,6 +76,8 @@ async function runCommand(command: CliCommand, io: CliIO): Promise<number> {
         io.signal,
       );
     }
+    case "mcp-server":
+      return await runMcpServerCommand(command, io);
   }
 }
 

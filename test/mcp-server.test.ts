@@ -1,0 +1,104 @@
+/**
+ * `codeagent mcp-server`: run_code runs a client's program in our sandbox with every tool (here
+ * those of an --mcp server) as functions; run_agent runs a whole agent with a progress
+ * notification per step. Over stdio (the command started as a child process, spoken to with our
+ * own McpClient) and over streamable HTTP (--port 0, spoken to with the SDK's client).
+ */
+import { Client } from "@modelcontextprotocol/sdk/client/index.js";
+import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
+import { afterAll, beforeAll, describe, expect, test } from "vitest";
+
+import { runCli } from "../src/cli/run-cli.js";
+import { McpClient } from "../src/mcp/mcp-client.js";
+import { invokeTool } from "../src/tools/invoke-tool.js";
+import type { Tool } from "../src/tools/tool.js";
+import { capture } from "./fixtures/cli/run-cli-captured.js";
+import { modelServerForThisFile } from "./fixtures/cli/model-server.js";
+import { TOOLS_SERVER } from "./support/mcp-servers/start-http-server.js";
+import { waitUntilGone } from "./support/processes.js";
+
+const modelServer = modelServerForThisFile();
+const weatherServer = `"${process.execPath}" "${TOOLS_SERVER}" normal`;
+
+function toolNamed(tools: readonly Tool[], name: string): Tool {
+  const found = tools.find((tool) => tool.name === name);
+  if (!found) throw new Error(`no tool ${name}`);
+  return found;
+}
+
+describe("over stdio", () => {
+  let mcp: McpClient;
+  beforeAll(async () => {
+    mcp = await McpClient.connect({
+      command: "node_modules/.bin/vite-node",
+      args: ["test/support/mcp-servers/codeagent-cli-host.ts", "mcp-server", "--executor", "quickjs", "--mcp", weatherServer, "--base-url", modelServer().baseURL],
+      cwd: process.cwd(),
+      connectTimeoutMs: 60_000,
+    });
+  }, 70_000);
+  afterAll(async () => {
+    const pid = mcp.pid;
+    await mcp.close();
+    if (pid !== undefined) expect(await waitUntilGone(pid, 5_000)).toBe(true);
+  });
+
+  test("offers run_code and run_agent; run_code's description lists the functions", () => {
+    expect(mcp.tools.map((tool) => tool.name).sort()).toEqual(["run_agent", "run_code"]);
+    const description = toolNamed(mcp.tools, "run_code").description;
+    expect(description).toMatch(/JavaScript program/);
+    expect(description).toMatch(/get_weather\(/);
+    expect(description).toMatch(/add_numbers\(/);
+  });
+
+  test("run_code calls several tools in one program, and keeps globals for the next", async () => {
+    const runCode = toolNamed(mcp.tools, "run_code");
+    const code =
+      "const cities = ['Paris', 'Oslo', 'Lima'];\n" +
+      "for (const city of cities) console.log(get_weather({ city }));\n" +
+      "globalThis.saved = add_numbers({ a: 40, b: 2 }).sum;\nsaved";
+    const result = (await invokeTool(runCode, { args: [], kwargs: { code }, language: "python" })) as Record<string, unknown>;
+    expect(result).toEqual({ logs: "Sunny in Paris, 21°C\nSunny in Oslo, 21°C\nSunny in Lima, 21°C\n", output: 42 });
+    expect(await invokeTool(runCode, { args: [], kwargs: { code: "saved + 1" } })).toMatchObject({ output: 43 });
+  }, 30_000);
+
+  test("an error in the program is a tool error naming it", async () => {
+    const runCode = toolNamed(mcp.tools, "run_code");
+    await expect(invokeTool(runCode, { args: [], kwargs: { code: "get_weather({ city: 7 })" } })).rejects.toMatchObject({
+      name: "ToolExecutionError",
+      message: expect.stringMatching(/city/),
+    });
+  }, 30_000);
+});
+
+test("over HTTP: run_agent reports progress per step and returns the answer; Ctrl-C stops the server", async () => {
+  const controller = new AbortController();
+  const run = capture({}, { signal: controller.signal });
+  const exit = runCli(["mcp-server", "--port", "0", "--executor", "quickjs", "--mcp", weatherServer, "--base-url", modelServer().baseURL], run.io);
+  const deadline = Date.now() + 30_000;
+  let url: string | undefined;
+  while (url === undefined && Date.now() < deadline) {
+    url = /at (http:\/\/127\.0\.0\.1:\d+\/mcp)/.exec(run.stderr())?.[1];
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  expect(url).toBeDefined();
+  const client = new Client({ name: "test", version: "1" });
+  await client.connect(new StreamableHTTPClientTransport(new URL(url!)));
+  try {
+    modelServer().enqueue({ kind: "reply", text: "<code>\nconst report = get_weather({ city: 'Rome' });\nconsole.log(report);\n</code>" });
+    modelServer().enqueue({ kind: "reply", text: "<code>\nfinal_answer('It is sunny in Rome.')\n</code>" });
+    const progress: { progress: number; message?: string }[] = [];
+    const result = await client.callTool({ name: "run_agent", arguments: { task: "Weather in Rome?" } }, undefined, {
+      onprogress: (update) => progress.push(update),
+      timeout: 60_000,
+    });
+    expect(result.isError).toBeFalsy();
+    expect(result.structuredContent).toEqual({ output: "It is sunny in Rome.", state: "success", steps: 2 });
+    expect(progress.map((update) => update.progress)).toEqual([1, 2]);
+    const runCode = await client.callTool({ name: "run_code", arguments: { code: "add_numbers({ a: 1, b: 1 })" } });
+    expect(runCode.structuredContent).toEqual({ logs: "", output: { sum: 2, expression: "1 + 1" } });
+  } finally {
+    await client.close();
+    controller.abort();
+  }
+  expect(await exit).toBe(130);
+}, 90_000);
