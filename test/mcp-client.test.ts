@@ -198,3 +198,21 @@ test("a CodeAgent in QuickJS calls MCP tools from its code", async () => {
     await mcp.close();
   }
 }, 30_000);
+
+test("in an agent run, a server dying mid-call is an error the model's code catches, and the run goes on", async () => {
+  const mcp = await McpClient.connect(transports.stdio("dying"));
+  const agent = new CodeAgent({
+    model: new ScriptedModel(["<code>\ntry { crash(); final_answer('no error'); } catch (error) { final_answer(`caught: ${error.message}`); }\n</code>"]),
+    executor: "quickjs",
+    tools: [...mcp.tools],
+  });
+  try {
+    const result = await agent.run("Call crash.");
+    expect(result.state).toBe("success");
+    expect(String(result.output)).toMatch(/^caught: .*stopped answering.*crash/s);
+    expect(await waitUntilGone(mcp.pid!, 5_000)).toBe(true);
+  } finally {
+    await agent.close();
+    await mcp.close();
+  }
+}, 30_000);
