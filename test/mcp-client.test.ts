@@ -216,3 +216,25 @@ test("in an agent run, a server dying mid-call is an error the model's code catc
     await mcp.close();
   }
 }, 30_000);
+
+test("in an agent run, an MCP tool's image is shown to the model with the next observation", async () => {
+  const mcp = await McpClient.connect(transports.http("normal"));
+  const model = new ScriptedModel(["<code>\ndraw_pixel();\n</code>", "<code>\nfinal_answer('a red pixel');\n</code>"]);
+  const agent = new CodeAgent({ model, executor: "quickjs", tools: [...mcp.tools] });
+  try {
+    const result = await agent.run("Draw a pixel and look at it.");
+    expect(result.output).toBe("a red pixel");
+    const seen = model.calls[1]!.messages.flatMap((message) => (typeof message.content === "string" ? [] : message.content));
+    const images = seen.filter((part) => part.type === "image");
+    // (The agent may show it twice: as the tool's result and as the code's value.)
+    expect(images.length).toBeGreaterThanOrEqual(1);
+    for (const part of images) {
+      expect(part).toMatchObject({ mediaType: "image/png" });
+      const bytes = (part as { image: string | Uint8Array }).image;
+      expect(typeof bytes === "string" ? bytes : Buffer.from(bytes).toString("base64")).toContain(PIXEL_PNG_BASE64);
+    }
+  } finally {
+    await agent.close();
+    await mcp.close();
+  }
+}, 30_000);
