@@ -91,4 +91,28 @@ describe("agent.interrupt()", () => {
       await agent.close();
     }
   });
+
+  test("interrupting a manager stops the managed agent it is waiting on, then the manager", async () => {
+    const helperModel = new ScriptedModel(["<code>\nvar half = 21;\n</code>", "<code>\nfinal_answer(half * 2);\n</code>"]);
+    const managerModel = new ScriptedModel(['<code>\nconst answer = helper({ task: "Compute." });\n</code>', "<code>\nfinal_answer(answer);\n</code>"]);
+    // The stop comes while the helper works, as its first step ends.
+    const helper: CodeAgent = new CodeAgent({
+      model: helperModel,
+      executor: "quickjs",
+      name: "helper",
+      description: "Computes.",
+      stepCallbacks: [() => manager.interrupt()],
+    });
+    const manager: CodeAgent = new CodeAgent({ model: managerModel, executor: "quickjs", managedAgents: [helper] });
+    try {
+      const result = await manager.run("Delegate.");
+      expect(result.state).toBe("interrupted");
+      expect(result.managedRuns?.map((run) => run.state)).toEqual(["interrupted"]);
+      expect(actions(result.steps)[0]!.error?.message).toContain("helper was interrupted");
+      expect(helperModel.remaining).toBe(1);
+      expect(managerModel.remaining).toBe(1);
+    } finally {
+      await Promise.all([manager.close(), helper.close()]);
+    }
+  });
 });

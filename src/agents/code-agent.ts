@@ -14,6 +14,9 @@ import { truncateMiddle } from "./truncate.js";
 
 export type { AgentRunOptions } from "./multi-step-agent.js";
 
+/** The default time limit of one code action of an agent with managed agents: 15 minutes. */
+const MANAGER_TIMEOUT_MS = 15 * 60_000;
+
 /** Options of {@link CodeAgent}. */
 export interface CodeAgentOptions<Kind extends ExecutorKind = ExecutorKind> extends AgentOptions {
   /**
@@ -135,8 +138,14 @@ export class CodeAgent<Kind extends ExecutorKind = ExecutorKind> extends MultiSt
 
   private async createExecutor(): Promise<Executor> {
     const options = this.codeOptions;
+    // A sandbox's time limit counts the time its code waits on tools, and a managed agent's whole
+    // run is one such wait: a manager's own sandbox gets a limit that fits runs, unless one is set.
+    const executorOptions =
+      this.managedAgents.length > 0 && options.executorOptions?.timeoutMs === undefined
+        ? { ...options.executorOptions, timeoutMs: MANAGER_TIMEOUT_MS }
+        : options.executorOptions;
     const executor = await openAgentExecutor(
-      { executor: options.executor, language: this.language, executorOptions: options.executorOptions, authorizedImports: options.authorizedImports },
+      { executor: options.executor, language: this.language, executorOptions, authorizedImports: options.authorizedImports },
       this.tools,
     );
     this.executor = executor;

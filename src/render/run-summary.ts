@@ -15,8 +15,17 @@ export interface RunSummary {
   durationMs: number;
 }
 
-/** How a run ended, as the summary line shows it. */
-export type RunOutcome = "success" | "max_steps_error" | "failed" | "interrupted";
+/**
+ * How a run ended, as the summary line shows it: `interrupted` is Ctrl-C at the CLI, `stopped` a
+ * run that `agent.interrupt()` ended after a step (its RunResult state is `interrupted`).
+ */
+export type RunOutcome = "success" | "max_steps_error" | "failed" | "interrupted" | "stopped";
+
+const OTHER_OUTCOMES: Record<Exclude<RunOutcome, "success" | "failed">, string> = {
+  max_steps_error: "⚠ max_steps_error",
+  interrupted: "⚠ interrupted (Ctrl-C)",
+  stopped: "⚠ interrupted after a step (run again with reset: false to resume)",
+};
 
 /**
  * The summary line, e.g. `✔ success · 2 steps · 1,290 tokens (1,234 in / 56 out) · 3.4s`.
@@ -31,7 +40,7 @@ export function formatRunSummary(outcome: RunOutcome, summary: RunSummary, color
       ? colors.green(colors.bold("✔ success"))
       : outcome === "failed"
         ? colors.red(colors.bold("✗ failed"))
-        : colors.yellow(colors.bold(outcome === "interrupted" ? "⚠ interrupted (Ctrl-C)" : `⚠ ${outcome}`));
+        : colors.yellow(colors.bold(OTHER_OUTCOMES[outcome]));
   const steps = `${summary.steps} ${summary.steps === 1 ? "step" : "steps"}`;
   return `${status} · ${steps} · ${formatTokenTotal(summary.tokenUsage)} · ${formatDuration(summary.durationMs)}`;
 }

@@ -297,6 +297,7 @@ describe("a streamed reply with escape sequences cut between deltas", () => {
 
   it("reports an interrupted run in the summary", () => {
     const text = renderAll([{ type: "run-finish", result: { output: null, state: "interrupted", steps: [], tokenUsage: { inputTokens: 0, outputTokens: 0 }, durationMs: 0 } }]);
-    expect(text).toContain("interrupted");
+    expect(text).toContain("⚠ interrupted after a step (run again with reset: false to resume)");
+    expect(text).not.toContain("Ctrl-C");
   });
 });

@@ -189,7 +189,8 @@ export function createTerminalRenderer(options: TerminalRendererOptions): EventR
     "run-finish": (event) => {
       const { result } = event;
       const steps = result.steps.filter((step) => step.type === "action").length;
-      writeLines([formatRunSummary(result.state, { steps, tokenUsage: result.tokenUsage, durationMs: result.durationMs }, colors)]);
+      const outcome = result.state === "interrupted" ? "stopped" : result.state;
+      writeLines([formatRunSummary(outcome, { steps, tokenUsage: result.tokenUsage, durationMs: result.durationMs }, colors)]);
     },
     "approval-request": (event) => {
       const call = sanitizeText(formatToolCall(event.tool, { args: [], kwargs: event.arguments }, verbose ? 400 : 120));
