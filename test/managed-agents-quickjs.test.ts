@@ -102,6 +102,39 @@ describe("managed agents (QuickJS)", () => {
     expect(result.managedRuns![1]!.steps.some((step) => step.type === "action" && step.error?.type === "SyntaxError")).toBe(true);
   });
 
+  test("teams nest: a manager's agent manages its own (a ToolCallingAgent in the middle); depth and tokens follow", async () => {
+    const leaf = new CodeAgent({
+      model: new ScriptedModel(["<code>\nfinal_answer(6 * 7);\n</code>"]),
+      executor: "quickjs",
+      name: "calculator",
+      description: "Does arithmetic.",
+    });
+    const middle = new ToolCallingAgent({
+      model: new ScriptedModel([
+        { role: "assistant", content: "", toolCalls: [{ id: "a", name: "calculator", arguments: { task: "6 times 7" } }] },
+        { role: "assistant", content: "", toolCalls: [{ id: "b", name: "final_answer", arguments: { answer: "it is 42" } }] },
+      ]),
+      name: "analyst",
+      description: "Answers questions, delegating sums.",
+      managedAgents: [leaf],
+    });
+    const top = new CodeAgent({ model: new ScriptedModel(['<code>\nfinal_answer(analyst({ task: "What is 6 x 7?" }));\n</code>']), executor: "quickjs", managedAgents: [middle] });
+    const events: AgentEvent[] = [];
+    try {
+      for await (const event of top.stream("Ask the analyst.")) events.push(event);
+    } finally {
+      await Promise.all([top.close(), leaf.close()]);
+    }
+    const result = (events.at(-1) as Extract<AgentEvent, { type: "run-finish" }>).result;
+    expect(result.output).toBe("it is 42");
+    const leafCode = events.find((event) => event.type === "code" && event.managed !== undefined);
+    expect(leafCode?.managed).toEqual({ agent: "calculator", depth: 2, parentStepNumber: 1 });
+    expect(events.some((event) => event.type === "tool-call" && event.name === "calculator" && event.managed?.agent === "analyst" && event.managed.depth === 1)).toBe(true);
+    const all = addTokenUsage(addTokenUsage(stepsTokenUsage(result.steps), stepsTokenUsage(middle.memory.steps)), stepsTokenUsage(leaf.memory.steps));
+    expect(result.tokenUsage).toEqual(all);
+    expect(result.managedRuns?.[0]?.managedRuns.map((run) => [run.agent, run.output])).toEqual([["calculator", 42]]);
+  });
+
   test("the manager's prompt lists each managed agent as a function with its description", () => {
     const { manager } = team();
     const prompt = manager.systemPrompt();
