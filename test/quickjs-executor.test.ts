@@ -344,6 +344,57 @@ describe("the worker thread", () => {
     }
   });
 
+  test("a syntax error quoting a huge name is a SyntaxError, not a broken sandbox: the state stays", async () => {
+    await output("const keptThroughSyntax = 'yes'");
+    const name = "a".repeat(25_000);
+    const result = await executor.run(`let ${name} = 1\nlet ${name} = 2`);
+    expect(result.error?.type).toBe("SyntaxError");
+    expect(result.error!.message.length).toBeLessThan(3_000);
+    expect(await output("keptThroughSyntax")).toBe("yes");
+  });
+
+  test("variables that take long to send are not cut off by the run's time limit", async () => {
+    const patient = new QuickJsExecutor({ timeoutMs: 1 });
+    try {
+      await patient.sendVariables({ rows: Array.from({ length: 1_900_000 }, () => ({ a: 1 })) });
+      expect((await patient.run("rows.length")).output).toBe(1_900_000);
+    } finally {
+      await patient.close();
+    }
+  });
+
+  test("reset() after variables went to a replacement thread still gives a fresh thread", async () => {
+    const resetting = new QuickJsExecutor();
+    try {
+      await resetting.run("1");
+      (await threadOf(resetting)).kill("killed by the test");
+      await resetting.sendVariables({ secret: "old" });
+      await resetting.reset();
+      expect((await resetting.run("typeof secret")).output).toBe("undefined");
+    } finally {
+      await resetting.close();
+    }
+  });
+
+  test("a run that leaves promise jobs running retires its thread at once; the next run says so", async () => {
+    const leaving = new QuickJsExecutor();
+    try {
+      await leaving.run("const before = 1");
+      const first = await threadOf(leaving);
+      // Each chain outlives the run's drain only until an interrupt check lands in it: 20,000 outlive it.
+      const left = await leaving.run("for (let chain = 0; chain < 20000; chain++) { const again = () => queueMicrotask(again); again() }\nfinal_answer('done')");
+      expect(left).toMatchObject({ output: "done", isFinalAnswer: true });
+      expect(first.alive).toBe(false);
+      expect(await threadOf(leaving)).not.toBe(first);
+      const told = await leaving.run("typeof before");
+      expect(told.error?.type).toBe("SandboxCrash");
+      expect(told.error?.message).toMatch(/promise jobs.*gone/s);
+      expect((await leaving.run("typeof before")).output).toBe("undefined");
+    } finally {
+      await leaving.close();
+    }
+  });
+
   test("an already aborted signal stops the run at once", async () => {
     const controller = new AbortController();
     controller.abort();

@@ -41,6 +41,11 @@ export type HostRequest = WithoutId<Extract<HostMessage, { type: "configure" | "
 export interface SandboxRunResult {
   logs: string;
   result: { output: unknown; isFinalAnswer: boolean; error: { type: string; message: string } | null };
+  /**
+   * Set when the sandbox must not run code again, and why (QuickJS: the run left promise jobs that
+   * could not be stopped): the host replaces it at once, and the next run says the state is gone.
+   */
+  retire?: string;
 }
 
 /** A tool call made by Python: the tool's name and its JSON arguments. */

@@ -235,7 +235,13 @@ export class ChannelExecutor implements Executor {
         sandbox.kill("broke the protocol: it answered a run with something other than a result");
         throw new SandboxError("The sandbox broke the protocol: it answered a run with something other than a result");
       }
-      return toCodeOutput(message, stopReason);
+      const output = toCodeOutput(message, stopReason);
+      if (typeof message.retire === "string") {
+        // What the run left behind would act in the next one: that sandbox must go now.
+        this.replaceSandbox();
+        this.lostState = new SandboxError(message.retire);
+      }
+      return output;
     } catch (error) {
       if (this.closed) throw new SandboxClosedError();
       // The sandbox died: ended after ignoring an interrupt, over its memory, or crashed.
@@ -261,6 +267,7 @@ export class ChannelExecutor implements Executor {
     const fresh = await this.ready();
     // A fresh sandbox is configured with the current tools.
     if (message.type === "tools") return;
+    this.used = true;
     const diedAgain = await this.timedRequest(fresh, message, what);
     if (diedAgain === undefined) return;
     const cause = diedAgain instanceof Error ? diedAgain.message : String(diedAgain);
@@ -278,7 +285,8 @@ export class ChannelExecutor implements Executor {
    */
   private async timedRequest(sandbox: SandboxConnection, message: HostRequest, what: string): Promise<unknown> {
     let callOff: (() => void) | undefined;
-    const timer = setTimeout(() => (callOff = interruptUntilStopped(sandbox, true)), this.timeoutMs);
+    const timed = sandbox.requestsNeedTimeLimit ?? true;
+    const timer = timed ? setTimeout(() => (callOff = interruptUntilStopped(sandbox, true)), this.timeoutMs) : undefined;
     try {
       await sandbox.request(message);
       return undefined;

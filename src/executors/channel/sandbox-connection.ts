@@ -24,6 +24,12 @@ export interface SandboxConnection {
    * thousand operations, so it needs far less than Python stuck in a C call).
    */
   readonly interruptGraceMs?: number;
+  /**
+   * False where requests between runs (tools, variables) run nothing the code can have changed and
+   * no interrupt can stop them (QuickJS's worker does them outside the interpreter): they then get
+   * no time limit. By default they have one, since code may have patched the runtime that serves them.
+   */
+  readonly requestsNeedTimeLimit?: boolean;
   /** Called for every tool call the code makes during a run. */
   onToolCall: ToolCallHandler | undefined;
   /**

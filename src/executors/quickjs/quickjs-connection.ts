@@ -4,7 +4,8 @@
  * worker's own messages (protocol.ts) and back. What stays QuickJS's own: the code is rewritten for
  * REPL semantics before it is sent, tools take positional arguments, an interrupt is one
  * `Atomics.store` naming the run, and a thread that a run left with promise jobs it could not stop
- * ends once it has answered, so the next run says the state is gone.
+ * is retired with the run's result: the host replaces it at once, and the next run says the state
+ * is gone.
  */
 import { AgentError, SandboxError } from "../../errors.js";
 import type { HostRequest, ResultLimits, SandboxRunResult } from "../channel/bridge-protocol.js";
@@ -29,6 +30,8 @@ export class QuickJsConnection implements SandboxConnection {
   /** A thread is handed over started (from the pool, or waited for). */
   readonly ready = Promise.resolve();
   readonly interruptGraceMs = INTERRUPT_GRACE_MS;
+  /** The worker sets tools and variables with its own functions, which no code can replace or stall. */
+  readonly requestsNeedTimeLimit = false;
   onToolCall: ToolCallHandler | undefined;
   private limits: CrossingLimits = EXECUTOR_DEFAULTS;
   private memoryLimitMb: number = EXECUTOR_DEFAULTS.memoryLimitMb;
@@ -107,10 +110,11 @@ export class QuickJsConnection implements SandboxConnection {
     }
     const reply = await this.thread.request({ type: "run", runId: ++this.runId, script: transformed.script });
     if (reply.type !== "result") throw new SandboxError("The JavaScript sandbox answered a run without a result.");
-    // Their next step would run in a later run: the thread must go, and the state with it.
-    if (reply.jobsLeft) this.kill("ended because the previous run left more unfinished promise jobs (async work it did not await) than could be stopped");
     const context = { code: message.code, timeoutMs: message.timeoutMs, memoryLimitMb: this.memoryLimitMb };
-    return { type: "result", logs: reply.logs, result: runResult(reply.outcome, context) };
+    const result: SandboxRunResult & Record<string, unknown> = { type: "result", logs: reply.logs, result: runResult(reply.outcome, context) };
+    // Their next step would run in a later run: the thread must go, and the state with it.
+    if (reply.jobsLeft) result.retire = "the previous run left more unfinished promise jobs (async work it did not await) than could be stopped";
+    return result;
   }
 
   private answerToolCall(call: ThreadToolCall): Promise<string> {

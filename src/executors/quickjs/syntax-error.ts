@@ -21,13 +21,20 @@ export function describeSyntaxError(error: unknown, code: string): CodeError {
   }
   if (!(error instanceof SyntaxError)) throw error;
   const details = error as SyntaxError & { loc?: { line: number; column: number } };
-  const reason = details.message.replace(/\s*\(\d+:\d+\)$/, "");
+  // acorn quotes the code in some messages (a redeclared name, a bad regular expression): cut long quotes.
+  const reason = cut(details.message.replace(/\s*\(\d+:\d+\)$/, ""));
   if (/'import' and 'export' may appear only/.test(reason)) {
     const line = details.loc ? ` (line ${details.loc.line})` : "";
     return { type: "ImportError", message: `${noModulesMessage("")}${line}` };
   }
   if (details.loc === undefined) return { type: "SyntaxError", message: reason };
   return { type: "SyntaxError", message: `${reason} (line ${details.loc.line})${pointer(code, details.loc.line, details.loc.column)}` };
+}
+
+const MAX_REASON_CHARS = 2000;
+
+function cut(text: string): string {
+  return text.length > MAX_REASON_CHARS ? `${text.slice(0, MAX_REASON_CHARS)}...` : text;
 }
 
 /** The offending line, trimmed, with a caret under the column. */
