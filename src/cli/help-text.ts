@@ -24,7 +24,8 @@ Sandbox (a task, exec, mcp-server):
   --packages <a,b,...>        pyodide: packages to load (numpy, pandas, ...)
   --packages-dir <folder>     pyodide: the wheels for --packages, offline (nothing downloaded)
   --lang <python|javascript>  Language of the code; javascript alone picks quickjs
-  --tools <a,b,...>           Built-in tools (visit_webpage), or paths of .js/.mjs modules that
+  --tools <a,b,...>           Built-in tools (web_search, visit_webpage, wikipedia_search,
+                              user_input), or paths of .js/.mjs modules that
                               export tool()s; they may import "codeagent" and "zod" anywhere
   --imports <a,b,...>         Python modules the code may import ("*" for all)
   --timeout <ms>              Time limit for each code run (default 30000)

@@ -7,6 +7,7 @@ import { createJsonLinesRenderer, createTerminalRenderer, shouldUseColor, type E
 import type { AgentSettings, CliCommand, SandboxSettings } from "./cli-arguments.js";
 import { EXIT, type CliIO } from "./cli-io.js";
 import { reportFailure } from "./report-failure.js";
+import { terminalApproval } from "./approval-prompt.js";
 import { RunTally } from "./run-tally.js";
 
 /** What to run. */
@@ -21,7 +22,8 @@ type AgentCommand = Extract<CliCommand, { kind: "task" | "demo" }>;
 
 /** Runs `job` as `command` asks; resolves to the exit code. */
 export async function runAgent(io: CliIO, command: AgentCommand, job: AgentJob): Promise<number> {
-  const agent = new CodeAgent(agentOptions(command, job));
+  // A tool that needs approval is asked about at the terminal (on stderr, so --json stays clean).
+  const agent = new CodeAgent({ ...agentOptions(command, job), onApproval: terminalApproval({ input: io.stdin, output: io.stderr }) });
   const renderer = rendererFor(io, command);
   const tally = new RunTally();
   if (!command.json) io.stdout.write(job.banner);
@@ -30,7 +32,8 @@ export async function runAgent(io: CliIO, command: AgentCommand, job: AgentJob):
     for await (const event of agent.stream(job.task, io.signal ? { signal: io.signal } : {})) {
       tally.observe(event);
       renderer.render(event);
-      if (event.type === "run-finish") state = event.result.state;
+      // Managed agents finish inside the manager's run: only the manager's own finish counts.
+      if (event.type === "run-finish" && event.managed === undefined) state = event.result.state;
     }
   } catch (error) {
     renderer.close();

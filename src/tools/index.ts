@@ -1,5 +1,5 @@
 export { tool, toolFromJsonSchema } from "./tool.js";
-export type { JsonSchemaToolDefinition, ObjectSchema, Tool, ToolContext, ToolDefinition } from "./tool.js";
+export type { JsonSchemaToolDefinition, NeedsApproval, ObjectSchema, Tool, ToolContext, ToolDefinition } from "./tool.js";
 export { FINAL_ANSWER_TOOL_NAME } from "./definition-checks.js";
 export type { JsonSchema, JsonSchemaObject } from "./json-schema.js";
 export { toolParameterOrder } from "./tool-parameters.js";
