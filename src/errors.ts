@@ -122,6 +122,19 @@ export class AgentConfigurationError extends AgentError {
   override readonly name: string = "AgentConfigurationError";
 }
 
+/** One of the user's helper modules (`modules`) could not be imported in the sandbox. */
+export class SandboxModuleError extends AgentConfigurationError {
+  override readonly name: string = "SandboxModuleError";
+  constructor(
+    /** The module that failed. */
+    readonly moduleName: string,
+    message: string,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+  }
+}
+
 /**
  * An optional package a feature needs (a vendor's SDK) is not installed; the message ends with
  * `installCommand`, the exact line that installs it.

@@ -12,6 +12,7 @@ export {
   SandboxClosedError,
   SandboxError,
   SandboxMemoryError,
+  SandboxModuleError,
   SandboxPackageError,
   type SandboxPackageProblem,
   ScriptExhaustedError,
@@ -24,6 +25,7 @@ export * from "./tools/index.js";
 export type { CodeError, CodeOutput, ExecutedToolCall, Executor, ExecutorLanguage, ExecutorOptions, RunOptions } from "./executors/executor.js";
 export { DEFAULT_AUTHORIZED_IMPORTS, EXECUTOR_DEFAULTS } from "./executors/executor.js";
 export { PyodideExecutor } from "./executors/pyodide/pyodide-executor.js";
+export type { ModuleSource, ModulesOption, SandboxModule, SandboxModuleFile } from "./executors/sandbox-modules.js";
 export { QuickJsExecutor } from "./executors/quickjs/quickjs-executor.js";
 export type { QuickJsExecutorOptions } from "./executors/quickjs/quickjs-executor.js";
 export type { PyodideExecutorOptions, PyodideIsolation } from "./executors/pyodide/pyodide-executor.js";

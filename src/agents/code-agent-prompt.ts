@@ -6,6 +6,8 @@ import type { Tool } from "../tools/tool.js";
 import { renderTemplate } from "./prompt-templates.js";
 import { formatValue } from "./observation.js";
 import { truncateMiddle } from "./truncate.js";
+import type { SandboxModule } from "../executors/sandbox-modules.js";
+import { describeModules } from "./module-outline.js";
 
 const FINAL_ANSWER_STUB: Record<ExecutorLanguage, string> = {
   python: `def final_answer(answer: Any) -> None:
@@ -25,13 +27,16 @@ export interface CodeAgentPromptContext {
   instructions: string | undefined;
   /** What the sandbox cannot do, when it is a restricted one (Monty). */
   sandboxNotes?: string | undefined;
+  /** The user's helper modules the code may import: listed after the tools, and allowed. */
+  modules?: readonly SandboxModule[];
 }
 
 /** The system prompt of a code agent: tools as stubs in its language, the imports, the rules. */
 export function renderCodeAgentSystemPrompt(template: string, context: CodeAgentPromptContext): string {
   const render = context.language === "python" ? renderPythonStub : renderJavaScriptStub;
-  const stubs = [...context.tools.map((tool) => render(tool)), FINAL_ANSWER_STUB[context.language]].join("\n\n");
-  const imports = context.authorizedImports ?? DEFAULT_AUTHORIZED_IMPORTS;
+  const modules = context.modules ?? [];
+  const stubs = [...context.tools.map((tool) => render(tool)), FINAL_ANSWER_STUB[context.language], describeModules(modules)].filter(Boolean).join("\n\n");
+  const imports = [...(context.authorizedImports ?? DEFAULT_AUTHORIZED_IMPORTS), ...modules.map((module) => module.name)];
   const importList = imports.includes("*") ? "any module" : imports.join(", ");
   const notes = [context.sandboxNotes, context.instructions ? `More instructions:\n${context.instructions}` : undefined].filter(Boolean);
   const instructions = notes.length > 0 ? `\n${notes.join("\n\n")}\n` : "";

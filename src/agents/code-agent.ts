@@ -1,4 +1,5 @@
 import { AgentConfigurationError } from "../errors.js";
+import { loadSandboxModules, type ModulesOption, type SandboxModule } from "../executors/sandbox-modules.js";
 import type { Executor, ExecutorLanguage } from "../executors/executor.js";
 import type { ExecutorOptionsFor } from "../executors/executor-options-map.js";
 import { executorLanguage, openAgentExecutor, sandboxPromptNotes, type ExecutorKind } from "./create-executor.js";
@@ -31,6 +32,13 @@ export interface CodeAgentOptions<Kind extends ExecutorKind = ExecutorKind> exte
   executorOptions?: ExecutorOptionsFor<Kind>;
   /** Modules the code may import; defaults to a safe standard-library list. `"*"` allows all. */
   authorizedImports?: string[];
+  /**
+   * Your own helper modules, importable in the sandbox (`from utils import clean_text`) and listed
+   * to the model with their functions' signatures and docstrings: name → a `.py` file, a package
+   * folder, or `{ source }` (Python sandboxes). A missing file is an error here; a module that fails
+   * to import is an error when the first run starts.
+   */
+  modules?: ModulesOption;
   /** Tags the code is written between. Default `["<code>", "</code>"]`. */
   codeBlockTags?: CodeBlockTags;
 }
@@ -47,6 +55,8 @@ export class CodeAgent<Kind extends ExecutorKind = ExecutorKind> extends MultiSt
   private readonly ownsExecutor: boolean;
   private executorReady: Promise<Executor> | undefined;
   private executor: Executor | undefined;
+  /** The helper modules, read once: the prompt lists them, the sandbox imports them. */
+  private readonly modules: readonly SandboxModule[];
 
   constructor(options: CodeAgentOptions<Kind>) {
     const language = typeof options.executor === "object" ? options.executor.language : (options.language ?? executorLanguage(options.executor));
@@ -57,6 +67,7 @@ export class CodeAgent<Kind extends ExecutorKind = ExecutorKind> extends MultiSt
     this.language = language;
     this.codeOptions = options;
     this.ownsExecutor = typeof options.executor !== "object";
+    this.modules = agentModules(options, language);
     this.memory.systemPrompt = this.systemPrompt();
   }
 
@@ -68,6 +79,7 @@ export class CodeAgent<Kind extends ExecutorKind = ExecutorKind> extends MultiSt
       language: this.language,
       sandboxNotes: typeof chosen === "object" ? chosen.promptNotes : sandboxPromptNotes(chosen),
       tools: this.tools,
+      modules: this.modules,
       authorizedImports: given?.authorizedImports ?? this.codeOptions.authorizedImports ?? this.codeOptions.executorOptions?.authorizedImports,
       instructions: this.codeOptions.instructions,
     });
@@ -140,10 +152,11 @@ export class CodeAgent<Kind extends ExecutorKind = ExecutorKind> extends MultiSt
     const options = this.codeOptions;
     // A sandbox's time limit counts the time its code waits on tools, and a managed agent's whole
     // run is one such wait: a manager's own sandbox gets a limit that fits runs, unless one is set.
-    const executorOptions =
+    let executorOptions =
       this.managedAgents.length > 0 && options.executorOptions?.timeoutMs === undefined
         ? { ...options.executorOptions, timeoutMs: MANAGER_TIMEOUT_MS }
         : options.executorOptions;
+    if (options.modules) executorOptions = { ...executorOptions, modules: options.modules } as typeof executorOptions;
     const executor = await openAgentExecutor(
       { executor: options.executor, language: this.language, executorOptions, authorizedImports: options.authorizedImports },
       this.tools,
@@ -151,6 +164,22 @@ export class CodeAgent<Kind extends ExecutorKind = ExecutorKind> extends MultiSt
     this.executor = executor;
     return executor;
   }
+}
+
+/**
+ * The modules an agent's code may import: those of an executor passed in, or those of the options
+ * (read now, so a missing file fails here).
+ */
+function agentModules(options: CodeAgentOptions<ExecutorKind>, language: ExecutorLanguage): readonly SandboxModule[] {
+  const given = typeof options.executor === "object" ? options.executor : undefined;
+  if (given && options.modules) {
+    throw new AgentConfigurationError("Give modules to the executor you pass in (new PyodideExecutor({ modules })): the agent does not start that sandbox.");
+  }
+  if (given) return given.modules ?? [];
+  const modules = options.modules ?? options.executorOptions?.modules;
+  if (modules === undefined || Object.keys(modules).length === 0) return [];
+  if (language !== "python") throw new AgentConfigurationError("modules are Python modules: only the Python sandboxes load them so far.");
+  return loadSandboxModules(modules, language);
 }
 
 /** When a stop sequence ended the reply inside a code block, the closing tag is put back. */

@@ -1,4 +1,5 @@
 import type { Tool } from "../tools/tool.js";
+import type { ModulesOption, SandboxModule } from "./sandbox-modules.js";
 
 /** What one snippet's run produced. */
 export interface CodeOutput {
@@ -61,6 +62,8 @@ export interface Executor {
   readonly authorizedImports?: readonly string[];
   /** What the model must know about this sandbox's limits (a language subset, say), for the prompt. */
   readonly promptNotes?: string;
+  /** The user's helper modules this sandbox makes importable (see {@link ExecutorOptions.modules}). */
+  readonly modules?: readonly SandboxModule[];
   /** Installs the tools as functions in the sandbox; they are kept across `reset()`. */
   sendTools(tools: readonly Tool[]): Promise<void>;
   /** Defines JSON-like values as variables in the sandbox's namespace. */
@@ -77,6 +80,13 @@ export interface Executor {
 export interface ExecutorOptions {
   /** Modules the code may import (Python). `"*"` allows every module. Defaults to a safe standard-library list. */
   authorizedImports?: readonly string[];
+  /**
+   * The user's own helper modules, importable in the sandbox (`from utils import clean_text`) and
+   * allowed by the import gate: name → a `.py` file, a package folder (relative paths from the
+   * current folder), or `{ source }`. They are read when the executor is made and imported when a
+   * sandbox starts, so a missing file or a module that fails to import is an error at once.
+   */
+  modules?: ModulesOption;
   /** Wall-clock limit for one run, in milliseconds. Default 30,000. */
   timeoutMs?: number;
   /** Printed output beyond this many characters is cut, with a note. Default 50,000. */

@@ -5,7 +5,7 @@
  * images as tagged objects (wire-values.ts), never anything that runs code when read. The sandbox
  * is untrusted: every message it sends is checked here before the host acts on it.
  *
- * Host to sandbox ({@link HostMessage}): configure, tools, variables, run, tool-result, interrupt.
+ * Host to sandbox ({@link HostMessage}): configure, modules, tools, variables, run, tool-result, interrupt.
  * Sandbox to host: ready, done, result, tool-call, error, fatal (checked by {@link parseMessage}).
  */
 
@@ -20,6 +20,8 @@ export type HostMessage =
       maxValueChars: number;
       toolsJson: string;
     }
+  /** The user's helper modules (`SandboxModule[]` as JSON): made importable, and imported at once. */
+  | { type: "modules"; id: number; modulesJson: string }
   | { type: "tools"; id: number; toolsJson: string }
   | { type: "variables"; id: number; json: string }
   | { type: "run"; id: number; code: string; timeLimitNote: string; timeoutMs: number }
@@ -35,7 +37,7 @@ export type HostMessage =
 type WithoutId<T> = T extends unknown ? Omit<T, "id"> : never;
 
 /** A request as the executor makes it; the session gives it its id. */
-export type HostRequest = WithoutId<Extract<HostMessage, { type: "configure" | "tools" | "variables" | "run" }>>;
+export type HostRequest = WithoutId<Extract<HostMessage, { type: "configure" | "modules" | "tools" | "variables" | "run" }>>;
 
 /** A run's raw result as the sandbox reports it. */
 export interface SandboxRunResult {

@@ -7,7 +7,7 @@
  * interpreter and get a channel to it; or, where its transport is not a channel (Pyodide's warm
  * pools, QuickJS's worker thread), its own {@link SandboxConnection}s through `startSession`.
  */
-import { AgentConfigurationError, AgentError, SandboxClosedError, SandboxError } from "../../errors.js";
+import { AgentConfigurationError, AgentError, SandboxClosedError, SandboxError, SandboxModuleError } from "../../errors.js";
 import type { Tool } from "../../tools/tool.js";
 import { answerToolCall } from "../answer-tool-call.js";
 import {
@@ -23,6 +23,7 @@ import { variablesJson } from "../json-text.js";
 import { positiveLimit } from "../limit-options.js";
 import { ABORTED_ERROR, formatSeconds, lostStateError, timeLimitNote, type StopReason } from "../run-errors.js";
 import { RunLock } from "../run-lock.js";
+import { loadSandboxModules, type SandboxModule } from "../sandbox-modules.js";
 import { decodeSandboxValue } from "../wire-values.js";
 import { isRunResult, type HostRequest } from "./bridge-protocol.js";
 import type { SandboxRunResult } from "./bridge-session.js";
@@ -110,6 +111,7 @@ export class ChannelExecutor implements Executor {
   /** The modules Python code may import; absent for JavaScript, which has no modules here. */
   readonly authorizedImports: readonly string[] | undefined;
   readonly promptNotes: string | undefined;
+  readonly modules: readonly SandboxModule[];
   protected readonly timeoutMs: number;
   protected readonly maxOutputChars: number;
   protected readonly memoryLimitMb: number;
@@ -140,6 +142,7 @@ export class ChannelExecutor implements Executor {
     this.maxOutputChars = positiveLimit("maxOutputChars", options.maxOutputChars, EXECUTOR_DEFAULTS.maxOutputChars);
     this.memoryLimitMb = positiveLimit("memoryLimitMb", options.memoryLimitMb, EXECUTOR_DEFAULTS.memoryLimitMb);
     this.maxValueChars = positiveLimit("maxValueChars", options.maxValueChars, EXECUTOR_DEFAULTS.maxValueChars);
+    this.modules = options.modules ? loadSandboxModules(options.modules, this.language) : [];
   }
 
   /** Starts the sandbox now rather than on first use. */
@@ -356,6 +359,7 @@ export class ChannelExecutor implements Executor {
         toolsJson,
       });
       this.installedTools.set(sandbox, toolsJson);
+      if (this.modules.length > 0) await this.installModules(sandbox);
     } catch (error) {
       sandbox.kill("could not be configured");
       throw error;
@@ -368,6 +372,25 @@ export class ChannelExecutor implements Executor {
       throw new SandboxClosedError();
     }
     return sandbox;
+  }
+
+  /** The user's modules, imported in the fresh sandbox: one that fails is the user's to fix. */
+  private async installModules(sandbox: SandboxConnection): Promise<void> {
+    try {
+      await sandbox.request({ type: "modules", modulesJson: JSON.stringify(this.modules) });
+    } catch (error) {
+      if (!sandbox.alive || !(error instanceof SandboxError)) throw error;
+      // The runtime says "<module>: <file>, line <n>: <error>" as its error's last line.
+      const lines = error.message.trim().split("\n");
+      const reason = lines[lines.length - 1]!.replace(/^(The Python sandbox )?(ImportError: )?/, "");
+      const name = /^(\w+): /.exec(reason)?.[1] ?? "?";
+      throw new SandboxModuleError(
+        name,
+        `The module '${name}' could not be imported in the sandbox: ${reason.slice(name.length + 2)} ` +
+          "Fix the module; what it imports must be available in this sandbox.",
+        { cause: error },
+      );
+    }
   }
 
   private replaceSandbox(): void {

@@ -279,6 +279,8 @@ def _handle(message):
         _runtime.install_tools(message.get("toolsJson") or "[]")
     elif kind == "variables":
         _runtime.send_variables(message.get("json") or "{}")
+    elif kind == "modules":
+        _runtime.install_modules(message.get("modulesJson") or "[]")
     else:
         _send({"type": "error", "id": request_id, "message": f"unknown request {kind!r}"})
         return

@@ -1,4 +1,4 @@
-import { AgentError, SandboxClosedError } from "../../errors.js";
+import { AgentConfigurationError, AgentError, SandboxClosedError } from "../../errors.js";
 import { isIdentifier, isPythonKeyword } from "../../tools/identifiers.js";
 import type { Tool } from "../../tools/tool.js";
 import { answerToolCall } from "../answer-tool-call.js";
@@ -62,6 +62,9 @@ export class MontyExecutor implements Executor {
 
   constructor(options: MontyExecutorOptions = {}) {
     requireInstalled("@pydantic/monty", `npm install @pydantic/monty@${MONTY_VERSION}`, "MontyExecutor");
+    if (options.modules && Object.keys(options.modules).length > 0) {
+      throw new AgentConfigurationError("MontyExecutor cannot import your modules (Monty runs a Python subset with a fixed set of modules): use PyodideExecutor, or pass their functions as tools.");
+    }
     this.timeoutMs = positiveLimit("timeoutMs", options.timeoutMs, EXECUTOR_DEFAULTS.timeoutMs);
     this.settings = {
       authorizedImports: [...(options.authorizedImports ?? DEFAULT_AUTHORIZED_IMPORTS)],

@@ -11,6 +11,8 @@ import time
 import types
 from binascii import a2b_base64 as _from_base64, b2a_base64 as _to_base64
 from json import dumps as _json_dumps, loads as _json_loads
+from importlib.machinery import ModuleSpec as _ModuleSpec
+from importlib.util import find_spec as _find_spec
 from math import isfinite as _isfinite
 
 # The streams the run's logs come from, kept before any code runs: what the code wrote without a
@@ -50,6 +52,7 @@ class _State:
         self.final = None
         self.run_count = 0
         self.module_views = {}
+        self.user_modules = set()
 
 
 _state = _State()
@@ -205,6 +208,8 @@ def _within_value_limit(plain, what, advice):
 
 
 def _is_authorized(name):
+    if name.split(".")[0] in _state.user_modules:
+        return True
     if _state.allow_all:
         return name.split(".")[0] not in _PLATFORM_MODULES
     parts = name.split(".")
@@ -323,6 +328,84 @@ def _make_tool(name, description):
 def install_tools(specification):
     _state.tools = {item["name"]: _make_tool(item["name"], item.get("description", "")) for item in _json_loads(specification)}
     _state.namespace.update(_state.tools)
+
+
+# ---------------------------------------------------------------- the user's own modules
+
+
+class _SourceLoader:
+    """Runs one of the user's module files from the source the host sent (nothing is written to
+    disk); its lines show in tracebacks under the file's name."""
+
+    def __init__(self, filename, source):
+        self.filename = filename
+        self.source = source
+
+    def create_module(self, spec):
+        return None
+
+    def exec_module(self, module):
+        module.__file__ = self.filename
+        linecache.cache[self.filename] = (len(self.source), None, self.source.splitlines(True), self.filename)
+        exec(compile(self.source, self.filename, "exec"), module.__dict__)
+
+
+class _SourceFinder:
+    """Finds the user's modules (and their packages' submodules) among the sources the host sent."""
+
+    def __init__(self, files):
+        self.files = files
+
+    def find_spec(self, fullname, path=None, target=None):
+        entry = self.files.get(fullname)
+        if entry is None:
+            return None
+        filename, source, is_package = entry
+        spec = _ModuleSpec(fullname, _SourceLoader(filename, source), origin=filename, is_package=is_package)
+        if is_package:
+            spec.submodule_search_locations = []
+        return spec
+
+
+def _module_error_text(error, filenames):
+    """What went wrong importing a module, and where in the user's files: one line."""
+    where = ""
+    if isinstance(error, SyntaxError) and error.filename in filenames:
+        where = f"{error.filename}, line {error.lineno}: "
+    else:
+        frame = error.__traceback__
+        while frame is not None:
+            if frame.tb_frame.f_code.co_filename in filenames:
+                where = f"{frame.tb_frame.f_code.co_filename}, line {frame.tb_lineno}: "
+            frame = frame.tb_next
+    text = f"{where}{type(error).__name__}: {error}"
+    return text if len(text) <= _MAX_ERROR_CHARS else text[:_MAX_ERROR_CHARS] + "..."
+
+
+def install_modules(payload):
+    """Makes the user's modules importable (and authorized), and imports each now, so a module that
+    fails does so when the sandbox starts, not in the middle of a task."""
+    modules = _json_loads(payload)
+    files = {}
+    for module in modules:
+        name = module["name"]
+        if name in sys.modules or name in getattr(sys, "stdlib_module_names", ()) or _find_spec(name) is not None:
+            raise ImportError(f"{name}: the sandbox already has a module named '{name}'; give yours another name.")
+        for item in module["files"]:
+            # "utils.py" is module utils; "pkg/__init__.py" is package pkg, "pkg/sub.py" its pkg.sub.
+            dotted = item["path"][: -len(".py")].replace("/", ".")
+            is_package = dotted.endswith(".__init__")
+            if is_package:
+                dotted = dotted[: -len(".__init__")]
+            files[dotted] = (item["path"], item["source"], is_package)
+    sys.meta_path.insert(0, _SourceFinder(files))
+    _state.user_modules.update(module["name"] for module in modules)
+    filenames = {entry[0] for entry in files.values()}
+    for module in modules:
+        try:
+            _real_import(module["name"])
+        except BaseException as error:
+            raise ImportError(f"{module['name']}: {_module_error_text(error, filenames)}") from None
 
 
 def send_variables(payload):

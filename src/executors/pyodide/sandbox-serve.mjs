@@ -175,6 +175,7 @@ export async function serveSandbox({ channel, interrupts, pyodideDirectory, read
   const configure = runtime.get("configure");
   const installTools = runtime.get("install_tools");
   const sendVariables = runtime.get("send_variables");
+  const installModules = runtime.get("install_modules");
 
   function run(message) {
     wasmMemory.beforeRun();
@@ -219,6 +220,9 @@ export async function serveSandbox({ channel, interrupts, pyodideDirectory, read
         break;
       case "variables":
         sendVariables(message.json);
+        break;
+      case "modules":
+        installModules(message.modulesJson);
         break;
       case "tool-result":
         return; // a late answer to a call that was interrupted

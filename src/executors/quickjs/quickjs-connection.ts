@@ -7,7 +7,7 @@
  * is retired with the run's result: the host replaces it at once, and the next run says the state
  * is gone.
  */
-import { AgentError, SandboxError } from "../../errors.js";
+import { AgentConfigurationError, AgentError, SandboxError } from "../../errors.js";
 import type { HostRequest, ResultLimits, SandboxRunResult } from "../channel/bridge-protocol.js";
 import type { SandboxConnection, ToolCallHandler } from "../channel/sandbox-connection.js";
 import { EXECUTOR_DEFAULTS } from "../executor.js";
@@ -70,6 +70,8 @@ export class QuickJsConnection implements SandboxConnection {
         return this.thread.request({ type: "variables", json: message.json });
       case "run":
         return this.run(message);
+      case "modules":
+        throw new AgentConfigurationError("The QuickJS sandbox cannot load modules yet.");
     }
   }
 

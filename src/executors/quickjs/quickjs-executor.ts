@@ -1,3 +1,4 @@
+import { AgentConfigurationError } from "../../errors.js";
 import type { SandboxConnection } from "../channel/sandbox-connection.js";
 import { ChannelExecutor } from "../channel/channel-executor.js";
 import type { ExecutorOptions } from "../executor.js";
@@ -26,7 +27,10 @@ export class QuickJsExecutor extends ChannelExecutor {
   private readonly usePool: boolean;
 
   constructor(options: QuickJsExecutorOptions = {}) {
-    super({ ...options, authorizedImports: undefined, language: "javascript" });
+    if (options.modules && Object.keys(options.modules).length > 0) {
+      throw new AgentConfigurationError("QuickJsExecutor cannot load your modules yet: give them to a Python sandbox (PyodideExecutor, LocalPythonExecutor, DockerExecutor), or pass their functions as tools.");
+    }
+    super({ ...options, authorizedImports: undefined, modules: undefined, language: "javascript" });
     this.heapMb = workerHeapMb({ maxValueChars: this.maxValueChars, maxOutputChars: this.maxOutputChars });
     // The pool's threads have the heap the default limits need; larger limits need a thread of their own.
     this.usePool = (options.usePool ?? true) && this.heapMb <= POOL_HEAP_MB;
