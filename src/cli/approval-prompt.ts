@@ -3,18 +3,17 @@
  * agent. It shows the tool and its arguments and reads y/N; anything but "y"/"yes" refuses. With
  * no terminal to ask (input piped, a CI job), every call is refused: silence is not consent.
  */
-import { createInterface } from "node:readline";
-
 import type { ApprovalRequest, OnApproval } from "../agents/approval.js";
 import { formatToolCall } from "../render/format-value.js";
 import { sanitizeText } from "../render/sanitize-text.js";
+import { readTerminalLine, type TerminalInput, type TerminalOutput } from "../terminal-input.js";
 
 /** Where {@link terminalApproval} asks and reads the answer. */
 export interface TerminalApprovalOptions {
   /** Where answers are read, e.g. `process.stdin`; its `isTTY` says whether a person is there. */
-  input: NodeJS.ReadableStream & { isTTY?: boolean };
+  input: TerminalInput;
   /** Where the question goes, e.g. `process.stderr` (stdout may be piped to a file). */
-  output: { write(text: string): unknown };
+  output: TerminalOutput;
   /** Longest argument shown, in characters; longer ones are shortened with `…`. Default 2,000. */
   maxArgumentChars?: number;
 }
@@ -42,24 +41,8 @@ async function ask(request: ApprovalRequest, options: TerminalApprovalOptions): 
   // The arguments came from the model: escape sequences in them must not act on the terminal.
   const call = sanitizeText(formatToolCall(request.tool, { args: [], kwargs: request.args }, options.maxArgumentChars ?? 2_000));
   options.output.write(`\nThe agent wants to run:\n  ${call}\nAllow it? [y/N] `);
-  const line = await readLine(options.input);
+  const line = await readTerminalLine(options.input);
   const approved = line !== undefined && /^\s*y(es)?\s*$/i.test(line);
   if (!approved) options.output.write("Refused.\n");
   return approved ? true : "the user refused it at the terminal";
-}
-
-/** The next line typed, or undefined when the input ends first. */
-function readLine(input: NodeJS.ReadableStream): Promise<string | undefined> {
-  return new Promise((resolve) => {
-    const lines = createInterface({ input, terminal: false });
-    let answered = false;
-    lines.once("line", (line) => {
-      answered = true;
-      lines.close();
-      resolve(line);
-    });
-    lines.once("close", () => {
-      if (!answered) resolve(undefined);
-    });
-  });
 }

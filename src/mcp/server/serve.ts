@@ -8,20 +8,24 @@ import type { AddressInfo } from "node:net";
 
 import type { CodeagentMcpServer } from "./codeagent-mcp-server.js";
 
-/** Serves over `stdin`/`stdout` until stdin ends or `signal` aborts. */
-export async function serveOverStdio(
-  built: CodeagentMcpServer,
-  stdin: NodeJS.ReadableStream,
-  stdout: NodeJS.WritableStream,
-  signal?: AbortSignal,
-): Promise<void> {
+/** The process's standard streams as Node gives them, declared here so the public types need no `@types/node`. */
+export interface StdioInput {
+  once(event: string, listener: (...args: unknown[]) => void): unknown;
+}
+/** See {@link StdioInput}. */
+export interface StdioOutput {
+  write(chunk: string): unknown;
+}
+
+/** Serves over `stdin`/`stdout` (`process.stdin`, `process.stdout`) until stdin ends or `signal` aborts. */
+export async function serveOverStdio(built: CodeagentMcpServer, stdin: StdioInput, stdout: StdioOutput, signal?: AbortSignal): Promise<void> {
   const { StdioServerTransport } = await import("@modelcontextprotocol/sdk/server/stdio.js");
   const server = built.createServer();
   const transport = new StdioServerTransport(stdin as never, stdout as never);
   const ended = new Promise<void>((resolve) => {
     // The transport does not watch for the end of stdin; a client that goes away closes it.
-    stdin.once("end", resolve);
-    stdin.once("close", resolve);
+    stdin.once("end", () => resolve());
+    stdin.once("close", () => resolve());
     transport.onclose = () => resolve();
     signal?.addEventListener("abort", () => resolve(), { once: true });
   });

@@ -3,19 +3,18 @@
  * answer. The question goes to stderr (stdout may be piped to a file), the answer is one line of
  * stdin. With no terminal on stdin there is nobody to ask, and the tool says so.
  */
-import { createInterface } from "node:readline";
-import type { Readable, Writable } from "node:stream";
 import { z } from "zod";
 
 import { sanitizeText } from "../../render/sanitize-text.js";
+import { readTerminalLine, type TerminalInput, type TerminalOutput } from "../../terminal-input.js";
 import { tool } from "../tool.js";
 
 /** Options of {@link userInputTool}; the streams are injectable for tests and other front ends. */
 export interface UserInputOptions {
   /** Where answers are read. Default `process.stdin`; it must be a TTY (`isTTY` true). */
-  input?: Readable & { isTTY?: boolean };
+  input?: TerminalInput;
   /** Where questions are written. Default `process.stderr`. */
-  output?: Writable;
+  output?: TerminalOutput;
 }
 
 /** A tool that asks the person at the terminal: `user_input(question)` returns their answer. */
@@ -35,28 +34,14 @@ export function userInputTool(options: UserInputOptions = {}) {
   });
 }
 
-function ask(question: string, input: Readable & { isTTY?: boolean }, output: Writable, signal: AbortSignal | undefined): Promise<string> {
+async function ask(question: string, input: TerminalInput, output: TerminalOutput, signal: AbortSignal | undefined): Promise<string> {
   if (input.isTTY !== true) {
-    return Promise.reject(
-      new Error("user_input cannot ask anyone: standard input is not a terminal (the agent runs without a person at the keyboard). Carry on with what you know, or say in your final answer what you need."),
-    );
+    throw new Error("user_input cannot ask anyone: standard input is not a terminal (the agent runs without a person at the keyboard). Carry on with what you know, or say in your final answer what you need.");
   }
   signal?.throwIfAborted();
-  return new Promise<string>((resolve, reject) => {
-    const lines = createInterface({ input, output, terminal: false });
-    let settled = false;
-    const finish = (settle: () => void) => {
-      if (settled) return;
-      settled = true;
-      signal?.removeEventListener("abort", onAbort);
-      settle();
-      lines.close();
-    };
-    const onAbort = () => finish(() => reject(signal?.reason));
-    signal?.addEventListener("abort", onAbort, { once: true });
-    lines.once("line", (answer) => finish(() => resolve(answer.trim())));
-    lines.once("close", () => finish(() => reject(new Error("user_input got no answer: the input ended before the user replied."))));
-    // The question comes from the model: its escape sequences must not act on the terminal.
-    output.write(`\n${sanitizeText(question)}\n> `);
-  });
+  // The question comes from the model: its escape sequences must not act on the terminal.
+  output.write(`\n${sanitizeText(question)}\n> `);
+  const answer = await readTerminalLine(input, signal);
+  if (answer === undefined) throw new Error("user_input got no answer: the input ended before the user replied.");
+  return answer.trim();
 }
