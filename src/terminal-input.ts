@@ -17,6 +17,19 @@ export interface TerminalOutput {
   write(text: string): unknown;
 }
 
+/** The questions of this process, asked one after another: one typed line answers one question only. */
+let turn: Promise<unknown> = Promise.resolve();
+
+/**
+ * Runs `ask` when every question asked before it (by any tool or prompt of this process) has been
+ * answered: two prompts reading the terminal at once would both take the same typed line.
+ */
+export function askInTurn<T>(ask: () => Promise<T>): Promise<T> {
+  const answer = turn.then(ask);
+  turn = answer.catch(() => undefined);
+  return answer;
+}
+
 /** The next line typed, or undefined when the input ends first; rejects with the reason when `signal` aborts. */
 export function readTerminalLine(input: TerminalInput, signal?: AbortSignal): Promise<string | undefined> {
   signal?.throwIfAborted();

@@ -51,7 +51,7 @@ describe("needsApproval and onApproval", () => {
       { needsApproval: true, onApproval: (request) => (asked.push(request), "keep my notes") },
     );
     expect(deleted).toEqual([]);
-    expect(asked).toEqual([{ tool: "delete_file", args: { path: "/home/me/notes.txt" }, description: "Deletes a file." }]);
+    expect(asked).toEqual([{ tool: "delete_file", args: { path: "/home/me/notes.txt" }, description: "Deletes a file.", signal: expect.any(AbortSignal) }]);
     expect(result.output).toContain("not approved: keep my notes");
     const approvals = events.filter((event) => event.type === "approval-request" || event.type === "approval-decision");
     expect(approvals).toEqual([
@@ -134,5 +134,40 @@ describe("needsApproval and onApproval", () => {
     expect(gated.needsApproval).toBeUndefined();
     await gated.execute({ path: "/a" }, {});
     expect(asked).toBe(1);
+  });
+});
+
+describe("an approval that comes too late", () => {
+  test("a decision given after the run stopped waiting never runs the tool", async () => {
+    const ran: string[] = [];
+    const late = tool({
+      name: "delete_file",
+      description: "Deletes a file.",
+      inputSchema: z.object({ path: z.string() }),
+      needsApproval: true,
+      execute: ({ path }) => void ran.push(path),
+    });
+    let sawSignal: AbortSignal | undefined;
+    const model = new ScriptedModel(["<code>\ndelete_file({ path: '/home/me/important' })\n</code>", "<code>\nfinal_answer('gave up')\n</code>"]);
+    const agent = new CodeAgent({
+      model,
+      tools: [late],
+      executor: "quickjs",
+      executorOptions: { timeoutMs: 300 },
+      onApproval: async ({ signal }) => {
+        sawSignal = signal;
+        await new Promise((resolve) => setTimeout(resolve, 800));
+        return true;
+      },
+    });
+    try {
+      const result = await agent.run("Delete it.");
+      expect(result.output).toBe("gave up");
+      await new Promise((resolve) => setTimeout(resolve, 900));
+      expect(sawSignal?.aborted).toBe(true);
+      expect(ran).toEqual([]);
+    } finally {
+      await agent.close();
+    }
   });
 });

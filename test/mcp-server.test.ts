@@ -4,14 +4,21 @@
  * notification per step. Over stdio (the command started as a child process, spoken to with our
  * own McpClient) and over streamable HTTP (--port 0, spoken to with the SDK's client).
  */
+import { request as httpRequest } from "node:http";
+
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
+import { InMemoryTransport } from "@modelcontextprotocol/sdk/inMemory.js";
 import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import { z } from "zod";
 
 import { runCli } from "../src/cli/run-cli.js";
+import { QuickJsExecutor } from "../src/executors/quickjs/quickjs-executor.js";
 import { McpClient } from "../src/mcp/mcp-client.js";
+import { codeagentMcpServer } from "../src/mcp/server/codeagent-mcp-server.js";
+import { serveOverHttp } from "../src/mcp/server/serve.js";
 import { invokeTool } from "../src/tools/invoke-tool.js";
-import type { Tool } from "../src/tools/tool.js";
+import { tool, type Tool } from "../src/tools/tool.js";
 import { capture } from "./fixtures/cli/run-cli-captured.js";
 import { modelServerForThisFile } from "./fixtures/cli/model-server.js";
 import { TOOLS_SERVER } from "./support/mcp-servers/start-http-server.js";
@@ -102,3 +109,78 @@ test("over HTTP: run_agent reports progress per step and returns the answer; Ctr
   }
   expect(await exit).toBe(130);
 }, 90_000);
+
+describe("the server built from code", () => {
+  test("over HTTP it serves only requests addressed to it (DNS rebinding), and bounds a request's size", async () => {
+    const built = await codeagentMcpServer({ tools: [], language: "javascript", openExecutor: async () => new QuickJsExecutor() });
+    const controller = new AbortController();
+    let url = "";
+    const serving = serveOverHttp(built, { port: 0, onListening: (address) => (url = address) }, controller.signal);
+    try {
+      while (url === "") await new Promise((resolve) => setTimeout(resolve, 10));
+      const body = JSON.stringify({ jsonrpc: "2.0", id: 1, method: "tools/list", params: {} });
+      const headers = { "Content-Type": "application/json", Accept: "application/json, text/event-stream" };
+      const { port } = new URL(url);
+      const rebound = await requestWithHost(url, `attacker.example:${port}`, body);
+      expect(rebound).toBe(403);
+      const fromPage = await fetch(url, { method: "POST", headers: { ...headers, Origin: "http://attacker.example" }, body });
+      expect(fromPage.status).toBe(403);
+      const flood = await fetch(url, { method: "POST", headers, body: "x".repeat(9 * 1024 * 1024) });
+      expect(flood.status).toBe(413);
+      const own = await fetch(url, { method: "POST", headers, body });
+      expect(own.status).toBe(200);
+    } finally {
+      controller.abort();
+      await serving;
+      await built.close();
+    }
+  });
+
+  test("run_code refuses a tool that needs approval unless onApproval allows it", async () => {
+    const ran: string[] = [];
+    const deleteFile = tool({
+      name: "delete_file",
+      description: "Deletes a file.",
+      inputSchema: z.object({ path: z.string() }),
+      needsApproval: true,
+      execute: ({ path }) => void ran.push(path),
+    });
+    for (const [onApproval, expected] of [
+      [undefined, []],
+      [async () => true, ["/tmp/x"]],
+    ] as const) {
+      ran.length = 0;
+      const built = await codeagentMcpServer({ tools: [deleteFile], language: "javascript", openExecutor: async () => new QuickJsExecutor(), ...(onApproval ? { onApproval } : {}) });
+      const client = new Client({ name: "test", version: "1" });
+      const server = built.createServer();
+      const [clientSide, serverSide] = InMemoryTransport.createLinkedPair();
+      await Promise.all([server.connect(serverSide), client.connect(clientSide)]);
+      try {
+        const result = await client.callTool({ name: "run_code", arguments: { code: "let said\ntry { delete_file({ path: '/tmp/x' }); said = 'ran' } catch (error) { said = error.message }\nsaid" } });
+        const output = (result.structuredContent as { output: string }).output;
+        if (onApproval) expect(output).toBe("ran");
+        else expect(output).toMatch(/not approved.*no onApproval/s);
+        expect(ran).toEqual(expected);
+      } finally {
+        await client.close();
+        await built.close();
+      }
+    }
+  });
+});
+
+/** A POST with a Host header of our choosing (fetch does not let a caller set Host). */
+function requestWithHost(url: string, host: string, body: string): Promise<number> {
+  const target = new URL(url);
+  return new Promise((resolve, reject) => {
+    const sent = httpRequest(
+      { hostname: target.hostname, port: target.port, path: target.pathname, method: "POST", headers: { Host: host, "Content-Type": "application/json", Accept: "application/json, text/event-stream" } },
+      (response) => {
+        response.resume();
+        resolve(response.statusCode ?? 0);
+      },
+    );
+    sent.on("error", reject);
+    sent.end(body);
+  });
+}

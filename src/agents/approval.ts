@@ -16,6 +16,11 @@ export interface ApprovalRequest {
   args: Record<string, unknown>;
   /** The tool's description, to show the person deciding. */
   description: string;
+  /**
+   * Aborted when the call no longer matters (the run's time limit, an abort, Ctrl-C): stop asking.
+   * A decision that comes after it is ignored and the tool does not run.
+   */
+  signal?: AbortSignal;
 }
 
 /** Decides on a call: `true` runs it, `false` refuses it, a string refuses it with that reason. */
@@ -41,13 +46,15 @@ function gateTool(tool: Tool, onApproval: OnApproval | undefined, context: () =>
     ...rest,
     async execute(args: Record<string, unknown>, toolContext) {
       const needed = typeof needsApproval === "function" ? await needsApproval(args) : needsApproval === true;
-      if (needed) await askApproval(tool, args, onApproval, context());
+      if (needed) await askApproval(tool, args, onApproval, context(), toolContext.signal);
+      // A decision that came after the run stopped waiting for this call must not run it.
+      toolContext.signal?.throwIfAborted();
       return tool.execute(args, toolContext);
     },
   } satisfies Tool);
 }
 
-async function askApproval(tool: Tool, args: Record<string, unknown>, onApproval: OnApproval | undefined, run: ApprovalRunContext | undefined): Promise<void> {
+async function askApproval(tool: Tool, args: Record<string, unknown>, onApproval: OnApproval | undefined, run: ApprovalRunContext | undefined, signal: AbortSignal | undefined): Promise<void> {
   const stepNumber = run?.stepNumber ?? 0;
   run?.emit({ type: "approval-request", stepNumber, tool: tool.name, arguments: args });
   let decision: boolean | string;
@@ -55,7 +62,7 @@ async function askApproval(tool: Tool, args: Record<string, unknown>, onApproval
     decision = `it needs approval and this agent has no onApproval to ask. Pass onApproval to the agent (new CodeAgent({ ..., onApproval: async ({ tool, args }) => true })) to decide on such calls`;
   } else {
     try {
-      decision = await onApproval({ tool: tool.name, args, description: tool.description });
+      decision = await untilAborted(Promise.resolve(onApproval({ tool: tool.name, args, description: tool.description, ...(signal ? { signal } : {}) })), signal);
     } catch (error) {
       decision = `asking for approval failed: ${error instanceof Error ? error.message : String(error)}`;
     }
@@ -65,6 +72,17 @@ async function askApproval(tool: Tool, args: Record<string, unknown>, onApproval
   run?.emit({ type: "approval-decision", stepNumber, tool: tool.name, approved, ...(reason === undefined ? {} : { reason }) });
   if (approved) return;
   throw new ApprovalRefusedError(tool.name, reason);
+}
+
+/** `decision`, or a rejection with the signal's reason as soon as `signal` aborts. */
+function untilAborted<T>(decision: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
+  if (signal === undefined) return decision;
+  signal.throwIfAborted();
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(signal.reason);
+    signal.addEventListener("abort", onAbort, { once: true });
+    decision.then(resolve, reject).finally(() => signal.removeEventListener("abort", onAbort));
+  });
 }
 
 /** Thrown from a gated tool whose call was refused; the model's code sees its message. */

@@ -45,11 +45,12 @@ export function checkManagedAgents(agents: readonly ManageableAgent[], toolNames
   });
 }
 
+/** The last call of each managed agent, for the next to wait on: several managers may share one. */
+const turns = new WeakMap<ManageableAgent, Promise<unknown>>();
+
 /** The tool through which a manager's code calls `agent`; `context` is the manager's current run. */
 export function managedAgentTool(agent: ManageableAgent, context: () => ManagerRunContext | undefined): Tool {
   const name = agent.name!;
-  // One run at a time: the agent has one memory (a tool-calling manager runs calls in parallel).
-  let queue: Promise<unknown> = Promise.resolve();
   try {
     return toolFromJsonSchema({
       name,
@@ -66,8 +67,9 @@ export function managedAgentTool(agent: ManageableAgent, context: () => ManagerR
         required: ["task"],
       },
       execute: (args, { signal }) => {
-        const call = queue.then(() => runManagedAgent(agent, args, signal, context()));
-        queue = call.catch(() => undefined);
+        // One run at a time per agent, whichever manager calls it: the agent has one memory.
+        const call = (turns.get(agent) ?? Promise.resolve()).then(() => runManagedAgent(agent, args, signal, context()));
+        turns.set(agent, call.catch(() => undefined));
         return call;
       },
     });

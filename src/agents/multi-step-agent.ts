@@ -252,6 +252,11 @@ export abstract class MultiStepAgent {
   }
 
   private async execute(task: string, options: AgentRunOptions & { signal: AbortSignal }, emit: Emit): Promise<void> {
+    if (this.live !== undefined) {
+      throw new AgentConfigurationError(
+        "This agent is already running a task: an agent has one memory and one sandbox, so it runs one task at a time. Wait for the run to end, or use another agent.",
+      );
+    }
     const managedRuns: ManagedRun[] = [];
     this.live = { emit, stepNumber: 0, managedRuns, recordManagedRun: (run) => managedRuns.push(run) };
     this.interruptRequested = false;

@@ -210,8 +210,31 @@ export async function connectMcpServers(specs: readonly McpServerSpec[]): Promis
 
 /** The command line or URL of a server, for messages. */
 export function describeServer(spec: McpServerSpec): string {
-  if ("url" in spec) return String(spec.url);
-  return [spec.command, ...(spec.args ?? [])].map((part) => (/[\s"']/.test(part) ? JSON.stringify(part) : part)).join(" ");
+  // Messages about a server reach the model and logs: a key in its address or arguments must not.
+  if ("url" in spec) return redactedUrl(String(spec.url));
+  return [spec.command, ...redactedArguments(spec.args ?? [])].map((part) => (/[\s"']/.test(part) ? JSON.stringify(part) : part)).join(" ");
+}
+
+/** The address without its user, password and query (where keys are put), or the text cut at `?`. */
+function redactedUrl(text: string): string {
+  try {
+    const url = new URL(text);
+    url.username = "";
+    url.password = "";
+    return `${url.origin}${url.pathname}${url.search ? "?…" : ""}`;
+  } catch {
+    return text.replace(/\?.*$/s, "?…");
+  }
+}
+
+/** Command-line arguments with the values of key-like options (`--api-key x`, `--token=x`) hidden. */
+function redactedArguments(args: readonly string[]): string[] {
+  const secretOption = /^--?[\w-]*(key|token|secret|password|auth)[\w-]*$/i;
+  return args.map((arg, index) => {
+    const assigned = /^(--?[\w-]*(key|token|secret|password|auth)[\w-]*)=/i.exec(arg);
+    if (assigned) return `${assigned[1]}=…`;
+    return index > 0 && secretOption.test(args[index - 1]!) ? "…" : arg;
+  });
 }
 
 async function createTransport(spec: McpServerSpec): Promise<{ transport: Transport; stderr?: OutputTail }> {

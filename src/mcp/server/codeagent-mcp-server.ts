@@ -17,6 +17,7 @@ import { Semaphore } from "../../semaphore.js";
 import { renderJavaScriptStub } from "../../tools/javascript-stub.js";
 import { renderPythonStub } from "../../tools/python-stub.js";
 import type { Tool } from "../../tools/tool.js";
+import { gateTools, type OnApproval } from "../../agents/approval.js";
 
 /** What the server offers, and how it runs it. */
 export interface CodeagentMcpServerOptions {
@@ -30,6 +31,12 @@ export interface CodeagentMcpServerOptions {
   createAgent?: () => CodeAgent;
   /** Steps an agent may take, shown as the total of its progress (optional). */
   maxSteps?: number;
+  /**
+   * Decides on calls of tools that declare `needsApproval`, made by `run_code` programs. Without
+   * it such calls are refused, as in an agent without `onApproval`: a client's program never runs
+   * a gated tool unasked.
+   */
+  onApproval?: OnApproval;
 }
 
 /** A built server: `createServer()` makes one MCP server (per connection); `close()` ends the shared sandbox. */
@@ -130,7 +137,8 @@ class SharedSandbox {
 
   private async open(): Promise<Executor> {
     const executor = await this.options.openExecutor();
-    if (this.options.tools.length > 0) await executor.sendTools(this.options.tools);
+    // Gated tools ask onApproval (or are refused) before they run, as they do in an agent.
+    if (this.options.tools.length > 0) await executor.sendTools(gateTools(this.options.tools, this.options.onApproval, () => undefined));
     return executor;
   }
 }

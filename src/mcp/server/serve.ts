@@ -49,7 +49,15 @@ export interface HttpListenOptions {
 /** Serves streamable HTTP at `/mcp` until `signal` aborts. */
 export async function serveOverHttp(built: CodeagentMcpServer, listen: HttpListenOptions, signal?: AbortSignal): Promise<void> {
   const { StreamableHTTPServerTransport } = await import("@modelcontextprotocol/sdk/server/streamableHttp.js");
+  let allowedHosts = new Set<string>();
   const handle = async (request: IncomingMessage, response: ServerResponse): Promise<void> => {
+    // A web page the user visits may send requests here: under a name it rebound to 127.0.0.1
+    // (its own Host), or from its own origin. Only requests addressed to this server are served.
+    const origin = request.headers.origin;
+    if (!allowedHosts.has(request.headers.host ?? "") || (origin !== undefined && !allowedHosts.has(origin.replace(/^http:\/\//, "")))) {
+      response.writeHead(403, { "Content-Type": "text/plain" }).end("Requests must be addressed to this server by its own address.\n");
+      return;
+    }
     const path = new URL(request.url ?? "/", "http://localhost").pathname;
     if (path !== "/mcp") {
       response.writeHead(404, { "Content-Type": "text/plain" }).end("The MCP endpoint is /mcp.\n");
@@ -63,7 +71,11 @@ export async function serveOverHttp(built: CodeagentMcpServer, listen: HttpListe
     let body: unknown;
     try {
       body = JSON.parse(await readBody(request));
-    } catch {
+    } catch (error) {
+      if (error instanceof BodyTooLargeError) {
+        response.writeHead(413, { "Content-Type": "text/plain", Connection: "close" }).end(`A request may carry at most ${MAX_BODY_BYTES} bytes.\n`);
+        return;
+      }
       response.writeHead(400, { "Content-Type": "application/json" }).end(JSON.stringify({ jsonrpc: "2.0", error: { code: -32700, message: "Parse error" }, id: null }));
       return;
     }
@@ -88,6 +100,7 @@ export async function serveOverHttp(built: CodeagentMcpServer, listen: HttpListe
     http.listen(listen.port, hostname, () => resolve());
   });
   const { port } = http.address() as AddressInfo;
+  allowedHosts = new Set([`127.0.0.1:${port}`, `localhost:${port}`, `[::1]:${port}`, `${hostname.includes(":") ? `[${hostname}]` : hostname}:${port}`]);
   listen.onListening?.(`http://${hostname.includes(":") ? `[${hostname}]` : hostname}:${port}/mcp`);
   await new Promise<void>((resolve) => {
     if (signal?.aborted) resolve();
@@ -97,8 +110,18 @@ export async function serveOverHttp(built: CodeagentMcpServer, listen: HttpListe
   await new Promise<void>((resolve) => http.close(() => resolve()));
 }
 
+/** The largest request body taken: a program and its arguments, with room to spare. */
+const MAX_BODY_BYTES = 8 * 1024 * 1024;
+
+class BodyTooLargeError extends Error {}
+
 async function readBody(request: IncomingMessage): Promise<string> {
   const chunks: Buffer[] = [];
-  for await (const chunk of request) chunks.push(chunk as Buffer);
+  let size = 0;
+  for await (const chunk of request) {
+    size += (chunk as Buffer).length;
+    if (size > MAX_BODY_BYTES) throw new BodyTooLargeError();
+    chunks.push(chunk as Buffer);
+  }
   return Buffer.concat(chunks).toString("utf8");
 }

@@ -6,7 +6,7 @@
 import { z } from "zod";
 
 import { sanitizeText } from "../../render/sanitize-text.js";
-import { readTerminalLine, type TerminalInput, type TerminalOutput } from "../../terminal-input.js";
+import { askInTurn, readTerminalLine, type TerminalInput, type TerminalOutput } from "../../terminal-input.js";
 import { tool } from "../tool.js";
 
 /** Options of {@link userInputTool}; the streams are injectable for tests and other front ends. */
@@ -19,18 +19,13 @@ export interface UserInputOptions {
 
 /** A tool that asks the person at the terminal: `user_input(question)` returns their answer. */
 export function userInputTool(options: UserInputOptions = {}) {
-  // Questions asked at once (a tool-calling agent's parallel calls) are put one after the other.
-  let queue: Promise<unknown> = Promise.resolve();
   return tool({
     name: "user_input",
     description: "Asks the user a question at the terminal and returns their answer. Use it when you need information or a decision only the user has.",
     inputSchema: z.object({ question: z.string().min(1).describe("The question to ask the user") }),
     outputSchema: z.string(),
-    execute: ({ question }, { signal }) => {
-      const answer = queue.then(() => ask(question, options.input ?? process.stdin, options.output ?? process.stderr, signal));
-      queue = answer.catch(() => undefined);
-      return answer;
-    },
+    // Questions asked at once (parallel tool calls, approval prompts) are put one after the other.
+    execute: ({ question }, { signal }) => askInTurn(() => ask(question, options.input ?? process.stdin, options.output ?? process.stderr, signal)),
   });
 }
 

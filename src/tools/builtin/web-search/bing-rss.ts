@@ -26,15 +26,40 @@ export async function searchBingRss(call: ProviderCall, baseUrl: string): Promis
 
 /** The items of an RSS document, their text decoded. */
 export function readRssItems(xml: string): { title: string; url: string; snippet: string }[] {
-  const items: { title: string; url: string; snippet: string }[] = [];
-  for (const [, item = ""] of xml.matchAll(/<item\b[^>]*>([\s\S]*?)<\/item>/gi)) {
-    items.push({ title: elementText(item, "title"), url: elementText(item, "link"), snippet: elementText(item, "description") });
+  return elements(xml, "item").map((item) => ({ title: elementText(item, "title"), url: elementText(item, "link"), snippet: elementText(item, "description") }));
+}
+
+/** An element's text is cut to this before its markup is read: a snippet is a few sentences. */
+const MAX_ELEMENT_CHARS = 20_000;
+
+/**
+ * The contents of each `<name ...>...</name>` in `xml`, in one pass: a lazy regular expression
+ * would scan to the end of the text from every unclosed tag, and a page of them takes minutes.
+ */
+function elements(xml: string, name: string): string[] {
+  const lower = xml.toLowerCase();
+  const [open, close] = [`<${name}`, `</${name}>`];
+  const found: string[] = [];
+  let at = 0;
+  for (;;) {
+    const start = lower.indexOf(open, at);
+    if (start < 0) return found;
+    const after = lower.charAt(start + open.length);
+    if (after !== ">" && !/\s/.test(after)) {
+      at = start + open.length;
+      continue;
+    }
+    const bodyStart = lower.indexOf(">", start) + 1;
+    const end = bodyStart > 0 ? lower.indexOf(close, bodyStart) : -1;
+    // No closing tag anywhere after it: no complete element follows either.
+    if (end < 0) return found;
+    found.push(xml.slice(bodyStart, end));
+    at = end + close.length;
   }
-  return items;
 }
 
 function elementText(xml: string, name: string): string {
-  const raw = new RegExp(`<${name}\\b[^>]*>([\\s\\S]*?)</${name}>`, "i").exec(xml)?.[1] ?? "";
+  const raw = (elements(xml, name)[0] ?? "").slice(0, MAX_ELEMENT_CHARS);
   const cdata = /^\s*<!\[CDATA\[([\s\S]*?)\]\]>\s*$/.exec(raw);
   // CDATA holds markup as is; otherwise the text is entity-encoded (and may encode markup).
   return cdata ? textOfHtml(cdata[1] ?? "") : textOfHtml(textOfHtml(raw));
