@@ -5,6 +5,9 @@
  * a server dying mid-call, close(), and an agent run in QuickJS calling an MCP tool.
  */
 import { execFile } from "node:child_process";
+import { mkdtempSync, readFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { promisify } from "node:util";
 
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
@@ -154,6 +157,16 @@ test("close() ends a stdio server's process, and calls after close fail clearly"
 test("a host that exits without closing its client takes the stdio server with it", async () => {
   const { stdout } = await promisify(execFile)("node_modules/.bin/vite-node", ["test/support/mcp-servers/exit-host.ts"], { timeout: 60_000 });
   const pid = Number(/server (\d+)/.exec(stdout)?.[1]);
+  expect(pid).toBeGreaterThan(0);
+  expect(await waitUntilGone(pid, 5_000)).toBe(true);
+}, 70_000);
+
+test("a host that exits while still connecting takes the stdio server with it", async () => {
+  const pidFile = join(mkdtempSync(join(tmpdir(), "mcp-pid-")), "pid");
+  await promisify(execFile)("node_modules/.bin/vite-node", ["test/support/mcp-servers/exit-host.ts", "--during-connect", pidFile], { timeout: 60_000 }).catch(
+    (error: { code?: number }) => expect(error.code).toBe(130),
+  );
+  const pid = Number(readFileSync(pidFile, "utf8"));
   expect(pid).toBeGreaterThan(0);
   expect(await waitUntilGone(pid, 5_000)).toBe(true);
 }, 70_000);

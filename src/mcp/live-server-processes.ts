@@ -23,6 +23,10 @@ class LiveServerProcesses {
     this.pids.add(pid);
   }
 
+  has(pid: number): boolean {
+    return this.pids.has(pid);
+  }
+
   delete(pid: number): void {
     this.pids.delete(pid);
   }

@@ -88,11 +88,17 @@ export class McpClient {
     const client = new Client({ name: "codeagent", version: "1" });
     const connectOptions = { timeout: spec.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS };
     let pid: number | undefined;
-    try {
-      await client.connect(transport, connectOptions);
+    // The server's process is watched from its start: a host that exits during the handshake
+    // must not leave it running.
+    const start = transport.start.bind(transport);
+    transport.start = async () => {
+      await start();
       pid = "pid" in transport ? ((transport as { pid: number | null }).pid ?? undefined) : undefined;
       if (pid !== undefined) liveServerProcesses.add(pid);
-      const mcpTools = await listAllTools(client, connectOptions);
+    };
+    try {
+      await client.connect(transport, connectOptions);
+      const mcpTools = await listAllTools(client, connectOptions, server);
       const holder: { client?: McpClient } = {};
       const tools = mcpTools.map((mcpTool) =>
         toolFor(mcpTool, spec, checkFactory, (name, args, context) => holder.client!.call(name, args, context)),
@@ -103,6 +109,8 @@ export class McpClient {
       holder.client = mcp;
       client.onclose = () => {
         mcp.gone = true;
+        // The process has ended: its id may be given to another process, never to be killed.
+        if (pid !== undefined) liveServerProcesses.delete(pid);
       };
       client.onerror = (error) => mcp.checkAlive(error);
       return mcp;
@@ -124,7 +132,7 @@ export class McpClient {
         }
         await this.client.close();
       } finally {
-        if (this.pid !== undefined) {
+        if (this.pid !== undefined && liveServerProcesses.has(this.pid)) {
           killIfRunning(this.pid);
           liveServerProcesses.delete(this.pid);
         }
@@ -273,13 +281,27 @@ interface McpToolInfo {
   annotations?: { title?: string };
 }
 
-async function listAllTools(client: Client, options: { timeout: number }): Promise<McpToolInfo[]> {
+/** The most tools taken from one server: each is a stub in every prompt. */
+const MAX_TOOLS = 1_000;
+
+/** Every page of the server's tool list, within the connect time limit as a whole. */
+async function listAllTools(client: Client, options: { timeout: number }, server: string): Promise<McpToolInfo[]> {
+  const deadline = Date.now() + options.timeout;
   const tools: McpToolInfo[] = [];
+  const seen = new Set<string>();
   let cursor: string | undefined;
   do {
-    const page = await client.listTools(cursor === undefined ? {} : { cursor }, options);
+    const timeout = deadline - Date.now();
+    if (timeout <= 0) throw new McpConnectionError(server, `The MCP server ${server} did not finish listing its tools within ${options.timeout} ms.`);
+    const page = await client.listTools(cursor === undefined ? {} : { cursor }, { timeout });
     tools.push(...(page.tools as McpToolInfo[]));
+    if (tools.length > MAX_TOOLS) {
+      throw new McpConnectionError(server, `The MCP server ${server} lists more than ${MAX_TOOLS} tools, too many to show a model; use a server with fewer.`);
+    }
     cursor = page.nextCursor;
+    // A server that hands out a cursor it gave before would be listed for ever.
+    if (cursor !== undefined && seen.has(cursor)) break;
+    if (cursor !== undefined) seen.add(cursor);
   } while (cursor !== undefined);
   return tools;
 }
