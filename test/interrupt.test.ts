@@ -8,6 +8,7 @@ import { z } from "zod";
 import { CodeAgent } from "../src/agents/code-agent.js";
 import type { AgentEvent } from "../src/agents/events.js";
 import type { ActionStep } from "../src/agents/memory-steps.js";
+import type { RunResult } from "../src/agents/run-result.js";
 import { ToolCallingAgent } from "../src/agents/tool-calling-agent.js";
 import { ScriptedModel } from "../src/models/scripted-model.js";
 import { tool } from "../src/tools/tool.js";
@@ -115,4 +116,28 @@ describe("agent.interrupt()", () => {
       await Promise.all([manager.close(), helper.close()]);
     }
   });
+});
+
+test("after interrupt(), a manager's code starts no more managed runs in the step it is finishing", async () => {
+  const slowReport = "<code>\nawait new Promise((resolve) => setTimeout(resolve, 100));\nfinal_answer('report')\n</code>";
+  const researcher = new CodeAgent({ model: new ScriptedModel([slowReport, slowReport, slowReport]), executor: "quickjs", name: "researcher", description: "Reports." });
+  const manager = new CodeAgent({
+    model: new ScriptedModel([
+      "<code>\nconst got = []\nfor (const topic of ['a', 'b', 'c']) {\n  try { got.push(researcher({ task: topic })) } catch (error) { got.push('stopped') }\n}\nfinal_answer(got)\n</code>",
+    ]),
+    executor: "quickjs",
+    managedAgents: [researcher],
+  });
+  try {
+    let finish: RunResult | undefined;
+    for await (const event of manager.stream("Three reports.")) {
+      if (event.managed !== undefined && event.type === "run-start") manager.interrupt();
+      if (event.type === "run-finish" && event.managed === undefined) finish = event.result;
+    }
+    // The run going on ends its step (here with its answer); the later calls never start.
+    expect(finish?.output).toEqual(["report", "stopped", "stopped"]);
+    expect(finish?.managedRuns?.map((run) => run.task)).toEqual(["a"]);
+  } finally {
+    await Promise.all([manager.close(), researcher.close()]);
+  }
 });

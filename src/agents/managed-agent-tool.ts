@@ -23,6 +23,8 @@ export interface ManagerRunContext {
   emit(event: AgentEvent): void;
   stepNumber: number;
   recordManagedRun(run: ManagedRun): void;
+  /** Whether the manager was asked to stop after its current step: no new managed run starts then. */
+  interruptRequested(): boolean;
 }
 
 /**
@@ -86,6 +88,7 @@ async function runManagedAgent(agent: ManageableAgent, args: Record<string, unkn
   if (additionalArgs !== undefined && (typeof additionalArgs !== "object" || additionalArgs === null || Array.isArray(additionalArgs))) {
     throw new Error(`additional_args must be an object of named values, got ${JSON.stringify(additionalArgs)}.`);
   }
+  if (manager?.interruptRequested()) throw new Error(`${name} was not started: the run is being interrupted.`);
   const parentStepNumber = manager?.stepNumber ?? 0;
   let result: RunResult | undefined;
   try {

@@ -258,7 +258,7 @@ export abstract class MultiStepAgent {
       );
     }
     const managedRuns: ManagedRun[] = [];
-    this.live = { emit, stepNumber: 0, managedRuns, recordManagedRun: (run) => managedRuns.push(run) };
+    this.live = { emit, stepNumber: 0, managedRuns, recordManagedRun: (run) => managedRuns.push(run), interruptRequested: () => this.interruptRequested };
     this.interruptRequested = false;
     try {
       await this.executeRun(task, options, emit, managedRuns);
