@@ -31,3 +31,18 @@ test("a caller after a quiet spell goes at once; an abort ends a wait with its r
   controller.abort(new Error("stop"));
   await expect(waiting).rejects.toThrow("stop");
 });
+
+test("callers that give up while waiting leave the queue: the next goes when the interval has passed", async () => {
+  vi.useFakeTimers();
+  const pacer = new Pacer(1000);
+  await pacer.wait();
+  const controller = new AbortController();
+  const abandoned = Array.from({ length: 10 }, () => pacer.wait(controller.signal).catch(() => "gave up"));
+  controller.abort(new Error("stop"));
+  expect(await Promise.all(abandoned)).toEqual(Array(10).fill("gave up"));
+  let released = false;
+  const next = pacer.wait().then(() => (released = true));
+  await vi.advanceTimersByTimeAsync(1000);
+  expect(released).toBe(true);
+  await next;
+});
