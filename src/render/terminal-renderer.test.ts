@@ -237,6 +237,18 @@ describe("createTerminalRenderer", () => {
     ]);
   });
 
+  it("runs no spinner while user_input waits for the person at the terminal", () => {
+    const log: string[] = [];
+    const factory = (label: string): Spinner => ({ start: () => log.push(`start ${label}`), stop: () => log.push(`stop ${label}`) });
+    const renderer = createTerminalRenderer({ write: () => undefined, spinner: factory });
+    renderer.render({ type: "code", stepNumber: 1, code: "user_input('Go on?')", language: "python" });
+    renderer.render({ type: "tool-call", stepNumber: 1, name: "user_input", arguments: { args: ["Go on?"], kwargs: {} } });
+    expect(log).toEqual(["start Running code…", "stop Running code…"]);
+    renderer.render({ type: "tool-call", stepNumber: 1, name: "web_search", arguments: { args: ["tides"], kwargs: {} } });
+    expect(log.at(-1)).toBe("start Running web_search…");
+    renderer.close();
+  });
+
   it("ends a streamed line on close", () => {
     const text = renderAll([{ type: "model-delta", stepNumber: 1, text: "partial" }], { verbose: true });
     expect(text).toBe("partial\n");

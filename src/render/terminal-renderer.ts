@@ -158,7 +158,10 @@ export function createTerminalRenderer(options: TerminalRendererOptions): EventR
       const name = sanitizeText(event.name);
       const call = sanitizeText(formatToolCall(name, event.arguments, verbose ? 200 : 60));
       writeLines([`${colors.cyan("⚙")} ${colors.cyan(name)}${call.slice(name.length)}`]);
-      startSpinner(`Running ${name}…`);
+      // user_input asks the person at this terminal and waits for their typing: a spinner would
+      // redraw the line over the question and what they type.
+      if (event.name === "user_input") stopSpinner();
+      else startSpinner(`Running ${name}…`);
     },
     "tool-result": (event) => {
       const line = toolResultLine(event.call, colors, verbose);
