@@ -7,13 +7,13 @@
 import type { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import type { Transport } from "@modelcontextprotocol/sdk/shared/transport.js";
 
+import { killIfRunning, killOnExit } from "../kill-on-exit.js";
 import type { JsonSchema, JsonSchemaObject } from "../tools/json-schema.js";
 import type { Tool, ToolContext } from "../tools/tool.js";
 import { loadAjvCheckFactory } from "./ajv-check.js";
 import { validatedJsonSchemaTool, type ArgumentsCheckFactory } from "./json-schema-arguments.js";
 import { resultValue, type McpToolResult } from "./mcp-content.js";
 import { McpConnectionError, McpServerGoneError, McpToolNameClashError } from "./mcp-errors.js";
-import { liveServerProcesses } from "./live-server-processes.js";
 import { OutputTail } from "./output-tail.js";
 import { checkUniqueToolNames, sandboxToolName } from "./tool-names.js";
 
@@ -93,8 +93,9 @@ export class McpClient {
     const start = transport.start.bind(transport);
     transport.start = async () => {
       await start();
-      pid = "pid" in transport ? ((transport as { pid: number | null }).pid ?? undefined) : undefined;
-      if (pid !== undefined) liveServerProcesses.add(pid);
+      const started = "pid" in transport ? ((transport as { pid: number | null }).pid ?? undefined) : undefined;
+      if (started !== undefined) killOnExit.add(started, () => killIfRunning(started));
+      pid = started;
     };
     try {
       await client.connect(transport, connectOptions);
@@ -110,13 +111,13 @@ export class McpClient {
       client.onclose = () => {
         mcp.gone = true;
         // The process has ended: its id may be given to another process, never to be killed.
-        if (pid !== undefined) liveServerProcesses.delete(pid);
+        if (pid !== undefined) killOnExit.delete(pid);
       };
       client.onerror = (error) => mcp.checkAlive(error);
       return mcp;
     } catch (error) {
       await client.close().catch(() => undefined);
-      if (pid !== undefined) liveServerProcesses.delete(pid);
+      if (pid !== undefined) killOnExit.delete(pid);
       if (error instanceof McpConnectionError || error instanceof McpToolNameClashError) throw error;
       throw new McpConnectionError(server, connectFailureMessage(spec, server, error, stderr), { cause: error });
     }
@@ -132,9 +133,9 @@ export class McpClient {
         }
         await this.client.close();
       } finally {
-        if (this.pid !== undefined && liveServerProcesses.has(this.pid)) {
+        if (this.pid !== undefined && killOnExit.has(this.pid)) {
           killIfRunning(this.pid);
-          liveServerProcesses.delete(this.pid);
+          killOnExit.delete(this.pid);
         }
       }
     })();
@@ -336,10 +337,3 @@ function connectFailureMessage(spec: McpServerSpec, server: string, error: unkno
   return `Could not start the MCP server ${server}: ${reason}. Run the command yourself to see whether it starts and speaks MCP on stdin and stdout.${output}`;
 }
 
-function killIfRunning(pid: number): void {
-  try {
-    process.kill(pid, "SIGKILL");
-  } catch {
-    // Already gone: the usual case after a clean close.
-  }
-}

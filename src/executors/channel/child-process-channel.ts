@@ -7,8 +7,8 @@
 import { spawn, type ChildProcessWithoutNullStreams } from "node:child_process";
 
 import { SandboxMemoryError } from "../../errors.js";
+import { killOnExit, killWithGroup } from "../../kill-on-exit.js";
 import { holdEventLoop } from "../child-references.js";
-import { liveProcesses } from "../live-processes.js";
 import { megabytes, MemoryWatchdog } from "../memory-watchdog.js";
 import { LineChannel } from "./line-channel.js";
 
@@ -83,7 +83,7 @@ export class ChildProcessChannel extends LineChannel {
       detached: true,
     });
     this.child = child;
-    liveProcesses.add(child);
+    killOnExit.add(child, () => killWithGroup(child));
     let tail = "";
     child.stdout.setEncoding("utf8");
     child.stdout.on("data", (text: string) => this.push(text));
@@ -95,7 +95,7 @@ export class ChildProcessChannel extends LineChannel {
       // The process died; `exit` reports it.
     });
     child.on("exit", (code, signal) => {
-      liveProcesses.delete(child);
+      killOnExit.delete(child);
       watchdog?.stop();
       // Whatever the code left running in the group goes with it.
       try {
@@ -107,7 +107,7 @@ export class ChildProcessChannel extends LineChannel {
       this.end(`${how}${stderrSummary(tail)}`, memoryError);
     });
     child.on("error", (error) => {
-      liveProcesses.delete(child);
+      killOnExit.delete(child);
       this.end(`could not be started: ${error.message}`);
     });
     if (child.pid !== undefined && options.memoryLimitBytes !== undefined) {

@@ -10,10 +10,10 @@ import { dirname } from "node:path";
 import { fileURLToPath } from "node:url";
 
 import { SandboxError, SandboxMemoryError } from "../../errors.js";
+import { killOnExit, killWithGroup } from "../../kill-on-exit.js";
 import { holdEventLoop } from "../child-references.js";
 import { EXECUTOR_DEFAULTS } from "../executor.js";
 import { LineSplitter } from "../line-splitter.js";
-import { liveProcesses } from "../live-processes.js";
 import { MemoryWatchdog } from "../memory-watchdog.js";
 import type { PoolMember } from "../warm-pool.js";
 import { encodeMessage, parseChildMessage, type ChildMessage, type HostMessage } from "./monty-protocol.js";
@@ -58,7 +58,7 @@ export class MontyProcess implements PoolMember {
     // No environment, no arguments beyond the heap limit and the script: the process has nothing to give away.
     const args = [`--max-old-space-size=${heapLimitMb(memoryLimitMb)}`, script];
     this.child = spawn(process.execPath, args, { env: {}, cwd: dirname(script), stdio: ["pipe", "pipe", "pipe"] });
-    liveProcesses.add(this.child);
+    killOnExit.add(this.child, () => killWithGroup(this.child));
     this.watchdog = this.child.pid === undefined ? undefined : new MemoryWatchdog(this.child.pid, (resident, limit) => this.overMemory(resident, limit));
     this.watchdog?.setLimit(residentLimitMb(memoryLimitMb) * 1024 * 1024);
     const self = this;
@@ -85,7 +85,7 @@ export class MontyProcess implements PoolMember {
       });
       this.child.on("exit", (code, signal) => {
         this.watchdog?.stop();
-        liveProcesses.delete(this.child);
+        killOnExit.delete(this.child);
         this.exitReason ??= signal ? `was killed by ${signal}` : `exited with code ${code}`;
         const error = this.memoryError ?? new SandboxExitedError(this.describeExit());
         for (const waiter of this.pending.values()) waiter.reject(error);

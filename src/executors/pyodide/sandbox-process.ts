@@ -1,8 +1,8 @@
 import { spawn, type ChildProcessWithoutNullStreams } from "node:child_process";
 
+import { killOnExit, killWithGroup } from "../../kill-on-exit.js";
 import { holdEventLoop } from "../child-references.js";
 import { LineSplitter } from "../line-splitter.js";
-import { liveProcesses } from "../live-processes.js";
 import { MemoryWatchdog, overMemoryError, RUNTIME_OVERHEAD_MB } from "../memory-watchdog.js";
 import { DEFAULT_MAX_LINE_LENGTH, SandboxSession } from "../channel/bridge-session.js";
 
@@ -24,7 +24,7 @@ export function stderrSummary(stderrTail: string): string {
  */
 export function spawnDeno(command: string, args: readonly string[], lines: () => LineSplitter): { child: ChildProcessWithoutNullStreams; stderrTail: () => string } {
   const child = spawn(command, args, { env: { NO_COLOR: "1" }, stdio: ["pipe", "pipe", "pipe"], detached: false });
-  liveProcesses.add(child);
+  killOnExit.add(child, () => killWithGroup(child));
   let tail = "";
   child.stdout.setEncoding("utf8");
   child.stdout.on("data", (text: string) => lines().push(text));
@@ -63,12 +63,12 @@ export class SandboxProcess extends SandboxSession {
       onOverflow: (length) => this.kill(`sent a line of over ${length} characters, past the protocol's limit of ${this.maxLineLength}`),
     });
     this.child.on("exit", (code, signal) => {
-      liveProcesses.delete(this.child);
+      killOnExit.delete(this.child);
       this.watchdog?.stop();
       this.markEnded(signal ? `killed by ${signal}` : `exited with code ${code}`);
     });
     this.child.on("error", (error) => {
-      liveProcesses.delete(this.child);
+      killOnExit.delete(this.child);
       this.markEnded(`could not start: ${error.message}`);
     });
     this.watchdog = this.child.pid === undefined ? undefined : new MemoryWatchdog(this.child.pid, (resident, limit) => this.overMemory(resident, limit));

@@ -2,9 +2,9 @@ import type { ChildProcessWithoutNullStreams } from "node:child_process";
 import { randomBytes } from "node:crypto";
 
 import { SandboxMemoryError } from "../../errors.js";
+import { killOnExit } from "../../kill-on-exit.js";
 import { holdEventLoop } from "../child-references.js";
 import { LineSplitter } from "../line-splitter.js";
-import { liveProcesses } from "../live-processes.js";
 import { megabytes, MemoryWatchdog } from "../memory-watchdog.js";
 import { DEFAULT_MAX_LINE_LENGTH, SandboxSession } from "../channel/bridge-session.js";
 import { spawnDeno, stderrSummary } from "./sandbox-process.js";
@@ -81,7 +81,7 @@ export class SharedSandboxProcess {
     this.ready.catch(() => undefined);
     this.exited = new Promise((resolve) => {
       const ended = (reason: string) => {
-        liveProcesses.delete(this.child);
+        killOnExit.delete(this.child);
         this.watchdog?.stop();
         this.exitReason ??= reason;
         failStart(new Error(this.describeExit()));
