@@ -1,8 +1,10 @@
 /**
  * Bing's RSS results (`/search?format=rss&q=...`): the keyless fallback when DuckDuckGo fails.
  * Items are `<item><title/><link/><description/></item>`; a page that is not RSS (a consent or
- * captcha page) means we were blocked.
+ * captcha page) means we were blocked. Requests are paced by one process-wide {@link Pacer}, at
+ * most one a second: a run of DuckDuckGo failures must not turn into a burst of Bing searches.
  */
+import { Pacer } from "./pacer.js";
 import { endpoint, type ProviderCall } from "./search-provider.js";
 import { finishResults, textOfHtml, type SearchResult } from "./search-result.js";
 import { WebSearchError } from "./web-search-error.js";
@@ -11,8 +13,12 @@ import { WebSearchError } from "./web-search-error.js";
 export const BING_BASE_URL = "https://www.bing.com";
 const SERVICE = "Bing";
 
+/** Shared by every search in this process that falls back to Bing: Bing limits by address too. */
+const bingPacer = new Pacer(1000);
+
 /** Searches Bing's RSS feed at `baseUrl`. */
 export async function searchBingRss(call: ProviderCall, baseUrl: string): Promise<SearchResult[]> {
+  await bingPacer.wait(call.signal);
   const response = await call.send({
     service: SERVICE,
     url: endpoint(baseUrl, "/search", { format: "rss", q: call.query, count: Math.min(call.maxResults, 50) }),

@@ -1,7 +1,8 @@
 /**
  * The keyless provider: DuckDuckGo's lite page, with Bing's RSS results as the fallback when
  * DuckDuckGo is blocked, rate-limited, unreachable or unreadable. DuckDuckGo requests are paced
- * by one process-wide {@link Pacer}, at most one a second, however many tools share it.
+ * by one process-wide {@link Pacer}, at most one a second, however many tools share it; Bing
+ * requests by another.
  */
 import { BING_BASE_URL, searchBingRss } from "./bing-rss.js";
 import { readDuckDuckGoPage } from "./duckduckgo-page.js";

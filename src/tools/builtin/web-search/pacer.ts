@@ -1,6 +1,7 @@
 /**
  * Spaces calls to a service at least `intervalMs` apart, in the order they asked, across every
- * tool instance that shares the pacer: DuckDuckGo blocks clients that search faster than a person.
+ * tool instance that shares the pacer: DuckDuckGo and Bing block clients that search faster than a
+ * person.
  * A caller that gives up while waiting leaves the queue, so it costs the others nothing.
  */
 interface Waiter {
