@@ -8,6 +8,7 @@ import { execFile } from "node:child_process";
 import { mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
@@ -191,6 +192,27 @@ test("a command that does not exist, or a URL nobody serves, is an McpConnection
   await expect(McpClient.connect({ command: "no-such-mcp-server-command" })).rejects.toThrow(/was not found. Install it or give its full path/);
   await expect(McpClient.connect({ command: process.execPath, args: ["-e", "process.stderr.write('bad config'); process.exit(1)"] })).rejects.toThrow(/Could not start the MCP server.*bad config/s);
   await expect(McpClient.connect({ url: "http://127.0.0.1:9/mcp", connectTimeoutMs: 5_000 })).rejects.toThrow(/Could not connect to the MCP server at http:\/\/127.0.0.1:9\/mcp/);
+});
+
+const ENDLESS_PAGING_SERVER = fileURLToPath(new URL("./support/mcp-servers/endless-paging-server.mjs", import.meta.url));
+
+test.each([
+  { kind: "fresh-empty", error: /still offered another page of its tool list after 100 pages \(0 tools so far\)/ },
+  { kind: "fresh-tools", error: /still offered another page of its tool list after 100 pages \(100 tools so far\)/ },
+])("a server whose tool list pages without end ($kind) is an McpConnectionError saying so", async ({ kind, error }) => {
+  // The time limit is longer than the test's: only the bound on pages can end the listing.
+  const connecting = McpClient.connect({ command: process.execPath, args: [ENDLESS_PAGING_SERVER, kind], connectTimeoutMs: 600_000 });
+  await expect(connecting).rejects.toThrow(McpConnectionError);
+  await expect(connecting).rejects.toThrow(error);
+});
+
+test("a server that hands out a cursor again has no more pages: the tools it listed are kept", async () => {
+  const mcp = await McpClient.connect({ command: process.execPath, args: [ENDLESS_PAGING_SERVER, "same-cursor"] });
+  try {
+    expect(mcp.tools.map((tool) => tool.name)).toEqual(["first_page_tool", "second_page_tool"]);
+  } finally {
+    await mcp.close();
+  }
 });
 
 test("a CodeAgent in QuickJS calls MCP tools from its code", async () => {

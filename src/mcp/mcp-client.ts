@@ -284,14 +284,28 @@ interface McpToolInfo {
 
 /** The most tools taken from one server: each is a stub in every prompt. */
 const MAX_TOOLS = 1_000;
+/**
+ * The most pages of one server's tool list: servers that page send tens of tools a page, and a
+ * server whose pages are empty would otherwise be listed until the connect time limit.
+ */
+const MAX_TOOL_PAGES = 100;
 
-/** Every page of the server's tool list, within the connect time limit as a whole. */
+/**
+ * Every page of the server's tool list, within the connect time limit as a whole, up to a cursor
+ * given before; a list of more than {@link MAX_TOOL_PAGES} pages is an error.
+ */
 async function listAllTools(client: Client, options: { timeout: number }, server: string): Promise<McpToolInfo[]> {
   const deadline = Date.now() + options.timeout;
   const tools: McpToolInfo[] = [];
   const seen = new Set<string>();
   let cursor: string | undefined;
-  do {
+  for (let pages = 0; ; pages++) {
+    if (pages === MAX_TOOL_PAGES) {
+      throw new McpConnectionError(
+        server,
+        `The MCP server ${server} still offered another page of its tool list after ${MAX_TOOL_PAGES} pages (${tools.length} tools so far): its list seems to have no end. Fix the server's tools/list paging, or use another server.`,
+      );
+    }
     const timeout = deadline - Date.now();
     if (timeout <= 0) throw new McpConnectionError(server, `The MCP server ${server} did not finish listing its tools within ${options.timeout} ms.`);
     const page = await client.listTools(cursor === undefined ? {} : { cursor }, { timeout });
@@ -300,11 +314,11 @@ async function listAllTools(client: Client, options: { timeout: number }, server
       throw new McpConnectionError(server, `The MCP server ${server} lists more than ${MAX_TOOLS} tools, too many to show a model; use a server with fewer.`);
     }
     cursor = page.nextCursor;
-    // A server that hands out a cursor it gave before would be listed for ever.
-    if (cursor !== undefined && seen.has(cursor)) break;
-    if (cursor !== undefined) seen.add(cursor);
-  } while (cursor !== undefined);
-  return tools;
+    // A server that hands out a cursor it gave before (often the last page's own) has no more:
+    // what it listed is kept.
+    if (cursor === undefined || seen.has(cursor)) return tools;
+    seen.add(cursor);
+  }
 }
 
 function toolFor(
