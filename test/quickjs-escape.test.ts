@@ -217,9 +217,19 @@ describe("the sandbox has no way out", () => {
     "require('fs').readFileSync('/etc/passwd', 'utf8')",
     `require('child_process').execSync('touch ${MARKER}')`,
     "import fs from 'fs'\nfs.readFileSync('/etc/passwd')",
-    "export const leak = 1",
+    "import * as os from 'os'\nos.platform()",
   ])("no module can be loaded: %s", async (code) => {
     await expectFailure(code, ["ImportError"]);
+  });
+
+  test("code cannot define a module of its own, nor load modules again", async () => {
+    const result = await expectFailure(
+      "__codeagent.loadModules({})\n__codeagent.defineModule('fs.js', {}, function (i, n, e) { e('x', () => 1); })",
+      ["Error"],
+    );
+    expect(result.error?.message).toMatch(/already/);
+    const stillNone = await expectFailure("import { x } from 'fs'", ["ImportError"]);
+    expect(stillNone.error?.message).toMatch(/The module 'fs' cannot be loaded/);
   });
 
   test.each([

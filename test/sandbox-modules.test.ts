@@ -1,5 +1,6 @@
 /**
- * The user's own helper modules (`modules`) in the Python sandboxes on the shared runtime: importable,
+ * The user's own helper modules (`modules`) in the Python sandboxes on the shared runtime and in
+ * QuickJS (ES modules): importable,
  * allowed by the import gate (but not what they import), imported when the sandbox starts so that a
  * broken one is an error at once, and gone with nothing left behind after reset().
  */
@@ -10,6 +11,7 @@ import { CodeAgent } from "../src/agents/code-agent.js";
 import { SandboxModuleError } from "../src/errors.js";
 import type { Executor, ExecutorOptions } from "../src/executors/executor.js";
 import { LocalPythonExecutor } from "../src/executors/local-python/local-python-executor.js";
+import { MontyExecutor } from "../src/executors/monty/monty-executor.js";
 import { PyodideExecutor } from "../src/executors/pyodide/pyodide-executor.js";
 import { QuickJsExecutor } from "../src/executors/quickjs/quickjs-executor.js";
 import { ScriptedExecutor } from "../src/executors/scripted-executor.js";
@@ -73,8 +75,73 @@ describe.each(SANDBOXES)("modules in $name", ({ create }) => {
   });
 });
 
-test("the sandboxes that cannot load modules yet say so", () => {
-  expect(() => new QuickJsExecutor({ modules: { utils: { source: "" } } })).toThrow(/QuickJsExecutor cannot load your modules yet/);
+describe("JavaScript modules in QuickJS", () => {
+  const quickJs = (options: ExecutorOptions) => open((given) => new QuickJsExecutor(given), options);
+  const MODULES = { utils: fixture("utils.js"), textkit: fixture("textkit-js"), inline: { source: "export const twice = (x) => 2 * x;\n" } };
+
+  test("a file, a package folder and a source string are importable, with default, named and namespace imports", async () => {
+    const executor = quickJs({ modules: MODULES });
+    const result = await executor.run(
+      'import shout, { cleanText as clean } from "utils";\nimport * as textkit from "textkit";\nimport { twice } from "inline";\n' +
+        '[clean("  A   b ", { lower: true }), new textkit.Report("one two three").summary(), textkit.loud("  hi  there "), twice(21), shout("x")]',
+    );
+    expect(result.error).toBeUndefined();
+    expect(result.output).toEqual(["a b", "3 words", "HI THERE!", 42, "X!"]);
+    // Imported names persist like the code's other top-level names; require() and import() reach the same module.
+    const later = await executor.run('countCall = require("utils").countCall;\ncountCall(); const again = await import("utils");\n[clean(" z "), again.countCall(), again.calls]');
+    expect(later.output).toEqual(["z", 2, 2]);
+  });
+
+  test("what is not there is an ImportError that names the modules there are", async () => {
+    const executor = quickJs({ modules: MODULES });
+    const node = await executor.run('import { readFileSync } from "fs";');
+    expect(node.error?.type).toBe("ImportError");
+    expect(node.error?.message).toMatch(/The module 'fs' cannot be loaded: the only modules here are the ones you were given \(utils, textkit, inline\)/);
+    const missing = await executor.run('import { nope } from "utils";');
+    expect(missing.error?.message).toMatch(/The module 'utils' has no export named 'nope'; it exports cleanText, calls, countCall, failDeepInside, default/);
+    const nested = await executor.run('if (true) {\n  import { cleanText } from "utils";\n}');
+    expect(nested.error).toMatchObject({ type: "SyntaxError", message: expect.stringMatching(/at the top level .*\(line 2\)/) });
+  });
+
+  test("an error inside a module shows the module's file and line in the stack", async () => {
+    const executor = quickJs({ modules: MODULES });
+    const result = await executor.run('import { failDeepInside } from "utils";\nfailDeepInside({})');
+    expect(result.error?.type).toBe("TypeError");
+    expect(result.error?.message).toContain("utils.js line 19 in failDeepInside(): return value.missing.property;");
+    expect(result.error?.message).toContain("line 2 at top level: failDeepInside({})");
+  });
+
+  test("a module that fails is a SandboxModuleError naming the file and line, before any code runs", async () => {
+    const failure = await quickJs({ modules: { broken: fixture("broken.js") } })
+      .run("1")
+      .then(() => undefined, (error: unknown) => error);
+    expect(failure).toBeInstanceOf(SandboxModuleError);
+    expect((failure as Error).message).toMatch(/The module 'broken' could not be imported in the sandbox: broken\.js, line 2: TypeError: cannot read property 'push' of undefined/);
+  });
+
+  test("syntax errors and imports of what is not given are refused when the executor is made", () => {
+    expect(() => new QuickJsExecutor({ modules: { bad: { source: "export const x = ;" } } })).toThrow(/'bad' could not be imported.*bad\.js, line 1: SyntaxError/);
+    expect(() => new QuickJsExecutor({ modules: { bad: { source: '\nimport { readFile } from "node:fs";' } } })).toThrow(/bad\.js, line 2: ImportError: it imports 'node:fs', which is not among the modules given/);
+    expect(() => new QuickJsExecutor({ modules: { bad: { source: "await 1;" } } })).toThrow(/await at a module's top level is not supported/);
+  });
+
+  test("a module's endless loop at import ends the start with an error, not a hang", async () => {
+    const executor = quickJs({ modules: { spin: { source: "while (true) {}" } }, timeoutMs: 300 });
+    const failure = await executor.run("1").then(() => undefined, (error: unknown) => error);
+    expect(failure).toBeInstanceOf(SandboxModuleError);
+    expect((failure as Error).message).toMatch(/The module 'spin' could not be imported in the sandbox: importing took longer than the time limit \(300 ms\)/);
+  });
+
+  test("reset() gives fresh modules: what the code changed in one is gone", async () => {
+    const executor = quickJs({ modules: MODULES });
+    expect((await executor.run('import { countCall } from "utils";\ncountCall(); countCall()')).output).toBe(2);
+    await executor.reset();
+    expect((await executor.run('import { countCall } from "utils";\ncountCall()')).output).toBe(1);
+  });
+});
+
+test("the sandboxes that cannot load modules say so", () => {
+  expect(() => new MontyExecutor({ modules: { utils: { source: "" } } })).toThrow(/MontyExecutor cannot import your modules/);
 });
 
 test("a missing module file is an error when the executor is made", () => {
@@ -92,6 +159,24 @@ describe("an agent with modules", () => {
       expect(prompt).toContain('class Report:\n    """Word counts of a text."""');
       expect(prompt).not.toContain("_private_helper");
       expect(prompt).toMatch(/utils, textkit/);
+      const result = await agent.run("Clean this text.");
+      expect(result).toMatchObject({ state: "success", output: "Hello World" });
+    } finally {
+      await agent.close();
+    }
+  });
+
+  test("in JavaScript: lists the exports with their JSDoc, and its code imports them", async () => {
+    const model = new ScriptedModel(['Thought: use the helper.\n<code>\nimport { cleanText } from "utils";\nfinal_answer(cleanText("  Hello   World  "))\n</code>']);
+    const agent = new CodeAgent({ model, language: "javascript", modules: { utils: fixture("utils.js"), textkit: fixture("textkit-js") } });
+    try {
+      const prompt = agent.memory.systemPrompt;
+      expect(prompt).toContain("/**\n * Collapses runs of whitespace and trims the ends.\n * @param {string} text\n */\nfunction cleanText(text, { lower = false } = {})");
+      expect(prompt).toContain('// module textkit: import { ... } from "textkit"\n/** How many words the text has. */\nconst countWords = (text) =>');
+      expect(prompt).toContain("class Report { constructor(text); summary() }");
+      expect(prompt).toContain("function shout(text) // the default export");
+      expect(prompt).not.toContain("privateHelper");
+      expect(prompt).toMatch(/Modules: only the helper modules listed above \(utils, textkit\)/);
       const result = await agent.run("Clean this text.");
       expect(result).toMatchObject({ state: "success", output: "Hello World" });
     } finally {

@@ -35,12 +35,23 @@ export interface CodeAgentPromptContext {
 export function renderCodeAgentSystemPrompt(template: string, context: CodeAgentPromptContext): string {
   const render = context.language === "python" ? renderPythonStub : renderJavaScriptStub;
   const modules = context.modules ?? [];
-  const stubs = [...context.tools.map((tool) => render(tool)), FINAL_ANSWER_STUB[context.language], describeModules(modules)].filter(Boolean).join("\n\n");
-  const imports = [...(context.authorizedImports ?? DEFAULT_AUTHORIZED_IMPORTS), ...modules.map((module) => module.name)];
-  const importList = imports.includes("*") ? "any module" : imports.join(", ");
+  const stubs = [...context.tools.map((tool) => render(tool)), FINAL_ANSWER_STUB[context.language], describeModules(modules, context.language)].filter(Boolean).join("\n\n");
+  const importList = context.language === "python" ? pythonImports(context.authorizedImports, modules) : javaScriptImports(modules);
   const notes = [context.sandboxNotes, context.instructions ? `More instructions:\n${context.instructions}` : undefined].filter(Boolean);
   const instructions = notes.length > 0 ? `\n${notes.join("\n\n")}\n` : "";
   return renderTemplate(template, { tools: stubs, authorized_imports: importList, instructions }).trimEnd();
+}
+
+function pythonImports(authorized: readonly string[] | undefined, modules: readonly SandboxModule[]): string {
+  const imports = [...(authorized ?? DEFAULT_AUTHORIZED_IMPORTS), ...modules.map((module) => module.name)];
+  return imports.includes("*") ? "any module" : imports.join(", ");
+}
+
+/** The JavaScript sandbox has no modules but the user's own. */
+function javaScriptImports(modules: readonly SandboxModule[]): string {
+  if (modules.length === 0) return "none (no import, no require)";
+  const names = modules.map((module) => module.name);
+  return `only the helper modules listed above (${names.join(", ")}), as import { name } from "${names[0]}"; nothing else can be imported`;
 }
 
 /** The note added to a task about the variables `additionalArgs` defined in the sandbox. */

@@ -33,10 +33,11 @@ export interface CodeAgentOptions<Kind extends ExecutorKind = ExecutorKind> exte
   /** Modules the code may import; defaults to a safe standard-library list. `"*"` allows all. */
   authorizedImports?: string[];
   /**
-   * Your own helper modules, importable in the sandbox (`from utils import clean_text`) and listed
-   * to the model with their functions' signatures and docstrings: name → a `.py` file, a package
-   * folder, or `{ source }` (Python sandboxes). A missing file is an error here; a module that fails
-   * to import is an error when the first run starts.
+   * Your own helper modules, importable in the sandbox (`from utils import clean_text`, or
+   * `import { cleanText } from "utils"` in JavaScript) and listed to the model with their functions'
+   * signatures and docstrings: name → a `.py` or `.js` file, a package folder, or `{ source }`
+   * (see `ExecutorOptions.modules`). A missing file is an error here; a module that fails to
+   * import is an error when the first run starts.
    */
   modules?: ModulesOption;
   /** Tags the code is written between. Default `["<code>", "</code>"]`. */
@@ -178,7 +179,6 @@ function agentModules(options: CodeAgentOptions<ExecutorKind>, language: Executo
   if (given) return given.modules ?? [];
   const modules = options.modules ?? options.executorOptions?.modules;
   if (modules === undefined || Object.keys(modules).length === 0) return [];
-  if (language !== "python") throw new AgentConfigurationError("modules are Python modules: only the Python sandboxes load them so far.");
   return loadSandboxModules(modules, language);
 }
 

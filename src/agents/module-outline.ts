@@ -1,24 +1,36 @@
 /**
  * What the model is told about the user's helper modules: each public function (and class) with
- * its signature and docstring, read from the source on the host, shown in the prompt like the
+ * its signature and docstring (JSDoc in JavaScript), read from the source on the host, shown in the prompt like the
  * tools. Reading the source needs no sandbox, so the prompt is ready before any sandbox starts.
  */
 import { parsePython, type SyntaxNode } from "../executors/monty/python-syntax.js";
+import type { ExecutorLanguage } from "../executors/executor.js";
 import type { SandboxModule } from "../executors/sandbox-modules.js";
+import { outlineJavaScript } from "./module-outline-javascript.js";
 
 /** The longest docstring shown per function; the rest is for whoever reads the file. */
 const MAX_DOC_CHARS = 600;
 
 /** The prompt's listing of `modules` (empty when there are none). */
-export function describeModules(modules: readonly SandboxModule[]): string {
+export function describeModules(modules: readonly SandboxModule[], language: ExecutorLanguage = "python"): string {
   if (modules.length === 0) return "";
-  const sections = modules.map((module) => {
-    const entry = module.files.find((file) => file.path === `${module.name}.py` || file.path === `${module.name}/__init__.py`);
-    const outline = entry ? outlinePython(entry.source) : [];
-    const listed = outline.length > 0 ? outline.join("\n\n") : "# (no public functions found at its top level)";
-    return `# module ${module.name}: from ${module.name} import ...\n${listed}`;
-  });
-  return `Helper modules written by the user, importable in your code:\n\n${sections.join("\n\n")}`;
+  const sections = modules.map((module) => (language === "python" ? pythonSection(module) : javaScriptSection(module)));
+  return `${language === "python" ? "# " : "// "}Helper modules written by the user, importable in your code:\n\n${sections.join("\n\n")}`;
+}
+
+function pythonSection(module: SandboxModule): string {
+  const entry = module.files.find((file) => file.path === `${module.name}.py` || file.path === `${module.name}/__init__.py`);
+  const outline = entry ? outlinePython(entry.source) : [];
+  const listed = outline.length > 0 ? outline.join("\n\n") : "# (no public functions found at its top level)";
+  return `# module ${module.name}: from ${module.name} import ...\n${listed}`;
+}
+
+function javaScriptSection(module: SandboxModule): string {
+  const files = new Map(module.files.map((file) => [file.path, file.source]));
+  const entry = [`${module.name}.js`, `${module.name}/index.js`].find((path) => files.has(path));
+  const outline = entry ? outlineJavaScript(entry, files) : [];
+  const listed = outline.length > 0 ? outline.join("\n\n") : "// (no exported functions found)";
+  return `// module ${module.name}: import { ... } from "${module.name}"\n${listed}`;
 }
 
 /** The public functions and classes at the top level of `source`, as `def` lines with docstrings. */

@@ -81,10 +81,13 @@ export interface ExecutorOptions {
   /** Modules the code may import (Python). `"*"` allows every module. Defaults to a safe standard-library list. */
   authorizedImports?: readonly string[];
   /**
-   * The user's own helper modules, importable in the sandbox (`from utils import clean_text`) and
-   * allowed by the import gate: name → a `.py` file, a package folder (relative paths from the
-   * current folder), or `{ source }`. They are read when the executor is made and imported when a
-   * sandbox starts, so a missing file or a module that fails to import is an error at once.
+   * The user's own helper modules, importable in the sandbox and allowed by the import gate:
+   * name → a file, a package folder (relative paths from the current folder), or `{ source }`.
+   * Python: `.py` files and packages with `__init__.py` (`from utils import clean_text`).
+   * JavaScript (QuickJS): ES modules, `.js` files and folders with `index.js`
+   * (`import { cleanText } from "utils"`). They are read when the executor is made and imported
+   * when a sandbox starts, so a missing file or a module that fails to import is an error at once.
+   * They run inside the sandbox, with its limits.
    */
   modules?: ModulesOption;
   /** Wall-clock limit for one run, in milliseconds. Default 30,000. */

@@ -7,7 +7,7 @@
 import { readdirSync, readFileSync, statSync } from "node:fs";
 import { join, relative, resolve, sep } from "node:path";
 
-import { AgentConfigurationError } from "../errors.js";
+import { AgentConfigurationError, SandboxModuleError } from "../errors.js";
 import type { ExecutorLanguage } from "./executor.js";
 
 /** Where one module's code comes from: a file, a folder that is a package, or the source itself. */
@@ -104,3 +104,33 @@ function safeExists(path: string): boolean {
   }
 }
 
+
+/**
+ * The error for a module that fails to import when a sandbox starts. `reason` is where and why,
+ * as the sandbox says it: `utils.py, line 2: ModuleNotFoundError: ...`.
+ */
+export function moduleImportError(name: string, reason: string, cause?: unknown): SandboxModuleError {
+  return new SandboxModuleError(
+    name,
+    `The module '${name}' could not be imported in the sandbox: ${reason} Fix the module; what it imports must be available in this sandbox.`,
+    { cause },
+  );
+}
+
+/**
+ * The file a JavaScript module's import names among the modules' `paths`: `./x` and `../x`
+ * relative to the importing file `from`, any other specifier as a path from the modules' root
+ * (`textkit/words`); the path itself, else with `.js`, else with `/index.js`. Undefined when there
+ * is none, or the path climbs above the root.
+ */
+export function javaScriptModuleFile(specifier: string, from: string, paths: { has(path: string): boolean }): string | undefined {
+  const relative = specifier.startsWith("./") || specifier.startsWith("../");
+  const parts: string[] = [];
+  for (const part of (relative ? `${from.slice(0, from.lastIndexOf("/") + 1)}${specifier}` : specifier).split("/")) {
+    if (part === "" || part === ".") continue;
+    if (part !== "..") parts.push(part);
+    else if (parts.pop() === undefined) return undefined;
+  }
+  const base = parts.join("/");
+  return base === "" ? undefined : [base, `${base}.js`, `${base}/index.js`].find((path) => paths.has(path));
+}

@@ -7,7 +7,7 @@
  * interpreter and get a channel to it; or, where its transport is not a channel (Pyodide's warm
  * pools, QuickJS's worker thread), its own {@link SandboxConnection}s through `startSession`.
  */
-import { AgentConfigurationError, AgentError, SandboxClosedError, SandboxError, SandboxModuleError } from "../../errors.js";
+import { AgentConfigurationError, AgentError, SandboxClosedError, SandboxError } from "../../errors.js";
 import type { Tool } from "../../tools/tool.js";
 import { answerToolCall } from "../answer-tool-call.js";
 import {
@@ -23,7 +23,7 @@ import { variablesJson } from "../json-text.js";
 import { positiveLimit } from "../limit-options.js";
 import { ABORTED_ERROR, formatSeconds, lostStateError, timeLimitNote, type StopReason } from "../run-errors.js";
 import { RunLock } from "../run-lock.js";
-import { loadSandboxModules, type SandboxModule } from "../sandbox-modules.js";
+import { loadSandboxModules, moduleImportError, type SandboxModule } from "../sandbox-modules.js";
 import { decodeSandboxValue } from "../wire-values.js";
 import { isRunResult, type HostRequest } from "./bridge-protocol.js";
 import type { SandboxRunResult } from "./bridge-session.js";
@@ -376,20 +376,27 @@ export class ChannelExecutor implements Executor {
 
   /** The user's modules, imported in the fresh sandbox: one that fails is the user's to fix. */
   private async installModules(sandbox: SandboxConnection): Promise<void> {
+    // A module's top-level code runs now: it gets the time limit of a run.
+    let timedOut = false;
+    const limit = setTimeout(() => {
+      timedOut = true;
+      sandbox.kill("took too long to import the modules");
+    }, this.timeoutMs);
     try {
       await sandbox.request({ type: "modules", modulesJson: JSON.stringify(this.modules) });
     } catch (error) {
+      if (timedOut) {
+        const names = this.modules.map((module) => module.name).join(", ");
+        throw moduleImportError(names, `importing took longer than the time limit (${this.timeoutMs} ms): a module's top-level code must finish quickly (or raise timeoutMs).`, error);
+      }
       if (!sandbox.alive || !(error instanceof SandboxError)) throw error;
       // The runtime says "<module>: <file>, line <n>: <error>" as its error's last line.
       const lines = error.message.trim().split("\n");
       const reason = lines[lines.length - 1]!.replace(/^(The Python sandbox )?(ImportError: )?/, "");
       const name = /^(\w+): /.exec(reason)?.[1] ?? "?";
-      throw new SandboxModuleError(
-        name,
-        `The module '${name}' could not be imported in the sandbox: ${reason.slice(name.length + 2)} ` +
-          "Fix the module; what it imports must be available in this sandbox.",
-        { cause: error },
-      );
+      throw moduleImportError(name, reason.slice(name.length + 2), error);
+    } finally {
+      clearTimeout(limit);
     }
   }
 

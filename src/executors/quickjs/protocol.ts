@@ -24,8 +24,10 @@ export const RUN_ID_MASK = 0x1fffffff;
 export interface WorkerSettings {
   codeFile: string;
   mainFunction: string;
-  /** What follows "The module 'x' cannot be loaded" in the sandbox's ImportError. */
+  /** What follows "The module 'x' cannot be loaded" in the sandbox's ImportError when it has no modules. */
   noModulesTail: string;
+  /** What follows the list of the user's modules in that error when it has some. */
+  userModulesTail: string;
   /** QuickJS's own stack limit, well inside the thread's native stack. */
   stackBytes: number;
   /** Memory held back from the code, to report an out-of-memory error and run the next snippet. */
@@ -38,7 +40,8 @@ export type WorkerRequest =
   | { type: "tools"; id: number; tools: string[] }
   | { type: "variables"; id: number; json: string }
   | { type: "reset"; id: number }
-  | { type: "run"; id: number; runId: number; script: string };
+  /** `fileName`: the script's name in stack traces; the model's code is `WorkerSettings.codeFile`. */
+  | { type: "run"; id: number; runId: number; script: string; fileName?: string };
 
 /** What a run ended with, as the worker saw it; the host turns it into a CodeOutput. */
 export type RunOutcome =
@@ -47,8 +50,11 @@ export type RunOutcome =
   | { kind: "error"; error: SandboxErrorReport }
   | { kind: "interrupted"; reason: number; frames: ErrorFrame[] };
 
-/** `[line, functionName]` in the model's code; the name is "" at top level. */
-export type ErrorFrame = [number, string];
+/**
+ * `[line, functionName]` in the model's code, or `[line, functionName, file]` in one of the user's
+ * modules; the name is "" at top level.
+ */
+export type ErrorFrame = [number, string] | [number, string, string];
 
 /** An exception raised in the sandbox, before the host adds the source lines. */
 export interface SandboxErrorReport {

@@ -7,10 +7,13 @@
  * is retired with the run's result: the host replaces it at once, and the next run says the state
  * is gone.
  */
-import { AgentConfigurationError, AgentError, SandboxError } from "../../errors.js";
+import { AgentError, SandboxError } from "../../errors.js";
 import type { HostRequest, ResultLimits, SandboxRunResult } from "../channel/bridge-protocol.js";
 import type { SandboxConnection, ToolCallHandler } from "../channel/sandbox-connection.js";
 import { EXECUTOR_DEFAULTS } from "../executor.js";
+import { moduleImportError, type SandboxModule } from "../sandbox-modules.js";
+import { transformModules } from "./module-transform.js";
+import type { RunOutcome } from "./protocol.js";
 import { runResult } from "./run-output.js";
 import { SandboxThreadExitedError, type SandboxThread, type ThreadToolCall } from "./sandbox-thread.js";
 import { transformCode } from "./transform-code.js";
@@ -35,6 +38,8 @@ export class QuickJsConnection implements SandboxConnection {
   onToolCall: ToolCallHandler | undefined;
   private limits: CrossingLimits = EXECUTOR_DEFAULTS;
   private memoryLimitMb: number = EXECUTOR_DEFAULTS.memoryLimitMb;
+  /** The user's module files by path, to quote their lines in a stack. */
+  private moduleSources = new Map<string, string>();
   /** The run in flight (or the last one): what an interrupt names. */
   private runId = 0;
 
@@ -71,7 +76,7 @@ export class QuickJsConnection implements SandboxConnection {
       case "run":
         return this.run(message);
       case "modules":
-        throw new AgentConfigurationError("The QuickJS sandbox cannot load modules yet.");
+        return this.installModules(JSON.parse(message.modulesJson) as SandboxModule[]);
     }
   }
 
@@ -112,11 +117,44 @@ export class QuickJsConnection implements SandboxConnection {
     }
     const reply = await this.thread.request({ type: "run", runId: ++this.runId, script: transformed.script });
     if (reply.type !== "result") throw new SandboxError("The JavaScript sandbox answered a run without a result.");
-    const context = { code: message.code, timeoutMs: message.timeoutMs, memoryLimitMb: this.memoryLimitMb };
+    const context = { code: message.code, timeoutMs: message.timeoutMs, memoryLimitMb: this.memoryLimitMb, moduleSources: this.moduleSources };
     const result: SandboxRunResult & Record<string, unknown> = { type: "result", logs: reply.logs, result: runResult(reply.outcome, context) };
     // Their next step would run in a later run: the thread must go, and the state with it.
     if (reply.jobsLeft) result.retire = "the previous run left more unfinished promise jobs (async work it did not await) than could be stopped";
     return result;
+  }
+
+  /**
+   * Defines each module file (one script each, named by its path, so a stack trace says which
+   * file), then imports every module once: one that fails does so now, naming file and line.
+   */
+  private async installModules(modules: SandboxModule[]): Promise<Record<string, unknown>> {
+    const transformed = transformModules(modules);
+    this.moduleSources = new Map(modules.flatMap((module) => module.files.map((file) => [file.path, file.source] as const)));
+    for (const { path, script } of transformed.scripts) {
+      if (script.length > maxIncomingChars(this.limits)) {
+        throw moduleImportError(path.split(/[./]/)[0]!, `${path} is ${script.length.toLocaleString("en-US")} characters long, more than the sandbox takes at once; split it, or raise maxValueChars.`);
+      }
+      const outcome = await this.evaluate(script, path);
+      if (outcome.kind === "error") throw new SandboxError(`The JavaScript sandbox could not define the module file ${path}: ${outcome.error.type}: ${outcome.error.message}`);
+    }
+    const outcome = await this.evaluate(`__codeagent.loadModules(${JSON.stringify(transformed.entries)})`, "modules");
+    if (outcome.kind === "error" && outcome.error.type === "ImportError") {
+      // "<module>: <file>, line <n>: <error>", as the runtime's loader says it.
+      const { message } = outcome.error;
+      const name = message.slice(0, message.indexOf(": "));
+      throw moduleImportError(name, message.slice(name.length + 2));
+    }
+    if (outcome.kind === "final") throw moduleImportError("?", "a module called final_answer() while it was imported.");
+    if (outcome.kind !== "value") throw new SandboxError(`The JavaScript sandbox could not import the modules: ${outcome.kind === "error" ? outcome.error.message : "it was stopped"}`);
+    return {};
+  }
+
+  /** Runs a script of the sandbox's own (no REPL rewrite) and returns how it ended. */
+  private async evaluate(script: string, fileName: string): Promise<RunOutcome> {
+    const reply = await this.thread.request({ type: "run", runId: ++this.runId, script, fileName });
+    if (reply.type !== "result") throw new SandboxError("The JavaScript sandbox answered a run without a result.");
+    return reply.outcome;
   }
 
   private answerToolCall(call: ThreadToolCall): Promise<string> {

@@ -14,6 +14,8 @@ export interface RunContext {
   code: string;
   timeoutMs: number;
   memoryLimitMb: number;
+  /** The user's module files by path, for frames inside them. */
+  moduleSources?: ReadonlyMap<string, string>;
 }
 
 const MAX_FRAMES_SHOWN = 6;
@@ -38,7 +40,7 @@ export function runResult(outcome: RunOutcome, context: RunContext): SandboxRunR
 }
 
 function interruptedError(frames: ErrorFrame[], context: RunContext): CodeError {
-  const where = frames.find(([line]) => sourceLine(context.code, line) !== undefined);
+  const where = frames.find((frame) => frame.length === 2 && sourceLine(context.code, frame[0]) !== undefined);
   const stoppedAt = where ? ` It was stopped at line ${where[0]}: ${sourceLine(context.code, where[0])}` : "";
   return { type: "TimeoutError", message: `${timeLimitNote(context.timeoutMs)}${stoppedAt}` };
 }
@@ -55,22 +57,29 @@ function describeError(report: SandboxErrorReport, context: RunContext): CodeErr
   } else if (message === "") {
     message = type;
   }
-  const frames = report.frames.filter(([line]) => sourceLine(context.code, line) !== undefined);
+  const frames = report.frames.filter((frame) => frameLine(frame, context) !== undefined);
   if (frames.length === 0) return { type, message };
-  if (type === "SyntaxError") {
+  if (type === "SyntaxError" && frames[0]!.length === 2) {
     const [line] = frames[0]!;
     return { type, message: `${message} (line ${line})\n    ${sourceLine(context.code, line)}` };
   }
-  return { type, message: `${message}\n${stackText(frames, context.code)}` };
+  return { type, message: `${message}\n${stackText(frames, context)}` };
 }
 
-/** The model's frames, most recent first; a long run of one repeated call is folded. */
-function stackText(frames: ErrorFrame[], code: string): string {
-  const lines = ["Stack (most recent call first), in your code:"];
+/** The frame's line of code, trimmed; undefined when there is no such line. */
+function frameLine(frame: ErrorFrame, context: RunContext): string | undefined {
+  if (frame.length === 2) return sourceLine(context.code, frame[0]);
+  const source = context.moduleSources?.get(frame[2]);
+  return source === undefined ? undefined : sourceLine(source, frame[0]);
+}
+
+/** The frames in the model's code and the user's modules, most recent first; a long run of one repeated call is folded. */
+function stackText(frames: ErrorFrame[], context: RunContext): string {
+  const lines = [frames.every((frame) => frame.length === 2) ? "Stack (most recent call first), in your code:" : "Stack (most recent call first):"];
   const folded: { frame: ErrorFrame; repeats: number }[] = [];
   for (const frame of frames) {
     const previous = folded[folded.length - 1];
-    if (previous && previous.frame[0] === frame[0] && previous.frame[1] === frame[1]) previous.repeats++;
+    if (previous && previous.frame[0] === frame[0] && previous.frame[1] === frame[1] && previous.frame[2] === frame[2]) previous.repeats++;
     else folded.push({ frame, repeats: 1 });
   }
   const shown = folded.length > MAX_FRAMES_SHOWN ? [...folded.slice(0, MAX_FRAMES_SHOWN - 1), undefined, folded[folded.length - 1]!] : folded;
@@ -79,9 +88,9 @@ function stackText(frames: ErrorFrame[], code: string): string {
       lines.push(`  ... ${folded.length - MAX_FRAMES_SHOWN} more calls ...`);
       continue;
     }
-    const [line, name] = entry.frame;
+    const [line, name, file] = entry.frame;
     const where = name === "" ? "at top level" : `in ${name}()`;
-    lines.push(`  line ${line} ${where}: ${sourceLine(code, line)}`);
+    lines.push(`  ${file === undefined ? "" : `${file} `}line ${line} ${where}: ${frameLine(entry.frame, context)}`);
     if (entry.repeats > 1) lines.push(`  ... the same call ${entry.repeats - 1} more times ...`);
   }
   return lines.join("\n");

@@ -19,7 +19,7 @@
  * `host`: `write(text, fullLength) -> room left`, `callTool(name, argumentsJson) -> replyJson`,
  * `finish(answerJson)`. `values` and `timers`: the results of `sandboxValues` and `sandboxTimers`.
  * `options`: `codeFile` (the file name of the model's code in stack traces), `mainFunction`,
- * `noModulesTail`.
+ * `noModulesTail` and `userModulesTail` (what follows the names of the user's modules).
  */
 export function sandboxRuntime(host, values, timers, options) {
   "use strict";
@@ -206,15 +206,122 @@ export function sandboxRuntime(host, values, timers, options) {
   }
 
   // ---------------------------------------------------------------- modules
+  // The user's modules (module-transform.ts): each file is a factory, defined once when the sandbox
+  // starts and run the first time something imports it. Their namespaces are records without a
+  // prototype whose exports are getters of the module's own bindings.
   class ImportError extends ErrorConstructor {}
   defineProperty(ImportError.prototype, "name", descriptor("ImportError", true, false, true));
-  const noModules = (specifier) => new ImportError("The module '" + StringOf(specifier) + "' cannot be loaded" + options.noModulesTail);
-  const require = (specifier) => {
-    throw noModules(specifier);
+  const moduleFiles = create(null); // path -> [resolved imports, factory]
+  const moduleEntries = create(null); // module name -> path of the file its import loads
+  const moduleNamespaces = create(null); // path -> namespace, also while the module runs
+  let moduleNames = list();
+  let modulesLoaded = false;
+
+  const missingModule = (specifier) => {
+    const text = "The module '" + StringOf(specifier) + "' cannot be loaded";
+    if (moduleNames.length === 0) return new ImportError(text + options.noModulesTail);
+    return new ImportError(text + ": the only modules here are the ones you were given (" + join(moduleNames, ", ") + ")" + options.userModulesTail);
   };
-  const importModule = async (specifier) => {
-    throw noModules(specifier);
+
+  /** The file a bare specifier names: a module's name, or a path inside its folder. */
+  function resolveBare(specifier) {
+    if (typeof specifier !== "string") return undefined;
+    if (hasOwn(moduleEntries, specifier)) return moduleEntries[specifier];
+    const slash = indexOf(specifier, "/");
+    if (slash <= 0 || !hasOwn(moduleEntries, stringSlice(specifier, 0, slash))) return undefined;
+    const candidates = [specifier, specifier + ".js", specifier + "/index.js"];
+    for (let index = 0; index < candidates.length; index++) if (hasOwn(moduleFiles, candidates[index])) return candidates[index];
+    return undefined;
+  }
+
+  function loadModule(path) {
+    if (hasOwn(moduleNamespaces, path)) return moduleNamespaces[path];
+    const file = moduleFiles[path];
+    const namespace = create(null);
+    moduleNamespaces[path] = namespace;
+    const resolved = file[0];
+    const importFrom = (specifier) => {
+      const target = hasOwn(resolved, specifier) ? resolved[specifier] : resolveBare(specifier);
+      if (target === undefined) throw missingModule(specifier);
+      return loadModule(target);
+    };
+    const exportName = (name, read) => {
+      defineProperty(namespace, name, { __proto__: null, get: read, enumerable: true, configurable: false });
+    };
+    try {
+      file[1](importFrom, (specifier, name) => exportedValue(importFrom(specifier), specifier, name), exportName, (specifier) => {
+        const from = importFrom(specifier);
+        const names = keys(from);
+        for (let index = 0; index < names.length; index++) {
+          const name = names[index];
+          if (name !== "default" && !hasOwn(namespace, name)) exportName(name, () => from[name]);
+        }
+      });
+    } catch (error) {
+      delete moduleNamespaces[path];
+      throw error;
+    }
+    return freeze(namespace);
+  }
+
+  function exportedValue(namespace, specifier, name) {
+    if (!hasOwn(namespace, name)) {
+      const names = keys(namespace);
+      throw new ImportError("The module '" + StringOf(specifier) + "' has no export named '" + StringOf(name) + "'; it exports " + (names.length === 0 ? "nothing" : join(names, ", ")) + ".");
+    }
+    return namespace[name];
+  }
+
+  /** The namespace of the module `specifier` names, for the code's `import` and `require`. */
+  const requireModule = (specifier) => {
+    const path = resolveBare(specifier);
+    if (path === undefined) throw missingModule(specifier);
+    return loadModule(path);
   };
+  const require = (specifier) => requireModule(specifier);
+  const importModule = async (specifier) => requireModule(specifier);
+
+  /** "utils.js, line 3" for the innermost frame of `error` in one of the module files. */
+  function moduleFrame(error) {
+    const stack = attempt(() => values.errorField(error, "stack"), "");
+    let start = 0;
+    while (typeof stack === "string" && start < stack.length) {
+      const newline = indexOf(stack, "\n", start);
+      const end = newline < 0 ? stack.length : newline;
+      const match = end - start < 1000 ? regExpExec(FRAME, stringSlice(stack, start, end)) : null;
+      start = end + 1;
+      if (match !== null && hasOwn(moduleFiles, match[2])) return match[2] + ", line " + match[3];
+    }
+    return undefined;
+  }
+
+  const modules = freeze({
+    __proto__: null,
+    /** Called by the scripts of module-transform.ts, only before the modules are loaded. */
+    define(path, resolved, factory) {
+      if (modulesLoaded || hasOwn(moduleFiles, path)) throw new ErrorConstructor("the modules are already defined");
+      const file = list();
+      file[0] = resolved;
+      file[1] = factory;
+      moduleFiles[path] = file;
+    },
+    /** Imports every module once, so one that fails does so when the sandbox starts. */
+    load(entries) {
+      if (modulesLoaded) throw new ErrorConstructor("the modules are already loaded");
+      modulesLoaded = true;
+      moduleNames = keys(entries);
+      for (let index = 0; index < moduleNames.length; index++) moduleEntries[moduleNames[index]] = entries[moduleNames[index]];
+      for (let index = 0; index < moduleNames.length; index++) {
+        const name = moduleNames[index];
+        try {
+          loadModule(moduleEntries[name]);
+        } catch (error) {
+          const where = moduleFrame(error) ?? moduleEntries[name];
+          throw new ImportError(name + ": " + where + ": " + values.errorName(error) + ": " + cut(values.errorMessage(error), MAX_MESSAGE_CHARS));
+        }
+      }
+    },
+  });
 
   // ---------------------------------------------------------------- errors
   const FRAME = /^\s*at (?:(.*) \()?([^():]+):(\d+)(?::\d+)?\)?$/;
@@ -236,10 +343,14 @@ export function sandboxRuntime(host, values, timers, options) {
       const end = newline < 0 ? stack.length : newline;
       const match = end - start < 1000 ? regExpExec(FRAME, stringSlice(stack, start, end)) : null;
       start = end + 1;
-      if (match === null || match[2] !== options.codeFile) continue;
+      if (match === null) continue;
+      // The model's code, or one of the user's modules (a third element names the file).
+      const inModule = match[2] !== options.codeFile && hasOwn(moduleFiles, match[2]);
+      if (match[2] !== options.codeFile && !inModule) continue;
       const frame = list();
       frame[0] = NumberOf(match[3]);
       frame[1] = match[1] === undefined || match[1] === options.mainFunction || match[1] === "<eval>" ? "" : match[1];
+      if (inModule) frame[2] = match[2];
       frames[frames.length] = frame;
     }
     return stringify({ __proto__: null, type, message, frames });
@@ -252,6 +363,11 @@ export function sandboxRuntime(host, values, timers, options) {
     __proto__: null,
     rethrow,
     importModule,
+    /** `import { a as b } from "m"` in the code becomes `b = __codeagent.importName("m", "a")`. */
+    importName: (specifier, name) => exportedValue(requireModule(specifier), specifier, name),
+    requireModule,
+    defineModule: modules.define,
+    loadModules: modules.load,
     defineFunction(name, value) {
       defineProperty(value, "name", descriptor(name, false, false, true));
       defineGlobal(name, value, true, true, true);

@@ -169,7 +169,7 @@ function runCode(message) {
     throw new Error(message);
   }
   begun.value.dispose();
-  const evaluated = sandbox.context.evalCode(message.script, settings.codeFile, { type: "global" });
+  const evaluated = sandbox.context.evalCode(message.script, message.fileName ?? settings.codeFile, { type: "global" });
   const outcome = evaluated.error ? failure(evaluated.error) : settle(evaluated.value);
   if (evaluated.error && memoryCap.exhausted && outcome.kind === "error" && outcome.error.message === "out of memory") memoryFull();
   const jobsLeft = windDown();

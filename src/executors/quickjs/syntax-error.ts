@@ -1,18 +1,16 @@
 /**
  * Turns a parse failure of the model's JavaScript into the error the model reads: what is wrong,
- * the line, and a caret under the spot. Module syntax gets its own explanation, since the sandbox
- * has no modules at all.
+ * the line, and a caret under the spot.
  */
 import type { CodeError } from "../executor.js";
 
-/** The message every attempt to load a module gets, whichever way it was tried. */
-export function noModulesMessage(specifier: string): string {
-  const what = specifier === "" ? "Modules" : `The module '${specifier}'`;
-  return (
-    `${what} cannot be loaded: this JavaScript sandbox has no modules (no import, no require) and no ` +
-    "Node.js or browser APIs. Use the built-in objects (Math, JSON, Date, RegExp, Map, Set, ...) and the tools you were given."
-  );
-}
+const BUILT_INS = "Use the built-in objects (Math, JSON, Date, RegExp, Map, Set, ...) and the tools you were given.";
+
+/** What follows "The module 'x' cannot be loaded" in a sandbox given no modules. */
+export const NO_MODULES_TAIL = `: this JavaScript sandbox has no modules of its own and no Node.js or browser APIs. ${BUILT_INS}`;
+
+/** What follows the list of the user's modules when the code asks for another one. */
+export const USER_MODULES_TAIL = `. There are no Node.js or browser APIs here. ${BUILT_INS}`;
 
 /** Describes an error thrown by acorn's parser (or the host's stack limit while parsing). */
 export function describeSyntaxError(error: unknown, code: string): CodeError {
@@ -23,10 +21,6 @@ export function describeSyntaxError(error: unknown, code: string): CodeError {
   const details = error as SyntaxError & { loc?: { line: number; column: number } };
   // acorn quotes the code in some messages (a redeclared name, a bad regular expression): cut long quotes.
   const reason = cut(details.message.replace(/\s*\(\d+:\d+\)$/, ""));
-  if (/'import' and 'export' may appear only/.test(reason)) {
-    const line = details.loc ? ` (line ${details.loc.line})` : "";
-    return { type: "ImportError", message: `${noModulesMessage("")}${line}` };
-  }
   if (details.loc === undefined) return { type: "SyntaxError", message: reason };
   return { type: "SyntaxError", message: `${reason} (line ${details.loc.line})${pointer(code, details.loc.line, details.loc.column)}` };
 }

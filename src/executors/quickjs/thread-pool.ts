@@ -5,7 +5,7 @@ import { EXECUTOR_DEFAULTS } from "../executor.js";
 import { WarmPool } from "../warm-pool.js";
 import { RUN_ID_MASK, type WorkerSettings } from "./protocol.js";
 import { SandboxThread, type CompiledWasm } from "./sandbox-thread.js";
-import { noModulesMessage } from "./syntax-error.js";
+import { NO_MODULES_TAIL, USER_MODULES_TAIL } from "./syntax-error.js";
 import { CODE_FILE_NAME, MAIN_FUNCTION_NAME, transformCode } from "./transform-code.js";
 import { workerHeapMb } from "./worker-limits.js";
 
@@ -13,7 +13,8 @@ import { workerHeapMb } from "./worker-limits.js";
 export const WORKER_SETTINGS: WorkerSettings = Object.freeze({
   codeFile: CODE_FILE_NAME,
   mainFunction: MAIN_FUNCTION_NAME,
-  noModulesTail: noModulesMessage("x").replace(/^The module 'x' cannot be loaded/, ""),
+  noModulesTail: NO_MODULES_TAIL,
+  userModulesTail: USER_MODULES_TAIL,
   // About 2,700 nested calls of a small function; the thread's native stack allows far more.
   stackBytes: 512 * 1024,
   reserveBytes: 4 * 1024 * 1024,

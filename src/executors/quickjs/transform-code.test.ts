@@ -42,10 +42,18 @@ describe("transformCode", () => {
     expect(output).toContain("let { message } = __codeagent_caught;");
   });
 
-  test("import() is redirected and static imports are refused before anything runs", () => {
+  test("import() and top-level imports go to the sandbox's loader, in place, keeping the lines", () => {
     expect(script("await import('fs')")).toContain("__codeagent.importModule('fs')");
-    const result = transformCode("const a = 1\nimport fs from 'fs'");
-    expect(result).toMatchObject({ ok: false, error: { type: "ImportError" } });
+    const imported = script('const a = 1\nimport d, { x as y, "z w" as z } from "m"\nimport * as ns from "m"\nimport "side"\na');
+    expect(imported).toContain(';d = __codeagent.importName("m", "default"), y = __codeagent.importName("m", "x"), z = __codeagent.importName("m", "z w");');
+    expect(imported).toContain(';ns = __codeagent.requireModule("m");');
+    expect(imported).toContain(';__codeagent.requireModule("side");');
+    expect(imported.split("\n")).toHaveLength(5 + 1); // the code's lines and the wrapper's closing line
+  });
+
+  test("export, and an import below the top level, are syntax errors naming the line", () => {
+    expect(transformCode("const a = 1\nexport { a }")).toMatchObject({ ok: false, error: { type: "SyntaxError", message: expect.stringMatching(/^export has no use in your code.*\(line 2\)$/) } });
+    expect(transformCode("function f() {\n  import x from 'm'\n}")).toMatchObject({ ok: false, error: { type: "SyntaxError", message: expect.stringMatching(/top level.*\(line 2\)$/) } });
   });
 
   test("a syntax error names its line and points at it", () => {

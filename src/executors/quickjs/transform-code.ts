@@ -14,12 +14,16 @@
  *   snippet ends with is awaited by the worker, not adopted through its replaceable `then`;
  * - every `catch` first rethrows the sandbox's own control signals (`final_answer`, interrupts), so
  *   a catch-all in the model's code cannot swallow them;
- * - `import(...)` goes to a function that explains there are no modules.
+ * - `import { a as b } from "utils"` at the top level becomes `b = __codeagent.importName("utils", "a")`
+ *   (a global, like the snippet's other top-level names), where it stands; `import(...)` goes to the
+ *   sandbox's loader too. Only the user's modules can be loaded (module-transform.ts); for any
+ *   other name the loader explains what the sandbox has.
  */
-import { parse, type Node, type Program } from "acorn";
+import { parse, type Program } from "acorn";
 
 import type { CodeError } from "../executor.js";
 import { describeSyntaxError } from "./syntax-error.js";
+import { childNodes, isNode, type AnyNode } from "./syntax-tree.js";
 
 /** The file name QuickJS gives the model's code in stack traces. */
 export const CODE_FILE_NAME = "code";
@@ -41,8 +45,6 @@ interface Edit {
   text: string;
 }
 
-type AnyNode = Node & Record<string, unknown>;
-
 /** Turns the model's snippet into the script the sandbox runs (see the module comment). */
 export function transformCode(code: string): TransformResult {
   let program: Program;
@@ -53,10 +55,15 @@ export function transformCode(code: string): TransformResult {
       allowAwaitOutsideFunction: true,
       allowReturnOutsideFunction: true,
       allowHashBang: true,
+      // import declarations are parsed wherever they are; only the top level's are allowed, below.
+      allowImportExportEverywhere: true,
+      locations: true,
     });
   } catch (error) {
     return { ok: false, error: describeSyntaxError(error, code) };
   }
+  const misplaced = misplacedModuleSyntax(program);
+  if (misplaced !== undefined) return { ok: false, error: misplaced };
   try {
     return { ok: true, script: buildScript(code, program) };
   } catch (error) {
@@ -73,7 +80,7 @@ function buildScript(code: string, program: Program): string {
   const hoisted: string[] = [];
   const body = program.body as unknown as AnyNode[];
   for (const statement of body) {
-    topLevelStatement(statement, edits, hoisted);
+    topLevelStatement(statement, edits, hoisted, code);
     visit(statement, "Program", edits, true, code);
   }
 
@@ -91,17 +98,61 @@ function buildScript(code: string, program: Program): string {
 }
 
 /** Classes and functions at the top level of the snippet: they must outlive the run. */
-function topLevelStatement(statement: AnyNode, edits: Edit[], hoisted: string[]): void {
+function topLevelStatement(statement: AnyNode, edits: Edit[], hoisted: string[], code: string): void {
   if (statement.type === "ClassDeclaration") {
     const id = statement["id"] as AnyNode;
     edits.push({ start: statement.start, end: statement.start, text: `;${nameOf(id)} = ` });
     edits.push({ start: statement.end, end: statement.end, text: ";" });
+  } else if (statement.type === "ImportDeclaration") {
+    edits.push({ start: statement.start, end: statement.end, text: importAssignments(statement, code) });
   } else if (statement.type === "FunctionDeclaration") {
     const id = statement["id"] as AnyNode;
     const name = nameOf(id);
     edits.push({ start: id.start, end: id.end, text: `${FUNCTION_PREFIX}${name}` });
     hoisted.push(`${HELPERS}.defineFunction(${JSON.stringify(name)}, ${FUNCTION_PREFIX}${name});`);
   }
+}
+
+/**
+ * `import d, { a as b } from "m"` → `;d = __codeagent.importName("m", "default"), b = ...;`, and the
+ * statement's line breaks after it, so no line moves. `import * as m` takes the whole namespace.
+ */
+function importAssignments(statement: AnyNode, code: string): string {
+  const specifier = JSON.stringify((statement["source"] as AnyNode)["value"]);
+  const assignments = (statement["specifiers"] as AnyNode[]).map((item) => {
+    const local = nameOf(item["local"] as AnyNode);
+    if (item.type === "ImportNamespaceSpecifier") return `${local} = ${HELPERS}.requireModule(${specifier})`;
+    const imported = item.type === "ImportDefaultSpecifier" ? "default" : importedName(item["imported"] as AnyNode);
+    return `${local} = ${HELPERS}.importName(${specifier}, ${JSON.stringify(imported)})`;
+  });
+  const statementText = assignments.length === 0 ? `${HELPERS}.requireModule(${specifier})` : assignments.join(", ");
+  return `;${statementText};${code.slice(statement.start, statement.end).replace(/[^\n]/g, "")}`;
+}
+
+function importedName(node: AnyNode): string {
+  return node.type === "Identifier" ? nameOf(node) : String(node["value"]);
+}
+
+/** An import declaration below the top level, or any export: the code's own syntax error. */
+function misplacedModuleSyntax(program: Program): CodeError | undefined {
+  for (const statement of program.body as unknown as AnyNode[]) {
+    if (statement.type.startsWith("Export")) {
+      return moduleSyntaxError("export has no use in your code: top-level functions and variables already stay for the next steps", statement);
+    }
+  }
+  let nested: AnyNode | undefined;
+  const find = (node: AnyNode, topLevel: boolean): void => {
+    if (nested !== undefined) return;
+    if (node.type === "ImportDeclaration" && !topLevel) nested = node;
+    for (const child of childNodes(node)) find(child, false);
+  };
+  for (const statement of program.body as unknown as AnyNode[]) find(statement, true);
+  return nested === undefined ? undefined : moduleSyntaxError("an import declaration must be at the top level of the code; inside a block, use require(\"name\")", nested);
+}
+
+function moduleSyntaxError(reason: string, node: AnyNode): CodeError {
+  const line = (node["loc"] as { start: { line: number } }).start.line;
+  return { type: "SyntaxError", message: `${reason} (line ${line})` };
 }
 
 /** Where a declaration sits decides what may replace its keyword. */
@@ -214,10 +265,6 @@ function catchClause(node: AnyNode, edits: Edit[], code: string): void {
 
 function nameOf(identifier: AnyNode): string {
   return identifier["name"] as string;
-}
-
-function isNode(value: unknown): value is AnyNode {
-  return typeof value === "object" && value !== null && typeof (value as { type?: unknown }).type === "string";
 }
 
 /** Applies non-overlapping edits inside `code[from, to)`; insertions at one position keep their order. */
