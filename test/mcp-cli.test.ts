@@ -1,12 +1,15 @@
 /**
  * `codeagent "<task>" --mcp ...`: the agent gets the tools of every server named (stdio command
  * lines and streamable HTTP URLs, repeatable), and the servers are closed when the run ends, on
- * success, on failure and on Ctrl-C. Bad --mcp values are usage errors.
+ * success, on failure and on Ctrl-C. Bad --mcp values are usage errors. `codeagent mcp-server
+ * --port` takes its token from --token, else CODEAGENT_MCP_TOKEN.
  */
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 
+import { Client } from "@modelcontextprotocol/sdk/client/index.js";
+import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 
 import { runCli } from "../src/cli/run-cli.js";
@@ -97,6 +100,46 @@ describe("--mcp", () => {
     [["exec", "1", "--mcp", "npx server"], /--mcp does not apply to exec/],
     [["Task", "--mcp", "   "], /--mcp needs a command line in quotes/],
     [["Task", "--mcp", `node "server.mjs`], /double quote is not closed/],
+  ])("refuses %j with exit 2", async (argv, message) => {
+    const output = await runCaptured(argv);
+    expect(output.code).toBe(2);
+    expect(output.stderr).toMatch(message);
+  });
+});
+
+describe("mcp-server --port", () => {
+  test("serves clients that send the --token (over CODEAGENT_MCP_TOKEN) and does not print it", async () => {
+    const controller = new AbortController();
+    const run = capture({ CODEAGENT_MCP_TOKEN: "from-the-environment" }, { signal: controller.signal });
+    const exit = runCli(["mcp-server", "--port", "0", "--executor", "quickjs", "--token", "from-the-flag"], run.io);
+    try {
+      const deadline = Date.now() + 30_000;
+      let url: string | undefined;
+      while (url === undefined && Date.now() < deadline) {
+        url = /at (http:\/\/127\.0\.0\.1:\d+\/mcp)/.exec(run.stderr())?.[1];
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      }
+      expect(run.stderr()).toContain('(send the header "Authorization: Bearer <the token given with --token>")');
+      expect(run.stderr()).not.toContain("from-the-flag");
+      const connect = async (token: string) => {
+        const client = new Client({ name: "test", version: "1" });
+        await client.connect(new StreamableHTTPClientTransport(new URL(url!), { requestInit: { headers: { Authorization: `Bearer ${token}` } } }));
+        return client;
+      };
+      await expect(connect("from-the-environment")).rejects.toMatchObject({ code: 401 });
+      const client = await connect("from-the-flag");
+      expect((await client.listTools()).tools.map((offered) => offered.name)).toContain("run_code");
+      await client.close();
+    } finally {
+      controller.abort();
+    }
+    expect(await exit).toBe(130);
+  }, 60_000);
+
+  test.each([
+    [["mcp-server", "--token", "secret"], /--token is for the HTTP server: give --port too/],
+    [["mcp-server", "--port", "0", "--token", ""], /--token needs a secret without spaces/],
+    [["Task", "--token", "secret"], /--token does not apply to a task/],
   ])("refuses %j with exit 2", async (argv, message) => {
     const output = await runCaptured(argv);
     expect(output.code).toBe(2);

@@ -9,6 +9,7 @@ import { request as httpRequest } from "node:http";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { InMemoryTransport } from "@modelcontextprotocol/sdk/inMemory.js";
 import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
+import { LATEST_PROTOCOL_VERSION } from "@modelcontextprotocol/sdk/types.js";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { z } from "zod";
 
@@ -77,19 +78,22 @@ describe("over stdio", () => {
   }, 30_000);
 });
 
-test("over HTTP: run_agent reports progress per step and returns the answer; Ctrl-C stops the server", async () => {
+test("over HTTP: only a client with the printed token is served; run_agent reports progress per step and returns the answer; Ctrl-C stops the server", async () => {
   const controller = new AbortController();
   const run = capture({}, { signal: controller.signal });
   const exit = runCli(["mcp-server", "--port", "0", "--executor", "quickjs", "--mcp", weatherServer, "--base-url", modelServer().baseURL], run.io);
   const deadline = Date.now() + 30_000;
-  let url: string | undefined;
-  while (url === undefined && Date.now() < deadline) {
-    url = /at (http:\/\/127\.0\.0\.1:\d+\/mcp)/.exec(run.stderr())?.[1];
+  let printed: RegExpExecArray | null = null;
+  while (printed === null && Date.now() < deadline) {
+    printed = /at (http:\/\/127\.0\.0\.1:\d+\/mcp) \(send the header "Authorization: Bearer ([\w-]{43})"\)/.exec(run.stderr());
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
-  expect(url).toBeDefined();
+  expect(printed).not.toBeNull();
+  const [, url, token] = printed!;
+  const anonymous = await fetch(url!, { method: "POST", headers: { "Content-Type": "application/json", Accept: "application/json, text/event-stream" }, body: "{}" });
+  expect(anonymous.status).toBe(401);
   const client = new Client({ name: "test", version: "1" });
-  await client.connect(new StreamableHTTPClientTransport(new URL(url!)));
+  await client.connect(new StreamableHTTPClientTransport(new URL(url!), { requestInit: { headers: { Authorization: `Bearer ${token}` } } }));
   try {
     modelServer().enqueue({ kind: "reply", text: "<code>\nconst report = get_weather({ city: 'Rome' });\nconsole.log(report);\n</code>" });
     modelServer().enqueue({ kind: "reply", text: "<code>\nfinal_answer('It is sunny in Rome.')\n</code>" });
@@ -115,11 +119,16 @@ describe("the server built from code", () => {
     const built = await codeagentMcpServer({ tools: [], language: "javascript", openExecutor: async () => new QuickJsExecutor() });
     const controller = new AbortController();
     let url = "";
-    const serving = serveOverHttp(built, { port: 0, onListening: (address) => (url = address) }, controller.signal);
+    const serving = serveOverHttp(built, { port: 0, token: "secret", onListening: (address) => (url = address) }, controller.signal);
     try {
       while (url === "") await new Promise((resolve) => setTimeout(resolve, 10));
-      const body = JSON.stringify({ jsonrpc: "2.0", id: 1, method: "tools/list", params: {} });
-      const headers = { "Content-Type": "application/json", Accept: "application/json, text/event-stream" };
+      const body = JSON.stringify({
+        jsonrpc: "2.0",
+        id: 1,
+        method: "initialize",
+        params: { protocolVersion: LATEST_PROTOCOL_VERSION, capabilities: {}, clientInfo: { name: "test", version: "1" } },
+      });
+      const headers = { "Content-Type": "application/json", Accept: "application/json, text/event-stream", Authorization: "Bearer secret" };
       const { port } = new URL(url);
       const rebound = await requestWithHost(url, `attacker.example:${port}`, body);
       expect(rebound).toBe(403);
@@ -129,6 +138,7 @@ describe("the server built from code", () => {
       expect(flood.status).toBe(413);
       const own = await fetch(url, { method: "POST", headers, body });
       expect(own.status).toBe(200);
+      await own.body?.cancel();
     } finally {
       controller.abort();
       await serving;
@@ -174,7 +184,7 @@ function requestWithHost(url: string, host: string, body: string): Promise<numbe
   const target = new URL(url);
   return new Promise((resolve, reject) => {
     const sent = httpRequest(
-      { hostname: target.hostname, port: target.port, path: target.pathname, method: "POST", headers: { Host: host, "Content-Type": "application/json", Accept: "application/json, text/event-stream" } },
+      { hostname: target.hostname, port: target.port, path: target.pathname, method: "POST", headers: { Host: host, "Content-Type": "application/json", Accept: "application/json, text/event-stream", Authorization: "Bearer secret" } },
       (response) => {
         response.resume();
         resolve(response.statusCode ?? 0);

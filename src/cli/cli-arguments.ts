@@ -44,8 +44,11 @@ export type CliCommand =
   | { kind: "exec"; code: string; sandbox: SandboxSettings; json: boolean; verbose: boolean }
   | { kind: "demo"; json: boolean; verbose: boolean; fast: boolean }
   | ({ kind: "task"; task: string; json: boolean; verbose: boolean } & AgentSettings)
-  /** `codeagent mcp-server`: serves run_code and run_agent over stdio, or over HTTP on `port`. */
-  | ({ kind: "mcp-server"; port?: number } & AgentSettings);
+  /**
+   * `codeagent mcp-server`: serves run_code and run_agent over stdio, or over HTTP on `port`,
+   * where clients must send `token` (from --token; else CODEAGENT_MCP_TOKEN, else a random one).
+   */
+  | ({ kind: "mcp-server"; port?: number; token?: string } & AgentSettings);
 
 /** What an agent is given by the flags of a task (and of `mcp-server`, whose run_agent runs such agents). */
 export interface AgentSettings {
@@ -91,6 +94,7 @@ const OPTIONS = {
   verbose: { type: "boolean" },
   fast: { type: "boolean" },
   port: { type: "string" },
+  token: { type: "string" },
 } as const;
 
 type Flag = keyof typeof OPTIONS;
@@ -111,9 +115,9 @@ const AGENT_FLAGS: readonly Flag[] = ["max-steps", "planning-interval", "instruc
 
 /** The flags each command takes, and why the others do not apply. */
 const COMMAND_FLAGS: Record<"task" | "exec" | "demo" | "mcp-server", { flags: readonly Flag[]; otherwise: string }> = {
-  task: { flags: [...SANDBOX_FLAGS, ...MODEL_FLAGS, ...AGENT_FLAGS, ...OUTPUT_FLAGS], otherwise: "--fast is for codeagent demo, --port for codeagent mcp-server" },
+  task: { flags: [...SANDBOX_FLAGS, ...MODEL_FLAGS, ...AGENT_FLAGS, ...OUTPUT_FLAGS], otherwise: "--fast is for codeagent demo, --port and --token for codeagent mcp-server" },
   "mcp-server": {
-    flags: [...SANDBOX_FLAGS, ...MODEL_FLAGS, ...AGENT_FLAGS, "port"],
+    flags: [...SANDBOX_FLAGS, ...MODEL_FLAGS, ...AGENT_FLAGS, "port", "token"],
     otherwise: "the MCP server writes nothing of its own to stdout: its client shows the results",
   },
   exec: { flags: [...SANDBOX_FLAGS, ...OUTPUT_FLAGS], otherwise: "exec runs your code as it is, with no model and no agent" },
@@ -156,7 +160,7 @@ export function parseCliArguments(argv: readonly string[], env?: Record<string, 
   }
   if (first === "mcp-server" && rest.length === 0) {
     refuseFlagsOutside("mcp-server", values);
-    return { kind: "mcp-server", ...agentSettings(values, env), ...wholeNumber("port", "--port", values.port, 0) };
+    return { kind: "mcp-server", ...agentSettings(values, env), ...wholeNumber("port", "--port", values.port, 0), ...httpToken(values) };
   }
   if (rest.length > 0) throw new UsageError(`Put the task in quotes: got ${positionals.length} separate words.`);
   refuseFlagsOutside("task", values);
@@ -172,6 +176,14 @@ function agentSettings(values: Values, env: Record<string, string | undefined> |
     ...wholeNumber("maxSteps", "--max-steps", values["max-steps"], 1),
     ...wholeNumber("planningInterval", "--planning-interval", values["planning-interval"], 1),
   };
+}
+
+function httpToken(values: Values): { token?: string } {
+  const token = values.token;
+  if (token === undefined) return {};
+  if (values.port === undefined) throw new UsageError("--token is for the HTTP server: give --port too (over stdio the client started the server, so no token is needed).");
+  if (token.trim() === "" || /\s/.test(token)) throw new UsageError("--token needs a secret without spaces, e.g. --token \"$(openssl rand -base64 32)\".");
+  return { token };
 }
 
 function refuseFlagsOutside(command: keyof typeof COMMAND_FLAGS, values: Values): void {

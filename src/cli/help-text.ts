@@ -50,6 +50,8 @@ Agent (a task, mcp-server):
 MCP server (mcp-server):
   --port <n>                  Serve streamable HTTP on 127.0.0.1:<n> (0 picks a free port)
                               instead of stdio
+  --token <secret>            The token HTTP clients must send as "Authorization: Bearer <secret>"
+                              (default: CODEAGENT_MCP_TOKEN, else a random one, printed at start)
 
 Output:
   --json                      One JSON event per line (exec: one JSON result)

@@ -2,7 +2,8 @@
  * codeagent as an MCP server. It offers two tools to any MCP client (an IDE, another agent):
  * - `run_code(code)`, "code mode": the client's model writes one program that calls every tool
  *   (as functions in our sandbox), so many tool calls cost one round trip. The sandbox is kept
- *   between calls, so variables defined by one program are there for the next.
+ *   between calls, so variables defined by one program are there for the next. Over stdio there
+ *   is one sandbox; each HTTP session has its own, so clients never see each other's variables.
  * - `run_agent(task)`: a whole code agent, with a progress notification after each step.
  * The SDK is loaded when the server is built, never by importing codeagent.
  */
@@ -25,7 +26,7 @@ export interface CodeagentMcpServerOptions {
   tools: readonly Tool[];
   /** The language of `run_code` programs: that of the sandbox `openExecutor` opens. */
   language: "python" | "javascript";
-  /** Opens the sandbox `run_code` runs in (once, on the first call); the server sends it the tools. */
+  /** Opens a sandbox `run_code` runs in (once per sandbox, on its first call); the server sends it the tools. */
   openExecutor: () => Promise<Executor>;
   /** Makes the agent for one `run_agent` call; without it, only `run_code` is offered. May throw (missing credentials): the call then fails with that message. */
   createAgent?: () => CodeAgent;
@@ -39,17 +40,29 @@ export interface CodeagentMcpServerOptions {
   onApproval?: OnApproval;
 }
 
-/** A built server: `createServer()` makes one MCP server (per connection); `close()` ends the shared sandbox. */
+/** One client's MCP server with a sandbox of its own (an HTTP session). */
+export interface CodeagentMcpSession {
+  readonly server: McpServer;
+  /** Closes the MCP server and ends the session's sandbox. Safe to call more than once. */
+  close(): Promise<void>;
+}
+
+/** A built server. */
 export interface CodeagentMcpServer {
+  /** Makes an MCP server whose `run_code` runs in the one sandbox shared by every server made this way (stdio). */
   createServer(): McpServer;
+  /** Makes an MCP server with a sandbox of its own, opened on its first `run_code`, ended by the session's `close()`. */
+  createSession(): CodeagentMcpSession;
+  /** Ends the shared sandbox and the sandboxes of sessions not closed yet. */
   close(): Promise<void>;
 }
 
 /** Builds the MCP server of `options`. */
 export async function codeagentMcpServer(options: CodeagentMcpServerOptions): Promise<CodeagentMcpServer> {
   const { McpServer } = await import("@modelcontextprotocol/sdk/server/mcp.js");
-  const sandbox = new SharedSandbox(options);
-  const createServer = (): McpServer => {
+  const shared = new SharedSandbox(options);
+  const openSessions = new Set<CodeagentMcpSession>();
+  const serverOn = (sandbox: SharedSandbox): McpServer => {
     const server = new McpServer({ name: "codeagent", version: "1" });
     server.registerTool(
       "run_code",
@@ -109,10 +122,32 @@ export async function codeagentMcpServer(options: CodeagentMcpServerOptions): Pr
     }
     return server;
   };
-  return { createServer, close: () => sandbox.close() };
+  const createSession = (): CodeagentMcpSession => {
+    const sandbox = new SharedSandbox(options);
+    const server = serverOn(sandbox);
+    let closing: Promise<void> | undefined;
+    const session: CodeagentMcpSession = {
+      server,
+      close: () =>
+        (closing ??= (async () => {
+          openSessions.delete(session);
+          await server.close().catch(() => undefined);
+          await sandbox.close();
+        })()),
+    };
+    openSessions.add(session);
+    return session;
+  };
+  return {
+    createServer: () => serverOn(shared),
+    createSession,
+    close: async () => {
+      await Promise.all([shared.close(), ...[...openSessions].map((session) => session.close())]);
+    },
+  };
 }
 
-/** One sandbox for every `run_code` call, one program at a time, opened on first use. */
+/** One sandbox for the `run_code` calls of its servers, one program at a time, opened on first use. */
 class SharedSandbox {
   private executor: Promise<Executor> | undefined;
   private readonly turn = new Semaphore(1);

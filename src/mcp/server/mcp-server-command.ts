@@ -1,7 +1,8 @@
 /**
  * `codeagent mcp-server`: builds the server from the command line's flags (tools from --tools and
  * from the --mcp servers, the sandbox, the model) and serves it over stdio, or over streamable
- * HTTP with --port. Ends when the client closes stdin or on Ctrl-C; the sandbox and the --mcp
+ * HTTP with --port, where every request must carry the token (--token, CODEAGENT_MCP_TOKEN, or a
+ * random one printed at start). Ends when the client closes stdin or on Ctrl-C; the sandboxes and the --mcp
  * servers are closed either way. Messages go to stderr: stdout belongs to the protocol.
  */
 import { CodeAgent } from "../../agents/code-agent.js";
@@ -13,6 +14,7 @@ import { modelFromSpec } from "../../cli/model-from-spec.js";
 import { agentOptionsFromSettings, sandboxExecutorOptions } from "../../cli/run-agent.js";
 import { AgentConfigurationError } from "../../errors.js";
 import { withMcpServers } from "../with-mcp-servers.js";
+import { newBearerToken } from "./bearer-token.js";
 import { codeagentMcpServer } from "./codeagent-mcp-server.js";
 import { serveOverHttp, serveOverStdio } from "./serve.js";
 
@@ -46,12 +48,16 @@ export async function runMcpServerCommand(command: McpServerCommand, io: CliIO):
           io.stderr.write(`codeagent MCP server on stdio: run_code (${sandbox.language}, ${sandbox.executor} sandbox), run_agent (${command.model.spec}); tools: ${names}\n`);
           await serveOverStdio(built, io.stdin, io.stdout as NodeJS.WritableStream, io.signal);
         } else {
+          const { token, shown } = chooseToken(command.token, io.env.CODEAGENT_MCP_TOKEN);
           await serveOverHttp(
             built,
             {
               port: command.port,
+              token,
               onListening: (url) =>
-                io.stderr.write(`codeagent MCP server at ${url}: run_code (${sandbox.language}, ${sandbox.executor} sandbox), run_agent (${command.model.spec}); tools: ${names}\n`),
+                io.stderr.write(
+                  `codeagent MCP server at ${url} (send the header "Authorization: Bearer ${shown}"): run_code (${sandbox.language}, ${sandbox.executor} sandbox, one per session), run_agent (${command.model.spec}); tools: ${names}\n`,
+                ),
             },
             io.signal,
           );
@@ -63,4 +69,12 @@ export async function runMcpServerCommand(command: McpServerCommand, io: CliIO):
     },
     io.signal,
   );
+}
+
+/** The token HTTP clients must send, and how the start message shows it: one the user chose is theirs to know, a made-up one must be shown. */
+function chooseToken(flag: string | undefined, env: string | undefined): { token: string; shown: string } {
+  if (flag !== undefined) return { token: flag, shown: "<the token given with --token>" };
+  if (env !== undefined && env.trim() !== "") return { token: env, shown: "<the token in CODEAGENT_MCP_TOKEN>" };
+  const token = newBearerToken();
+  return { token, shown: token };
 }
