@@ -80,7 +80,7 @@ export type { UserInputOptions } from "./tools/builtin/user-input.js";
 export { McpClient, connectMcpServers, type McpServerSpec, type McpStdioServerSpec, type McpHttpServerSpec, type McpCommonOptions } from "./mcp/mcp-client.js";
 export { McpServerError, McpConnectionError, McpServerGoneError, McpToolNameClashError } from "./mcp/mcp-errors.js";
 export { withMcpServers } from "./mcp/with-mcp-servers.js";
-export { codeagentMcpServer, type CodeagentMcpServer, type CodeagentMcpServerOptions } from "./mcp/server/codeagent-mcp-server.js";
+export { codeagentMcpServer, type CodeagentMcpServer, type CodeagentMcpServerOptions, type CodeagentMcpSession } from "./mcp/server/codeagent-mcp-server.js";
 export { serveOverStdio, serveOverHttp, type HttpListenOptions } from "./mcp/server/serve.js";
 export type { ScriptedModelOptions } from "./models/scripted-model.js";
 
