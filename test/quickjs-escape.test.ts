@@ -224,7 +224,7 @@ describe("the sandbox has no way out", () => {
 
   test("code cannot define a module of its own, nor load modules again", async () => {
     const result = await expectFailure(
-      "__codeagent.loadModules({})\n__codeagent.defineModule('fs.js', {}, function (i, n, e) { e('x', () => 1); })",
+      "__codeagent.nameModules({})\n__codeagent.defineModule('fs.js', {}, function (i, n, e) { e('x', () => 1); })",
       ["Error"],
     );
     expect(result.error?.message).toMatch(/already/);

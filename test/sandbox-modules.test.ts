@@ -132,6 +132,40 @@ describe("JavaScript modules in QuickJS", () => {
     expect((failure as Error).message).toMatch(/The module 'spin' could not be imported in the sandbox: importing took longer than the time limit \(300 ms\)/);
   });
 
+  test("modules importing each other behave as ES modules: cycles load, imports are live, inner names shadow them", async () => {
+    const executor = quickJs({
+      modules: {
+        a: { source: 'import { b } from "b";\nexport const a = 1;\nexport const viaB = () => b;' },
+        b: { source: 'import { a } from "a";\nexport const b = 2;\nexport function getA() { return a; }' },
+        counter: { source: "export let count = 0;\nexport function inc() { count++; }" },
+        reader: {
+          source:
+            'import { count, inc } from "counter";\nexport function read() { inc(); return { count }; }\n' +
+            "export function shadowed(count) { return count; }\nexport async function later() { return (await import(\"a\")).a; }",
+        },
+        anonymous: { source: "export default function () { return 1; }" },
+      },
+    });
+    const result = await executor.run(
+      'import { getA } from "b"; import { viaB } from "a"; import * as reader from "reader"; import anonymous from "anonymous";\n' +
+        "[getA(), viaB(), reader.read().count, reader.read().count, reader.shadowed(7), await reader.later(), anonymous.name]",
+    );
+    expect(result.error).toBeUndefined();
+    expect(result.output).toEqual([1, 2, 1, 2, 7, 1, "default"]);
+  });
+
+  test("a failure while importing names the module, and the line of the import that failed", async () => {
+    const failure = (modules: ExecutorOptions["modules"]) =>
+      quickJs({ modules })
+        .run("1")
+        .then(() => "no error", (error: unknown) => (error as Error).message);
+    expect(await failure({ m: { source: "export const x = 1;" }, n: { source: '\n\n\nimport { nope } from "m";' } })).toMatch(
+      /The module 'n' could not be imported in the sandbox: n\.js, line 4: ImportError: The module 'm' has no export named 'nope'; it exports x\./,
+    );
+    expect(await failure({ m: { source: "throw 1;" } })).toMatch(/The module 'm' could not be imported in the sandbox: m\.js: Uncaught 1 /);
+    expect(await failure({ m: { source: "final_answer(42);" } })).toMatch(/The module 'm' could not be imported in the sandbox: it called final_answer\(\)/);
+  });
+
   test("reset() gives fresh modules: what the code changed in one is gone", async () => {
     const executor = quickJs({ modules: MODULES });
     expect((await executor.run('import { countCall } from "utils";\ncountCall(); countCall()')).output).toBe(2);

@@ -131,22 +131,22 @@ export class QuickJsConnection implements SandboxConnection {
   private async installModules(modules: SandboxModule[]): Promise<Record<string, unknown>> {
     const transformed = transformModules(modules);
     this.moduleSources = new Map(modules.flatMap((module) => module.files.map((file) => [file.path, file.source] as const)));
+    const moduleOf = new Map(modules.flatMap((module) => module.files.map((file) => [file.path, module.name] as const)));
     for (const { path, script } of transformed.scripts) {
       if (script.length > maxIncomingChars(this.limits)) {
-        throw moduleImportError(path.split(/[./]/)[0]!, `${path} is ${script.length.toLocaleString("en-US")} characters long, more than the sandbox takes at once; split it, or raise maxValueChars.`);
+        throw moduleImportError(moduleOf.get(path)!, `${path} is ${script.length.toLocaleString("en-US")} characters long, more than the sandbox takes at once; split it, or raise maxValueChars.`);
       }
       const outcome = await this.evaluate(script, path);
-      if (outcome.kind === "error") throw new SandboxError(`The JavaScript sandbox could not define the module file ${path}: ${outcome.error.type}: ${outcome.error.message}`);
+      if (outcome.kind === "error") throw moduleImportError(moduleOf.get(path)!, `${path}: ${outcome.error.type}: ${outcome.error.message}`);
     }
-    const outcome = await this.evaluate(`__codeagent.loadModules(${JSON.stringify(transformed.entries)})`, "modules");
-    if (outcome.kind === "error" && outcome.error.type === "ImportError") {
-      // "<module>: <file>, line <n>: <error>", as the runtime's loader says it.
-      const { message } = outcome.error;
-      const name = message.slice(0, message.indexOf(": "));
-      throw moduleImportError(name, message.slice(name.length + 2));
+    await this.evaluate(`__codeagent.nameModules(${JSON.stringify(transformed.entries)})`, "modules");
+    // One run per module, so whatever ends the run (an error, final_answer) names the module.
+    for (const name of Object.keys(transformed.entries)) {
+      const outcome = await this.evaluate(`__codeagent.loadModule(${JSON.stringify(name)})`, "modules");
+      if (outcome.kind === "error") throw moduleImportError(name, outcome.error.type === "ImportError" ? outcome.error.message : `${outcome.error.type}: ${outcome.error.message}`);
+      if (outcome.kind === "final") throw moduleImportError(name, "it called final_answer() while it was imported.");
+      if (outcome.kind === "interrupted") throw new SandboxError(`The JavaScript sandbox was stopped while importing the module '${name}'.`);
     }
-    if (outcome.kind === "final") throw moduleImportError("?", "a module called final_answer() while it was imported.");
-    if (outcome.kind !== "value") throw new SandboxError(`The JavaScript sandbox could not import the modules: ${outcome.kind === "error" ? outcome.error.message : "it was stopped"}`);
     return {};
   }
 

@@ -215,7 +215,8 @@ export function sandboxRuntime(host, values, timers, options) {
   const moduleEntries = create(null); // module name -> path of the file its import loads
   const moduleNamespaces = create(null); // path -> namespace, also while the module runs
   let moduleNames = list();
-  let modulesLoaded = false;
+  let modulesNamed = false;
+  const MAX_LOAD_MESSAGE_CHARS = 2_000;
 
   const missingModule = (specifier) => {
     const text = "The module '" + StringOf(specifier) + "' cannot be loaded";
@@ -248,15 +249,23 @@ export function sandboxRuntime(host, values, timers, options) {
     const exportName = (name, read) => {
       defineProperty(namespace, name, { __proto__: null, get: read, enumerable: true, configurable: false });
     };
+    // Only that the names exist: in a cycle their values may not be set yet.
+    const checkNames = (from, specifier, names) => {
+      for (let index = 0; index < names.length; index++) if (!hasOwn(from, names[index])) throw noExport(from, specifier, names[index]);
+    };
+    const exportAll = (from) => {
+      const names = keys(from);
+      for (let index = 0; index < names.length; index++) {
+        const name = names[index];
+        if (name !== "default" && !hasOwn(namespace, name)) exportName(name, () => from[name]);
+      }
+    };
+    const importAsync = async (specifier) => importFrom(specifier);
+    const nameDefault = (value) => {
+      defineProperty(value, "name", descriptor("default", false, false, true));
+    };
     try {
-      file[1](importFrom, (specifier, name) => exportedValue(importFrom(specifier), specifier, name), exportName, (specifier) => {
-        const from = importFrom(specifier);
-        const names = keys(from);
-        for (let index = 0; index < names.length; index++) {
-          const name = names[index];
-          if (name !== "default" && !hasOwn(namespace, name)) exportName(name, () => from[name]);
-        }
-      });
+      file[1](importFrom, checkNames, exportName, exportAll, importAsync, nameDefault);
     } catch (error) {
       delete moduleNamespaces[path];
       throw error;
@@ -265,11 +274,13 @@ export function sandboxRuntime(host, values, timers, options) {
   }
 
   function exportedValue(namespace, specifier, name) {
-    if (!hasOwn(namespace, name)) {
-      const names = keys(namespace);
-      throw new ImportError("The module '" + StringOf(specifier) + "' has no export named '" + StringOf(name) + "'; it exports " + (names.length === 0 ? "nothing" : join(names, ", ")) + ".");
-    }
+    if (!hasOwn(namespace, name)) throw noExport(namespace, specifier, name);
     return namespace[name];
+  }
+
+  function noExport(namespace, specifier, name) {
+    const names = keys(namespace);
+    return new ImportError("The module '" + StringOf(specifier) + "' has no export named '" + StringOf(name) + "'; it exports " + (names.length === 0 ? "nothing" : join(names, ", ")) + ".");
   }
 
   /** The namespace of the module `specifier` names, for the code's `import` and `require`. */
@@ -299,26 +310,30 @@ export function sandboxRuntime(host, values, timers, options) {
     __proto__: null,
     /** Called by the scripts of module-transform.ts, only before the modules are loaded. */
     define(path, resolved, factory) {
-      if (modulesLoaded || hasOwn(moduleFiles, path)) throw new ErrorConstructor("the modules are already defined");
+      if (modulesNamed || hasOwn(moduleFiles, path)) throw new ErrorConstructor("the modules are already defined");
       const file = list();
       file[0] = resolved;
       file[1] = factory;
       moduleFiles[path] = file;
     },
-    /** Imports every module once, so one that fails does so when the sandbox starts. */
-    load(entries) {
-      if (modulesLoaded) throw new ErrorConstructor("the modules are already loaded");
-      modulesLoaded = true;
+    /** Names the modules (module name → entry file); no module can be defined after this. */
+    name(entries) {
+      if (modulesNamed) throw new ErrorConstructor("the modules are already named");
+      modulesNamed = true;
       moduleNames = keys(entries);
       for (let index = 0; index < moduleNames.length; index++) moduleEntries[moduleNames[index]] = entries[moduleNames[index]];
-      for (let index = 0; index < moduleNames.length; index++) {
-        const name = moduleNames[index];
-        try {
-          loadModule(moduleEntries[name]);
-        } catch (error) {
-          const where = moduleFrame(error) ?? moduleEntries[name];
-          throw new ImportError(name + ": " + where + ": " + values.errorName(error) + ": " + cut(values.errorMessage(error), MAX_MESSAGE_CHARS));
-        }
+    },
+    /** Imports one module, when the sandbox starts; a failure says where: "utils.js, line 3: TypeError: ...". */
+    load(name) {
+      try {
+        loadModule(moduleEntries[name]);
+      } catch (error) {
+        if (typeof error === "object" && error !== null && signalHas(signals, error)) throw error;
+        const where = moduleFrame(error) ?? moduleEntries[name];
+        const what = isError(error)
+          ? values.errorName(error) + ": " + cut(values.errorMessage(error), MAX_LOAD_MESSAGE_CHARS)
+          : "Uncaught " + cut(attempt(() => format(error), "value"), MAX_LOAD_MESSAGE_CHARS);
+        throw new ImportError(where + ": " + what);
       }
     },
   });
@@ -367,7 +382,8 @@ export function sandboxRuntime(host, values, timers, options) {
     importName: (specifier, name) => exportedValue(requireModule(specifier), specifier, name),
     requireModule,
     defineModule: modules.define,
-    loadModules: modules.load,
+    nameModules: modules.name,
+    loadModule: modules.load,
     defineFunction(name, value) {
       defineProperty(value, "name", descriptor(name, false, false, true));
       defineGlobal(name, value, true, true, true);

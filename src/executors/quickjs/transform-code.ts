@@ -79,6 +79,8 @@ function buildScript(code: string, program: Program): string {
   const edits: Edit[] = [];
   const hoisted: string[] = [];
   const body = program.body as unknown as AnyNode[];
+  // acorn reads a `#!` line as a comment; inside the wrapper QuickJS would not.
+  if (code.startsWith("#!")) edits.push({ start: 0, end: code.search(/\n|$/), text: "" });
   for (const statement of body) {
     topLevelStatement(statement, edits, hoisted, code);
     visit(statement, "Program", edits, true, code);
