@@ -14,7 +14,9 @@ const MAX_DOC_CHARS = 600;
 /** The prompt's listing of `modules` (empty when there are none). */
 export function describeModules(modules: readonly SandboxModule[], language: ExecutorLanguage = "python"): string {
   if (modules.length === 0) return "";
-  const sections = modules.map((module) => (language === "python" ? pythonSection(module) : javaScriptSection(module)));
+  // A JavaScript module may import or re-export another by its name, so each outline may read every module's files, as the sandbox does.
+  const javaScriptFiles = new Map(modules.flatMap((module) => module.files.map((file) => [file.path, file.source] as const)));
+  const sections = modules.map((module) => (language === "python" ? pythonSection(module) : javaScriptSection(module, javaScriptFiles)));
   return `${language === "python" ? "# " : "// "}Helper modules written by the user, importable in your code:\n\n${sections.join("\n\n")}`;
 }
 
@@ -25,8 +27,7 @@ function pythonSection(module: SandboxModule): string {
   return `# module ${module.name}: from ${module.name} import ...\n${listed}`;
 }
 
-function javaScriptSection(module: SandboxModule): string {
-  const files = new Map(module.files.map((file) => [file.path, file.source]));
+function javaScriptSection(module: SandboxModule, files: ReadonlyMap<string, string>): string {
   const entry = [`${module.name}.js`, `${module.name}/index.js`].find((path) => files.has(path));
   const outline = entry ? outlineJavaScript(entry, files) : [];
   const listed = outline.length > 0 ? outline.join("\n\n") : "// (no exported functions found)";
