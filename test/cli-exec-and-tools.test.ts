@@ -57,6 +57,21 @@ describe("exec honours the sandbox flags", () => {
     expect(await runCaptured(["exec", "import math\nmath.floor(2.5)", "--imports", "math"])).toMatchObject({ code: 0, stdout: "2\n" });
   });
 
+  test("--module gives the sandbox your modules, paths from the working folder; a bad flag is a usage error", async () => {
+    writeFileSync(join(outside, "helpers.js"), "export const twice = (x) => 2 * x;\n");
+    writeFileSync(join(outside, "helpers.py"), "def twice(x):\n    return 2 * x\n");
+    const javaScript = await runCaptured(["exec", "--lang", "javascript", "--module", "helpers=./helpers.js", 'import { twice } from "helpers";\ntwice(21)'], {}, { cwd: outside });
+    expect(javaScript).toMatchObject({ code: 0, stdout: "42\n" });
+    const python = await runCaptured(["exec", "--module", "helpers=helpers.py", "--module", "inline=helpers.py", "from helpers import twice\nimport inline\ntwice(inline.twice(5))"], {}, { cwd: outside });
+    expect(python).toMatchObject({ code: 0, stdout: "20\n" });
+    const malformed = await runCaptured(["exec", "--module", "helpers", "1"]);
+    expect(malformed.code).toBe(2);
+    expect(malformed.stderr).toMatch(/--module takes a name and a path, e\.g\. --module utils=\.\/utils\.py/);
+    const missing = await runCaptured(["exec", "--module", "helpers=./nowhere.py", "1"], {}, { cwd: outside });
+    expect(missing.code).toBe(2);
+    expect(missing.stderr).toMatch(/modules\.helpers: .*nowhere\.py does not exist/);
+  });
+
   test("--tools: a tools module's tools are callable in every sandbox", async () => {
     const tools = join(outside, "shout-tools.mjs");
     expect(await runCaptured(["exec", "--tools", tools, "shout('py')"])).toMatchObject({ code: 0, stdout: "PY!\n" });
@@ -86,7 +101,7 @@ describe("exec honours the sandbox flags", () => {
 describe("--help", () => {
   test("names every flag and every executor", async () => {
     const { stdout } = await runCaptured(["--help"]);
-    for (const flag of ["--model", "--base-url", "--request-timeout", "--max-retries", "--temperature", "--no-stop", "--no-stream", "--tools", "--imports", "--max-steps", "--planning-interval", "--timeout", "--executor", "--image", "--python", "--packages", "--packages-dir", "--network", "--lang", "--instructions", "--json", "--verbose", "--fast", "--help", "--version"]) {
+    for (const flag of ["--model", "--base-url", "--request-timeout", "--max-retries", "--temperature", "--no-stop", "--no-stream", "--tools", "--imports", "--module", "--max-steps", "--planning-interval", "--timeout", "--executor", "--image", "--python", "--packages", "--packages-dir", "--network", "--lang", "--instructions", "--json", "--verbose", "--fast", "--help", "--version"]) {
       expect(stdout).toContain(flag);
     }
     for (const word of ["pyodide", "quickjs", "monty", "local-python", "docker", "e2b", "modal", "blaxel", "exec", "demo", "130"]) expect(stdout).toContain(word);

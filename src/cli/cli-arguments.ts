@@ -79,6 +79,7 @@ const OPTIONS = {
   tools: { type: "string" },
   mcp: { type: "string", multiple: true },
   imports: { type: "string" },
+  module: { type: "string", multiple: true },
   "max-steps": { type: "string" },
   "planning-interval": { type: "string" },
   timeout: { type: "string" },
@@ -100,7 +101,7 @@ const OPTIONS = {
 type Flag = keyof typeof OPTIONS;
 
 const OUTPUT_FLAGS: readonly Flag[] = ["json", "verbose"];
-const SANDBOX_FLAGS: readonly Flag[] = ["executor", "lang", "tools", "imports", "timeout", "image", "python", "packages", "packages-dir", "network"];
+const SANDBOX_FLAGS: readonly Flag[] = ["executor", "lang", "tools", "imports", "module", "timeout", "image", "python", "packages", "packages-dir", "network"];
 
 /** The flags that set one sandbox's own options: the option each sets, and the sandboxes that take it. */
 const SANDBOX_OPTION_FLAGS = {
@@ -222,6 +223,7 @@ function sandboxSettings(values: Values): SandboxSettings {
     }
     executorOptions[option] = flag === "packages" && typeof value === "string" ? splitList(value) : value;
   }
+  if (values.module !== undefined) executorOptions["modules"] = moduleFlags(values.module);
   return {
     executor: chosen,
     language: runs,
@@ -230,6 +232,19 @@ function sandboxSettings(values: Values): SandboxSettings {
     ...(values.imports === undefined ? {} : { imports: splitList(values.imports) }),
     ...wholeNumber("timeoutMs", "--timeout", values.timeout, 1),
   };
+}
+
+/** `--module utils=./utils.py` (repeatable) → `{ utils: "./utils.py" }`; paths are resolved from the working folder when the command runs. */
+function moduleFlags(flags: readonly string[]): Record<string, string> {
+  const modules: Record<string, string> = {};
+  for (const flag of flags) {
+    const separator = flag.indexOf("=");
+    if (separator <= 0 || separator === flag.length - 1) {
+      throw new UsageError(`--module takes a name and a path, e.g. --module utils=./utils.py (got '${flag}').`);
+    }
+    modules[flag.slice(0, separator)] = flag.slice(separator + 1);
+  }
+  return modules;
 }
 
 function modelSettings(values: Values): ModelSettings {

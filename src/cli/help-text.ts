@@ -28,6 +28,8 @@ Sandbox (a task, exec, mcp-server):
                               user_input), or paths of .js/.mjs modules that
                               export tool()s; they may import "codeagent" and "zod" anywhere
   --imports <a,b,...>         Python modules the code may import ("*" for all)
+  --module <name=path>        Your own module for the sandbox's code (repeatable): a .py
+                              or .js file or a package folder, e.g. --module utils=./utils.py
   --timeout <ms>              Time limit for each code run (default 30000)
 
 Model (a task, mcp-server):

@@ -3,6 +3,7 @@
  * can end into an exit code and a clear message (never an uncaught error with a stack trace).
  */
 import { readFileSync } from "node:fs";
+import { resolve } from "node:path";
 
 import { AgentConfigurationError } from "../errors.js";
 import { runMcpServerCommand } from "../mcp/server/mcp-server-command.js";
@@ -49,6 +50,7 @@ export async function runCli(argv: readonly string[], io: CliIO): Promise<number
 }
 
 async function runCommand(command: CliCommand, io: CliIO): Promise<number> {
+  if ("sandbox" in command) resolveModulePaths(command.sandbox.executorOptions, io.cwd);
   switch (command.kind) {
     case "help":
       io.stdout.write(HELP);
@@ -84,4 +86,11 @@ async function runCommand(command: CliCommand, io: CliIO): Promise<number> {
 function packageVersion(): string {
   const packageJson = JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as { version: string };
   return packageJson.version;
+}
+
+/** The `--module` paths, from the folder the command runs in (which a test or an embedder may set). */
+function resolveModulePaths(executorOptions: Record<string, unknown>, cwd: string): void {
+  const modules = executorOptions["modules"] as Record<string, string> | undefined;
+  if (modules === undefined) return;
+  executorOptions["modules"] = Object.fromEntries(Object.entries(modules).map(([name, path]) => [name, resolve(cwd, path)]));
 }
