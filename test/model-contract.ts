@@ -15,13 +15,22 @@ import { ModelCallError } from "../src/errors.js";
 import { messageText, type ChatMessage, type ChatMessageStreamDelta, type Model, type ModelToolSpec, type TokenUsage } from "../src/models/model.js";
 import { startOpenAICompatibleServer, type ModelTestServer } from "./support/openai-compatible-server.js";
 
+/** Options some contract tests give the adapter; `create` passes each one that is set to the adapter's options of the same name. */
+export interface ContractSettings {
+  timeoutMs?: number;
+  maxRetries?: number;
+  requestsPerMinute?: number;
+}
+
 /** One adapter under test. */
 export interface ModelUnderTest {
   name: string;
-  /** The adapter, pointed at the local server (`server.baseURL`). */
-  create(server: ModelTestServer): Model;
+  /** The adapter, pointed at the local server (`server.baseURL`), with `settings` applied. */
+  create(server: ModelTestServer, settings?: ContractSettings): Model;
   /** Starts a local server speaking the adapter's protocol. Default: OpenAI chat completions. */
   startServer?: () => Promise<ModelTestServer>;
+  /** The environment variable that holds the adapter's key: a 401's message must name it. */
+  credentialName: string;
 }
 
 /** A 1×1 transparent PNG. */
@@ -252,7 +261,84 @@ export function modelContract(subject: ModelUnderTest): void {
       });
     });
 
+    describe("retries, time limits and rate limits", () => {
+      test("a 429 is retried after its Retry-After, then succeeds", async () => {
+        server.enqueue({ kind: "error", status: 429, message: "Rate limit reached for requests.", headers: { "retry-after": "1" } }, { kind: "reply", text: "Paris." });
+        const reply = await model.generate(QUESTION);
+        expect(messageText(reply.content)).toBe("Paris.");
+        expect(server.requests).toHaveLength(2);
+        // Retry-After says one second: the retry may not come sooner (a lower bound cannot flake).
+        expect(server.requests[1]!.receivedAt - server.requests[0]!.receivedAt).toBeGreaterThanOrEqual(900);
+      }, 20_000);
+
+      test("a 500 is retried, then succeeds", async () => {
+        server.enqueue({ kind: "error", status: 500, message: "Internal error.", headers: { "retry-after": "0" } }, { kind: "reply", text: "Paris." });
+        expect(messageText((await model.generate(QUESTION)).content)).toBe("Paris.");
+        expect(server.requests).toHaveLength(2);
+      }, 20_000);
+
+      test("an attempt that outlasts timeoutMs is abandoned and retried; when every attempt does, a retryable ModelCallError", async () => {
+        model = subject.create(server, { timeoutMs: 300, maxRetries: 1 });
+        server.enqueue({ kind: "reply", text: "late", delayMs: 10_000 }, { kind: "reply", text: "late", delayMs: 10_000 });
+        const { ms, error } = await timed(model.generate(QUESTION));
+        expect(error).toBeInstanceOf(ModelCallError);
+        expect((error as ModelCallError).retryable).toBe(true);
+        expect(server.requests).toHaveLength(2);
+        expect(ms).toBeLessThan(8_000);
+      }, 20_000);
+
+      test("requestsPerMinute spaces the calls out", async () => {
+        model = subject.create(server, { requestsPerMinute: 120 });
+        server.enqueue({ kind: "reply", text: "1" }, { kind: "reply", text: "2" }, { kind: "reply", text: "3" });
+        await Promise.all([model.generate(QUESTION), model.generate(QUESTION), model.generate(QUESTION)]);
+        const times = server.requests.map((request) => request.receivedAt);
+        // 120 a minute is one every 500 ms: three calls take at least a second from first to last.
+        expect(times[2]! - times[0]!).toBeGreaterThanOrEqual(900);
+      }, 20_000);
+    });
+
+    test("responseFormat: a JSON schema reaches the server, and the JSON reply comes back as text", async () => {
+      const schema = { type: "object", properties: { capital_city: { type: "string" } }, required: ["capital_city"], additionalProperties: false };
+      server.enqueue({ kind: "reply", text: '{"capital_city": "Paris"}' });
+      const reply = await model.generate(QUESTION, { responseFormat: { type: "json_schema", name: "answer", schema } });
+      expect(JSON.parse(messageText(reply.content))).toEqual({ capital_city: "Paris" });
+      expect(JSON.stringify(server.requests[0]?.body)).toContain("capital_city");
+    });
+
+    test("a model that rejects stop: the call is sent again without it, later calls leave it out, and the reply is cut here", async () => {
+      const text = "Thought: add.\n<code>1 + 1</code>\nObservation: 2";
+      server.enqueue(
+        { kind: "error", status: 400, message: "Unsupported parameter: 'stop' is not supported with this model." },
+        { kind: "reply", text, honourStop: false },
+        { kind: "reply", text, honourStop: false },
+      );
+      const stopSequences = ["Observation:"];
+      expect(messageText((await model.generate(QUESTION, { stopSequences })).content)).toBe("Thought: add.\n<code>1 + 1</code>\n");
+      expect(messageText((await model.generate(QUESTION, { stopSequences })).content)).toBe("Thought: add.\n<code>1 + 1</code>\n");
+      expect(server.requests.map((request) => server.stopSequencesSent(request))).toEqual([stopSequences, [], []]);
+    });
+
     describe("errors", () => {
+      test("a 401 throws at once a ModelCallError that names the key to set", async () => {
+        server.enqueue({ kind: "error", status: 401, message: "Invalid API key provided." });
+        const { error } = await timed(model.generate(QUESTION));
+        expect(error).toBeInstanceOf(ModelCallError);
+        expect((error as ModelCallError).status).toBe(401);
+        expect((error as ModelCallError).retryable).toBe(false);
+        expect((error as Error).message).toContain(subject.credentialName);
+        expect(server.requests).toHaveLength(1);
+      });
+
+      test.each([
+        ["unrelated JSON", "application/json", '{"status": "ok"}'],
+        ["an HTML page", "text/html", "<html><body>Welcome to nginx!</body></html>"],
+        ["cut JSON", "application/json", '{"id": "x", "choi'],
+      ])("a malformed response (%s) is a ModelCallError, not a crash", async (_name, contentType, body) => {
+        server.enqueue({ kind: "raw", contentType, body }, { kind: "raw", contentType, body }, { kind: "raw", contentType, body });
+        const { error } = await timed(model.generate(QUESTION));
+        expect(error).toBeInstanceOf(ModelCallError);
+      }, 20_000);
+
       test("a 400 throws ModelCallError with the status, not retryable, at once", async () => {
         server.enqueue({ kind: "error", status: 400, message: "Invalid value for 'temperature': must be at most 2." });
         const { error } = await timed(model.generate(QUESTION, { temperature: 5 }));

@@ -3,12 +3,16 @@ import { afterEach, beforeEach, describe, expect, test, vi } from "vitest";
 
 import { AgentConfigurationError, ModelCallError } from "../src/errors.js";
 import { applyStopSequences, messageText, type ChatMessage, type ChatMessageStreamDelta } from "../src/models/model.js";
-import { OpenAIModel, type OpenAIModelOptions } from "../src/models/openai-model.js";
+import { OpenAIModel, type OpenAIModelOptions } from "../src/models/openai/openai-model.js";
 import { StopSequenceFilter } from "../src/models/stop-sequence-filter.js";
 import { modelContract } from "./model-contract.js";
 import { startOpenAICompatibleServer, type ModelTestServer, type RawBehaviour } from "./support/openai-compatible-server.js";
 
-modelContract({ name: "OpenAIModel", create: (server) => new OpenAIModel({ modelId: "test-model", baseURL: server.baseURL, maxRetries: 2 }) });
+modelContract({
+  name: "OpenAIModel",
+  credentialName: "OPENAI_API_KEY",
+  create: (server, settings) => new OpenAIModel({ modelId: "test-model", baseURL: server.baseURL, maxRetries: 2, ...settings }),
+});
 
 const QUESTION: ChatMessage[] = [{ role: "user", content: "Say hello." }];
 

@@ -9,7 +9,7 @@ import { z } from "zod";
 import type { ActionStep } from "../src/agents/memory-steps.js";
 import { ToolCallingAgent } from "../src/agents/tool-calling-agent.js";
 import { messageText, type ChatMessage, type ModelToolCall } from "../src/models/model.js";
-import { OpenAIModel } from "../src/models/openai-model.js";
+import { OpenAIModel } from "../src/models/openai/openai-model.js";
 import { ScriptedModel } from "../src/models/scripted-model.js";
 import { tool } from "../src/tools/tool.js";
 import { startOpenAICompatibleServer, type ModelTestServer } from "./support/openai-compatible-server.js";

@@ -5,7 +5,7 @@
  * a label the observation text shows: `[image 1: image/png, 12 KB]`.
  */
 import type { ImagePart } from "../models/model.js";
-import { imageUrl } from "../models/openai-messages.js";
+import { imageUrl } from "../models/openai/openai-messages.js";
 import { BYTES_TAG, fromWire, IMAGE_TAG, isImagePart } from "../executors/wire-values.js";
 
 /** An image that carries its data. */

@@ -1,5 +1,5 @@
 import type { Model } from "../models/model.js";
-import { OpenAIModel } from "../models/openai-model.js";
+import { OpenAIModel } from "../models/openai/openai-model.js";
 import { UsageError, type ModelSettings } from "./cli-arguments.js";
 
 /**

@@ -15,7 +15,7 @@
 import { AgentError } from "../errors.js";
 import type { ImagePart } from "../models/model.js";
 import type { CodeError } from "./executor.js";
-import { imageUrl } from "../models/openai-messages.js";
+import { imageUrl } from "../models/openai/openai-messages.js";
 
 export const BYTES_TAG = "__bytes__";
 export const IMAGE_TAG = "__image__";

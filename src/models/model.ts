@@ -93,6 +93,12 @@ export interface GenerateOptions {
 /** A language model. Every adapter passes the shared model contract suite. */
 export interface Model {
   readonly modelId: string;
+  /**
+   * How many tokens the model takes in one call (prompt and reply), when known: from the
+   * adapter's `contextWindow` option, the provider, or codeagent's table. Agents size their
+   * default context budget from it.
+   */
+  readonly contextWindow?: number | undefined;
   generate(messages: ChatMessage[], options?: GenerateOptions): Promise<ChatMessage>;
   generateStream?(messages: ChatMessage[], options?: GenerateOptions): AsyncIterable<ChatMessageStreamDelta>;
 }

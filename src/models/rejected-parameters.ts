@@ -8,7 +8,7 @@
  */
 import { APIError } from "openai";
 
-import { serverMessage } from "./openai-errors.js";
+import { serverMessage } from "./openai/openai-errors.js";
 
 /** A parameter that can be left out of a request when the server rejects it. */
 export type DroppableParameter = "stop" | "stream_options";

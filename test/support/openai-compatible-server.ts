@@ -122,6 +122,8 @@ export interface ModelTestServer {
   enqueue(...behaviours: ServerBehaviour[]): this;
   /** Images in a recorded request, as URLs (`https:` or `data:`). */
   imagesSent(request: RecordedRequest): string[];
+  /** The stop sequences a recorded request asked the server to honour. */
+  stopSequencesSent(request: RecordedRequest): string[];
   /** Stops the server: pending delays are cancelled and open connections closed. */
   close(): Promise<void>;
 }
@@ -223,6 +225,7 @@ export async function startScriptedHttpServer(protocol: WireProtocol, basePath =
       return this;
     },
     imagesSent: (request) => protocol.imagesSent(request.body),
+    stopSequencesSent: (request) => protocol.stopSequences(request.body),
     async close() {
       closed = true;
       for (const finish of [...pending]) finish(false);

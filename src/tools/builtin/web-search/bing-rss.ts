@@ -4,7 +4,7 @@
  * captcha page) means we were blocked. Requests are paced by one process-wide {@link Pacer}, at
  * most one a second: a run of DuckDuckGo failures must not turn into a burst of Bing searches.
  */
-import { Pacer } from "./pacer.js";
+import { Pacer } from "../../../pacer.js";
 import { endpoint, type ProviderCall } from "./search-provider.js";
 import { finishResults, textOfHtml, type SearchResult } from "./search-result.js";
 import { WebSearchError } from "./web-search-error.js";

@@ -6,7 +6,7 @@
  */
 import { BING_BASE_URL, searchBingRss } from "./bing-rss.js";
 import { readDuckDuckGoPage } from "./duckduckgo-page.js";
-import { Pacer } from "./pacer.js";
+import { Pacer } from "../../../pacer.js";
 import { endpoint, type ProviderCall } from "./search-provider.js";
 import { finishResults, type SearchResult } from "./search-result.js";
 import { WebSearchError } from "./web-search-error.js";

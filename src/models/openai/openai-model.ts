@@ -5,8 +5,10 @@
 import type { OpenAI } from "openai";
 import type { ChatCompletion, ChatCompletionChunk, ChatCompletionCreateParamsBase } from "openai/resources/chat/completions";
 
-import { ModelCallError } from "../errors.js";
-import { abortable, callSignal } from "./call-signal.js";
+import { ModelCallError } from "../../errors.js";
+import type { Pacer } from "../../pacer.js";
+import { requestPacer, type ApiModelOptions } from "../api-model-options.js";
+import { abortable, callSignal } from "../call-signal.js";
 import {
   applyStopSequences,
   estimateTokenUsage,
@@ -15,12 +17,12 @@ import {
   type GenerateOptions,
   type Model,
   type TokenUsage,
-} from "./model.js";
+} from "../model.js";
 import { createClient } from "./openai-client.js";
 import { notChatCompletionError, toModelCallError, type OpenAICallContext } from "./openai-errors.js";
 import { fromOpenAIToolCalls, toOpenAIMessages, toOpenAIResponseFormat, toOpenAITools } from "./openai-messages.js";
-import { rejectedParameter, withoutParameters, type DroppableParameter } from "./rejected-parameters.js";
-import { StopSequenceFilter } from "./stop-sequence-filter.js";
+import { rejectedParameter, withoutParameters, type DroppableParameter } from "../rejected-parameters.js";
+import { StopSequenceFilter } from "../stop-sequence-filter.js";
 
 /** How to reach a deployment on Azure OpenAI (served through the SDK's `AzureOpenAI` client). */
 export interface OpenAIAzureOptions {
@@ -35,7 +37,7 @@ export interface OpenAIAzureOptions {
 }
 
 /** Options of {@link OpenAIModel}, given to its constructor. */
-export interface OpenAIModelOptions {
+export interface OpenAIModelOptions extends ApiModelOptions {
   /** The model to call, e.g. `gpt-4o-mini`, or the name a local server gives its model. */
   modelId: string;
   /**
@@ -112,6 +114,8 @@ export class OpenAIModel implements Model {
   private readonly extraBody: Record<string, unknown>;
   /** Parameters this server rejected, left out of every later request. */
   private readonly rejectedParameters = new Set<DroppableParameter>();
+  private readonly pacer: Pacer | undefined;
+  readonly contextWindow: number | undefined;
 
   /**
    * @throws {AgentConfigurationError} when there is neither an API key (`apiKey`, OPENAI_API_KEY)
@@ -127,6 +131,8 @@ export class OpenAIModel implements Model {
     this.extraBody = options.extraBody ?? {};
     this.client = createClient(options, this.timeoutMs, this.maxRetries);
     this.baseURL = this.client.baseURL;
+    this.pacer = requestPacer(options.requestsPerMinute);
+    this.contextWindow = options.contextWindow;
   }
 
   /** One reply, with its tool calls and token usage (estimated, and marked so, when the server sends none). */
@@ -217,6 +223,7 @@ export class OpenAIModel implements Model {
    * {@link rejectedParameter}), the request is sent again without it, and so are later ones.
    */
   private async send<B extends object, R>(body: B, context: OpenAICallContext, request: (body: B) => Promise<R>): Promise<R> {
+    await this.pacer?.wait(context.signal);
     for (;;) {
       const sent = withoutParameters(body, this.rejectedParameters);
       try {

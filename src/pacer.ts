@@ -1,7 +1,7 @@
 /**
  * Spaces calls to a service at least `intervalMs` apart, in the order they asked, across every
- * tool instance that shares the pacer: DuckDuckGo and Bing block clients that search faster than a
- * person.
+ * caller that shares the pacer: web_search's keyless providers block clients that search faster
+ * than a person, and a model's `requestsPerMinute` keeps under a provider's rate limit.
  * A caller that gives up while waiting leaves the queue, so it costs the others nothing.
  */
 interface Waiter {

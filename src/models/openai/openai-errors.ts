@@ -4,7 +4,7 @@
  */
 import { APIConnectionError, APIConnectionTimeoutError, APIError, APIUserAbortError } from "openai";
 
-import { AgentError, ModelCallError } from "../errors.js";
+import { AgentError, ModelCallError } from "../../errors.js";
 
 /** What an error message about a failed call can name. */
 export interface OpenAICallContext {

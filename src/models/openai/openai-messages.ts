@@ -10,8 +10,8 @@ import type {
   ChatCompletionTool,
 } from "openai/resources/chat/completions";
 
-import { AgentConfigurationError } from "../errors.js";
-import { messageText, type ChatMessage, type ContentPart, type ModelToolCall, type ModelToolSpec, type ResponseFormat } from "./model.js";
+import { AgentConfigurationError } from "../../errors.js";
+import { messageText, type ChatMessage, type ContentPart, type ModelToolCall, type ModelToolSpec, type ResponseFormat } from "../model.js";
 
 /**
  * Converts messages to chat-completions messages. Text-only content is sent as a plain string,

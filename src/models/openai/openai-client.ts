@@ -5,7 +5,7 @@
  */
 import { AzureOpenAI, OpenAI, OpenAIError, type ClientOptions } from "openai";
 
-import { AgentConfigurationError } from "../errors.js";
+import { AgentConfigurationError } from "../../errors.js";
 import type { OpenAIAzureOptions, OpenAIModelOptions } from "./openai-model.js";
 
 /** Sent to servers given by `baseURL` that need no key; the SDK insists on one. */
