@@ -36,8 +36,13 @@ export interface ModelToolCall {
 
 /** Tokens a model call consumed. */
 export interface TokenUsage {
+  /** Every token of the prompt, those read from or written to the provider's prompt cache included. */
   inputTokens: number;
   outputTokens: number;
+  /** Of `inputTokens`, how many the provider read from its prompt cache (billed lower), when it says. */
+  cacheReadTokens?: number;
+  /** Of `inputTokens`, how many the provider wrote to its prompt cache, when it says. */
+  cacheWriteTokens?: number;
   /**
    * True when the counts are estimated here (about 4 characters a token), not counted by the
    * server: a stream cut at a stop sequence ends before the server's count arrives, and some
@@ -115,6 +120,9 @@ export function messageText(content: string | ContentPart[]): string {
 /** Adds two token counts; the sum is marked estimated when either count is. */
 export function addTokenUsage(a: TokenUsage | undefined, b: TokenUsage | undefined): TokenUsage {
   const sum: TokenUsage = { inputTokens: (a?.inputTokens ?? 0) + (b?.inputTokens ?? 0), outputTokens: (a?.outputTokens ?? 0) + (b?.outputTokens ?? 0) };
+  // The cache counts appear in a sum only when some part reported them.
+  if (a?.cacheReadTokens !== undefined || b?.cacheReadTokens !== undefined) sum.cacheReadTokens = (a?.cacheReadTokens ?? 0) + (b?.cacheReadTokens ?? 0);
+  if (a?.cacheWriteTokens !== undefined || b?.cacheWriteTokens !== undefined) sum.cacheWriteTokens = (a?.cacheWriteTokens ?? 0) + (b?.cacheWriteTokens ?? 0);
   if (a?.estimated || b?.estimated) sum.estimated = true;
   return sum;
 }

@@ -1,0 +1,103 @@
+/**
+ * Retries and per-attempt time limits for adapters whose SDK has none (Hugging Face's, a wrapped
+ * AI SDK model): an attempt that fails in a way retrying can help (a rate limit, a server error, a
+ * time-out, a broken connection) is tried again after exponential backoff with jitter, or after
+ * the server's `Retry-After`; the caller's abort ends everything at once with its reason.
+ */
+import { ModelCallError } from "../errors.js";
+
+/** How one failed attempt should be treated. */
+export interface AttemptFailure {
+  /** Whether another attempt could succeed. */
+  retryable: boolean;
+  /** How long the server asked to wait (`Retry-After`), in milliseconds. */
+  retryAfterMs?: number;
+}
+
+/** Options of {@link callWithRetries}. */
+export interface RetryingCallOptions {
+  /** Attempts after the first. */
+  maxRetries: number;
+  /** The time limit of one attempt, in milliseconds. */
+  timeoutMs: number;
+  /** The caller's signal: aborting ends the call with its reason, also between attempts. */
+  signal?: AbortSignal | undefined;
+  /** Says whether an attempt's error is worth retrying. */
+  classify(error: unknown): AttemptFailure;
+  /** The error to throw when an attempt ran out of time (after the retries, if it keeps happening). */
+  timeoutError(): ModelCallError;
+}
+
+/** The longest wait between attempts, whatever `Retry-After` says; longer waits are the caller's to decide. */
+const MAX_DELAY_MS = 60_000;
+const BASE_DELAY_MS = 500;
+
+/** The reason an attempt's own signal aborts with when its time is up. */
+class AttemptTimedOut extends Error {}
+
+/**
+ * Runs `attempt` with a signal that aborts when the caller's does or when the attempt's time is
+ * up; retries as `classify` allows. Throws the last error (the time-out error for a time-out),
+ * or the caller's abort reason.
+ */
+export async function callWithRetries<T>(attempt: (signal: AbortSignal) => Promise<T>, options: RetryingCallOptions): Promise<T> {
+  const { signal } = options;
+  for (let attemptIndex = 0; ; attemptIndex++) {
+    signal?.throwIfAborted();
+    const controller = new AbortController();
+    const timer = setTimeout(() => controller.abort(new AttemptTimedOut()), options.timeoutMs);
+    const follow = () => controller.abort(signal?.reason);
+    signal?.addEventListener("abort", follow, { once: true });
+    let failure: AttemptFailure;
+    let thrown: unknown;
+    try {
+      return await attempt(controller.signal);
+    } catch (error) {
+      if (signal?.aborted) throw signal.reason;
+      const timedOut = controller.signal.reason instanceof AttemptTimedOut;
+      thrown = timedOut ? options.timeoutError() : error;
+      failure = timedOut ? { retryable: true } : options.classify(error);
+    } finally {
+      clearTimeout(timer);
+      signal?.removeEventListener("abort", follow);
+    }
+    if (!failure.retryable || attemptIndex >= options.maxRetries) throw thrown;
+    await sleep(retryDelay(attemptIndex, failure.retryAfterMs), signal);
+  }
+}
+
+/** `Retry-After` when the server gave one, else 0.5 s, 1 s, 2 s, ... with up to a quarter of jitter. */
+export function retryDelay(attemptIndex: number, retryAfterMs: number | undefined): number {
+  if (retryAfterMs !== undefined && Number.isFinite(retryAfterMs) && retryAfterMs >= 0) return Math.min(retryAfterMs, MAX_DELAY_MS);
+  const backoff = Math.min(BASE_DELAY_MS * 2 ** attemptIndex, MAX_DELAY_MS);
+  return backoff * (1 - Math.random() * 0.25);
+}
+
+/**
+ * Milliseconds a `Retry-After` (seconds or an HTTP date) or `retry-after-ms` header asks for;
+ * undefined when there is none or it cannot be read.
+ */
+export function retryAfterMs(headers: { get(name: string): string | null } | undefined): number | undefined {
+  const milliseconds = Number(headers?.get("retry-after-ms") ?? Number.NaN);
+  if (Number.isFinite(milliseconds)) return milliseconds;
+  const value = headers?.get("retry-after");
+  if (value === null || value === undefined) return undefined;
+  const seconds = Number(value);
+  if (Number.isFinite(seconds)) return seconds * 1000;
+  const date = Date.parse(value);
+  return Number.isNaN(date) ? undefined : Math.max(0, date - Date.now());
+}
+
+function sleep(milliseconds: number, signal: AbortSignal | undefined): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const onAbort = () => {
+      clearTimeout(timer);
+      reject(signal?.reason);
+    };
+    const timer = setTimeout(() => {
+      signal?.removeEventListener("abort", onAbort);
+      resolve();
+    }, milliseconds);
+    signal?.addEventListener("abort", onAbort, { once: true });
+  });
+}
