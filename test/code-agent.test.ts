@@ -294,6 +294,17 @@ describe("CodeAgent", () => {
     expect(size(last)).toBeLessThan(size(unbounded.model.calls.at(-1)!.messages) / 2);
   });
 
+  test("without contextBudget, the budget comes from the model's context window; Infinity turns it off", async () => {
+    const noisy = Array.from({ length: 8 }, (_, index) => `<code>\nprint('${"x".repeat(2000)}', ${index})\n</code>`);
+    const { agent, model } = agentWith([...noisy, "<code>\nfinal_answer('done')\n</code>"]);
+    Object.assign(model, { contextWindow: 8_000 });
+    expect(agent.contextBudget).toBe(Math.floor((8_000 - 2_000) * 0.9));
+    await agent.run("Print a lot.");
+    expect(model.calls.at(-1)!.messages.map((message) => messageText(message.content)).join("\n")).toMatch(/condensed|Summary of earlier steps/);
+    expect(agentWith([], { contextBudget: Number.POSITIVE_INFINITY }).agent.contextBudget).toBeUndefined();
+    expect(agentWith([]).agent.contextBudget).toBeUndefined(); // a scripted model has no window
+  });
+
   test("executor 'monty': the same loop on the Monty sandbox, and the prompt says what it lacks", async () => {
     const model = new ScriptedModel([
       "<code>\ntotal = get_price('apple') + get_price('plum')\nprint(total)\n</code>",

@@ -548,3 +548,24 @@ describe("StopSequenceFilter", () => {
     expect(run(["<end>"], ["done <en"])).toEqual({ out: ["done ", "<en"], stopped: false });
   });
 });
+
+test("prompt tokens the server read from its cache are reported as cacheReadTokens; the window comes from the table", async () => {
+  const server = await startOpenAICompatibleServer();
+  try {
+    const completion = {
+      id: "chatcmpl-1",
+      object: "chat.completion",
+      created: 0,
+      model: "gpt-4o-mini",
+      choices: [{ index: 0, message: { role: "assistant", content: "Paris." }, finish_reason: "stop", logprobs: null }],
+      usage: { prompt_tokens: 2_000, completion_tokens: 3, total_tokens: 2_003, prompt_tokens_details: { cached_tokens: 1_536 } },
+    };
+    server.enqueue({ kind: "raw", contentType: "application/json", body: JSON.stringify(completion) });
+    const model = new OpenAIModel({ modelId: "gpt-4o-mini", baseURL: server.baseURL });
+    expect((await model.generate(QUESTION)).tokenUsage).toEqual({ inputTokens: 2_000, outputTokens: 3, cacheReadTokens: 1_536 });
+    expect(model.contextWindow).toBe(128_000);
+    expect(new OpenAIModel({ modelId: "gpt-4o-mini", baseURL: server.baseURL, contextWindow: 4_096 }).contextWindow).toBe(4_096);
+  } finally {
+    await server.close();
+  }
+});

@@ -41,6 +41,30 @@ const SUMMARY_HEADER = "Summary of earlier steps:";
 /** Tokens an image is counted as: models charge from about 85 to about 1,100 for one. */
 const IMAGE_TOKENS = 1_000;
 
+/** Room kept for the reply when the call sets no `maxTokens`: a step's thought and code. */
+const DEFAULT_REPLY_TOKENS = 8_192;
+/** Real tokenizers count code at fewer characters a token than the estimate's 4: a tenth is kept in reserve. */
+const ESTIMATE_MARGIN = 0.9;
+
+/**
+ * The budget an agent uses by default: the context window less the reply's room, with a margin
+ * for the estimate. Undefined when the window is unknown.
+ */
+export function defaultContextBudget(contextWindow: number | undefined, maxTokens: number | undefined): number | undefined {
+  if (contextWindow === undefined || !Number.isFinite(contextWindow) || contextWindow <= 0) return undefined;
+  const reply = Math.min(maxTokens ?? DEFAULT_REPLY_TOKENS, Math.floor(contextWindow / 4));
+  return Math.floor((contextWindow - reply) * ESTIMATE_MARGIN);
+}
+
+/**
+ * Steps change their detail in groups of this many: when fitting the budget needs one more step
+ * condensed, the next few are condensed with it. The messages are built anew for every call, so
+ * without this each new step would condense one more old one and change the messages right after
+ * the task every time; in groups, the following steps only append, and a provider's prompt cache
+ * keeps matching the long prefix until the next group.
+ */
+const DETAIL_GROUP = 4;
+
 /** The messages for `steps`, after `systemPrompt`, condensed as far as the budget needs. */
 export function memoryToMessages(systemPrompt: string, steps: readonly MemoryStep[], options: MemoryMessageOptions = {}): ChatMessage[] {
   const detail = new Map<number, Detail>();
@@ -75,15 +99,17 @@ function chooseDetail(
   detail: Map<number, Detail>,
 ): void {
   let total = estimateMessagesTokens(memoryToMessages(systemPrompt, steps));
-  for (const index of indexes.withImages) {
-    if (total <= budget) return;
+  const fits = (changed: number) => total <= budget && changed % DETAIL_GROUP === 0;
+  for (const [changed, index] of indexes.withImages.entries()) {
+    if (fits(changed)) return;
     const rendered = renderAction(steps[index] as ActionStep);
     total += rendered.textOnlyTokens - rendered.wholeTokens;
     detail.set(index, "text-only");
   }
+  if (total <= budget) return;
   for (const level of ["condensed", "one-line"] as const) {
-    for (const index of indexes.condensable) {
-      if (total <= budget) return;
+    for (const [changed, index] of indexes.condensable.entries()) {
+      if (fits(changed)) return;
       const rendered = renderAction(steps[index] as ActionStep);
       const before = level === "condensed" ? (detail.get(index) === "text-only" ? rendered.textOnlyTokens : rendered.wholeTokens) : rendered.condensedTokens;
       const after = level === "condensed" ? rendered.condensedTokens : rendered.oneLineTokens;

@@ -15,7 +15,7 @@ import { AgentMemory } from "./agent-memory.js";
 import { EventChannel } from "./event-channel.js";
 import type { AgentEvent } from "./events.js";
 import type { FinalAnswerCheck } from "./final-answer-checks.js";
-import { memoryToMessages } from "./memory-messages.js";
+import { defaultContextBudget, memoryToMessages } from "./memory-messages.js";
 import { gateTools, type OnApproval } from "./approval.js";
 import { checkManagedAgents, managedAgentTool, type ManagerRunContext } from "./managed-agent-tool.js";
 import { stepsTokenUsage, type ActionStep, type PlanningStep } from "./memory-steps.js";
@@ -37,7 +37,12 @@ export interface AgentOptions {
   finalAnswerChecks?: FinalAnswerCheck[];
   /** Called after each step: for every step (an array) or by step type. */
   stepCallbacks?: StepCallbacks;
-  /** Estimated tokens a request may take; older steps are condensed to fit. Unlimited when absent. */
+  /**
+   * Estimated tokens a request may take; older steps are condensed to fit. Default: what fits the
+   * model's context window (`model.contextWindow`) after room for the reply, with a margin for the
+   * estimate (about 4 characters a token); unlimited when the window is unknown. `Infinity`: never
+   * condense.
+   */
   contextBudget?: number;
   /** Replace any of the prompt templates. */
   promptTemplates?: Partial<PromptTemplates>;
@@ -195,8 +200,14 @@ export abstract class MultiStepAgent {
 
   /** The messages for the next model call: memory, within the context budget. */
   protected messages(): ChatMessage[] {
-    const budget = this.settings.contextBudget;
+    const budget = this.contextBudget;
     return memoryToMessages(this.memory.systemPrompt, this.memory.steps, budget === undefined ? {} : { contextBudget: budget });
+  }
+
+  /** The estimated tokens a request may take: the option, else what fits the model's context window. */
+  get contextBudget(): number | undefined {
+    const budget = this.settings.contextBudget ?? defaultContextBudget(this.model.contextWindow, this.settings.generateOptions?.maxTokens);
+    return budget === Number.POSITIVE_INFINITY ? undefined : budget;
   }
 
   /** The observation limit for values. */

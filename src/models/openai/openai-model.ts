@@ -9,6 +9,7 @@ import { ModelCallError } from "../../errors.js";
 import type { Pacer } from "../../pacer.js";
 import { requestPacer, type ApiModelOptions } from "../api-model-options.js";
 import { abortable, callSignal } from "../call-signal.js";
+import { knownContextWindow } from "../context-windows.js";
 import {
   applyStopSequences,
   estimateTokenUsage,
@@ -132,7 +133,7 @@ export class OpenAIModel implements Model {
     this.client = createClient(options, this.timeoutMs, this.maxRetries);
     this.baseURL = this.client.baseURL;
     this.pacer = requestPacer(options.requestsPerMinute);
-    this.contextWindow = options.contextWindow;
+    this.contextWindow = options.contextWindow ?? knownContextWindow(this.modelId);
   }
 
   /** One reply, with its tool calls and token usage (estimated, and marked so, when the server sends none). */
@@ -259,8 +260,12 @@ export class OpenAIModel implements Model {
   }
 }
 
-function toTokenUsage(usage: { prompt_tokens?: number; completion_tokens?: number }): TokenUsage {
-  return { inputTokens: usage.prompt_tokens ?? 0, outputTokens: usage.completion_tokens ?? 0 };
+function toTokenUsage(usage: { prompt_tokens?: number; completion_tokens?: number; prompt_tokens_details?: { cached_tokens?: number } | null }): TokenUsage {
+  const tokenUsage: TokenUsage = { inputTokens: usage.prompt_tokens ?? 0, outputTokens: usage.completion_tokens ?? 0 };
+  // OpenAI caches long prompt prefixes by itself and says how much of the prompt it read from there.
+  const cached = usage.prompt_tokens_details?.cached_tokens;
+  if (typeof cached === "number" && cached > 0) tokenUsage.cacheReadTokens = cached;
+  return tokenUsage;
 }
 
 /**
