@@ -1,39 +1,26 @@
+import { AgentConfigurationError } from "../errors.js";
 import type { Model } from "../models/model.js";
-import { OpenAIModel } from "../models/openai/openai-model.js";
+import { modelFromString } from "../models/model-string.js";
 import { UsageError, type ModelSettings } from "./cli-arguments.js";
 
 /**
- * The model named on the command line (`provider:model-id`) with the settings its flags give, or
- * a {@link UsageError} that says what to set when its credentials are missing.
+ * The model named on the command line (`provider:model-id`, parsed by the API's
+ * `modelFromString`) with the settings its flags give, or a {@link UsageError} that says what to
+ * set when its credentials are missing or the provider is unknown.
  */
 export function modelFromSpec(settings: ModelSettings, env: NodeJS.ProcessEnv): Model {
-  const spec = settings.spec;
-  const separator = spec.indexOf(":");
-  const provider = separator < 0 ? "openai" : spec.slice(0, separator);
-  const modelId = separator < 0 ? spec : spec.slice(separator + 1);
-  if (!modelId) throw new UsageError(`--model needs a model id after the provider, e.g. openai:gpt-4o-mini (got '${spec}').`);
-  switch (provider) {
-    case "openai": {
-      const baseURL = settings.baseURL ?? env["OPENAI_BASE_URL"];
-      const apiKey = env["OPENAI_API_KEY"];
-      if (!apiKey && !baseURL) {
-        throw new UsageError(
-          "No OpenAI credentials: set the OPENAI_API_KEY environment variable, e.g.\n" +
-            "  export OPENAI_API_KEY=sk-...\n" +
-            "or point at a local OpenAI-compatible server (vLLM, Ollama, llama.cpp, LiteLLM):\n" +
-            `  codeagent "your task" --model openai:${modelId} --base-url http://localhost:11434/v1`,
-        );
-      }
-      return new OpenAIModel({
-        modelId,
-        supportsStop: settings.supportsStop,
-        ...(baseURL ? { baseURL } : {}),
-        ...(apiKey ? { apiKey } : {}),
-        ...(settings.requestTimeoutMs === undefined ? {} : { timeoutMs: settings.requestTimeoutMs }),
-        ...(settings.maxRetries === undefined ? {} : { maxRetries: settings.maxRetries }),
-      });
-    }
-    default:
-      throw new UsageError(`Unknown model provider '${provider}'. Available: openai (any OpenAI-compatible server).`);
+  try {
+    return modelFromString(settings.spec, {
+      env,
+      supportsStop: settings.supportsStop,
+      ...(settings.baseURL ? { baseURL: settings.baseURL } : {}),
+      ...(settings.requestTimeoutMs === undefined ? {} : { timeoutMs: settings.requestTimeoutMs }),
+      ...(settings.maxRetries === undefined ? {} : { maxRetries: settings.maxRetries }),
+    });
+  } catch (error) {
+    if (!(error instanceof AgentConfigurationError)) throw error;
+    // The flags that fix it on the command line, after what the API says.
+    const flag = /OPENAI_BASE_URL/.test(error.message) ? `\nor give the server on the command line: --model ${settings.spec} --base-url http://localhost:11434/v1` : "";
+    throw new UsageError(`${error.message}${flag}`, { cause: error });
   }
 }

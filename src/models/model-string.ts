@@ -1,0 +1,137 @@
+/**
+ * One parser for model strings, `provider:model-id`, shared by the CLI and the API:
+ * `modelFromString("anthropic:claude-sonnet-4-5")`. Each provider says which adapter it makes,
+ * where its credentials come from, and how to fix a missing one; an unknown provider lists them all.
+ */
+import { AgentConfigurationError } from "../errors.js";
+import type { ApiModelOptions } from "./api-model-options.js";
+import type { Model } from "./model.js";
+import { OpenAIModel } from "./openai/openai-model.js";
+
+/** Options of {@link modelFromString}: the API options every adapter takes, and where to read the environment. */
+export interface ModelFromStringOptions extends ApiModelOptions {
+  /** The environment credentials and addresses are read from. Default: `process.env`. */
+  env?: Readonly<Record<string, string | undefined>>;
+  /** The server to call, instead of the provider's usual address (OpenAI-compatible providers). */
+  baseURL?: string;
+  /** OpenAI-compatible providers: whether to send `stop` (see `OpenAIModel`'s `supportsStop`). */
+  supportsStop?: boolean;
+}
+
+/** A provider the parser knows. */
+export interface ModelProvider {
+  /** The prefix before the colon. */
+  name: string;
+  /** A model string for it, for messages and `codeagent models`. */
+  example: string;
+  /** What it reaches. */
+  description: string;
+  /** The environment variable its credentials come from, when it needs one. */
+  credential?: string;
+  /** Other environment variables it reads (addresses, versions). */
+  settings?: readonly string[];
+  create(modelId: string, options: ModelFromStringOptions, env: Readonly<Record<string, string | undefined>>): Model;
+}
+
+/** A local OpenAI-compatible server at `defaultURL`, or where `variable` says. */
+function localServer(name: string, description: string, variable: string, defaultURL: string, example: string): ModelProvider {
+  return {
+    name,
+    example,
+    description: `${description} (OpenAI-compatible, ${variable} or ${defaultURL})`,
+    settings: [variable],
+    create: (modelId, options, env) => new OpenAIModel({ ...apiOptions(options), modelId, baseURL: options.baseURL ?? openAIPath(read(env, variable) ?? defaultURL) }),
+  };
+}
+
+const PROVIDERS: ModelProvider[] = [
+  {
+    name: "openai",
+    example: "openai:gpt-4o-mini",
+    description: "OpenAI, or any OpenAI-compatible server given by OPENAI_BASE_URL / --base-url",
+    credential: "OPENAI_API_KEY",
+    settings: ["OPENAI_BASE_URL"],
+    create(modelId, options, env) {
+      const baseURL = options.baseURL ?? read(env, "OPENAI_BASE_URL");
+      const apiKey = read(env, "OPENAI_API_KEY");
+      if (apiKey === undefined && baseURL === undefined) throw missingCredential("openai", modelId, "OPENAI_API_KEY", "sk-...", "or point at a local server: OPENAI_BASE_URL=http://localhost:8000/v1");
+      return new OpenAIModel({ ...apiOptions(options), modelId, ...(baseURL ? { baseURL } : {}), ...(apiKey ? { apiKey } : {}) });
+    },
+  },
+  localServer("ollama", "a local Ollama", "OLLAMA_HOST", "http://127.0.0.1:11434", "ollama:qwen2.5-coder:7b"),
+  localServer("vllm", "a vLLM server", "VLLM_BASE_URL", "http://127.0.0.1:8000", "vllm:Qwen/Qwen2.5-Coder-32B-Instruct"),
+  localServer("lmstudio", "LM Studio's local server", "LMSTUDIO_BASE_URL", "http://127.0.0.1:1234", "lmstudio:qwen2.5-coder-7b-instruct"),
+  {
+    name: "azure",
+    example: "azure:<deployment>",
+    description: "a deployment on Azure OpenAI (AZURE_OPENAI_ENDPOINT, OPENAI_API_VERSION)",
+    credential: "AZURE_OPENAI_API_KEY",
+    settings: ["AZURE_OPENAI_ENDPOINT", "OPENAI_API_VERSION"],
+    create(deployment, options, env) {
+      const endpoint = read(env, "AZURE_OPENAI_ENDPOINT");
+      if (endpoint === undefined) {
+        throw new AgentConfigurationError(`azure:${deployment} needs the resource's endpoint: export AZURE_OPENAI_ENDPOINT=https://<resource>.openai.azure.com`);
+      }
+      const apiKey = read(env, "AZURE_OPENAI_API_KEY");
+      if (apiKey === undefined) throw missingCredential("azure", deployment, "AZURE_OPENAI_API_KEY", "<key>");
+      const apiVersion = read(env, "OPENAI_API_VERSION") ?? "2024-10-21";
+      return new OpenAIModel({ ...apiOptions(options), modelId: deployment, apiKey, azure: { endpoint, apiVersion } });
+    },
+  },
+];
+
+/** The providers `modelFromString` knows, in the order `codeagent models` lists them. */
+export function modelProviders(): readonly ModelProvider[] {
+  return PROVIDERS;
+}
+
+/** Adds a provider (an adapter of one's own, or one at a subpath entry point); a name already known is replaced. */
+export function registerModelProvider(provider: ModelProvider): void {
+  const index = PROVIDERS.findIndex((known) => known.name === provider.name);
+  if (index >= 0) PROVIDERS[index] = provider;
+  else PROVIDERS.push(provider);
+}
+
+/**
+ * The model a string names: `provider:model-id` (a string without a provider is OpenAI's).
+ * Throws {@link AgentConfigurationError} for an unknown provider (listing the known ones), a
+ * missing model id, or missing credentials (with the line that sets them).
+ */
+export function modelFromString(spec: string, options: ModelFromStringOptions = {}): Model {
+  const separator = spec.indexOf(":");
+  const name = separator < 0 ? "openai" : spec.slice(0, separator);
+  const modelId = separator < 0 ? spec : spec.slice(separator + 1);
+  const provider = PROVIDERS.find((known) => known.name === name);
+  if (provider === undefined) {
+    const known = PROVIDERS.map((known) => `  ${known.example.padEnd(44)} ${known.description}`).join("\n");
+    throw new AgentConfigurationError(`Unknown model provider '${name}' in '${spec}'. Model strings are provider:model-id, one of:\n${known}`);
+  }
+  if (modelId.trim() === "") throw new AgentConfigurationError(`'${spec}' names no model: give one after the colon, e.g. ${provider.example}.`);
+  return provider.create(modelId, options, options.env ?? process.env);
+}
+
+/** The error for a provider whose key is not set: the line that sets it, and where to get one. */
+export function missingCredential(provider: string, modelId: string, variable: string, placeholder: string, alternative?: string): AgentConfigurationError {
+  return new AgentConfigurationError(
+    `${provider}:${modelId} needs ${variable}, which is not set. Set it, e.g.\n  export ${variable}=${placeholder}` + (alternative ? `\n${alternative}` : ""),
+  );
+}
+
+/** The API options of `options`, without what only the parser reads. */
+export function apiOptions(options: ModelFromStringOptions): ApiModelOptions & { supportsStop?: boolean } {
+  const { env: _env, baseURL: _baseURL, ...rest } = options;
+  return rest;
+}
+
+/** A value of the environment, trimmed; undefined when unset or blank. */
+export function read(env: Readonly<Record<string, string | undefined>>, name: string): string | undefined {
+  const value = env[name]?.trim();
+  return value ? value : undefined;
+}
+
+/** A server's address as the OpenAI SDK wants it: with `/v1` (and a scheme, as OLLAMA_HOST may lack one). */
+function openAIPath(address: string): string {
+  const withScheme = /^https?:\/\//.test(address) ? address : `http://${address}`;
+  const trimmed = withScheme.replace(/\/+$/, "");
+  return trimmed.endsWith("/v1") ? trimmed : `${trimmed}/v1`;
+}
