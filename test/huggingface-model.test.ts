@@ -1,3 +1,5 @@
+import { getEventListeners } from "node:events";
+
 import { INFERENCE_PROVIDERS } from "@huggingface/inference";
 import { afterEach, beforeEach, describe, expect, test, vi } from "vitest";
 
@@ -238,6 +240,21 @@ describe("HfInferenceModel", () => {
       const error = await rejection(model({ endpointUrl: gone.baseURL }).generate(QUESTION));
       expect(error).toMatchObject({ retryable: true, status: undefined, option: "endpointUrl" });
       expect((error as Error).message).toContain(gone.baseURL);
+    });
+
+    test("one signal for many calls, streamed or not, with retries and early exits: no listener stays on it", async () => {
+      const signal = new AbortController().signal;
+      const reused = model({ maxRetries: 1 });
+      for (let call = 0; call < 12; call++) {
+        if (call % 4 === 0) server.enqueue({ kind: "error", status: 503, message: "Busy.", headers: { "retry-after": "0" } });
+        server.enqueue({ kind: "reply", text: `reply ${call} <end> rest`, honourStop: call % 3 !== 0 });
+        if (call % 2 === 0) await reused.generate(QUESTION, { signal, stopSequences: ["<end>"] });
+        else await textOf(reused.generateStream(QUESTION, { signal, stopSequences: ["<end>"] }));
+        expect(getEventListeners(signal, "abort")).toHaveLength(0);
+      }
+      server.enqueue({ kind: "reply", text: "word ".repeat(50), chunkSize: 5 });
+      for await (const delta of reused.generateStream(QUESTION, { signal })) if (delta.content) break;
+      expect(getEventListeners(signal, "abort")).toHaveLength(0);
     });
 
     test("a connection lost mid-stream is a retryable ModelCallError", async () => {
