@@ -1,4 +1,8 @@
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
+
 import { createOpenAICompatible } from "@ai-sdk/openai-compatible";
+import type { LanguageModelV2, LanguageModelV3 } from "@ai-sdk/provider";
 import { afterEach, beforeEach, describe, expect, test } from "vitest";
 
 import { AgentConfigurationError, MissingCredentialsError, ModelCallError } from "../src/errors.js";
@@ -8,11 +12,26 @@ import { messageText, type ChatMessage, type ChatMessageStreamDelta } from "../s
 import { modelContract } from "./model-contract.js";
 import { startOpenAICompatibleServer, type ModelTestServer } from "./support/openai-compatible-server.js";
 
-/** An OpenAI-compatible language model of the AI SDK, pointed at the test server. */
-function languageModel(server: ModelTestServer): AiSdkLanguageModel {
-  const provider = createOpenAICompatible({ name: "test", baseURL: server.baseURL, apiKey: "test-key", includeUsage: true, supportsStructuredOutputs: true });
+/**
+ * An OpenAI-compatible language model of the AI SDK, pointed at the test server. It says the
+ * server fetches `https:` images itself (the contract wants URLs sent as given); by default the
+ * provider says it fetches none, and they are downloaded first.
+ */
+function languageModel(server: ModelTestServer, supportedUrls: Record<string, RegExp[]> = { "image/*": [/^https:\/\//] }): AiSdkLanguageModel {
+  const provider = createOpenAICompatible({
+    name: "test",
+    baseURL: server.baseURL,
+    apiKey: "test-key",
+    includeUsage: true,
+    supportsStructuredOutputs: true,
+    supportedUrls: () => supportedUrls,
+  });
   return provider.chatModel("test-model");
 }
+
+// Models of both specification versions are accepted by the public type, which names none of the SDK's.
+const acceptsBothVersions: ((model: LanguageModelV3) => AiSdkLanguageModel) & ((model: LanguageModelV2) => AiSdkLanguageModel) = (model: LanguageModelV2 | LanguageModelV3) => model;
+void acceptsBothVersions;
 
 modelContract({
   name: "AiSdkModel",
@@ -153,6 +172,24 @@ describe("AiSdkModel", () => {
     expect(error).toBeInstanceOf(ModelCallError);
     expect((error as ModelCallError).retryable).toBe(true);
     server = await startOpenAICompatibleServer();
+  });
+
+  test("an image at a URL the model does not fetch itself is downloaded and sent as bytes", async () => {
+    const png = Buffer.from("iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwGA60e6kgAAAABJRU5ErkJggg==", "base64");
+    const images = createServer((_request, response) => response.writeHead(200, { "content-type": "image/png" }).end(png));
+    await new Promise<void>((resolve) => images.listen(0, "127.0.0.1", resolve));
+    try {
+      const url = `http://127.0.0.1:${(images.address() as AddressInfo).port}/cat`;
+      server.enqueue({ kind: "reply", text: "A cat." });
+      await new AiSdkModel({ model: languageModel(server, {}), maxRetries: 0 }).generate([{ role: "user", content: [{ type: "image", image: url }] }]);
+      expect(server.imagesSent(server.requests[0]!)).toEqual([`data:image/png;base64,${png.toString("base64")}`]);
+      server.enqueue({ kind: "reply", text: "A cat." });
+      await new AiSdkModel({ model: languageModel(server, { "*/*": [/^http:/] }), maxRetries: 0 }).generate([{ role: "user", content: [{ type: "image", image: url }] }]);
+      expect(server.imagesSent(server.requests[1]!)).toEqual([url]);
+    } finally {
+      images.closeAllConnections();
+      await new Promise((resolve) => images.close(resolve));
+    }
   });
 
   test("providerOptions and headers reach the provider", async () => {

@@ -20,6 +20,7 @@ import {
 } from "../model.js";
 import { callWithRetries } from "../retrying-call.js";
 import { StopSequenceFilter } from "../stop-sequence-filter.js";
+import { downloadUnsupportedUrls } from "./ai-sdk-downloads.js";
 import { classifyAttemptError, rejectsStopSequences, timeoutError, toModelCallError, type AiSdkCallContext } from "./ai-sdk-errors.js";
 import { toSpecPrompt, toSpecResponseFormat, toSpecTools } from "./ai-sdk-prompt.js";
 import { hasFinishReason, inputText, isClientToolCall, replyText, replyToolCalls, toTokenUsage } from "./ai-sdk-reply.js";
@@ -28,6 +29,7 @@ import {
   type AiSdkLanguageModel,
   type SpecCallOptions,
   type SpecLanguageModel,
+  type SpecMessage,
   type SpecStreamPart,
 } from "./language-model-spec.js";
 
@@ -197,10 +199,11 @@ export class AiSdkModel implements Model {
    * them, and so are later ones.
    */
   private async send<R>(messages: ChatMessage[], options: GenerateOptions, request: (callOptions: SpecCallOptions) => PromiseLike<R>): Promise<R> {
+    const prompt = await this.prompt(messages, options.signal);
     await this.pacer?.wait(options.signal);
     const context = this.callContext();
     for (;;) {
-      const callOptions = this.callOptions(messages, options);
+      const callOptions = this.callOptions(prompt, options);
       try {
         return await callWithRetries((signal) => abortable(request({ ...callOptions, abortSignal: signal }), signal), {
           maxRetries: this.maxRetries,
@@ -217,9 +220,21 @@ export class AiSdkModel implements Model {
     }
   }
 
+  /** The messages as the specification's prompt, with images at URLs the model cannot fetch downloaded. */
+  private async prompt(messages: ChatMessage[], signal: AbortSignal | undefined): Promise<SpecMessage[]> {
+    const prompt = toSpecPrompt(messages);
+    const hasUrl = prompt.some((message) => message.role === "user" && message.content.some((part) => part.type === "file" && part.data instanceof URL));
+    if (!hasUrl || this.model.supportedUrls === undefined) return prompt;
+    try {
+      return await downloadUnsupportedUrls(prompt, await abortable(Promise.resolve(this.model.supportedUrls), signal), signal);
+    } catch (error) {
+      throw signal?.aborted ? signal.reason : toModelCallError(error, this.callContext());
+    }
+  }
+
   /** The specification's call options; `toolChoice` only with tools. */
-  private callOptions(messages: ChatMessage[], options: GenerateOptions): SpecCallOptions {
-    const callOptions: SpecCallOptions = { prompt: toSpecPrompt(messages) };
+  private callOptions(prompt: SpecMessage[], options: GenerateOptions): SpecCallOptions {
+    const callOptions: SpecCallOptions = { prompt };
     if (options.temperature !== undefined) callOptions.temperature = options.temperature;
     if (options.maxTokens !== undefined) callOptions.maxOutputTokens = options.maxTokens;
     const stops = (options.stopSequences ?? []).filter((stop) => stop !== "");

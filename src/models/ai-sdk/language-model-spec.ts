@@ -24,6 +24,7 @@ export interface AiSdkLanguageModel {
 /** The specification versions {@link AiSdkModel} speaks. */
 export const SUPPORTED_SPECIFICATION_VERSIONS = ["v2", "v3"] as const;
 
+/** Text in a message or a reply. */
 export interface SpecTextPart {
   type: "text";
   text: string;
@@ -36,6 +37,7 @@ export interface SpecFilePart {
   mediaType: string;
 }
 
+/** A tool call in an assistant message sent back to the model; `input` is the parsed arguments. */
 export interface SpecToolCallPart {
   type: "tool-call";
   toolCallId: string;
@@ -43,6 +45,7 @@ export interface SpecToolCallPart {
   input: unknown;
 }
 
+/** A tool's result, answering the call with the same id. */
 export interface SpecToolResultPart {
   type: "tool-result";
   toolCallId: string;
@@ -50,12 +53,14 @@ export interface SpecToolResultPart {
   output: { type: "text"; value: string };
 }
 
+/** One message of the prompt. */
 export type SpecMessage =
   | { role: "system"; content: string }
   | { role: "user"; content: (SpecTextPart | SpecFilePart)[] }
   | { role: "assistant"; content: (SpecTextPart | SpecToolCallPart)[] }
   | { role: "tool"; content: SpecToolResultPart[] };
 
+/** A tool offered to the model, with its JSON schema. */
 export interface SpecFunctionTool {
   type: "function";
   name: string;
@@ -77,18 +82,20 @@ export interface SpecCallOptions {
   providerOptions?: Record<string, Record<string, unknown>>;
 }
 
-/** v3 nests the counts; v2 has flat ones. Any count may be missing. */
+/** Token usage in v3: nested counts, any of which may be missing. */
 export interface SpecUsageV3 {
   inputTokens: { total?: number | undefined; noCache?: number | undefined; cacheRead?: number | undefined; cacheWrite?: number | undefined };
   outputTokens: { total?: number | undefined; text?: number | undefined; reasoning?: number | undefined };
 }
 
+/** Token usage in v2: flat counts. */
 export interface SpecUsageV2 {
   inputTokens?: number | undefined;
   outputTokens?: number | undefined;
   cachedInputTokens?: number | undefined;
 }
 
+/** Token usage of either version. */
 export type SpecUsage = SpecUsageV3 | SpecUsageV2;
 
 /** v3: `{ unified, raw }`; v2: the unified reason as a string. */
@@ -106,12 +113,14 @@ export interface SpecToolCall {
 /** Content of a reply: text and tool calls are read, the rest (reasoning, sources, files) left out. */
 export type SpecContent = SpecTextPart | SpecToolCall | { type: "reasoning" | "file" | "source" | "tool-result" | "tool-approval-request" };
 
+/** What `doGenerate` resolves to. */
 export interface SpecGenerateResult {
   content: SpecContent[];
   usage?: SpecUsage;
   finishReason?: SpecFinishReason;
 }
 
+/** A part of the stream `doStream` returns: text and tool-input deltas, whole tool calls, the finish with the usage, errors; the rest is skipped. */
 export type SpecStreamPart =
   | { type: "text-delta"; id: string; delta: string }
   | { type: "tool-input-start"; id: string; toolName: string; providerExecuted?: boolean }
@@ -121,6 +130,7 @@ export type SpecStreamPart =
   | { type: "error"; error: unknown }
   | { type: "text-start" | "text-end" | "reasoning-start" | "reasoning-delta" | "reasoning-end" | "tool-input-end" | "stream-start" | "response-metadata" | "raw" | "source" | "file" | "tool-result" | "tool-approval-request" };
 
+/** What `doStream` resolves to. */
 export interface SpecStreamResult {
   stream: ReadableStream<SpecStreamPart>;
 }
@@ -130,6 +140,8 @@ export interface SpecLanguageModel {
   readonly specificationVersion: (typeof SUPPORTED_SPECIFICATION_VERSIONS)[number];
   readonly provider: string;
   readonly modelId: string;
+  /** Media type patterns (`image/*`) to the URLs the provider fetches itself; other URLs are downloaded first. */
+  readonly supportedUrls?: PromiseLike<Record<string, RegExp[]>> | Record<string, RegExp[]>;
   doGenerate(options: SpecCallOptions): PromiseLike<SpecGenerateResult>;
   doStream(options: SpecCallOptions): PromiseLike<SpecStreamResult>;
 }
