@@ -68,14 +68,17 @@ export function mergeUsage(earlier: WireUsage | undefined, later: WireUsage | un
   return merged;
 }
 
+/** Whether a reply block is text. */
 export function isText(block: ReplyBlock): block is TextBlock {
   return block.type === "text" && typeof (block as TextBlock).text === "string";
 }
 
+/** Whether a reply block is a tool call (not a server tool's). */
 export function isToolUse(block: ReplyBlock): block is ToolUseBlock {
   return block.type === "tool_use" && typeof (block as ToolUseBlock).id === "string";
 }
 
+/** Whether a reply block is thinking, plain or redacted. */
 export function isReasoning(block: ReplyBlock): block is ReasoningBlock {
   return block.type === "thinking" || block.type === "redacted_thinking";
 }

@@ -33,8 +33,11 @@ export class StreamReader {
   started = false;
   /** Whether `message_delta` brought the final output count. */
   counted = false;
+  /** The usage counts so far, the later events' replacing the earlier. */
   usage: WireUsage | undefined;
+  /** The ids of the tool calls, in order (the format tool's left out). */
   readonly toolCallIds: string[] = [];
+  /** The thinking blocks, complete with their signatures once the stream ended. */
   readonly reasoning: ReasoningBlock[] = [];
   private readonly blocks = new Map<number, OpenBlock>();
 

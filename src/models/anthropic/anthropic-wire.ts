@@ -9,18 +9,21 @@ export interface CacheControl {
   type: "ephemeral";
 }
 
+/** Text, in a request or a reply. */
 export interface TextBlock {
   type: "text";
   text: string;
   cache_control?: CacheControl;
 }
 
+/** An image, as base64 data or a URL the API fetches. */
 export interface ImageBlock {
   type: "image";
   source: { type: "base64"; media_type: string; data: string } | { type: "url"; url: string };
   cache_control?: CacheControl;
 }
 
+/** A tool call of the model; `input` is a JSON object following the tool's `input_schema`. */
 export interface ToolUseBlock {
   type: "tool_use";
   id: string;
@@ -28,6 +31,7 @@ export interface ToolUseBlock {
   input: unknown;
 }
 
+/** A tool's result, in the user turn after the call. */
 export interface ToolResultBlock {
   type: "tool_result";
   tool_use_id: string;
@@ -54,11 +58,13 @@ export type ReasoningBlock = ThinkingBlock | RedactedThinkingBlock;
 /** A block of a message sent to the API. */
 export type RequestBlock = TextBlock | ImageBlock | ToolUseBlock | ToolResultBlock | ReasoningBlock;
 
+/** One turn of the conversation; turns alternate between user and assistant. */
 export interface RequestMessage {
   role: "user" | "assistant";
   content: RequestBlock[];
 }
 
+/** A tool offered to the model. */
 export interface ToolDefinition {
   name: string;
   description: string;
@@ -66,6 +72,7 @@ export interface ToolDefinition {
   cache_control?: CacheControl;
 }
 
+/** Whether the model may (`auto`), must (`any`, `tool`) or must not (`none`) call a tool. */
 export type ToolChoice = { type: "auto" } | { type: "any" } | { type: "none" } | { type: "tool"; name: string };
 
 /** The body of `POST /v1/messages`. */
