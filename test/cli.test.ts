@@ -113,3 +113,23 @@ describe("codeagent exec and the built binary", () => {
     expect(help.stdout).toContain("codeagent demo");
   });
 });
+
+describe("codeagent models", () => {
+  test("lists every provider, ready or with the line that sets it up", async () => {
+    const run = capture({ OPENAI_API_KEY: "sk-test", OLLAMA_HOST: "box:11434" });
+    expect(await runCli(["models"], run.io)).toBe(0);
+    const out = run.stdout();
+    expect(out).toMatch(/ready +openai:gpt-4o-mini +OPENAI_API_KEY is set/);
+    expect(out).toMatch(/ready +ollama:\S+ +OLLAMA_HOST=box:11434/);
+    expect(out).toMatch(/not set +hf:\S+ +export HF_TOKEN=\.\.\./);
+    expect(out).not.toContain("sk-test");
+  });
+
+  test("--json gives the same as data", async () => {
+    const run = capture({});
+    expect(await runCli(["models", "--json"], run.io)).toBe(0);
+    const statuses = JSON.parse(run.stdout()) as { provider: string; state: string; advice: string }[];
+    expect(statuses.find((status) => status.provider === "openai")).toMatchObject({ state: "missing", advice: "export OPENAI_API_KEY=..." });
+    expect(statuses.map((status) => status.provider)).toEqual(expect.arrayContaining(["openai", "hf", "ollama", "vllm", "lmstudio", "azure"]));
+  });
+});

@@ -43,6 +43,8 @@ export type CliCommand =
   | { kind: "version" }
   | { kind: "exec"; code: string; sandbox: SandboxSettings; json: boolean; verbose: boolean }
   | { kind: "demo"; json: boolean; verbose: boolean; fast: boolean }
+  /** `codeagent models`: which model providers the environment has set up. */
+  | { kind: "models"; json: boolean; verbose: boolean }
   | ({ kind: "task"; task: string; json: boolean; verbose: boolean } & AgentSettings)
   /**
    * `codeagent mcp-server`: serves run_code and run_agent over stdio, or over HTTP on `port`,
@@ -115,7 +117,8 @@ const MODEL_FLAGS: readonly Flag[] = ["model", "base-url", "request-timeout", "m
 const AGENT_FLAGS: readonly Flag[] = ["max-steps", "planning-interval", "instructions", "mcp"];
 
 /** The flags each command takes, and why the others do not apply. */
-const COMMAND_FLAGS: Record<"task" | "exec" | "demo" | "mcp-server", { flags: readonly Flag[]; otherwise: string }> = {
+const COMMAND_FLAGS: Record<"task" | "exec" | "demo" | "mcp-server" | "models", { flags: readonly Flag[]; otherwise: string }> = {
+  models: { flags: OUTPUT_FLAGS, otherwise: "models only lists the model providers and what the environment sets for them" },
   task: { flags: [...SANDBOX_FLAGS, ...MODEL_FLAGS, ...AGENT_FLAGS, ...OUTPUT_FLAGS], otherwise: "--fast is for codeagent demo, --port and --token for codeagent mcp-server" },
   "mcp-server": {
     flags: [...SANDBOX_FLAGS, ...MODEL_FLAGS, ...AGENT_FLAGS, "port", "token"],
@@ -147,12 +150,16 @@ export function parseCliArguments(argv: readonly string[], env?: Record<string, 
   if (values.help) return { kind: "help" };
   if (values.version) return { kind: "version" };
   const [first, ...rest] = positionals;
-  if (first === undefined) throw new UsageError("Give a task in quotes, or a command (exec, demo, mcp-server).");
+  if (first === undefined) throw new UsageError("Give a task in quotes, or a command (exec, demo, models, mcp-server).");
   const json = values.json ?? false;
   const verbose = values.verbose ?? false;
   if (first === "demo" && rest.length === 0) {
     refuseFlagsOutside("demo", values);
     return { kind: "demo", json, verbose, fast: values.fast ?? false };
+  }
+  if (first === "models" && rest.length === 0) {
+    refuseFlagsOutside("models", values);
+    return { kind: "models", json, verbose };
   }
   if (first === "exec") {
     if (rest.length !== 1) throw new UsageError("exec takes one argument: the code in quotes, or - to read it from stdin.");

@@ -11,6 +11,7 @@ Usage:
   codeagent "<task>" [options]          Run an agent on a task, streaming each step
   codeagent exec <code | -> [options]   Run code in a sandbox; print its logs and value
   codeagent demo [--json] [--fast]      Replay a recorded run in a real sandbox (no key needed)
+  codeagent models [--json]             List the model providers and what the environment sets for them
   codeagent mcp-server [options]        Serve run_code and run_agent to MCP clients over stdio
                                         (or streamable HTTP at http://127.0.0.1:<port>/mcp with --port)
 

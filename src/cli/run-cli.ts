@@ -17,6 +17,7 @@ import { modelFromSpec } from "./model-from-spec.js";
 import { reportFailure } from "./report-failure.js";
 import { runAgent } from "./run-agent.js";
 import { runExec } from "./run-exec.js";
+import { runModels } from "./run-models.js";
 
 export { EXIT, type CliIO } from "./cli-io.js";
 
@@ -60,6 +61,8 @@ async function runCommand(command: CliCommand, io: CliIO): Promise<number> {
       return EXIT.success;
     case "exec":
       return await runExec(command, io);
+    case "models":
+      return runModels(command, io);
     case "demo":
       return await runAgent(io, command, {
         model: demoModel({ watchable: !command.fast && !command.json && io.stdout.isTTY === true }),

@@ -2,6 +2,8 @@ import { describe, expect, test } from "vitest";
 
 import { AgentConfigurationError } from "../errors.js";
 import { modelFromString, modelProviders } from "./model-string.js";
+import { HfInferenceModel } from "./huggingface/hf-inference-model.js";
+import { LazyModel } from "./lazy-model.js";
 import { OpenAIModel } from "./openai/openai-model.js";
 
 describe("modelFromString", () => {
@@ -33,6 +35,20 @@ describe("modelFromString", () => {
     expect(() => modelFromString("azure:my-deployment", { env: { AZURE_OPENAI_ENDPOINT: "https://r.openai.azure.com" } })).toThrow(/export AZURE_OPENAI_API_KEY=/);
     const model = modelFromString("azure:my-deployment", { env: { AZURE_OPENAI_ENDPOINT: "https://r.openai.azure.com", AZURE_OPENAI_API_KEY: "k" } });
     expect(model.modelId).toBe("my-deployment");
+  });
+
+  test("hf: a provider at the end, HF_TOKEN from the environment", () => {
+    const model = modelFromString("hf:Qwen/Qwen2.5-Coder-32B-Instruct:together", { env: { HF_TOKEN: "hf_test" } });
+    expect(model).toBeInstanceOf(HfInferenceModel);
+    expect(model.modelId).toBe("Qwen/Qwen2.5-Coder-32B-Instruct");
+    expect(() => modelFromString("hf:Qwen/Qwen2.5-Coder-32B-Instruct", { env: {} })).toThrow(/export HF_TOKEN=hf_\.\.\./);
+  });
+
+  test("ai-sdk: a model made on first use, from the provider package, which must be installed", async () => {
+    const model = modelFromString("ai-sdk:google/gemini-2.0-flash", { env: {} });
+    expect(model).toBeInstanceOf(LazyModel);
+    expect(model.contextWindow).toBe(1_048_576);
+    await expect(model.generate([{ role: "user", content: "hi" }])).rejects.toThrow(/npm install @ai-sdk\/google/);
   });
 
   test("the API options reach the adapter", () => {

@@ -3,8 +3,13 @@
  * `modelFromString("anthropic:claude-sonnet-4-5")`. Each provider says which adapter it makes,
  * where its credentials come from, and how to fix a missing one; an unknown provider lists them all.
  */
-import { AgentConfigurationError } from "../errors.js";
+import { AgentConfigurationError, MissingCredentialsError } from "../errors.js";
+import { aiSdkModelFromString } from "./ai-sdk/ai-sdk-model-string.js";
 import type { ApiModelOptions } from "./api-model-options.js";
+import { knownContextWindow } from "./context-windows.js";
+import { HfInferenceModel } from "./huggingface/hf-inference-model.js";
+import { parseHfModelString } from "./huggingface/hf-model-string.js";
+import { LazyModel } from "./lazy-model.js";
 import type { Model } from "./model.js";
 import { OpenAIModel } from "./openai/openai-model.js";
 
@@ -30,6 +35,8 @@ export interface ModelProvider {
   credential?: string;
   /** Other environment variables it reads (addresses, versions). */
   settings?: readonly string[];
+  /** The optional package its adapter loads, when it needs one. */
+  package?: string;
   create(modelId: string, options: ModelFromStringOptions, env: Readonly<Record<string, string | undefined>>): Model;
 }
 
@@ -56,6 +63,31 @@ const PROVIDERS: ModelProvider[] = [
       const apiKey = read(env, "OPENAI_API_KEY");
       if (apiKey === undefined && baseURL === undefined) throw missingCredential("openai", modelId, "OPENAI_API_KEY", "sk-...", "or point at a local server: OPENAI_BASE_URL=http://localhost:8000/v1");
       return new OpenAIModel({ ...apiOptions(options), modelId, ...(baseURL ? { baseURL } : {}), ...(apiKey ? { apiKey } : {}) });
+    },
+  },
+  {
+    name: "hf",
+    example: "hf:Qwen/Qwen2.5-Coder-32B-Instruct:together",
+    description: "Hugging Face Inference Providers (an optional :provider at the end; default auto)",
+    credential: "HF_TOKEN",
+    package: "@huggingface/inference",
+    create(spec, options, env) {
+      const { modelId, provider } = parseHfModelString(`hf:${spec}`);
+      const token = read(env, "HF_TOKEN");
+      if (token === undefined && options.baseURL === undefined) throw missingCredential("hf", spec, "HF_TOKEN", "hf_...", "(a token from https://huggingface.co/settings/tokens allowed to call Inference Providers)");
+      return new HfInferenceModel({ ...apiOptions(options), modelId, ...(provider ? { provider } : {}), ...(token ? { token } : {}), ...(options.baseURL ? { endpointUrl: options.baseURL } : {}) });
+    },
+  },
+  {
+    name: "ai-sdk",
+    example: "ai-sdk:google/gemini-2.0-flash",
+    description: "any Vercel AI SDK provider package installed (@ai-sdk/<provider>), which reads its own key",
+    create(spec, options) {
+      const modelName = spec.slice(spec.indexOf("/") + 1);
+      const contextWindow = options.contextWindow ?? knownContextWindow(modelName);
+      const settings = { ...apiOptions(options), ...(contextWindow === undefined ? {} : { contextWindow }) };
+      // The provider package is imported on the first call; a missing one fails there, naming the install line.
+      return new LazyModel(spec, () => aiSdkModelFromString(`ai-sdk:${spec}`, settings), contextWindow);
     },
   },
   localServer("ollama", "a local Ollama", "OLLAMA_HOST", "http://127.0.0.1:11434", "ollama:qwen2.5-coder:7b"),
@@ -111,8 +143,9 @@ export function modelFromString(spec: string, options: ModelFromStringOptions = 
 }
 
 /** The error for a provider whose key is not set: the line that sets it, and where to get one. */
-export function missingCredential(provider: string, modelId: string, variable: string, placeholder: string, alternative?: string): AgentConfigurationError {
-  return new AgentConfigurationError(
+export function missingCredential(provider: string, modelId: string, variable: string, placeholder: string, alternative?: string): MissingCredentialsError {
+  return new MissingCredentialsError(
+    [variable],
     `${provider}:${modelId} needs ${variable}, which is not set. Set it, e.g.\n  export ${variable}=${placeholder}` + (alternative ? `\n${alternative}` : ""),
   );
 }
@@ -134,4 +167,29 @@ function openAIPath(address: string): string {
   const withScheme = /^https?:\/\//.test(address) ? address : `http://${address}`;
   const trimmed = withScheme.replace(/\/+$/, "");
   return trimmed.endsWith("/v1") ? trimmed : `${trimmed}/v1`;
+}
+
+/** How far a provider is set up in an environment, for `codeagent models`. */
+export interface ProviderStatus {
+  provider: string;
+  example: string;
+  description: string;
+  /** `ready`: its credential is set (or it needs none); `missing`: what to set is in `advice`. */
+  state: "ready" | "missing";
+  /** What is set, or what to do. */
+  advice: string;
+}
+
+/** Each provider's state in `env`: which credentials and addresses are set, which packages are missing. */
+export function providerStatuses(env: Readonly<Record<string, string | undefined>>, isInstalled: (pkg: string) => boolean): ProviderStatus[] {
+  return PROVIDERS.map((provider) => {
+    const base = { provider: provider.name, example: provider.example, description: provider.description };
+    if (provider.package !== undefined && !isInstalled(provider.package)) return { ...base, state: "missing", advice: `npm install ${provider.package}` };
+    const settings = (provider.settings ?? []).filter((name) => read(env, name) !== undefined).map((name) => `${name}=${read(env, name)}`);
+    if (provider.credential !== undefined && read(env, provider.credential) === undefined) {
+      return { ...base, state: "missing", advice: `export ${provider.credential}=...${settings.length > 0 ? ` (${settings.join(", ")})` : ""}` };
+    }
+    const set = [...(provider.credential ? [`${provider.credential} is set`] : []), ...settings];
+    return { ...base, state: "ready", advice: set.length > 0 ? set.join(", ") : "no key needed" };
+  });
 }
