@@ -70,6 +70,35 @@ describe("AnthropicModel", () => {
       expect(server.requests[0]?.path).toBe("/v1/messages");
     });
 
+    test("blank text is left out; a tool message without a call id is user text; a tool result may hold images", async () => {
+      server.enqueue({ kind: "reply", text: "ok" });
+      await model().generate([
+        { role: "user", content: [{ type: "text", text: "Look" }, { type: "text", text: "  \n" }] },
+        { role: "assistant", content: " ", toolCalls: [{ id: "toolu_1", name: "screenshot", arguments: {} }] },
+        { role: "tool", toolCallId: "toolu_1", content: [{ type: "text", text: "Here:" }, { type: "image", image: "https://example.com/shot.png" }] },
+        { role: "tool", content: "an observation without a call id" },
+      ]);
+      expect(body().messages).toEqual([
+        { role: "user", content: [{ type: "text", text: "Look" }] },
+        { role: "assistant", content: [{ type: "tool_use", id: "toolu_1", name: "screenshot", input: {} }] },
+        {
+          role: "user",
+          content: [
+            {
+              type: "tool_result",
+              tool_use_id: "toolu_1",
+              content: [
+                { type: "text", text: "Here:" },
+                { type: "image", source: { type: "url", url: "https://example.com/shot.png" } },
+              ],
+            },
+            { type: "text", text: "an observation without a call id" },
+          ],
+        },
+      ]);
+      expect(server.imagesSent(server.requests[0]!)).toEqual(["https://example.com/shot.png"]);
+    });
+
     test("max_tokens is always sent: 8192 by default, 4096 for Claude 3, the option or the call's maxTokens otherwise", async () => {
       server.enqueue({ kind: "reply", text: "1" }, { kind: "reply", text: "2" }, { kind: "reply", text: "3" }, { kind: "reply", text: "4" });
       await model().generate(QUESTION);

@@ -19,8 +19,8 @@ export type RecallReasoning = (message: ChatMessage) => ReasoningBlock[] | undef
 
 /**
  * Converts messages. System messages, wherever they stand, become `system` text blocks in their
- * order. Empty text is left out (the API rejects empty text blocks), and so is a message left with
- * nothing. A `tool` message without a `toolCallId` cannot be a tool result and is sent as user text.
+ * order. Empty or blank text is left out (the API rejects text blocks without visible text), and
+ * so is a message left with nothing. A `tool` message without a `toolCallId` cannot be a tool result and is sent as user text.
  * In a user turn, tool results come first, as the API requires.
  */
 export function toAnthropicConversation(messages: readonly ChatMessage[], recallReasoning: RecallReasoning = () => undefined): AnthropicConversation {
@@ -29,7 +29,7 @@ export function toAnthropicConversation(messages: readonly ChatMessage[], recall
   for (const message of messages) {
     if (message.role === "system") {
       const text = messageText(message.content);
-      if (text !== "") system.push({ type: "text", text });
+      if (hasText(text)) system.push({ type: "text", text });
       continue;
     }
     const role = message.role === "assistant" ? "assistant" : "user";
@@ -47,7 +47,7 @@ function assistantBlocks(message: ChatMessage, recallReasoning: RecallReasoning)
   const blocks: RequestBlock[] = [];
   if (message.toolCalls?.length) blocks.push(...(recallReasoning(message) ?? []));
   const text = messageText(message.content);
-  if (text !== "") blocks.push({ type: "text", text });
+  if (hasText(text)) blocks.push({ type: "text", text });
   for (const call of message.toolCalls ?? []) {
     blocks.push({ type: "tool_use", id: call.id, name: call.name, input: toolInput(call.arguments) });
   }
@@ -62,11 +62,15 @@ function userBlocks(message: ChatMessage): RequestBlock[] {
 }
 
 function contentBlocks(content: string | ContentPart[]): (TextBlock | ImageBlock)[] {
-  if (typeof content === "string") return content === "" ? [] : [{ type: "text", text: content }];
+  if (typeof content === "string") return hasText(content) ? [{ type: "text", text: content }] : [];
   return content.flatMap((part): (TextBlock | ImageBlock)[] => {
     if (part.type === "image") return [toImageBlock(part)];
-    return part.text === "" ? [] : [{ type: "text", text: part.text }];
+    return hasText(part.text) ? [{ type: "text", text: part.text }] : [];
   });
+}
+
+function hasText(text: string): boolean {
+  return text.trim() !== "";
 }
 
 function putToolResultsFirst(turn: RequestMessage): void {
