@@ -361,3 +361,68 @@ export function modelContract(subject: ModelUnderTest): void {
     });
   });
 }
+
+/** A model answered from a script, with no server (ScriptedModel). */
+export interface ScriptedModelUnderTest {
+  name: string;
+  /** The model, replaying `replies` in order. */
+  create(replies: (string | ChatMessage)[]): Model;
+}
+
+/**
+ * The parts of the contract that apply to a model with no server: replies, usage, stop
+ * sequences, streaming, tool calls and abort. (Errors, retries and the wire format have no meaning there.)
+ */
+export function scriptedModelContract(subject: ScriptedModelUnderTest): void {
+  describe(`model contract (scripted): ${subject.name}`, () => {
+    const stream = (model: Model, messages: ChatMessage[], options?: Parameters<Model["generate"]>[1]) => {
+      if (!model.generateStream) throw new Error(`${subject.name} does not stream`);
+      return model.generateStream(messages, options);
+    };
+
+    test("returns the reply as an assistant message, with token usage", async () => {
+      const reply = await subject.create(["Paris."]).generate(QUESTION);
+      expect(reply.role).toBe("assistant");
+      expect(messageText(reply.content)).toBe("Paris.");
+      expect(reply.tokenUsage?.inputTokens).toBeGreaterThan(0);
+      expect(reply.tokenUsage?.outputTokens).toBeGreaterThan(0);
+    });
+
+    test("stop sequences are honoured, in a stream too", async () => {
+      const text = "Thought: add.\n<code>1 + 1</code>\nObservation: 2\nThought: done.";
+      const stopSequences = ["Observation:"];
+      expect(messageText((await subject.create([text]).generate(QUESTION, { stopSequences })).content)).toBe("Thought: add.\n<code>1 + 1</code>\n");
+      expect((await collect(stream(subject.create([text]), QUESTION, { stopSequences }))).text).toBe("Thought: add.\n<code>1 + 1</code>\n");
+    });
+
+    test("streamed deltas concatenate to the same text as generate, and carry the usage", async () => {
+      const text = "The capital of France is Paris, on the Seine.";
+      const reply = await subject.create([text]).generate(QUESTION);
+      const collected = await collect(stream(subject.create([text]), QUESTION));
+      expect(collected.text).toBe(messageText(reply.content));
+      expect(collected.deltas.filter((delta) => delta.content).length).toBeGreaterThan(1);
+      expect(collected.tokenUsage).toEqual(reply.tokenUsage);
+    });
+
+    test("native tool calls come back whole, and as deltas in a stream", async () => {
+      const call = { role: "assistant" as const, content: "", toolCalls: [{ id: "call_1", name: "get_weather", arguments: { city: "Paris" } }] };
+      expect((await subject.create([call]).generate(QUESTION, { tools: [WEATHER_TOOL] })).toolCalls).toEqual(call.toolCalls);
+      const collected = await collect(stream(subject.create([call]), QUESTION, { tools: [WEATHER_TOOL] }));
+      expect(collected.toolCalls).toEqual([{ id: "call_1", name: "get_weather", arguments: '{"city":"Paris"}' }]);
+    });
+
+    test("an aborted signal rejects with its reason, before and in the middle of a stream", async () => {
+      const reason = new Error("cancelled by the test");
+      await expect(subject.create(["Paris."]).generate(QUESTION, { signal: AbortSignal.abort(reason) })).rejects.toBe(reason);
+      const controller = new AbortController();
+      const iterator = stream(subject.create(["word ".repeat(100)]), QUESTION, { signal: controller.signal })[Symbol.asyncIterator]();
+      expect((await iterator.next()).done).toBe(false);
+      controller.abort(reason);
+      await expect(
+        (async () => {
+          for (;;) if ((await iterator.next()).done) return;
+        })(),
+      ).rejects.toBe(reason);
+    });
+  });
+}
