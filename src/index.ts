@@ -65,6 +65,8 @@ export type { ApiModelOptions } from "./models/api-model-options.js";
 export { modelFromString, modelProviders, registerModelProvider } from "./models/model-string.js";
 export type { ModelFromStringOptions, ModelProvider } from "./models/model-string.js";
 export { LazyModel } from "./models/lazy-model.js";
+export { AnthropicModel } from "./models/anthropic/anthropic-model.js";
+export type { AnthropicModelOptions, AnthropicThinkingOptions } from "./models/anthropic/anthropic-model.js";
 export { AiSdkModel, type AiSdkModelOptions } from "./models/ai-sdk/ai-sdk-model.js";
 export { aiSdkModelFromString, AI_SDK_MODEL_PREFIX, type AiSdkModelStringOptions } from "./models/ai-sdk/ai-sdk-model-string.js";
 export type { AiSdkLanguageModel } from "./models/ai-sdk/language-model-spec.js";

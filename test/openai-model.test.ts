@@ -569,3 +569,19 @@ test("prompt tokens the server read from its cache are reported as cacheReadToke
     await server.close();
   }
 });
+
+test("OpenAI's reasoning models are known to reject stop and max_tokens: neither is sent, and stops are cut here", async () => {
+  const server = await startOpenAICompatibleServer();
+  try {
+    server.enqueue({ kind: "reply", text: "Thought: x\n<code>1</code>\nObservation: y", honourStop: false });
+    const model = new OpenAIModel({ modelId: "o4-mini", baseURL: server.baseURL });
+    const reply = await model.generate(QUESTION, { stopSequences: ["Observation:"], maxTokens: 100 });
+    expect(messageText(reply.content)).toBe("Thought: x\n<code>1</code>\n");
+    expect(server.requests).toHaveLength(1);
+    expect(server.requests[0]!.body).toMatchObject({ max_completion_tokens: 100 });
+    expect(server.requests[0]!.body).not.toHaveProperty("stop");
+    expect(server.requests[0]!.body).not.toHaveProperty("max_tokens");
+  } finally {
+    await server.close();
+  }
+});

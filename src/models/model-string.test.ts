@@ -2,6 +2,7 @@ import { describe, expect, test } from "vitest";
 
 import { AgentConfigurationError } from "../errors.js";
 import { modelFromString, modelProviders } from "./model-string.js";
+import { AnthropicModel } from "./anthropic/anthropic-model.js";
 import { HfInferenceModel } from "./huggingface/hf-inference-model.js";
 import { LazyModel } from "./lazy-model.js";
 import { OpenAIModel } from "./openai/openai-model.js";
@@ -35,6 +36,13 @@ describe("modelFromString", () => {
     expect(() => modelFromString("azure:my-deployment", { env: { AZURE_OPENAI_ENDPOINT: "https://r.openai.azure.com" } })).toThrow(/export AZURE_OPENAI_API_KEY=/);
     const model = modelFromString("azure:my-deployment", { env: { AZURE_OPENAI_ENDPOINT: "https://r.openai.azure.com", AZURE_OPENAI_API_KEY: "k" } });
     expect(model.modelId).toBe("my-deployment");
+  });
+
+  test("anthropic: ANTHROPIC_API_KEY from the environment, the window from the table", () => {
+    const model = modelFromString("anthropic:claude-sonnet-4-5", { env: { ANTHROPIC_API_KEY: "sk-ant-test" } });
+    expect(model).toBeInstanceOf(AnthropicModel);
+    expect(model.contextWindow).toBe(200_000);
+    expect(() => modelFromString("anthropic:claude-sonnet-4-5", { env: {} })).toThrow(/export ANTHROPIC_API_KEY=sk-ant-\.\.\./);
   });
 
   test("hf: a provider at the end, HF_TOKEN from the environment", () => {

@@ -5,6 +5,7 @@
  */
 import { AgentConfigurationError, MissingCredentialsError } from "../errors.js";
 import { aiSdkModelFromString } from "./ai-sdk/ai-sdk-model-string.js";
+import { AnthropicModel } from "./anthropic/anthropic-model.js";
 import type { ApiModelOptions } from "./api-model-options.js";
 import { knownContextWindow } from "./context-windows.js";
 import { HfInferenceModel } from "./huggingface/hf-inference-model.js";
@@ -63,6 +64,20 @@ const PROVIDERS: ModelProvider[] = [
       const apiKey = read(env, "OPENAI_API_KEY");
       if (apiKey === undefined && baseURL === undefined) throw missingCredential("openai", modelId, "OPENAI_API_KEY", "sk-...", "or point at a local server: OPENAI_BASE_URL=http://localhost:8000/v1");
       return new OpenAIModel({ ...apiOptions(options), modelId, ...(baseURL ? { baseURL } : {}), ...(apiKey ? { apiKey } : {}) });
+    },
+  },
+  {
+    name: "anthropic",
+    example: "anthropic:claude-sonnet-4-5",
+    description: "Anthropic's Claude models (ANTHROPIC_BASE_URL for a proxy)",
+    credential: "ANTHROPIC_API_KEY",
+    settings: ["ANTHROPIC_BASE_URL"],
+    package: "@anthropic-ai/sdk",
+    create(modelId, options, env) {
+      const apiKey = read(env, "ANTHROPIC_API_KEY");
+      const baseURL = options.baseURL ?? read(env, "ANTHROPIC_BASE_URL");
+      if (apiKey === undefined && baseURL === undefined) throw missingCredential("anthropic", modelId, "ANTHROPIC_API_KEY", "sk-ant-...");
+      return new AnthropicModel({ ...apiOptions(options), modelId, ...(apiKey ? { apiKey } : {}), ...(baseURL ? { baseURL } : {}) });
     },
   },
   {

@@ -32,6 +32,7 @@ import {
   type SpecMessage,
   type SpecStreamPart,
 } from "./language-model-spec.js";
+import { knownContextWindow } from "../context-windows.js";
 
 /** Options of {@link AiSdkModel}. */
 export interface AiSdkModelOptions extends ApiModelOptions {
@@ -83,7 +84,7 @@ export class AiSdkModel implements Model {
     this.model = checkedModel(options.model);
     this.modelId = options.modelId ?? this.model.modelId;
     this.provider = this.model.provider;
-    this.contextWindow = options.contextWindow;
+    this.contextWindow = options.contextWindow ?? knownContextWindow(this.modelId);
     this.timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
     this.maxRetries = options.maxRetries ?? DEFAULT_MAX_RETRIES;
     this.credentialName = options.credentialName ?? "the provider's API key";

@@ -17,6 +17,7 @@ import { loadAnthropicSdk, type AnthropicClient, type AnthropicSdk } from "./ant
 import { isStreamEvent, StreamReader } from "./anthropic-stream.js";
 import type { MessagesRequest } from "./anthropic-wire.js";
 import { ReasoningMemory } from "./reasoning-memory.js";
+import { knownContextWindow } from "../context-windows.js";
 
 /** Extended thinking: the model reasons before it answers, in blocks that never reach the reply's text. */
 export interface AnthropicThinkingOptions {
@@ -82,8 +83,6 @@ export interface AnthropicModelOptions extends ApiModelOptions {
 const DEFAULT_TIMEOUT_MS = 600_000;
 const DEFAULT_MAX_RETRIES = 2;
 const MIN_THINKING_BUDGET = 1024;
-/** The context window of every Claude model (some take more with a beta header). */
-const CLAUDE_CONTEXT_WINDOW = 200_000;
 
 /** What the server's error message says when it rejects stop sequences. */
 const STOP_REJECTED = /\bstop(_sequences)?\b/i;
@@ -121,7 +120,7 @@ export class AnthropicModel implements Model {
     this.timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
     this.maxRetries = options.maxRetries ?? DEFAULT_MAX_RETRIES;
     this.pacer = requestPacer(options.requestsPerMinute);
-    this.contextWindow = options.contextWindow ?? (/^claude/i.test(options.modelId) ? CLAUDE_CONTEXT_WINDOW : undefined);
+    this.contextWindow = options.contextWindow ?? knownContextWindow(options.modelId);
     const budget = options.thinking?.budgetTokens;
     if (budget !== undefined && !(Number.isInteger(budget) && budget >= MIN_THINKING_BUDGET)) {
       throw new AgentConfigurationError(`thinking.budgetTokens must be a whole number of at least ${MIN_THINKING_BUDGET}, not ${budget}.`);

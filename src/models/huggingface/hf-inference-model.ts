@@ -26,6 +26,7 @@ import { fromWireToolCalls, isCompletion, isCompletionChunk, toTokenUsage, toToo
 import { errorStatus, notChatCompletionError, serverDetail, timeoutError, toModelCallError, type HfCallContext } from "./hf-errors.js";
 import { HF_INFERENCE_PROVIDERS } from "./hf-model-string.js";
 import { loadHfInferenceSdk, type HfInferenceClient, type HfRequestOptions } from "./hf-sdk.js";
+import { knownContextWindow } from "../context-windows.js";
 
 /** Options of {@link HfInferenceModel}, given to its constructor. */
 export interface HfInferenceModelOptions extends ApiModelOptions {
@@ -145,7 +146,7 @@ export class HfInferenceModel implements Model {
     this.fetch = options.fetch;
     this.extraBody = options.extraBody ?? {};
     this.pacer = requestPacer(options.requestsPerMinute);
-    this.contextWindow = options.contextWindow;
+    this.contextWindow = options.contextWindow ?? knownContextWindow(this.modelId);
     this.context = {
       target: describeTarget(this.endpointUrl, this.provider, this.token),
       targetOption: this.endpointUrl === undefined ? "provider" : "endpointUrl",

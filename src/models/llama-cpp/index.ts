@@ -4,3 +4,5 @@
  */
 export { LlamaCppModel } from "./llama-cpp-model.js";
 export type { LlamaCppGpu, LlamaCppModelOptions } from "./llama-cpp-model.js";
+export { cachedGgufPath, defaultModelCacheDir, downloadGguf, GgufDownloadError, parseHuggingFaceFile } from "./download-gguf.js";
+export type { DownloadGgufOptions, GgufDownloadProgress } from "./download-gguf.js";

@@ -71,13 +71,14 @@ export interface OpenAIModelOptions extends ApiModelOptions {
    * reject it: when a server answers 400 naming `stop`, the call is sent again without it, and
    * later calls leave it out, so `false` only saves that first refused request. Either way stop
    * sequences are applied to the reply here, for servers that ignore them. At most 4 are sent
-   * (OpenAI's limit); all are applied. Default true.
+   * (OpenAI's limit); all are applied. Default true, except for OpenAI's reasoning models
+   * (o1, o3, o4-mini, gpt-5, ...), known to reject it.
    */
   supportsStop?: boolean;
   /**
    * Which field carries `maxTokens`. Default `max_tokens`: every OpenAI-compatible server (vLLM,
    * Ollama, llama.cpp, TGI, LiteLLM, Azure) accepts it, while `max_completion_tokens` is newer
-   * and unknown to some. OpenAI's reasoning models accept only `max_completion_tokens`.
+   * and unknown to some. OpenAI's reasoning models accept only `max_completion_tokens`, their default.
    */
   maxTokensParameter?: "max_tokens" | "max_completion_tokens";
   /** Call a deployment on Azure OpenAI instead of `baseURL`. */
@@ -124,8 +125,9 @@ export class OpenAIModel implements Model {
    */
   constructor(options: OpenAIModelOptions) {
     this.modelId = options.modelId;
-    this.supportsStop = options.supportsStop ?? true;
-    this.maxTokensParameter = options.maxTokensParameter ?? "max_tokens";
+    const reasoning = isOpenAIReasoningModel(options.modelId);
+    this.supportsStop = options.supportsStop ?? !reasoning;
+    this.maxTokensParameter = options.maxTokensParameter ?? (reasoning ? "max_completion_tokens" : "max_tokens");
     this.timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
     this.maxRetries = options.maxRetries ?? DEFAULT_MAX_RETRIES;
     this.defaultOptions = options.defaultOptions ?? {};
@@ -258,6 +260,14 @@ export class OpenAIModel implements Model {
   private callContext(signal: AbortSignal | undefined): OpenAICallContext {
     return { baseURL: this.baseURL, modelId: this.modelId, timeoutMs: this.timeoutMs, maxRetries: this.maxRetries, signal };
   }
+}
+
+/**
+ * OpenAI's reasoning models (o1, o3, o4-mini, gpt-5, ...) reject `stop` and `max_tokens`: known
+ * here, so their first call is not refused. Other servers' models are found out by their refusals.
+ */
+function isOpenAIReasoningModel(modelId: string): boolean {
+  return /^(o1|o3|o4)(-|$)|^gpt-5/.test(modelId.toLowerCase());
 }
 
 function toTokenUsage(usage: { prompt_tokens?: number; completion_tokens?: number; prompt_tokens_details?: { cached_tokens?: number } | null }): TokenUsage {
