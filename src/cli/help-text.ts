@@ -34,8 +34,10 @@ Sandbox (a task, exec, mcp-server):
   --timeout <ms>              Time limit for each code run (default 30000)
 
 Model (a task, mcp-server):
-  --model <provider:id>       Model to use (default ${DEFAULT_MODEL}); provider: openai
-  --base-url <url>            An OpenAI-compatible server, e.g. http://localhost:11434/v1
+  --model <provider:id>       Model to use (default ${DEFAULT_MODEL}); providers: openai,
+                              anthropic, hf, ai-sdk, ollama, vllm, lmstudio, azure, gguf
+                              (codeagent models shows which are set up)
+  --base-url <url>            The model's server, e.g. http://localhost:11434/v1
   --request-timeout <ms>      How long one model request may wait for an answer (default 600000)
   --max-retries <n>           Retries of a failed model request (default 2)
   --temperature <x>           Sampling temperature from 0 to 2 (default: the server's)
