@@ -65,14 +65,14 @@ describe("AnthropicModel", () => {
       expect(body().messages).toEqual([
         { role: "user", content: [{ type: "text", text: "Hi" }] },
         { role: "assistant", content: [{ type: "text", text: "Hello." }] },
-        { role: "user", content: [{ type: "text", text: "How are you?" }, { type: "text", text: "And the weather?" }] },
+        { role: "user", content: [{ type: "text", text: "How are you?" }, { type: "text", text: "And the weather?", cache_control: { type: "ephemeral" } }] },
       ]);
       expect(server.requests[0]?.path).toBe("/v1/messages");
     });
 
     test("blank text is left out; a tool message without a call id is user text; a tool result may hold images", async () => {
       server.enqueue({ kind: "reply", text: "ok" });
-      await model().generate([
+      await model({ promptCaching: false }).generate([
         { role: "user", content: [{ type: "text", text: "Look" }, { type: "text", text: "  \n" }] },
         { role: "assistant", content: " ", toolCalls: [{ id: "toolu_1", name: "screenshot", arguments: {} }] },
         { role: "tool", toolCallId: "toolu_1", content: [{ type: "text", text: "Here:" }, { type: "image", image: "https://example.com/shot.png" }] },
@@ -118,7 +118,7 @@ describe("AnthropicModel", () => {
 
     test("images: https URLs as a url source, bytes and data: URLs as a base64 source", async () => {
       server.enqueue({ kind: "reply", text: "ok" });
-      await model().generate([
+      await model({ promptCaching: false }).generate([
         {
           role: "user",
           content: [
@@ -146,13 +146,15 @@ describe("AnthropicModel", () => {
       expect(body().tools).toEqual([{ name: "get_weather", description: "Current weather for a city.", input_schema: WEATHER_TOOL.parameters, cache_control: { type: "ephemeral" } }]);
     });
 
-    test("prompt caching marks the system prompt and the last tool; promptCaching: false marks nothing", async () => {
+    test("prompt caching marks the system prompt, the last tool and the end of the conversation; promptCaching: false marks nothing", async () => {
       const tools = [WEATHER_TOOL, { ...WEATHER_TOOL, name: "get_time" }];
       server.enqueue({ kind: "reply", text: "1" }, { kind: "reply", text: "2" });
       await model().generate(QUESTION, { tools });
       await model({ promptCaching: false }).generate(QUESTION, { tools });
       expect(body(0).tools.map((tool: { cache_control?: unknown }) => tool.cache_control)).toEqual([undefined, { type: "ephemeral" }]);
       expect(body(0).system.at(-1).cache_control).toEqual({ type: "ephemeral" });
+      // The end of the conversation is a breakpoint too: the next step's request repeats it and appends.
+      expect(body(0).messages.at(-1).content.at(-1).cache_control).toEqual({ type: "ephemeral" });
       expect(JSON.stringify(body(1))).not.toContain("cache_control");
     });
   });
@@ -191,7 +193,7 @@ describe("AnthropicModel", () => {
         { id: "toolu_2", name: "get_weather", arguments: { city: "Rome" } },
       ]);
       expect(messageText(first.content)).toBe("Checking both.");
-      await model().generate(
+      await model({ promptCaching: false }).generate(
         [...QUESTION, first, { role: "tool", toolCallId: "toolu_1", content: "Sunny" }, { role: "tool", toolCallId: "toolu_2", content: "Sunny too" }, { role: "user", content: "Thanks" }],
         { tools: [WEATHER_TOOL] },
       );

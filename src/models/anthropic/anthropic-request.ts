@@ -120,7 +120,8 @@ function lastToolUseKeepsItsThinking(conversation: AnthropicConversation): boole
 
 /**
  * Cache breakpoints at the end of the stable prefix: the last system block and the last of the
- * caller's tools (the format tool changes from call to call, so it stays after the breakpoint).
+ * caller's tools (the format tool changes from call to call, so it stays after the breakpoint),
+ * and at the end of the conversation.
  * The API caches tools, then system, then messages, each up to its breakpoint.
  */
 function markStablePrefix(body: MessagesRequest, callerTools: number): void {
@@ -128,4 +129,8 @@ function markStablePrefix(body: MessagesRequest, callerTools: number): void {
   if (lastSystem) lastSystem.cache_control = EPHEMERAL;
   const lastTool = body.tools?.[callerTools > 0 ? callerTools - 1 : -1];
   if (lastTool) lastTool.cache_control = EPHEMERAL;
+  // A third breakpoint at the end of the conversation: an agent's next request repeats this one
+  // and appends (codeagent condenses older steps in groups), so it reads all of it from the cache.
+  const lastBlock = body.messages.at(-1)?.content.at(-1);
+  if (lastBlock && (lastBlock.type === "text" || lastBlock.type === "image" || lastBlock.type === "tool_result")) lastBlock.cache_control = EPHEMERAL;
 }
