@@ -140,6 +140,11 @@ export async function benchAgent({ quick = false, log = () => {} } = {}) {
     );
     rows.push(row("50-step run, tokens sent: no budget / budget", unbounded.inputTokens / bounded.inputTokens, "x"));
     rows.push(row(`50-step run, largest request with contextBudget ${budget}`, bounded.peakRequest, "tokens"));
+    rows.push(
+      row(`50-step run, contextBudget ${budget}: share of request text a prompt cache can serve (repeats the previous request's start)`, bounded.cacheableShare * 100, "%", {
+        note: `${(bounded.appendOnlyShare * 100).toFixed(0)}% of requests only append to the previous one; without a budget ${(unbounded.cacheableShare * 100).toFixed(0)}%`,
+      }),
+    );
     rows.push(row(`50-step run wall time, contextBudget ${budget} / no budget`, bounded.wallMs / unbounded.wallMs, "x"));
 
     // The same with 200 steps: what fitting the budget costs the loop once many steps are old.
@@ -351,7 +356,24 @@ async function tokenRun(executor, { steps = 50, contextBudget }) {
   const requests = actions.map((step) => step.tokenUsage?.inputTokens ?? 0);
   if (scripted.calls.length !== steps) throw new Error(`token run made ${scripted.calls.length} model calls, expected ${steps}`);
   const stepTimes = marks.map((mark, step) => mark - (step === 0 ? start : marks[step - 1]));
+  // How much of each request repeats the previous one from its start: what a provider's prompt
+  // cache can serve (characters of message text, a stand-in for tokens).
+  const texts = scripted.calls.map((call) => call.messages.map((message) => (typeof message.content === "string" ? message.content : JSON.stringify(message.content))));
+  let reusable = 0;
+  let sent = 0;
+  let appendOnly = 0;
+  texts.forEach((messages, index) => {
+    sent += messages.join("").length;
+    if (index === 0) return;
+    const previous = texts[index - 1];
+    let same = 0;
+    while (same < previous.length && same < messages.length && previous[same] === messages[same]) same++;
+    if (same === previous.length) appendOnly++;
+    reusable += messages.slice(0, same).join("").length;
+  });
   return {
+    cacheableShare: reusable / sent,
+    appendOnlyShare: appendOnly / (texts.length - 1),
     inputTokens: result.tokenUsage.inputTokens,
     peakRequest: Math.max(...requests),
     observationChars: actions[0]?.observations?.length ?? 0,
