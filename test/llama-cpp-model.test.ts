@@ -10,7 +10,7 @@ import { join } from "node:path";
 
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
-import { AgentConfigurationError, MissingPackageError } from "../src/errors.js";
+import { AgentConfigurationError, MissingPackageError, ModelCallError } from "../src/errors.js";
 import type { ChatMessage, ChatMessageStreamDelta, GenerateOptions } from "../src/models/model.js";
 import { LlamaCppModel } from "../src/models/llama-cpp/index.js";
 import { importNodeLlamaCpp } from "../src/models/llama-cpp/load-node-llama-cpp.js";
@@ -147,6 +147,13 @@ describe("LlamaCppModel", () => {
     const alone = await model.generate(prompt, greedy);
     const together = await Promise.all([model.generate(prompt, greedy), model.generate(prompt, greedy), model.generate(prompt, greedy)]);
     for (const reply of together) expect(reply.content).toBe(alone.content);
+  });
+
+  it("refuses a conversation longer than the context, naming contextSize", async () => {
+    const failure = model.generate([{ role: "user", content: "word ".repeat(CONTEXT_SIZE) }], greedy);
+    await expect(failure).rejects.toBeInstanceOf(ModelCallError);
+    await expect(failure).rejects.toMatchObject({ option: "contextSize" });
+    await expect(failure).rejects.toThrow(/no room for a reply in tiny's context of 256 tokens. Give LlamaCppModel a larger contextSize/);
   });
 
   it("refuses native tool calls with a message that says what to do", async () => {

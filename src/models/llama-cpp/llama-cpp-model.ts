@@ -27,7 +27,9 @@ export interface LlamaCppModelOptions {
   modelId?: string;
   /**
    * Tokens of the context (prompt and reply together); also the model's `contextWindow`. Memory
-   * grows with it. Default: the context length the model was trained with, at most 8192.
+   * grows with it. A conversation that does not fit is refused (a `ModelCallError` naming this
+   * option) rather than cut short at its start. Default: the context length the model was
+   * trained with, at most 8192.
    */
   contextSize?: number;
   /** CPU threads for evaluation. Default: node-llama-cpp's choice (the machine's cores). */
@@ -106,9 +108,12 @@ export class LlamaCppModel implements Model {
     this.defaultOptions = options.defaultOptions ?? {};
   }
 
-  /** The context size in tokens: the `contextSize` option, else known once the model has loaded. */
+  /**
+   * The context size in tokens: once the model has loaded, the size llama.cpp made (it rounds
+   * small sizes up, to 256 at least); before, the `contextSize` option.
+   */
   get contextWindow(): number | undefined {
-    return this.options.contextSize ?? this.loadedContextSize;
+    return this.loadedContextSize ?? this.options.contextSize;
   }
 
   /**
@@ -222,6 +227,15 @@ export class LlamaCppModel implements Model {
       return () => signal.removeEventListener("abort", onAbort);
     };
     const unfollow = [follow(options.signal), follow(stream?.stop)];
+    const inputTokens = promptTokens(loaded, history);
+    const contextSize = loaded.context.contextSize;
+    // llama.cpp would make room by dropping the oldest turns, the task among them, without a word.
+    if (inputTokens >= contextSize) {
+      throw new ModelCallError(
+        `The conversation is ${inputTokens} tokens, which leaves no room for a reply in ${this.modelId}'s context of ${contextSize} tokens. Give LlamaCppModel a larger contextSize (the model was trained with ${loaded.model.trainContextSize}), or send less.`,
+        { option: "contextSize" },
+      );
+    }
     const before = loaded.sequence.tokenMeter.getState();
     try {
       const response = await loaded.chat.generateResponse(history, {
@@ -236,7 +250,7 @@ export class LlamaCppModel implements Model {
       });
       options.signal?.throwIfAborted();
       const used = loaded.sequence.tokenMeter.diff(before);
-      return { text: response.response, usage: { inputTokens: promptTokens(loaded, history), outputTokens: used.usedOutputTokens } };
+      return { text: response.response, usage: { inputTokens, outputTokens: used.usedOutputTokens } };
     } catch (error) {
       options.signal?.throwIfAborted();
       if (error instanceof ModelCallError) throw error;
