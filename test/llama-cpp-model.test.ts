@@ -11,12 +11,12 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
 import { AgentConfigurationError, MissingPackageError, ModelCallError } from "../src/errors.js";
-import type { ChatMessage, ChatMessageStreamDelta, GenerateOptions } from "../src/models/model.js";
+import type { ChatMessage, ChatMessageStreamDelta, GenerateOptions, ModelToolSpec } from "../src/models/model.js";
 import { LlamaCppModel } from "../src/models/llama-cpp/index.js";
 import { importNodeLlamaCpp } from "../src/models/llama-cpp/load-node-llama-cpp.js";
 import { writeTinyGguf } from "./support/gguf-writer.js";
 
-const CONTEXT_SIZE = 256;
+const CONTEXT_SIZE = 1024;
 const prompt: ChatMessage[] = [
   { role: "system", content: "You are terse." },
   { role: "user", content: "Say something." },
@@ -28,7 +28,7 @@ let model: LlamaCppModel;
 beforeAll(async () => {
   folder = mkdtempSync(join(tmpdir(), "llama-cpp-model-"));
   const modelPath = join(folder, "tiny.gguf");
-  writeTinyGguf(modelPath);
+  writeTinyGguf(modelPath, { contextLength: 2048 });
   model = new LlamaCppModel({ modelPath, contextSize: CONTEXT_SIZE, threads: 1 });
   await model.load();
 });
@@ -153,13 +153,40 @@ describe("LlamaCppModel", () => {
     const failure = model.generate([{ role: "user", content: "word ".repeat(CONTEXT_SIZE) }], greedy);
     await expect(failure).rejects.toBeInstanceOf(ModelCallError);
     await expect(failure).rejects.toMatchObject({ option: "contextSize" });
-    await expect(failure).rejects.toThrow(/no room for a reply in tiny's context of 256 tokens. Give LlamaCppModel a larger contextSize/);
+    await expect(failure).rejects.toThrow(new RegExp(`no room for a reply in tiny's context of ${CONTEXT_SIZE} tokens. Give LlamaCppModel a larger contextSize`));
   });
 
-  it("refuses native tool calls with a message that says what to do", async () => {
-    const tools = [{ name: "search", description: "Searches.", parameters: { type: "object", properties: {} } }];
-    await expect(model.generate(prompt, { ...greedy, tools, toolChoice: "required" })).rejects.toThrow(/nativeToolCalling: false/);
-    await expect(model.generate(prompt, { ...greedy, tools, toolChoice: "required" })).rejects.toBeInstanceOf(AgentConfigurationError);
+  const tools: ModelToolSpec[] = [
+    { name: "search", description: "Searches the web.", parameters: { type: "object", properties: { query: { type: "string", maxLength: 12 } }, required: ["query"], additionalProperties: false } },
+    { name: "final_answer", description: "Gives the answer.", parameters: { type: "object", properties: { answer: { enum: ["yes", "no"] } }, required: ["answer"], additionalProperties: false } },
+  ];
+
+  it("makes a tool call that matches one tool's parameters when one is required, enforced by a grammar", async () => {
+    const reply = await model.generate(prompt, { temperature: 0, maxTokens: 80, tools, toolChoice: "required", stopSequences: ["Observation:"] });
+    expect(reply.content).toBe("");
+    expect(reply.toolCalls).toHaveLength(1);
+    const call = reply.toolCalls![0]!;
+    expect(call.id).toMatch(/^call_\d+$/);
+    if (call.name === "search") {
+      expect(Object.keys(call.arguments as object)).toEqual(["query"]);
+      expect(((call.arguments as { query: string }).query).length).toBeLessThanOrEqual(12);
+    } else {
+      expect(call.name).toBe("final_answer");
+      expect(["yes", "no"]).toContain((call.arguments as { answer: string }).answer);
+    }
+    const deltas = await collect(model.generateStream(prompt, { temperature: 0, maxTokens: 80, tools, toolChoice: "required" }));
+    const streamed = deltas.find((delta) => delta.toolCalls)?.toolCalls?.[0];
+    expect(streamed?.name).toBe(call.name);
+    expect(JSON.parse(streamed?.argumentsDelta ?? "")).toEqual(call.arguments);
+    expect(deltas.at(-1)?.tokenUsage?.outputTokens).toBeGreaterThan(0);
+  });
+
+  it("refuses tools the model may or may not call, with a message that says what to do", async () => {
+    const failure = model.generate(prompt, { ...greedy, tools, toolChoice: "auto" });
+    await expect(failure).rejects.toBeInstanceOf(AgentConfigurationError);
+    await expect(failure).rejects.toThrow(/toolChoice: "required".*nativeToolCalling: false/);
+    const none = await model.generate(prompt, { ...greedy, tools, toolChoice: "none" });
+    expect(none.toolCalls).toBeUndefined();
   });
 
   it("says clearly when the model file is missing", async () => {

@@ -14,6 +14,7 @@ import { abortable } from "../call-signal.js";
 import { applyStopSequences, type ChatMessage, type ChatMessageStreamDelta, type GenerateOptions, type Model, type ResponseFormat, type TokenUsage } from "../model.js";
 import { StopSequenceFilter } from "../stop-sequence-filter.js";
 import { toLlamaChatHistory } from "./llama-cpp-messages.js";
+import { mustCallTool, parseToolCall, toolCallSchema, withToolInstructions } from "./llama-cpp-tools.js";
 import { loadNodeLlamaCpp, type NodeLlamaCppModule } from "./load-node-llama-cpp.js";
 
 /** Where llama.cpp computes: `false` is the CPU; `true` or `"auto"` the best GPU backend found, else the CPU. */
@@ -78,9 +79,11 @@ const runtimes = new Map<string, Promise<Llama>>();
  *
  * Supported: streaming, stop sequences, temperature, `maxTokens`, abort signals, token usage
  * counted by the model's tokenizer, and `responseFormat` (`json_object`, `json_schema`) enforced
- * by a grammar. Not supported: native tool calling (`tools` are refused with an explanation;
- * a `ToolCallingAgent` works with `nativeToolCalling: false`, a `CodeAgent` needs none) and images
- * (replaced by a note that one was there).
+ * by a grammar. Tool calls are made when a call must make one (`toolChoice: "required"`, which
+ * ToolCallingAgent asks for): the tools are described in the system prompt and a grammar makes
+ * the reply one call of one of them (see `llama-cpp-tools.ts`); the model's own tool-call format
+ * is not used. Not supported: tools the model may or may not call (`toolChoice: "auto"`, refused
+ * with an explanation) and images (replaced by a note that one was there).
  */
 export class LlamaCppModel implements Model {
   readonly modelId: string;
@@ -93,6 +96,7 @@ export class LlamaCppModel implements Model {
   /** Settles when the last call queued so far has finished. */
   private queue: Promise<void> = Promise.resolve();
   private closed = false;
+  private toolCallCount = 0;
 
   /** @throws {AgentConfigurationError} when `contextSize` or `threads` is not a positive integer. */
   constructor(options: LlamaCppModelOptions) {
@@ -127,8 +131,13 @@ export class LlamaCppModel implements Model {
 
   /** One reply, with its token usage. Aborting rejects with the signal's reason. */
   async generate(messages: ChatMessage[], options: GenerateOptions = {}): Promise<ChatMessage> {
-    const stopSequences = options.stopSequences ?? this.defaultOptions.stopSequences;
     const result = await this.call(messages, options, undefined);
+    if (mustCallTool(options)) {
+      const call = parseToolCall(result.text, options.tools!, `call_${++this.toolCallCount}`);
+      if (call) return { role: "assistant", content: "", toolCalls: [call], tokenUsage: result.usage };
+      return { role: "assistant", content: result.text, tokenUsage: result.usage };
+    }
+    const stopSequences = options.stopSequences ?? this.defaultOptions.stopSequences;
     return { role: "assistant", content: applyStopSequences(result.text, stopSequences), tokenUsage: result.usage };
   }
 
@@ -138,6 +147,17 @@ export class LlamaCppModel implements Model {
    * the generation.
    */
   async *generateStream(messages: ChatMessage[], options: GenerateOptions = {}): AsyncIterable<ChatMessageStreamDelta> {
+    if (mustCallTool(options)) {
+      // The call is one JSON object, useful only whole: it comes as one delta.
+      const reply = await this.generate(messages, options);
+      const call = reply.toolCalls?.[0];
+      if (call) {
+        const argumentsDelta = typeof call.arguments === "string" ? call.arguments : JSON.stringify(call.arguments);
+        yield { toolCalls: [{ index: 0, id: call.id, name: call.name, argumentsDelta }] };
+      } else if (reply.content !== "") yield { content: reply.content as string };
+      yield { tokenUsage: reply.tokenUsage! };
+      return;
+    }
     const filter = new StopSequenceFilter(options.stopSequences ?? this.defaultOptions.stopSequences);
     const chunks = new EventChannel<string>();
     const stopped = new AbortController();
@@ -211,9 +231,14 @@ export class LlamaCppModel implements Model {
   }
 
   private async run(loaded: LoadedModel, messages: ChatMessage[], options: GenerateOptions, stream: { onText: (text: string) => void; stop: AbortSignal } | undefined): Promise<CallResult> {
-    const history = toLlamaChatHistory(messages);
-    const grammar = await this.grammarFor(loaded, options.responseFormat ?? this.defaultOptions.responseFormat);
-    const stopSequences = (options.stopSequences ?? this.defaultOptions.stopSequences ?? []).filter((stop) => stop !== "");
+    const tools = mustCallTool(options) ? options.tools! : undefined;
+    const history = toLlamaChatHistory(tools ? withToolInstructions(messages, tools) : messages);
+    const format: ResponseFormat | undefined = tools
+      ? { type: "json_schema", name: "tool_call", schema: toolCallSchema(tools) }
+      : (options.responseFormat ?? this.defaultOptions.responseFormat);
+    const grammar = await this.grammarFor(loaded, format);
+    // A stop sequence inside a tool call's arguments would cut its JSON.
+    const stopSequences = tools ? [] : (options.stopSequences ?? this.defaultOptions.stopSequences ?? []).filter((stop) => stop !== "");
     const temperature = options.temperature ?? this.defaultOptions.temperature;
     const maxTokens = options.maxTokens ?? this.defaultOptions.maxTokens;
     // One signal ends the generation for both the caller's abort and a stream stopped early; with
@@ -315,11 +340,11 @@ export class LlamaCppModel implements Model {
   }
 }
 
-/** Native tool calls are not implemented: say so rather than let the tools go unseen. */
+/** Tools the model may call or not (`toolChoice: "auto"`) are not supported: say so rather than let them go unseen. */
 function refuseTools(options: GenerateOptions): void {
-  if (!options.tools?.length || options.toolChoice === "none") return;
+  if (!options.tools?.length || options.toolChoice === "none" || options.toolChoice === "required") return;
   throw new AgentConfigurationError(
-    "LlamaCppModel does not do native tool calling, and this call passed tools. Give ToolCallingAgent nativeToolCalling: false (the tools are then described in the prompt and called in JSON text), use a CodeAgent, or serve the model with llama.cpp's server (llama-server --jinja) and use OpenAIModel with its baseURL.",
+    `LlamaCppModel calls tools only when a call must call one (toolChoice: "required", as ToolCallingAgent asks), and this call passed tools with toolChoice: ${JSON.stringify(options.toolChoice ?? "auto")}. Pass toolChoice: "required", give ToolCallingAgent nativeToolCalling: false (tools described in the prompt, called in JSON text), use a CodeAgent, or serve the model with llama.cpp's server (llama-server --jinja) and use OpenAIModel with its baseURL.`,
   );
 }
 
