@@ -162,7 +162,9 @@ console.log(JSON.stringify({ hooks: after - before, names: codeagent.executorNam
     expect(result.names).toEqual(expect.arrayContaining(["pyodide", "quickjs", "monty", "local-python"]));
     expect(result.python).toBe("42");
     // The vendors' SDKs are optional peers: not installed here, and codeagent loaded without them.
-    for (const name of ["dockerode", "e2b", "modal", "@blaxel/core", "vitest"]) expect(existsSync(join(project, "node_modules", name))).toBe(false);
+    for (const name of ["dockerode", "e2b", "modal", "@blaxel/core", "vitest", "@anthropic-ai/sdk", "@huggingface/inference", "node-llama-cpp"]) {
+      expect(existsSync(join(project, "node_modules", name))).toBe(false);
+    }
   });
 
   test("codeagent/testing needs no test framework: a scripted agent runs in QuickJS; the contract suite says it needs Vitest", async () => {
@@ -202,6 +204,27 @@ console.log(JSON.stringify(results));
     expect(results["e2b"]).toMatch(/^MissingPackageError: .*npm install e2b@\^2$/);
     expect(results["modal"]).toMatch(/^MissingPackageError: .*npm install modal@0\.11\.1$/);
     expect(results["blaxel"]).toMatch(/^MissingPackageError: .*npm install @blaxel\/core@\^0\.3$/);
+  });
+
+  test("the model adapters load without their SDKs, and a call says what to install", async () => {
+    writeFileSync(
+      join(project, "models.mjs"),
+      `import { AnthropicModel, HfInferenceModel, modelFromString } from "codeagent";
+const { LlamaCppModel } = await import("codeagent/llama-cpp");
+const attempt = (model) => model.generate([{ role: "user", content: "hi" }]).then(() => "ran", (error) => error.name + ": " + error.message);
+console.log(JSON.stringify({
+  anthropic: await attempt(new AnthropicModel({ modelId: "claude-sonnet-4-5", apiKey: "k" })),
+  hf: await attempt(new HfInferenceModel({ modelId: "Qwen/Qwen2.5-Coder-32B-Instruct", token: "hf_k" })),
+  llama: await attempt(new LlamaCppModel({ modelPath: "/nowhere.gguf" })),
+  gguf: await attempt(modelFromString("gguf:/nowhere.gguf")),
+}));
+`,
+    );
+    const results = JSON.parse((await node("models.mjs")).stdout) as Record<string, string>;
+    expect(results["anthropic"]).toMatch(/^MissingPackageError: .*npm install @anthropic-ai\/sdk/);
+    expect(results["hf"]).toMatch(/^MissingPackageError: .*npm install @huggingface\/inference/);
+    expect(results["llama"]).toMatch(/npm install node-llama-cpp|does not exist|nowhere\.gguf/);
+    expect(results["gguf"]).toMatch(/npm install node-llama-cpp|nowhere\.gguf/);
   });
 
   test("every entry point loads from CommonJS with require()", async () => {
@@ -251,6 +274,9 @@ import { E2BExecutor } from "codeagent/e2b";
 import { ModalExecutor } from "codeagent/modal";
 import { BlaxelExecutor } from "codeagent/blaxel";
 import { LocalPythonExecutor } from "codeagent/local-python";
+import { LlamaCppModel } from "codeagent/llama-cpp";
+import { AnthropicModel, HfInferenceModel, AiSdkModel } from "codeagent";
+export const models = [new AnthropicModel({ modelId: "claude-sonnet-4-5", apiKey: "k" }), new HfInferenceModel({ modelId: "m", token: "hf_k" }), new LlamaCppModel({ modelPath: "m.gguf" }), AiSdkModel];
 const docker: DockerExecutorOptions = { image: "python:3.12-slim", network: false, connection: { socketPath: "/var/run/docker.sock" } };
 const options: CodeAgentOptions<"docker"> = { model: new ScriptedModel([]), tools: [], executor: "docker", executorOptions: docker };
 export const made = [new CodeAgent(options), new DockerExecutor(docker), new E2BExecutor(), new ModalExecutor(), new BlaxelExecutor(), new LocalPythonExecutor()];

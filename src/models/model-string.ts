@@ -22,6 +22,8 @@ export interface ModelFromStringOptions extends ApiModelOptions {
   baseURL?: string;
   /** OpenAI-compatible providers: whether to send `stop` (see `OpenAIModel`'s `supportsStop`). */
   supportsStop?: boolean;
+  /** `gguf:hf:...`: told how the one-time download of the file goes (a CLI draws a bar from it). */
+  onDownloadProgress?: (progress: { downloadedBytes: number; totalBytes: number | undefined; resumedFromBytes: number }) => void;
 }
 
 /** A provider the parser knows. */
@@ -105,6 +107,32 @@ const PROVIDERS: ModelProvider[] = [
       return new LazyModel(spec, () => aiSdkModelFromString(`ai-sdk:${spec}`, settings), contextWindow);
     },
   },
+  {
+    name: "gguf",
+    example: "gguf:/path/model.gguf",
+    description: "a local GGUF file run in this process by llama.cpp; gguf:hf:<owner>/<repo>/<file> downloads it once (codeagent/llama-cpp)",
+    package: "node-llama-cpp",
+    create(reference, options, env) {
+      const contextSize = options.contextWindow;
+      // The adapter lives at its own entry point with its heavy package: loaded on the first call.
+      return new LazyModel(
+        `gguf:${reference}`,
+        async () => {
+          const llama = await import("./llama-cpp/index.js");
+          const modelPath = reference.startsWith("hf:")
+            ? await llama.downloadGguf({
+                ...llama.parseHuggingFaceFile(reference.slice("hf:".length)),
+                ...(read(env, "HF_TOKEN") ? { token: read(env, "HF_TOKEN")! } : {}),
+                ...(read(env, "HF_ENDPOINT") ? { baseUrl: read(env, "HF_ENDPOINT")! } : {}),
+                ...(options.onDownloadProgress ? { onProgress: options.onDownloadProgress } : {}),
+              })
+            : reference;
+          return new llama.LlamaCppModel({ modelPath, ...(contextSize === undefined ? {} : { contextSize }) });
+        },
+        contextSize,
+      );
+    },
+  },
   localServer("ollama", "a local Ollama", "OLLAMA_HOST", "http://127.0.0.1:11434", "ollama:qwen2.5-coder:7b"),
   localServer("vllm", "a vLLM server", "VLLM_BASE_URL", "http://127.0.0.1:8000", "vllm:Qwen/Qwen2.5-Coder-32B-Instruct"),
   localServer("lmstudio", "LM Studio's local server", "LMSTUDIO_BASE_URL", "http://127.0.0.1:1234", "lmstudio:qwen2.5-coder-7b-instruct"),
@@ -167,7 +195,7 @@ export function missingCredential(provider: string, modelId: string, variable: s
 
 /** The API options of `options`, without what only the parser reads. */
 export function apiOptions(options: ModelFromStringOptions): ApiModelOptions & { supportsStop?: boolean } {
-  const { env: _env, baseURL: _baseURL, ...rest } = options;
+  const { env: _env, baseURL: _baseURL, onDownloadProgress: _progress, ...rest } = options;
   return rest;
 }
 

@@ -207,11 +207,6 @@ export class LlamaCppModel implements Model {
     await loaded.model.dispose();
   }
 
-  /** {@link close}, for `await using`. */
-  async [Symbol.asyncDispose](): Promise<void> {
-    await this.close();
-  }
-
   /** Runs one generation when the calls before it have finished. */
   private async call(messages: ChatMessage[], options: GenerateOptions, stream: { onText: (text: string) => void; stop: AbortSignal } | undefined): Promise<CallResult> {
     options.signal?.throwIfAborted();
