@@ -7,23 +7,26 @@
 
 /** A signal for one call, and the function that unhooks it from the caller's signal. */
 export interface CallSignal {
-  /** Aborts, with the same reason, when the caller's signal does; `undefined` without one. */
-  signal: AbortSignal | undefined;
+  /** Aborts, with the same reason, when the caller's signal does, or when {@link abort} is called. */
+  signal: AbortSignal;
+  /** Ends this call only (a stalled stream, say); the caller's signal is untouched. */
+  abort(reason: unknown): void;
   /** Removes the listener on the caller's signal. Call it once the call is over, however it ended. */
   release(): void;
 }
 
 /** A signal that follows `signal` until {@link CallSignal.release} is called. */
 export function callSignal(signal: AbortSignal | undefined): CallSignal {
-  if (signal === undefined) return { signal: undefined, release: () => {} };
   const controller = new AbortController();
+  const abort = (reason: unknown) => controller.abort(reason);
+  if (signal === undefined) return { signal: controller.signal, abort, release: () => {} };
   if (signal.aborted) {
     controller.abort(signal.reason);
-    return { signal: controller.signal, release: () => {} };
+    return { signal: controller.signal, abort, release: () => {} };
   }
   const follow = () => controller.abort(signal.reason);
   signal.addEventListener("abort", follow, { once: true });
-  return { signal: controller.signal, release: () => signal.removeEventListener("abort", follow) };
+  return { signal: controller.signal, abort, release: () => signal.removeEventListener("abort", follow) };
 }
 
 /**

@@ -1,4 +1,4 @@
-import { describe, expect, test } from "vitest";
+import { describe, expect, test, vi } from "vitest";
 
 import { AgentConfigurationError } from "../errors.js";
 import { modelFromString, modelProviders } from "./model-string.js";
@@ -57,6 +57,28 @@ describe("modelFromString", () => {
     expect(model).toBeInstanceOf(LazyModel);
     expect(model.contextWindow).toBe(1_048_576);
     await expect(model.generate([{ role: "user", content: "hi" }])).rejects.toThrow(/npm install @ai-sdk\/google/);
+  });
+
+  test("a local server never gets the process's OpenAI key, nor does a server given in env without one", async () => {
+    const { startOpenAICompatibleServer } = await import("../../test/support/openai-compatible-server.js");
+    const server = await startOpenAICompatibleServer();
+    vi.stubEnv("OPENAI_API_KEY", "sk-the-process-secret");
+    try {
+      server.enqueue({ kind: "reply", text: "1" }, { kind: "reply", text: "2" });
+      await modelFromString("ollama:llama3", { env: { OLLAMA_HOST: server.origin } }).generate([{ role: "user", content: "hi" }]);
+      await modelFromString("openai:local", { env: { OPENAI_BASE_URL: server.baseURL } }).generate([{ role: "user", content: "hi" }]);
+      for (const request of server.requests) expect(request.headers["authorization"]).toBe("Bearer not-needed");
+    } finally {
+      vi.unstubAllEnvs();
+      await server.close();
+    }
+  });
+
+  test("spaces and capitals around the provider and the id do not matter; ai-sdk needs provider/model", () => {
+    expect(modelFromString("  OpenAI: gpt-4o \n", { env: { OPENAI_API_KEY: "sk" } }).modelId).toBe("gpt-4o");
+    expect(() => modelFromString("ai-sdk:google", { env: {} })).toThrow(/write ai-sdk:<provider>\/<model>/);
+    expect(() => modelFromString("ai-sdk:/x", { env: {} })).toThrow(/write ai-sdk:<provider>\/<model>/);
+    expect(modelFromString("ai-sdk:google/gemini-2.0-flash", { env: {} }).modelId).toBe("gemini-2.0-flash");
   });
 
   test("the API options reach the adapter", () => {

@@ -12,6 +12,7 @@ import { HfInferenceModel } from "./huggingface/hf-inference-model.js";
 import { parseHfModelString } from "./huggingface/hf-model-string.js";
 import { LazyModel } from "./lazy-model.js";
 import type { Model } from "./model.js";
+import { PLACEHOLDER_API_KEY } from "./openai/openai-client.js";
 import { OpenAIModel } from "./openai/openai-model.js";
 
 /** Options of {@link modelFromString}: the API options every adapter takes, and where to read the environment. */
@@ -50,7 +51,9 @@ function localServer(name: string, description: string, variable: string, defaul
     example,
     description: `${description} (OpenAI-compatible, ${variable} or ${defaultURL})`,
     settings: [variable],
-    create: (modelId, options, env) => new OpenAIModel({ ...apiOptions(options), modelId, baseURL: options.baseURL ?? openAIPath(read(env, variable) ?? defaultURL) }),
+    // The placeholder key: OpenAIModel would otherwise send OPENAI_API_KEY to this server.
+    create: (modelId, options, env) =>
+      new OpenAIModel({ ...apiOptions(options), modelId, apiKey: PLACEHOLDER_API_KEY, baseURL: options.baseURL ?? openAIPath(read(env, variable) ?? defaultURL) }),
   };
 }
 
@@ -65,7 +68,8 @@ const PROVIDERS: ModelProvider[] = [
       const baseURL = options.baseURL ?? read(env, "OPENAI_BASE_URL");
       const apiKey = read(env, "OPENAI_API_KEY");
       if (apiKey === undefined && baseURL === undefined) throw missingCredential("openai", modelId, "OPENAI_API_KEY", "sk-...", "or point at a local server: OPENAI_BASE_URL=http://localhost:8000/v1");
-      return new OpenAIModel({ ...apiOptions(options), modelId, ...(baseURL ? { baseURL } : {}), ...(apiKey ? { apiKey } : {}) });
+      // Only the key of `env` is sent: with a server and no key there, the placeholder, not the process's key.
+      return new OpenAIModel({ ...apiOptions(options), modelId, apiKey: apiKey ?? PLACEHOLDER_API_KEY, ...(baseURL ? { baseURL } : {}) });
     },
   },
   {
@@ -100,11 +104,15 @@ const PROVIDERS: ModelProvider[] = [
     example: "ai-sdk:google/gemini-2.0-flash",
     description: "any Vercel AI SDK provider package installed (@ai-sdk/<provider>), which reads its own key",
     create(spec, options) {
-      const modelName = spec.slice(spec.indexOf("/") + 1);
+      const slash = spec.indexOf("/");
+      if (slash <= 0 || slash === spec.length - 1) {
+        throw new AgentConfigurationError(`ai-sdk:${spec} names no provider and model: write ai-sdk:<provider>/<model>, e.g. ai-sdk:google/gemini-2.0-flash.`);
+      }
+      const modelName = spec.slice(slash + 1);
       const contextWindow = options.contextWindow ?? knownContextWindow(modelName);
       const settings = { ...apiOptions(options), ...(contextWindow === undefined ? {} : { contextWindow }) };
       // The provider package is imported on the first call; a missing one fails there, naming the install line.
-      return new LazyModel(spec, () => aiSdkModelFromString(`ai-sdk:${spec}`, settings), contextWindow);
+      return new LazyModel(modelName, () => aiSdkModelFromString(`ai-sdk:${spec}`, settings), contextWindow);
     },
   },
   {
@@ -173,9 +181,10 @@ export function registerModelProvider(provider: ModelProvider): void {
  * missing model id, or missing credentials (with the line that sets them).
  */
 export function modelFromString(spec: string, options: ModelFromStringOptions = {}): Model {
+  spec = spec.trim();
   const separator = spec.indexOf(":");
-  const name = separator < 0 ? "openai" : spec.slice(0, separator);
-  const modelId = separator < 0 ? spec : spec.slice(separator + 1);
+  const name = separator < 0 ? "openai" : spec.slice(0, separator).trim().toLowerCase();
+  const modelId = (separator < 0 ? spec : spec.slice(separator + 1)).trim();
   const provider = PROVIDERS.find((known) => known.name === name);
   if (provider === undefined) {
     const known = PROVIDERS.map((known) => `  ${known.example.padEnd(44)} ${known.description}`).join("\n");

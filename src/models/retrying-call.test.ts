@@ -46,6 +46,19 @@ describe("callWithRetries", () => {
     expect(signals.every((signal) => signal.aborted)).toBe(true);
   });
 
+  test("a server that asks to wait longer than a minute is not waited for: the error is thrown at once", async () => {
+    let attempts = 0;
+    const failing = callWithRetries(
+      async () => {
+        attempts++;
+        throw new Error("rate limited for an hour");
+      },
+      { maxRetries: 3, timeoutMs: 1_000, classify: () => ({ retryable: true, retryAfterMs: 3_600_000 }), timeoutError },
+    );
+    await expect(failing).rejects.toThrow("rate limited for an hour");
+    expect(attempts).toBe(1);
+  });
+
   test("the caller's abort ends the call with its reason, also while waiting to retry", async () => {
     const controller = new AbortController();
     const reason = new Error("stop");

@@ -29,7 +29,7 @@ export interface RetryingCallOptions {
 }
 
 /** The longest wait between attempts, whatever `Retry-After` says; longer waits are the caller's to decide. */
-const MAX_DELAY_MS = 60_000;
+export const MAX_DELAY_MS = 60_000;
 const BASE_DELAY_MS = 500;
 
 /** The reason an attempt's own signal aborts with when its time is up. */
@@ -61,7 +61,9 @@ export async function callWithRetries<T>(attempt: (signal: AbortSignal) => Promi
       clearTimeout(timer);
       signal?.removeEventListener("abort", follow);
     }
-    if (!failure.retryable || attemptIndex >= options.maxRetries) throw thrown;
+    // A server that asks for a long wait (an hour's rate limit) is not waited for: the caller decides.
+    const waitsTooLong = failure.retryAfterMs !== undefined && failure.retryAfterMs > MAX_DELAY_MS;
+    if (!failure.retryable || waitsTooLong || attemptIndex >= options.maxRetries) throw thrown;
     await sleep(retryDelay(attemptIndex, failure.retryAfterMs), signal);
   }
 }
@@ -100,4 +102,40 @@ function sleep(milliseconds: number, signal: AbortSignal | undefined): Promise<v
     }, milliseconds);
     signal?.addEventListener("abort", onAbort, { once: true });
   });
+}
+
+/**
+ * A `fetch` for SDKs that retry by themselves (openai, @anthropic-ai/sdk) and would wait as long as
+ * any `Retry-After` says, an hour included: an answer that asks for more than {@link MAX_DELAY_MS}
+ * gets the `x-should-retry: false` header both SDKs obey, so the call fails at once with the
+ * server's error, which the caller may retry later.
+ */
+export function refuseLongRetryWaits(fetchImpl?: typeof globalThis.fetch): typeof globalThis.fetch {
+  return async (input, init) => {
+    const response = await (fetchImpl ?? globalThis.fetch)(input, init);
+    const wait = retryAfterMs(response.headers);
+    if (wait === undefined || wait <= MAX_DELAY_MS) return response;
+    const headers = new Headers(response.headers);
+    headers.set("x-should-retry", "false");
+    headers.set(LONG_WAIT_HEADER, String(wait));
+    return new Response(response.body, { status: response.status, statusText: response.statusText, headers });
+  };
+}
+
+/** Marks an answer {@link refuseLongRetryWaits} stopped the SDK from waiting for: the wait it asked, in ms. */
+const LONG_WAIT_HEADER = "x-codeagent-long-retry-wait-ms";
+
+/**
+ * Whether an HTTP error from an SDK is worth retrying later, from its status and the headers the
+ * server (or {@link refuseLongRetryWaits}) set, and the long wait the server asked for, if that
+ * is why the SDK did not retry.
+ */
+export function retryAdvice(status: number, headers: { get(name: string): string | null } | undefined, isRetryableStatus: (status: number) => boolean): { retryable: boolean; longWait: string } {
+  const longWaitMs = Number(headers?.get(LONG_WAIT_HEADER) ?? Number.NaN);
+  if (Number.isFinite(longWaitMs)) {
+    const minutes = Math.ceil(longWaitMs / 60_000);
+    return { retryable: true, longWait: `The server asks to wait ${minutes} minute${minutes === 1 ? "" : "s"} before trying again; that was not waited for. ` };
+  }
+  const shouldRetry = headers?.get("x-should-retry");
+  return { retryable: shouldRetry === "true" ? true : shouldRetry === "false" ? false : isRetryableStatus(status), longWait: "" };
 }

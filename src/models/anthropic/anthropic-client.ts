@@ -5,6 +5,7 @@
  */
 import { AgentConfigurationError } from "../../errors.js";
 import type { AnthropicClient, AnthropicClientOptions, AnthropicSdk } from "./anthropic-sdk.js";
+import { refuseLongRetryWaits } from "../retrying-call.js";
 
 /** The SDK's default, for which no `baseURL` needs to be given. */
 export const ANTHROPIC_API_URL = "https://api.anthropic.com";
@@ -58,7 +59,7 @@ export function createClient(sdk: AnthropicSdk, endpoint: AnthropicEndpoint, set
   // ANTHROPIC_LOG=debug still turns the SDK's own logging on.
   if (readEnv("ANTHROPIC_LOG") === undefined) options.logLevel = "off";
   if (settings.headers !== undefined) options.defaultHeaders = settings.headers;
-  if (settings.fetch !== undefined) options.fetch = settings.fetch;
+  options.fetch = refuseLongRetryWaits(settings.fetch);
   try {
     return new sdk.default(options);
   } catch (error) {

@@ -5,6 +5,7 @@
 import { AgentError, ModelCallError } from "../../errors.js";
 import { isRetryableStatus } from "../openai/openai-errors.js";
 import type { AnthropicSdk, SdkApiError } from "./anthropic-sdk.js";
+import { retryAdvice } from "../retrying-call.js";
 
 /** What an error message about a failed call can name. */
 export interface AnthropicCallContext {
@@ -91,10 +92,9 @@ function fromApiError(error: SdkApiError, server: string, retries: string, model
       cause: error,
     });
   }
-  const shouldRetry = error.headers?.get("x-should-retry");
-  const retryable = shouldRetry === "true" ? true : shouldRetry === "false" ? false : isRetryableStatus(status);
+  const { retryable, longWait } = retryAdvice(status, error.headers, isRetryableStatus);
   const { advice, option } = statusAdvice(status, retryable, detail, retries, modelId);
-  return new ModelCallError(`${capitalise(server)} answered ${status}: ${detail}. ${advice}`.trim(), { status, retryable, cause: error, ...(option ? { option } : {}) });
+  return new ModelCallError(`${capitalise(server)} answered ${status}: ${detail}. ${longWait}${advice}`.trim(), { status, retryable, cause: error, ...(option ? { option } : {}) });
 }
 
 function statusAdvice(status: number, retryable: boolean, detail: string, retries: string, modelId: string): { advice: string; option?: string } {

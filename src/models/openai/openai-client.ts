@@ -6,10 +6,11 @@
 import { AzureOpenAI, OpenAI, OpenAIError, type ClientOptions } from "openai";
 
 import { AgentConfigurationError } from "../../errors.js";
+import { refuseLongRetryWaits } from "../retrying-call.js";
 import type { OpenAIAzureOptions, OpenAIModelOptions } from "./openai-model.js";
 
 /** Sent to servers given by `baseURL` that need no key; the SDK insists on one. */
-const PLACEHOLDER_API_KEY = "not-needed";
+export const PLACEHOLDER_API_KEY = "not-needed";
 
 /** The client for `options`, with the timeout and retries already settled by the model. */
 export function createClient(options: OpenAIModelOptions, timeoutMs: number, maxRetries: number): OpenAI {
@@ -19,7 +20,7 @@ export function createClient(options: OpenAIModelOptions, timeoutMs: number, max
   if (readEnv("OPENAI_LOG") === undefined) common.logLevel = "off";
   if (options.organization !== undefined) common.organization = options.organization;
   if (options.headers !== undefined) common.defaultHeaders = options.headers;
-  if (options.fetch !== undefined) common.fetch = options.fetch;
+  common.fetch = refuseLongRetryWaits(options.fetch);
   try {
     if (options.azure) return createAzureClient(options, options.azure, common);
     const baseURL = options.baseURL ?? readEnv("OPENAI_BASE_URL");

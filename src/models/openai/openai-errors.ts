@@ -5,6 +5,7 @@
 import { APIConnectionError, APIConnectionTimeoutError, APIError, APIUserAbortError } from "openai";
 
 import { AgentError, ModelCallError } from "../../errors.js";
+import { retryAdvice } from "../retrying-call.js";
 
 /** What an error message about a failed call can name. */
 export interface OpenAICallContext {
@@ -79,10 +80,9 @@ function fromStatusError(error: APIError, server: string, retries: string, model
     return new ModelCallError(`${capitalise(server)} reported an error in its stream: ${detail}.`, { cause: error });
   }
   // The server may say whether retrying helps; the SDK obeys the same header.
-  const shouldRetry = error.headers?.get("x-should-retry");
-  const retryable = shouldRetry === "true" ? true : shouldRetry === "false" ? false : isRetryableStatus(status);
+  const { retryable, longWait } = retryAdvice(status, error.headers, isRetryableStatus);
   const { advice, option } = statusAdvice(status, retryable, detail, retries, modelId);
-  return new ModelCallError(`${capitalise(server)} answered ${status}: ${detail}. ${advice}`.trim(), { status, retryable, cause: error, ...(option ? { option } : {}) });
+  return new ModelCallError(`${capitalise(server)} answered ${status}: ${detail}. ${longWait}${advice}`.trim(), { status, retryable, cause: error, ...(option ? { option } : {}) });
 }
 
 /** What to do about an HTTP error, and the option that does it. */

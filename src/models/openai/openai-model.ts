@@ -10,6 +10,7 @@ import type { Pacer } from "../../pacer.js";
 import { requestPacer, type ApiModelOptions } from "../api-model-options.js";
 import { abortable, callSignal } from "../call-signal.js";
 import { knownContextWindow } from "../context-windows.js";
+import { idleLimited, stalledStreamError } from "../idle-stream.js";
 import {
   applyStopSequences,
   estimateTokenUsage,
@@ -189,8 +190,13 @@ export class OpenAIModel implements Model {
       let chunks = 0;
       /** Every character the server sent, cut or not, for an estimate of the usage. */
       let written = "";
+      const stalled = () => {
+        const error = stalledStreamError(`the model server at ${this.baseURL}`, this.timeoutMs);
+        call.abort(error);
+        return error;
+      };
       try {
-        for await (const chunk of stream) {
+        for await (const chunk of idleLimited(stream, this.timeoutMs, stalled)) {
           if (!isCompletionChunk(chunk)) throw notChatCompletionError(this.baseURL, response.headers.get("content-type"), true);
           chunks++;
           if (chunk.usage) usage = toTokenUsage(chunk.usage);
@@ -210,9 +216,10 @@ export class OpenAIModel implements Model {
       } catch (error) {
         throw toModelCallError(error, context);
       }
-      if (chunks === 0) throw notChatCompletionError(this.baseURL, response.headers.get("content-type"), true);
-      // The SDK ends its stream quietly when the request is aborted: report the abort.
+      // The SDK ends its stream quietly when the request is aborted: report the abort (before
+      // taking an empty stream for a server that does not stream chat completions).
       options.signal?.throwIfAborted();
+      if (chunks === 0) throw notChatCompletionError(this.baseURL, response.headers.get("content-type"), true);
       const rest = filter.flush();
       if (rest !== "") yield { content: rest };
       yield { tokenUsage: usage ?? estimateTokenUsage(messages, written) };
