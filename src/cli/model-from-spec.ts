@@ -2,16 +2,18 @@ import { AgentConfigurationError } from "../errors.js";
 import type { Model } from "../models/model.js";
 import { modelFromString } from "../models/model-string.js";
 import { UsageError, type ModelSettings } from "./cli-arguments.js";
+import type { DownloadProgress } from "./download-progress.js";
 
 /**
  * The model named on the command line (`provider:model-id`, parsed by the API's
  * `modelFromString`) with the settings its flags give, or a {@link UsageError} that says what to
  * set when its credentials are missing or the provider is unknown.
  */
-export function modelFromSpec(settings: ModelSettings, env: NodeJS.ProcessEnv): Model {
+export function modelFromSpec(settings: ModelSettings, env: NodeJS.ProcessEnv, onDownloadProgress?: (progress: DownloadProgress) => void): Model {
   try {
     return modelFromString(settings.spec, {
       env,
+      ...(onDownloadProgress ? { onDownloadProgress } : {}),
       supportsStop: settings.supportsStop,
       ...(settings.baseURL ? { baseURL: settings.baseURL } : {}),
       ...(settings.requestTimeoutMs === undefined ? {} : { timeoutMs: settings.requestTimeoutMs }),

@@ -12,6 +12,7 @@ import { sanitizeText } from "../render/sanitize-text.js";
 import { HELP, parseCliArguments, UsageError, type CliCommand } from "./cli-arguments.js";
 import { EXIT, type CliIO } from "./cli-io.js";
 import { DEMO_TASK, demoModel, demoTools } from "./demo.js";
+import { downloadProgressWriter } from "./download-progress.js";
 import { loadTools } from "./load-tools.js";
 import { modelFromSpec } from "./model-from-spec.js";
 import { reportFailure } from "./report-failure.js";
@@ -71,7 +72,7 @@ async function runCommand(command: CliCommand, io: CliIO): Promise<number> {
         banner: "Demo: a recorded run (ScriptedModel replay) through the real Python sandbox and real tools.\n\n",
       });
     case "task": {
-      const model = modelFromSpec(command.model, io.env);
+      const model = modelFromSpec(command.model, io.env, downloadProgressWriter(io.stderr));
       const ownTools = { origin: "--tools", tools: await loadTools(command.sandbox.tools, io.cwd) };
       // The MCP servers are closed however the run ends, Ctrl-C included (the signal ends the run).
       return await withMcpServers(
