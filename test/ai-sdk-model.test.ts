@@ -174,6 +174,21 @@ describe("AiSdkModel", () => {
     server = await startOpenAICompatibleServer();
   });
 
+  test("a connection that breaks mid-stream says so, retryable, not that the URL may be a web page", async () => {
+    server.enqueue({ kind: "reply", text: "Paris is the capital of France.", dropAfterChunks: 4 });
+    const received: string[] = [];
+    const error = await rejection(
+      (async () => {
+        for await (const delta of model().generateStream(QUESTION)) if (delta.content) received.push(delta.content);
+      })(),
+    );
+    expect(received.join("")).not.toBe("");
+    expect(error).toBeInstanceOf(ModelCallError);
+    expect((error as ModelCallError).retryable).toBe(true);
+    expect((error as Error).message).toContain("broke while reading its reply");
+    expect((error as Error).message).not.toContain("web page");
+  });
+
   test("an image at a URL the model does not fetch itself is downloaded and sent as bytes", async () => {
     const png = Buffer.from("iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwGA60e6kgAAAABJRU5ErkJggg==", "base64");
     const images = createServer((_request, response) => response.writeHead(200, { "content-type": "image/png" }).end(png));
@@ -257,6 +272,43 @@ describe("AiSdkModel with other providers' answers", () => {
     const error = await rejection(collect(new AiSdkModel({ model }).generateStream(QUESTION)));
     expect(error).toBeInstanceOf(ModelCallError);
     expect((error as Error).message).toContain("overloaded");
+  });
+
+  test.each([
+    ["an Anthropic-style overload", { type: "overloaded_error", message: "Overloaded" }, "Overloaded", true],
+    ["an OpenAI-style server error", { error: { message: "The server had an error", type: "server_error" } }, "The server had an error", true],
+    ["a 429 status", { code: 429, message: "Slow down" }, "Slow down", true],
+    ["an invalid request", { type: "invalid_request_error", message: "Bad tool schema" }, "Bad tool schema", false],
+    ["an object without a message", { reason: "unknown" }, '{"reason":"unknown"}', false],
+  ])("an error part holding a plain object, %s, is read: its message quoted, retryable when it says so", async (_kind, reported, message, retryable) => {
+    const model = scriptedModel("v3", () => undefined, [{ type: "text-delta", id: "t", delta: "par" }, { type: "error", error: reported }]);
+    const error = await rejection(collect(new AiSdkModel({ model }).generateStream(QUESTION)));
+    expect(error).toBeInstanceOf(ModelCallError);
+    expect((error as Error).message).toContain(message);
+    expect((error as Error).message).not.toContain("[object Object]");
+    expect((error as ModelCallError).retryable).toBe(retryable);
+  });
+
+  test("a stream that stalls ends after timeoutMs, retryable, and aborts the provider's request", async () => {
+    const model = scriptedModel("v3", () => undefined);
+    let requestSignal: AbortSignal | undefined;
+    model.doStream = async (options: unknown) => {
+      requestSignal = (options as { abortSignal?: AbortSignal }).abortSignal;
+      return { stream: new ReadableStream({ start: (controller) => controller.enqueue({ type: "text-delta", id: "t", delta: "par" }) }) };
+    };
+    const error = await rejection(collect(new AiSdkModel({ model, timeoutMs: 200, maxRetries: 0 }).generateStream(QUESTION)));
+    expect(error).toBeInstanceOf(ModelCallError);
+    expect(error).toMatchObject({ retryable: true, option: "timeoutMs" });
+    expect((error as Error).message).toContain("stopped sending");
+    expect(requestSignal?.aborted).toBe(true);
+  });
+
+  test("an image that is not a URL, such as a file name, is an AgentConfigurationError saying what to pass", async () => {
+    const model = scriptedModel("v3", () => ({ content: [], usage: undefined, warnings: [] }));
+    const error = await rejection(new AiSdkModel({ model }).generate([{ role: "user", content: [{ type: "image", image: "cat.png" }] }]));
+    expect(error).toBeInstanceOf(AgentConfigurationError);
+    expect((error as Error).message).toMatch(/https: or data: URL, or its bytes.*"cat\.png"/);
+    expect(model.calls).toHaveLength(0);
   });
 
   test("an image URL is sent as a URL, bytes and data URLs as base64 with their media type", async () => {

@@ -355,5 +355,43 @@ describe("AnthropicModel", () => {
       expect((error as ModelCallError).retryable).toBe(true);
       expect((error as ModelCallError).message).toContain("Overloaded");
     });
+
+    test("a connection that breaks mid-stream says so, retryable, without baseURL advice", async () => {
+      server.enqueue({ kind: "reply", text: "Paris is the capital of France.", dropAfterChunks: 5 });
+      const received: string[] = [];
+      const error = await (async () => {
+        for await (const delta of model().generateStream(QUESTION)) if (delta.content) received.push(delta.content);
+      })().then(
+        () => undefined,
+        (thrown: unknown) => thrown,
+      );
+      expect(received.join("")).not.toBe("");
+      expect(error).toBeInstanceOf(ModelCallError);
+      expect((error as ModelCallError).retryable).toBe(true);
+      expect((error as ModelCallError).message).toMatch(/broke while reading its reply/);
+      expect((error as ModelCallError).message).not.toMatch(/baseURL|Could not reach/);
+    });
+
+    test("a conversation with nothing but blank messages is refused before sending, saying to add a user message", async () => {
+      const error = await model()
+        .generate([
+          { role: "system", content: "You are terse." },
+          { role: "user", content: "  " },
+          { role: "assistant", content: "" },
+        ])
+        .catch((thrown: unknown) => thrown);
+      expect(error).toBeInstanceOf(AgentConfigurationError);
+      expect((error as Error).message).toMatch(/no message to send.*Add a user message/s);
+      expect(server.requests).toHaveLength(0);
+    });
+
+    test("a data: URL that is not an image is refused, naming its media type", async () => {
+      const error = await model()
+        .generate([{ role: "user", content: [{ type: "image", image: "data:text/plain;base64,aGVsbG8=" }] }])
+        .catch((thrown: unknown) => thrown);
+      expect(error).toBeInstanceOf(AgentConfigurationError);
+      expect((error as Error).message).toContain('"text/plain"');
+      expect(server.requests).toHaveLength(0);
+    });
   });
 });

@@ -257,6 +257,36 @@ describe("HfInferenceModel", () => {
       expect(getEventListeners(signal, "abort")).toHaveLength(0);
     });
 
+    test.each([
+      ["an OpenAI-style server_error", { error: { message: "Upstream failed", type: "server_error" } }, true],
+      ["TGI's overloaded error_type", { error: "Model is overloaded", error_type: "overloaded" }, true],
+      ["a 503 status", { error: { message: "Upstream failed", code: 503 } }, true],
+      ["a validation error", { error: "Input validation error", error_type: "validation" }, false],
+    ])("an error event inside a stream, %s: retryable is %s, and its message quoted", async (_kind, event, retryable) => {
+      const chunk = { id: "c1", object: "chat.completion.chunk", created: 0, model: "m", choices: [{ index: 0, delta: { content: "Par" }, finish_reason: null }] };
+      const frames = [chunk, event].map((data) => `data: ${JSON.stringify(data)}\n\n`).join("");
+      server.enqueue({ kind: "raw", contentType: "text/event-stream", body: frames });
+      const error = await rejection(textOf(model().generateStream(QUESTION)));
+      expect(error).toBeInstanceOf(ModelCallError);
+      expect(error).toMatchObject({ retryable });
+      expect((error as Error).message).toContain(typeof event.error === "string" ? event.error : event.error.message);
+    });
+
+    test("a 401 with an HTML body keeps its status and names HF_TOKEN, streamed or not", async () => {
+      const page = { kind: "raw", status: 401, contentType: "text/html; charset=utf-8", body: "<html><body>Unauthorized</body></html>" } as const;
+      // Some proxies label their HTML pages text/plain: the SDK then keeps the page as the detail.
+      const plain = { ...page, contentType: "text/plain; charset=utf-8" } as const;
+      server.enqueue(page, page, plain, plain);
+      const errors = [];
+      for (let call = 0; call < 2; call++) errors.push(await rejection(model().generate(QUESTION)), await rejection(textOf(model().generateStream(QUESTION))));
+      for (const error of errors) {
+        expect(error).toBeInstanceOf(ModelCallError);
+        expect(error).toMatchObject({ status: 401, retryable: false, option: "token" });
+        expect((error as Error).message).toContain("HF_TOKEN");
+        expect((error as Error).message).not.toContain("<html>");
+      }
+    });
+
     test("a connection lost mid-stream is a retryable ModelCallError", async () => {
       server.enqueue({ kind: "reply", text: "partial reply that never ends", dropAfterChunks: 3 });
       const received: string[] = [];

@@ -271,6 +271,16 @@ export function modelContract(subject: ModelUnderTest): void {
         expect(server.requests[1]!.receivedAt - server.requests[0]!.receivedAt).toBeGreaterThanOrEqual(900);
       }, 20_000);
 
+      test("a 429 that asks to wait an hour fails at once, retryable, instead of waiting", async () => {
+        server.enqueue({ kind: "error", status: 429, message: "Rate limit reached for requests per day.", headers: { "retry-after": "3600" } }, { kind: "reply", text: "late" });
+        const { ms, error } = await timed(model.generate(QUESTION));
+        expect(error).toBeInstanceOf(ModelCallError);
+        expect((error as ModelCallError).status).toBe(429);
+        expect((error as ModelCallError).retryable).toBe(true);
+        expect(server.requests).toHaveLength(1);
+        expect(ms).toBeLessThan(10_000);
+      }, 20_000);
+
       test("a 500 is retried, then succeeds", async () => {
         server.enqueue({ kind: "error", status: 500, message: "Internal error.", headers: { "retry-after": "0" } }, { kind: "reply", text: "Paris." });
         expect(messageText((await model.generate(QUESTION)).content)).toBe("Paris.");
@@ -285,6 +295,21 @@ export function modelContract(subject: ModelUnderTest): void {
         expect((error as ModelCallError).retryable).toBe(true);
         expect(server.requests).toHaveLength(2);
         expect(ms).toBeLessThan(8_000);
+      }, 20_000);
+
+      test("a stream that goes silent mid-way ends after timeoutMs with a retryable ModelCallError, not a hang", async ({ skip }) => {
+        model = subject.create(server, { timeoutMs: 400, maxRetries: 0 });
+        if (!model.generateStream) return skip();
+        server.enqueue({ kind: "reply", text: "word ".repeat(20), chunkSize: 5, chunkDelayMs: 15_000 });
+        const received: string[] = [];
+        const { ms, error } = await timed(
+          (async () => {
+            for await (const delta of stream(QUESTION)) if (delta.content) received.push(delta.content);
+          })(),
+        );
+        expect(error).toBeInstanceOf(ModelCallError);
+        expect((error as ModelCallError).retryable).toBe(true);
+        expect(ms).toBeLessThan(10_000);
       }, 20_000);
 
       test("requestsPerMinute spaces the calls out", async () => {

@@ -5,6 +5,7 @@
  * by the markers the SDK sets, so no SDK code is loaded here.
  */
 import { AgentError, MissingCredentialsError, ModelCallError } from "../../errors.js";
+import { errorReportMessage, isRetryableErrorReport } from "../error-report.js";
 import type { AttemptFailure } from "../retrying-call.js";
 import { retryAfterMs } from "../retrying-call.js";
 
@@ -25,6 +26,10 @@ export interface AiSdkCallContext {
   credentialName: string;
   timeoutMs: number;
   maxRetries: number;
+  /** Whether some of a streamed reply had arrived: a failed read then broke the reply, the address is not in doubt. */
+  replyStarted?: boolean;
+  /** Whether the error came in an `error` part of the stream: the provider's report, not a failed read. */
+  reportedInStream?: boolean;
 }
 
 /** Whether `error` is one the AI SDK made, of the given name (`AI_APICallError`, ...). */
@@ -77,9 +82,22 @@ export function toModelCallError(error: unknown, context: AiSdkCallContext): unk
     return new MissingCredentialsError([context.credentialName], `${capitalise(context.subject)} cannot be called: ${error.message}`);
   }
   if (isApiCallError(error)) return fromApiCallError(error, context);
-  const message = error instanceof Error ? error.message : String(error);
+  // Providers put what the API sent in an `error` part as it came, often a plain object.
+  const message = errorReportMessage(error);
+  if (context.replyStarted && !context.reportedInStream) return brokenReplyError(context, message, error);
   const kind = error instanceof Error && error.name.startsWith("AI_") ? ` (${error.name.slice(3)})` : "";
-  return new ModelCallError(`The call to ${context.subject} failed${kind}: ${message}`, { cause: error });
+  const retryable = isRetryableErrorReport(error);
+  return new ModelCallError(`The call to ${context.subject} failed${kind}: ${message}${retryable ? ". Trying again may work." : ""}`, { retryable, cause: error });
+}
+
+/** The connection failed while the reply was being read: trying again may work, and the address was right. */
+function brokenReplyError(context: AiSdkCallContext, reason: string, cause: unknown): ModelCallError {
+  return new ModelCallError(`The connection to ${context.subject} broke while reading its reply: ${reason}. Trying again may work.`, { retryable: true, cause });
+}
+
+/** Whether a failure of a successful answer is the connection's (fetch reports those as TypeErrors), not a reply that could not be read. */
+function isConnectionFailure(error: ApiCallErrorFields): boolean {
+  return error.cause instanceof TypeError;
 }
 
 function fromApiCallError(error: ApiCallErrorFields, context: AiSdkCallContext): ModelCallError {
@@ -94,6 +112,10 @@ function fromApiCallError(error: ApiCallErrorFields, context: AiSdkCallContext):
     });
   }
   if (status >= 200 && status < 300) {
+    if ((context.replyStarted && !context.reportedInStream) || isConnectionFailure(error)) {
+      const cause = error.cause instanceof Error ? ` (${error.cause.message})` : "";
+      return brokenReplyError(context, `${error.message}${cause}`, error);
+    }
     return new ModelCallError(
       `${capitalise(context.subject)} answered${at} with a reply that could not be read (${error.message}). If you set the provider's base URL, check that it points at the provider's API, not a web page.`,
       { status, retryable, cause: error },

@@ -8,7 +8,8 @@
 import { AgentConfigurationError, ModelCallError } from "../../errors.js";
 import type { Pacer } from "../../pacer.js";
 import { requestPacer, type ApiModelOptions } from "../api-model-options.js";
-import { abortable, callSignal } from "../call-signal.js";
+import { abortable, callSignal, type CallSignal } from "../call-signal.js";
+import { idleLimited, stalledStreamError } from "../idle-stream.js";
 import {
   applyStopSequences,
   estimateTokenUsage,
@@ -124,7 +125,7 @@ export class AiSdkModel implements Model {
       const { stream } = await this.send(messages, options, (callOptions) =>
         this.model.doStream({ ...callOptions, abortSignal: followBoth(callOptions.abortSignal, call.signal) }),
       );
-      yield* this.readStream(stream, messages, options, call.signal);
+      yield* this.readStream(stream, messages, options, call);
     } finally {
       call.release();
     }
@@ -134,8 +135,9 @@ export class AiSdkModel implements Model {
     stream: ReadableStream<SpecStreamPart>,
     messages: ChatMessage[],
     options: GenerateOptions,
-    signal: AbortSignal | undefined,
+    call: CallSignal,
   ): AsyncIterable<ChatMessageStreamDelta> {
+    const signal = call.signal;
     const filter = new StopSequenceFilter(options.stopSequences);
     const toolIndexes = new Map<string, { index: number; sent: string }>();
     let usage: TokenUsage | undefined;
@@ -143,13 +145,26 @@ export class AiSdkModel implements Model {
     let stopped = false;
     /** Everything the model wrote, cut or not, for an estimate of the usage. */
     let written = "";
+    /** Whether any part arrived: a failure after it broke a reply under way, it did not fail to reach the provider. */
+    let started = false;
     const reader = stream.getReader();
+    const read = async (): Promise<PartRead> => {
+      try {
+        return await abortable(reader.read(), signal);
+      } catch (error) {
+        throw signal.aborted ? signal.reason : toModelCallError(error, { ...this.callContext(), replyStarted: started });
+      }
+    };
+    // The time limit of `send` covers the wait for the stream to open; after it, each part must
+    // come within `timeoutMs` of the one before, or the stream is taken for stalled.
+    const stalled = () => {
+      const error = stalledStreamError(this.callContext().subject, this.timeoutMs);
+      call.abort(error);
+      return error;
+    };
     try {
-      for (;;) {
-        const { done, value: part } = await abortable(reader.read(), signal).catch((error: unknown) => {
-          throw signal?.aborted ? signal.reason : toModelCallError(error, this.callContext());
-        });
-        if (done) break;
+      for await (const part of idleLimited(partsOf(read), this.timeoutMs, stalled)) {
+        started = true;
         if (part.type === "text-delta" && "delta" in part) {
           written += part.delta;
           const step = filter.push(part.delta);
@@ -176,14 +191,14 @@ export class AiSdkModel implements Model {
           usage = toTokenUsage(part.usage);
           finished = hasFinishReason(part.finishReason);
         } else if (part.type === "error" && "error" in part) {
-          throw toModelCallError(part.error, this.callContext());
+          throw toModelCallError(part.error, { ...this.callContext(), reportedInStream: true });
         }
       }
     } finally {
       // Cancelling closes the HTTP stream when it was left early (a stop sequence, an error, the consumer).
       reader.cancel().catch(() => {});
     }
-    signal?.throwIfAborted();
+    signal.throwIfAborted();
     if (!stopped && written === "" && usage === undefined && !finished) {
       throw new ModelCallError(
         `${this.subject()} sent a stream without any reply. If you set the provider's base URL, check that it points at the provider's API, not a web page.`,
@@ -274,6 +289,14 @@ function checkedModel(model: AiSdkLanguageModel): SpecLanguageModel {
     );
   }
   return model as unknown as SpecLanguageModel;
+}
+
+/** What one read of a stream of parts gives. */
+type PartRead = Awaited<ReturnType<ReadableStreamDefaultReader<SpecStreamPart>["read"]>>;
+
+/** The parts of a stream, read with `read` until it is done. */
+async function* partsOf(read: () => Promise<PartRead>): AsyncGenerator<SpecStreamPart, void, undefined> {
+  for (let next = await read(); !next.done; next = await read()) yield next.value;
 }
 
 /** The signal that aborts when either does. */

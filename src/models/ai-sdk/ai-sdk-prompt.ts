@@ -2,6 +2,7 @@
  * codeagent's messages, tools and response formats in the AI SDK specification's prompt format,
  * which every provider package translates to its own API.
  */
+import { AgentConfigurationError } from "../../errors.js";
 import { messageText, type ChatMessage, type ContentPart, type ModelToolSpec, type ResponseFormat } from "../model.js";
 import { imageUrl } from "../openai/openai-messages.js";
 import { parseToolArguments } from "./ai-sdk-reply.js";
@@ -51,14 +52,28 @@ function toUserParts(content: string | ContentPart[]): (SpecTextPart | SpecFileP
  * An image as a file part: a `data:` URL or bytes as base64 with its media type (bytes without one
  * are recognised as PNG, JPEG, GIF or WebP), any other URL as a URL, which the provider fetches or
  * passes on. Without a known media type, a URL is `image/*`, which the specification allows.
+ * @throws {AgentConfigurationError} for a string that is no URL, such as a file name.
  */
 export function toImagePart(image: string | Uint8Array, mediaType: string | undefined): SpecFilePart {
   const url = typeof image === "string" && !image.startsWith("data:") ? image : imageUrl(image, mediaType);
   const dataUrl = /^data:([^;,]*)((?:;[^;,]*)*),(.*)$/s.exec(url);
-  if (dataUrl === null) return { type: "file", data: new URL(url), mediaType: mediaType ?? "image/*" };
+  if (dataUrl === null) return { type: "file", data: parsedImageUrl(url), mediaType: mediaType ?? "image/*" };
   const [, type, parameters, payload] = dataUrl as unknown as [string, string, string, string];
   const base64 = parameters.split(";").includes("base64") ? payload : Buffer.from(decodeURIComponent(payload), "utf8").toString("base64");
   return { type: "file", data: base64, mediaType: mediaType ?? (type || "image/*") };
+}
+
+/** An image's URL, parsed; a file name or path is refused with what to pass instead. */
+function parsedImageUrl(url: string): URL {
+  try {
+    return new URL(url);
+  } catch {
+    // A string without a scheme: refused below.
+  }
+  const shown = url.length > 60 ? `${url.slice(0, 60)}…` : url;
+  throw new AgentConfigurationError(
+    `An image must be an https: or data: URL, or its bytes (with a mediaType), not "${shown}". To send a local file, read it, e.g. { type: "image", image: await readFile("${shown}") }.`,
+  );
 }
 
 /** Tools offered for native tool calling, as function tools with their JSON schema. */

@@ -15,6 +15,8 @@ export interface AnthropicCallContext {
   timeoutMs: number;
   maxRetries: number;
   signal: AbortSignal | undefined;
+  /** Whether some of the reply had arrived: a failed connection then broke mid-reply, it did not fail to reach the API. */
+  replyStarted?: boolean;
 }
 
 /** Error types of the API (also sent inside a stream) that trying again later can fix. */
@@ -40,6 +42,7 @@ export function toModelCallError(error: unknown, context: AnthropicCallContext):
   }
   if (error instanceof sdk.APIConnectionError) {
     const cause = error.cause instanceof Error ? `: ${error.cause.cause instanceof Error ? error.cause.cause.message : error.cause.message}` : "";
+    if (context.replyStarted) return brokenReplyError(server, cause || `: ${error.message}`, error);
     return new ModelCallError(`Could not reach ${server}${retries}${cause}. Check your network and the \`baseURL\` option (or ANTHROPIC_BASE_URL).`, {
       retryable: true,
       option: "baseURL",
@@ -54,7 +57,12 @@ export function toModelCallError(error: unknown, context: AnthropicCallContext):
     });
   }
   const message = error instanceof Error ? error.message + (error.cause instanceof Error ? ` (${error.cause.message})` : "") : String(error);
-  return new ModelCallError(`The connection to ${server} broke while reading its reply: ${message}. Trying again may work.`, { retryable: true, cause: error });
+  return brokenReplyError(server, `: ${message}`, error);
+}
+
+/** The connection failed after the reply had started: the API was reached, so the address is not in doubt. */
+function brokenReplyError(server: string, reason: string, cause: unknown): ModelCallError {
+  return new ModelCallError(`The connection to ${server} broke while reading its reply${reason}. Trying again may work.`, { retryable: true, cause });
 }
 
 /** The error for a successful answer that is not a Messages API reply (an HTML page, unrelated JSON). */

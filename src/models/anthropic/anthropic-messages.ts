@@ -20,7 +20,8 @@ export type RecallReasoning = (message: ChatMessage) => ReasoningBlock[] | undef
 /**
  * Converts messages. System messages, wherever they stand, become `system` text blocks in their
  * order. Empty or blank text is left out (the API rejects text blocks without visible text), and
- * so is a message left with nothing. A `tool` message without a `toolCallId` cannot be a tool result and is sent as user text.
+ * so is a message left with nothing; a conversation left with no message at all is refused with
+ * an {@link AgentConfigurationError}. A `tool` message without a `toolCallId` cannot be a tool result and is sent as user text.
  * In a user turn, tool results come first, as the API requires.
  */
 export function toAnthropicConversation(messages: readonly ChatMessage[], recallReasoning: RecallReasoning = () => undefined): AnthropicConversation {
@@ -38,6 +39,13 @@ export function toAnthropicConversation(messages: readonly ChatMessage[], recall
     const last = turns.at(-1);
     if (last?.role === role) last.content.push(...blocks);
     else turns.push({ role, content: blocks });
+  }
+  // The API refuses an empty `messages`; a placeholder turn would have the model answer a question
+  // nobody asked, so the caller is told instead.
+  if (turns.length === 0) {
+    throw new AgentConfigurationError(
+      "AnthropicModel has no message to send: every user, assistant and tool message is empty or blank (system messages go to the `system` prompt), and the Messages API needs at least one. Add a user message with text or an image.",
+    );
   }
   for (const turn of turns) if (turn.role === "user") putToolResultsFirst(turn);
   return { system, messages: turns };
@@ -89,6 +97,7 @@ function toolInput(argumentsValue: unknown): unknown {
 /**
  * An image as the API takes it: `http(s):` URLs as a `url` source, `data:` URLs and bytes as a
  * `base64` source (bytes without a `mediaType` are recognised as PNG, JPEG, GIF or WebP).
+ * @throws {AgentConfigurationError} for another kind of URL, or data whose media type is not an image's.
  */
 export function toImageBlock(part: ImagePart): ImageBlock {
   if (typeof part.image === "string" && /^https?:/i.test(part.image)) return { type: "image", source: { type: "url", url: part.image } };
@@ -99,5 +108,12 @@ export function toImageBlock(part: ImagePart): ImageBlock {
       `Anthropic takes images as https: URLs, base64 data: URLs or bytes, not "${url.slice(0, 40)}${url.length > 40 ? "…" : ""}". Pass the image's bytes with its mediaType instead.`,
     );
   }
-  return { type: "image", source: { type: "base64", media_type: match[1]!, data: match[2]! } };
+  const mediaType = match[1]!.toLowerCase();
+  // Anthropic reads base64 images only; other media (text, PDF) would be refused, or misread, as an image.
+  if (!mediaType.startsWith("image/")) {
+    throw new AgentConfigurationError(
+      `Anthropic takes images only, but an image part holds "${mediaType}" data. Send text as a text part, and images as PNG, JPEG, GIF or WebP.`,
+    );
+  }
+  return { type: "image", source: { type: "base64", media_type: mediaType, data: match[2]! } };
 }

@@ -7,6 +7,7 @@ import type { Pacer } from "../../pacer.js";
 import { requestPacer, type ApiModelOptions } from "../api-model-options.js";
 import { abortable, callSignal } from "../call-signal.js";
 import { estimateTokenUsage, estimateTokens, type ChatMessage, type ChatMessageStreamDelta, type GenerateOptions, type Model, type TokenUsage } from "../model.js";
+import { idleLimited, stalledStreamError } from "../idle-stream.js";
 import { StopSequenceFilter } from "../stop-sequence-filter.js";
 import { createClient, resolveEndpoint, type AnthropicEndpoint } from "./anthropic-client.js";
 import { apiErrorMessage, notMessagesReplyError, toModelCallError, type AnthropicCallContext } from "./anthropic-errors.js";
@@ -45,7 +46,8 @@ export interface AnthropicModelOptions extends ApiModelOptions {
   fetch?: typeof globalThis.fetch;
   /**
    * How long one attempt may wait for the API to start answering, in milliseconds; a timed-out
-   * attempt is retried. Default: 600 000 (10 minutes, the SDK's default).
+   * attempt is retried. In a stream, also the longest silence between two events: a stream
+   * silent for longer ends in a retryable error. Default: 600 000 (10 minutes, the SDK's default).
    */
   timeoutMs?: number;
   /**
@@ -90,8 +92,10 @@ const STOP_REJECTED = /\bstop(_sequences)?\b/i;
 /**
  * A Claude model behind Anthropic's Messages API: `new AnthropicModel({ modelId: "claude-sonnet-4-5" })`.
  * System messages become the `system` prompt, tool results `tool_result` blocks, images `image`
- * blocks. Failures throw {@link ModelCallError} (after the SDK's retries, when retrying can help);
- * an aborted call rejects with the signal's reason.
+ * blocks (of image media types only). A conversation with no message left to send (all blank) is
+ * refused with an {@link AgentConfigurationError}, as the API would refuse it. Failures throw
+ * {@link ModelCallError} (after the SDK's retries, when retrying can help); an aborted call
+ * rejects with the signal's reason.
  */
 export class AnthropicModel implements Model {
   readonly modelId: string;
@@ -169,8 +173,13 @@ export class AnthropicModel implements Model {
       );
       const reader = new StreamReader(request.formatTool);
       let cut = false;
+      const stalled = () => {
+        const error = stalledStreamError(`the Anthropic API at ${this.baseURL}`, this.timeoutMs);
+        call.abort(error);
+        return error;
+      };
       try {
-        for await (const event of stream) {
+        for await (const event of idleLimited(stream, this.timeoutMs, stalled)) {
           if (!isStreamEvent(event)) throw notMessagesReplyError(this.baseURL, response.headers.get("content-type"), true);
           const step = reader.take(event);
           if (step.toolCall) yield { toolCalls: [step.toolCall] };
@@ -184,7 +193,7 @@ export class AnthropicModel implements Model {
           }
         }
       } catch (error) {
-        throw toModelCallError(error, context);
+        throw toModelCallError(error, { ...context, replyStarted: reader.started });
       }
       // The SDK ends its stream quietly when the request is aborted: report the abort.
       options.signal?.throwIfAborted();

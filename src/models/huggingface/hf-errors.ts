@@ -4,6 +4,7 @@
  * passes the SDK a `fetch` that keeps it) for `Retry-After` and the content type.
  */
 import { AgentError, ModelCallError } from "../../errors.js";
+import { isRetryableErrorReport } from "../error-report.js";
 
 /** Where calls go and how they are made, for error messages. */
 export interface HfCallContext {
@@ -41,9 +42,15 @@ export function serverDetail(error: unknown): string {
   const fields = (typeof body === "object" && body !== null ? body : {}) as { error?: unknown; detail?: unknown; message?: unknown };
   const nested = (fields.error as { message?: unknown } | null | undefined)?.message;
   for (const candidate of [fields.error, nested, fields.detail, fields.message, body]) {
-    if (typeof candidate === "string" && candidate.trim() !== "") return candidate.trim();
+    if (typeof candidate === "string" && candidate.trim() !== "") return readable(candidate.trim());
   }
-  return error.message.replace(/^Failed to perform inference:\s*/, "") || "no details given";
+  return readable(error.message.replace(/^Failed to perform inference:\s*/, "")) || "no details given";
+}
+
+/** A detail fit to end a sentence: an HTML page (a proxy's or a login page) is named, not quoted. */
+function readable(detail: string): string {
+  if (/^<(!doctype|html|head|body)\b/i.test(detail)) return "an HTML page instead of an error message";
+  return detail.replace(/\.+$/, "");
 }
 
 /**
@@ -68,7 +75,12 @@ export function toModelCallError(error: unknown, response: Response | undefined,
     // A 200 that is not an event stream, or an error event inside the stream.
     const contentType = response?.headers.get("content-type") ?? null;
     if (!contentType?.startsWith("text/event-stream")) return notChatCompletionError(context, contentType, true);
-    return new ModelCallError(`${capitalise(target)} reported an error in its stream: ${serverDetail(error)}.`, { cause: error });
+    // The SDK keeps the event's data as the error's body.
+    const retryable = isRetryableErrorReport(error.httpResponse.body);
+    return new ModelCallError(`${capitalise(target)} reported an error in its stream: ${serverDetail(error)}.${retryable ? " Trying again may work." : ""}`, {
+      retryable,
+      cause: error,
+    });
   }
   if (error instanceof SyntaxError) {
     return new ModelCallError(`${capitalise(target)} sent a reply that is not valid JSON: ${error.message}. Check that \`${context.targetOption}\` serves chat completions.`, {

@@ -21,6 +21,7 @@ import {
 } from "../model.js";
 import { toOpenAIMessages, toOpenAIResponseFormat, toOpenAITools } from "../openai/openai-messages.js";
 import { callWithRetries, retryAfterMs } from "../retrying-call.js";
+import { idleLimited, stalledStreamError } from "../idle-stream.js";
 import { StopSequenceFilter } from "../stop-sequence-filter.js";
 import { fromWireToolCalls, isCompletion, isCompletionChunk, toTokenUsage, toToolCallDelta, type WireCompletion } from "./hf-chat-wire.js";
 import { errorStatus, notChatCompletionError, serverDetail, timeoutError, toModelCallError, type HfCallContext } from "./hf-errors.js";
@@ -56,7 +57,8 @@ export interface HfInferenceModelOptions extends ApiModelOptions {
   billTo?: string;
   /**
    * How long one attempt may wait for the server to start answering, in milliseconds (the first
-   * streamed chunk counts). A timed-out attempt is retried. Default: 600 000 (10 minutes).
+   * streamed chunk counts). A timed-out attempt is retried. In a stream, also the longest silence
+   * between two chunks: a stream silent for longer ends in a retryable error. Default: 600 000 (10 minutes).
    */
   timeoutMs?: number;
   /**
@@ -207,9 +209,15 @@ export class HfInferenceModel implements Model {
       /** Every character the server sent, cut or not, for an estimate of the usage. */
       let written = "";
       let cut = false;
+      // The time limit of `send` covers the wait for the first event; after it, each event must
+      // come within `timeoutMs` of the one before, or the stream is taken for stalled.
+      const stalled = () => {
+        const error = stalledStreamError(this.context.target, this.context.timeoutMs);
+        call.abort(error);
+        return error;
+      };
       try {
-        for (let next = started.first; !next.done; next = await started.events.next()) {
-          const chunk = next.value;
+        for await (const chunk of idleLimited(eventsFrom(started), this.context.timeoutMs, stalled)) {
           if (!isCompletionChunk(chunk)) throw notChatCompletionError(this.context, started.exchange.response?.headers.get("content-type") ?? null, true);
           chunks++;
           if (chunk.usage) usage = toTokenUsage(chunk.usage);
@@ -338,6 +346,11 @@ function rejectedParameter(error: unknown, body: Record<string, unknown>): Dropp
   if (status !== 400 && status !== 422) return undefined;
   const detail = serverDetail(error);
   return (Object.keys(NAMED) as DroppableParameter[]).find((parameter) => parameter in body && NAMED[parameter].test(detail));
+}
+
+/** The events of a started stream, its first (already read) included. */
+async function* eventsFrom(started: StartedStream): AsyncGenerator<unknown, void, undefined> {
+  for (let next = started.first; !next.done; next = await started.events.next()) yield next.value;
 }
 
 /** A controller that aborts when any of `signals` does. */
