@@ -132,6 +132,9 @@ function stepsToMessages(steps: readonly MemoryStep[], detail: Map<number, Detai
     const level = detail.get(index) ?? "whole";
     if (step.type === "action" && level === "one-line") {
       oneLiners.push(renderAction(step).oneLine);
+      // One summary message per group: summarising more steps adds a message, and leaves the
+      // earlier ones (and a provider's cache of them) as they were.
+      if (oneLiners.length === DETAIL_GROUP) flushOneLiners();
       return;
     }
     flushOneLiners();
