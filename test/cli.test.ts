@@ -120,7 +120,10 @@ describe("codeagent models", () => {
     expect(await runCli(["models"], run.io)).toBe(0);
     const out = run.stdout();
     expect(out).toMatch(/ready +openai:gpt-4o-mini +OPENAI_API_KEY is set/);
-    expect(out).toMatch(/ready +ollama:\S+ +OLLAMA_HOST=box:11434/);
+    expect(out).toMatch(/ready +ollama:\S+ +no key; the server at http:\/\/box:11434\/v1/);
+    expect(out).toMatch(/ready +vllm:\S+ +no key; the server at http:\/\/127\.0\.0\.1:8000\/v1 \(VLLM_BASE_URL to change\)/);
+    // ai is a dev dependency here, and brings @ai-sdk/gateway, which is not a provider the list names.
+    expect(out).toMatch(/ai-sdk:\S+ +(installed: @ai-sdk\/openai-compatible|npm install @ai-sdk\/<provider>)/);
     expect(out).toMatch(/not set +hf:\S+ +export HF_TOKEN=\.\.\./);
     expect(out).not.toContain("sk-test");
   });

@@ -41,6 +41,8 @@ export interface ModelProvider {
   settings?: readonly string[];
   /** The optional package its adapter loads, when it needs one. */
   package?: string;
+  /** Its state in `env`, when the credential and package alone do not say it (see {@link providerStatuses}). */
+  status?(env: Readonly<Record<string, string | undefined>>, isInstalled: (pkg: string) => boolean): Pick<ProviderStatus, "state" | "advice">;
   create(modelId: string, options: ModelFromStringOptions, env: Readonly<Record<string, string | undefined>>): Model;
 }
 
@@ -51,6 +53,7 @@ function localServer(name: string, description: string, variable: string, defaul
     example,
     description: `${description} (OpenAI-compatible, ${variable} or ${defaultURL})`,
     settings: [variable],
+    status: (env) => ({ state: "ready", advice: `no key; the server at ${openAIPath(read(env, variable) ?? defaultURL)}${read(env, variable) ? "" : ` (${variable} to change)`}` }),
     // The placeholder key: OpenAIModel would otherwise send OPENAI_API_KEY to this server.
     create: (modelId, options, env) =>
       new OpenAIModel({ ...apiOptions(options), modelId, apiKey: PLACEHOLDER_API_KEY, baseURL: options.baseURL ?? openAIPath(read(env, variable) ?? defaultURL) }),
@@ -103,6 +106,12 @@ const PROVIDERS: ModelProvider[] = [
     name: "ai-sdk",
     example: "ai-sdk:google/gemini-2.0-flash",
     description: "any Vercel AI SDK provider package installed (@ai-sdk/<provider>), which reads its own key",
+    status(_env, isInstalled) {
+      const installed = AI_SDK_PROVIDERS.filter((name) => isInstalled(`@ai-sdk/${name}`));
+      return installed.length > 0
+        ? { state: "ready", advice: `installed: ${installed.map((name) => `@ai-sdk/${name}`).join(", ")}` }
+        : { state: "missing", advice: "npm install @ai-sdk/<provider>, e.g. @ai-sdk/google" };
+    },
     create(spec, options) {
       const slash = spec.indexOf("/");
       if (slash <= 0 || slash === spec.length - 1) {
@@ -162,6 +171,9 @@ const PROVIDERS: ModelProvider[] = [
     },
   },
 ];
+
+/** AI SDK provider packages `codeagent models` looks for (any other installed one works too). */
+const AI_SDK_PROVIDERS = ["openai", "anthropic", "google", "google-vertex", "mistral", "groq", "amazon-bedrock", "azure", "xai", "deepseek", "cohere", "togetherai", "fireworks", "cerebras", "perplexity", "openai-compatible"];
 
 /** The providers `modelFromString` knows, in the order `codeagent models` lists them. */
 export function modelProviders(): readonly ModelProvider[] {
@@ -237,6 +249,7 @@ export function providerStatuses(env: Readonly<Record<string, string | undefined
   return PROVIDERS.map((provider) => {
     const base = { provider: provider.name, example: provider.example, description: provider.description };
     if (provider.package !== undefined && !isInstalled(provider.package)) return { ...base, state: "missing", advice: `npm install ${provider.package}` };
+    if (provider.status) return { ...base, ...provider.status(env, isInstalled) };
     const settings = (provider.settings ?? []).filter((name) => read(env, name) !== undefined).map((name) => `${name}=${read(env, name)}`);
     if (provider.credential !== undefined && read(env, provider.credential) === undefined) {
       return { ...base, state: "missing", advice: `export ${provider.credential}=...${settings.length > 0 ? ` (${settings.join(", ")})` : ""}` };
