@@ -1,0 +1,76 @@
+/**
+ * What the page is sent over Server-Sent Events: the agent's events, slimmed (a step's or a
+ * run's full record stays in memory, downloadable), plus the UI's own: the user's message, an
+ * approval waiting for a click and its outcome, a run that failed.
+ */
+import type { AgentEvent, ManagedEventOrigin } from "../agents/events.js";
+
+/** The user sent a task. */
+export interface UserMessageEvent {
+  type: "ui-user-message";
+  task: string;
+}
+
+/** A tool call waits for the user's Approve or Refuse; `id` names it in the decision request. */
+export interface ApprovalPendingEvent {
+  type: "ui-approval-pending";
+  id: string;
+  tool: string;
+  description: string;
+  arguments: Record<string, unknown>;
+}
+
+/** The approval `id` was decided (by a click, or refused because the run stopped). */
+export interface ApprovalSettledEvent {
+  type: "ui-approval-settled";
+  id: string;
+  approved: boolean;
+  reason?: string;
+}
+
+/** The run ended with an error (the model could not be reached, the run was aborted). */
+export interface RunFailedEvent {
+  type: "ui-run-failed";
+  error: string;
+  message: string;
+}
+
+/** The UI's own events. */
+export type UiOwnEvent = UserMessageEvent | ApprovalPendingEvent | ApprovalSettledEvent | RunFailedEvent;
+
+/** An agent event as sent to the page: run and step records reduced to their figures. */
+export type WireEvent = UiOwnEvent | { type: string; managed?: ManagedEventOrigin; [field: string]: unknown };
+
+/** The event as the page gets it: what it renders, without memory records it does not show. */
+export function toWireEvent(event: AgentEvent): WireEvent {
+  if (event.type === "step-finish") {
+    const { step } = event;
+    return {
+      ...event,
+      step: {
+        type: step.type,
+        ...(step.type === "action" ? { stepNumber: step.stepNumber, isFinalAnswer: step.isFinalAnswer === true } : {}),
+        ...(step.tokenUsage ? { tokenUsage: step.tokenUsage } : {}),
+        timing: step.timing,
+      },
+    };
+  }
+  if (event.type === "run-finish") {
+    const { output, state, tokenUsage, durationMs } = event.result;
+    return { ...event, result: { output, state, tokenUsage, durationMs } };
+  }
+  return { ...event };
+}
+
+/** JSON for an event: values JSON cannot hold (bigint, cycles) become text rather than failing the stream. */
+export function eventJson(event: WireEvent): string {
+  const seen = new WeakSet<object>();
+  return JSON.stringify(event, (_key, value: unknown) => {
+    if (typeof value === "bigint") return `${value}n`;
+    if (typeof value === "object" && value !== null) {
+      if (seen.has(value)) return "[seen above]";
+      seen.add(value);
+    }
+    return value;
+  });
+}
