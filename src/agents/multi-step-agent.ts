@@ -92,6 +92,15 @@ export interface ModelReply {
 /** Emits an event of the run. */
 export type Emit = (event: AgentEvent) => void;
 
+/**
+ * Hears every run of an agent from outside the loop (telemetry, logs): each event as it is emitted,
+ * its managed agents' included, and the error a run ends with when it throws. Must not throw.
+ */
+export interface RunListener {
+  onEvent(event: AgentEvent): void;
+  onFailure?(error: unknown): void;
+}
+
 const DEFAULT_MAX_STEPS = 20;
 
 /**
@@ -112,6 +121,7 @@ export abstract class MultiStepAgent {
   /** The run going on: where events go, the step, the managed agents' runs so far. */
   private live: (ManagerRunContext & { managedRuns: ManagedRun[] }) | undefined;
   private interruptRequested = false;
+  private readonly listeners = new Set<RunListener>();
   /** The task of the last run, when it was interrupted: resuming it does not repeat it in memory. */
   private interruptedTask: string | undefined;
 
@@ -175,14 +185,27 @@ export abstract class MultiStepAgent {
     for (const agent of this.managedAgents) agent.interrupt();
   }
 
+  /** Adds a listener to every run from now on; returns a function that removes it. */
+  addRunListener(listener: RunListener): () => void {
+    this.listeners.add(listener);
+    return () => void this.listeners.delete(listener);
+  }
+
   /** Runs the task, yielding every event as it happens; the last is `run-finish`. */
   async *stream(task: string, options: AgentRunOptions = {}): AsyncGenerator<AgentEvent, void, undefined> {
     const channel = new EventChannel<AgentEvent>();
     const stop = new AbortController();
     const signal = options.signal ? AbortSignal.any([options.signal, stop.signal]) : stop.signal;
-    const running = this.execute(task, { ...options, signal }, (event) => channel.push(event)).then(
+    const emit: Emit = (event) => {
+      channel.push(event);
+      for (const listener of this.listeners) listener.onEvent(event);
+    };
+    const running = this.execute(task, { ...options, signal }, emit).then(
       () => channel.close(),
-      (error: unknown) => channel.fail(error),
+      (error: unknown) => {
+        for (const listener of this.listeners) listener.onFailure?.(error);
+        channel.fail(error);
+      },
     );
     try {
       yield* channel;

@@ -1,0 +1,73 @@
+/**
+ * The OpenInference attributes of codeagent's spans, so tracing UIs that read the convention
+ * (Phoenix, Arize, Langfuse, ...) show agents, steps, model calls and tool calls as such.
+ */
+import { OpenInferenceSpanKind, SemanticConventions as SC } from "@arizeai/openinference-semantic-conventions";
+import type { Attributes } from "@opentelemetry/api";
+
+import type { TokenUsage } from "../models/model.js";
+
+export { OpenInferenceSpanKind };
+
+/** The span kind attribute. */
+export function spanKind(kind: OpenInferenceSpanKind): Attributes {
+  return { [SC.OPENINFERENCE_SPAN_KIND]: kind };
+}
+
+/** A value as `input.value` (text as it is, anything else as JSON). */
+export function inputValue(value: unknown): Attributes {
+  return valueAttributes(SC.INPUT_VALUE, SC.INPUT_MIME_TYPE, value);
+}
+
+/** A value as `output.value` (text as it is, anything else as JSON). */
+export function outputValue(value: unknown): Attributes {
+  return valueAttributes(SC.OUTPUT_VALUE, SC.OUTPUT_MIME_TYPE, value);
+}
+
+/** The token counts of a model call (or of a run), cache reads and writes when the provider said. */
+export function tokenCounts(usage: TokenUsage): Attributes {
+  const attributes: Attributes = {
+    [SC.LLM_TOKEN_COUNT_PROMPT]: usage.inputTokens,
+    [SC.LLM_TOKEN_COUNT_COMPLETION]: usage.outputTokens,
+    [SC.LLM_TOKEN_COUNT_TOTAL]: usage.inputTokens + usage.outputTokens,
+  };
+  if (usage.cacheReadTokens !== undefined) attributes[SC.LLM_TOKEN_COUNT_PROMPT_DETAILS_CACHE_READ] = usage.cacheReadTokens;
+  if (usage.cacheWriteTokens !== undefined) attributes[SC.LLM_TOKEN_COUNT_PROMPT_DETAILS_CACHE_WRITE] = usage.cacheWriteTokens;
+  if (usage.estimated) attributes["codeagent.token_count.estimated"] = true;
+  return attributes;
+}
+
+/** A model's reply as `llm.output_messages`, flattened the way OpenInference lists messages. */
+export function outputMessage(text: string): Attributes {
+  const prefix = `${SC.LLM_OUTPUT_MESSAGES}.0.`;
+  return { [`${prefix}${SC.MESSAGE_ROLE}`]: "assistant", [`${prefix}${SC.MESSAGE_CONTENT}`]: text };
+}
+
+/** What names a model call. */
+export function modelName(modelId: string): Attributes {
+  return { [SC.LLM_MODEL_NAME]: modelId };
+}
+
+/** What names an agent. */
+export function agentName(name: string): Attributes {
+  return { [SC.AGENT_NAME]: name };
+}
+
+/** What names a tool. */
+export function toolName(name: string): Attributes {
+  return { [SC.TOOL_NAME]: name };
+}
+
+function valueAttributes(valueKey: string, mimeKey: string, value: unknown): Attributes {
+  if (typeof value === "string") return { [valueKey]: value, [mimeKey]: "text/plain" };
+  return { [valueKey]: jsonText(value), [mimeKey]: "application/json" };
+}
+
+/** JSON when the value has some; else its text (a function, a cycle, undefined). */
+function jsonText(value: unknown): string {
+  try {
+    return JSON.stringify(value) ?? String(value);
+  } catch {
+    return String(value);
+  }
+}

@@ -1,0 +1,210 @@
+/**
+ * Tracing from events: real runs (QuickJS sandbox, scripted models) recorded by an in-memory
+ * exporter, then read back as a tree of spans with their OpenInference attributes.
+ */
+import { SemanticConventions as SC } from "@arizeai/openinference-semantic-conventions";
+import { SpanStatusCode, trace, type Tracer } from "@opentelemetry/api";
+import { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor, type ReadableSpan } from "@opentelemetry/sdk-trace-base";
+import { afterEach, expect, test } from "vitest";
+import { z } from "zod";
+
+import { CodeAgent } from "../src/agents/code-agent.js";
+import { ScriptedModel } from "../src/models/scripted-model.js";
+import { instrumentAgent } from "../src/telemetry/index.js";
+import { tool } from "../src/tools/tool.js";
+
+const capitalOf = tool({
+  name: "capital_of",
+  description: "The capital city of a country.",
+  inputSchema: z.object({ country: z.string() }),
+  execute: ({ country }) => ({ France: "Paris", Italy: "Rome" })[country] ?? "unknown",
+});
+
+const toClose: CodeAgent[] = [];
+afterEach(async () => {
+  await Promise.all(toClose.splice(0).map((agent) => agent.close()));
+});
+
+function recorder(): { tracer: Tracer; spans: () => ReadableSpan[] } {
+  const exporter = new InMemorySpanExporter();
+  const provider = new BasicTracerProvider({ spanProcessors: [new SimpleSpanProcessor(exporter)] });
+  return { tracer: provider.getTracer("test"), spans: () => exporter.getFinishedSpans() };
+}
+
+function agent(options: ConstructorParameters<typeof CodeAgent>[0]): CodeAgent {
+  const created = new CodeAgent({ executor: "quickjs", ...options });
+  toClose.push(created);
+  return created;
+}
+
+/** The tree of spans as names, children indented under their parent, in start order. */
+function outline(spans: ReadableSpan[]): string[] {
+  const byStart = [...spans].sort((a, b) => hrMs(a.startTime) - hrMs(b.startTime));
+  const lines: string[] = [];
+  const visit = (parentId: string | undefined, indent: string) => {
+    for (const span of byStart.filter((candidate) => candidate.parentSpanContext?.spanId === parentId)) {
+      lines.push(`${indent}${span.name}`);
+      visit(span.spanContext().spanId, `${indent}  `);
+    }
+  };
+  visit(undefined, "");
+  return lines;
+}
+
+function hrMs([seconds, nanos]: [number, number]): number {
+  return seconds * 1e3 + nanos / 1e6;
+}
+
+function only(spans: ReadableSpan[], name: string): ReadableSpan {
+  const found = spans.filter((span) => span.name === name);
+  expect(found, name).toHaveLength(1);
+  return found[0]!;
+}
+
+test("a run is a tree: run > steps > model call and code execution > tool calls, with OpenInference attributes", async () => {
+  const { tracer, spans } = recorder();
+  const model = new ScriptedModel(
+    [
+      '<code>\nconst city = capital_of({ country: "France" });\nconsole.log(city);\nnull.oops;\n</code>',
+      '<code>\nfinal_answer(capital_of({ country: "Italy" }));\n</code>',
+    ],
+    { tokenUsage: () => ({ inputTokens: 120, outputTokens: 30, cacheReadTokens: 100 }) },
+  );
+  const capitals = agent({ model, tools: [capitalOf], name: "capitals", description: "Knows capitals." });
+  instrumentAgent(capitals, { tracer });
+
+  const result = await capitals.run("Capitals of France and Italy?");
+  expect(result.output).toBe("Rome");
+
+  const recorded = spans();
+  expect(outline(recorded)).toEqual([
+    "capitals",
+    "  step 1",
+    "    model call",
+    "    code execution",
+    "      capital_of",
+    "  step 2",
+    "    model call",
+    "    code execution",
+    "      capital_of",
+  ]);
+  const run = only(recorded, "capitals");
+  expect(run.attributes[SC.OPENINFERENCE_SPAN_KIND]).toBe("AGENT");
+  expect(run.attributes[SC.INPUT_VALUE]).toBe("Capitals of France and Italy?");
+  expect(run.attributes[SC.OUTPUT_VALUE]).toBe("Rome");
+  expect(run.attributes[SC.LLM_TOKEN_COUNT_PROMPT]).toBe(240);
+  expect(run.status.code).toBe(SpanStatusCode.OK);
+
+  const [firstCall] = recorded.filter((span) => span.name === "model call");
+  expect(firstCall!.attributes[SC.OPENINFERENCE_SPAN_KIND]).toBe("LLM");
+  expect(firstCall!.attributes[SC.LLM_MODEL_NAME]).toBe(model.modelId);
+  expect(firstCall!.attributes[`${SC.LLM_OUTPUT_MESSAGES}.0.${SC.MESSAGE_ROLE}`]).toBe("assistant");
+  expect(String(firstCall!.attributes[`${SC.LLM_OUTPUT_MESSAGES}.0.${SC.MESSAGE_CONTENT}`])).toContain('capital_of({ country: "France" })');
+  expect(firstCall!.attributes[SC.LLM_TOKEN_COUNT_PROMPT]).toBe(120);
+  expect(firstCall!.attributes[SC.LLM_TOKEN_COUNT_COMPLETION]).toBe(30);
+  expect(firstCall!.attributes[SC.LLM_TOKEN_COUNT_PROMPT_DETAILS_CACHE_READ]).toBe(100);
+
+  const [france, italy] = recorded.filter((span) => span.name === "capital_of");
+  expect(france!.attributes[SC.OPENINFERENCE_SPAN_KIND]).toBe("TOOL");
+  expect(france!.attributes[SC.TOOL_NAME]).toBe("capital_of");
+  expect(JSON.parse(String(france!.attributes[SC.INPUT_VALUE]))).toEqual({ args: [{ country: "France" }], kwargs: {} });
+  expect(france!.attributes[SC.OUTPUT_VALUE]).toBe("Paris");
+  expect(italy!.attributes[SC.OUTPUT_VALUE]).toBe("Rome");
+
+  // The first step's code failed after printing: the error is on its code execution, the logs an event there.
+  const [failedCode, answerCode] = recorded.filter((span) => span.name === "code execution");
+  expect(failedCode!.attributes[SC.INPUT_VALUE]).toContain("null.oops");
+  expect(failedCode!.status.code).toBe(SpanStatusCode.ERROR);
+  expect(failedCode!.status.message).toMatch(/null/i);
+  expect(failedCode!.events.find((event) => event.name === "exception")?.attributes?.["exception.type"]).toBe("TypeError");
+  expect(failedCode!.events.find((event) => event.name === "logs")?.attributes?.["codeagent.logs"]).toContain("Paris");
+  expect(answerCode!.status.code).toBe(SpanStatusCode.UNSET);
+  // Every span ended inside its parent's time.
+  for (const span of recorded) expect(span.ended).toBe(true);
+});
+
+test("a managed agent's run nests under the manager's tool call that started it", async () => {
+  const { tracer, spans } = recorder();
+  const researcher = agent({
+    model: new ScriptedModel(['<code>\nfinal_answer(capital_of({ country: "France" }));\n</code>']),
+    tools: [capitalOf],
+    name: "researcher",
+    description: "Looks up capitals.",
+  });
+  const manager = agent({
+    model: new ScriptedModel(['<code>\nfinal_answer(researcher({ task: "Capital of France?" }));\n</code>']),
+    managedAgents: [researcher],
+    name: "manager",
+    description: "Delegates.",
+  });
+  instrumentAgent(manager, { tracer });
+
+  expect(await manager.run("Ask the researcher.")).toMatchObject({ state: "success", output: "Paris" });
+  const recorded = spans();
+  expect(outline(recorded)).toEqual([
+    "manager",
+    "  step 1",
+    "    model call",
+    "    code execution",
+    "      researcher",
+    "        researcher",
+    "          step 1",
+    "            model call",
+    "            code execution",
+    "              capital_of",
+  ]);
+  const [call, nestedRun] = recorded.filter((span) => span.name === "researcher").sort((a, b) => hrMs(a.startTime) - hrMs(b.startTime));
+  expect(call!.attributes[SC.OPENINFERENCE_SPAN_KIND]).toBe("TOOL");
+  expect(nestedRun!.attributes[SC.OPENINFERENCE_SPAN_KIND]).toBe("AGENT");
+  expect(nestedRun!.attributes[SC.INPUT_VALUE]).toBe("Capital of France?");
+  expect(call!.attributes[SC.OUTPUT_VALUE]).toBe("Paris");
+  // One trace for the whole run.
+  expect(new Set(recorded.map((span) => span.spanContext().traceId)).size).toBe(1);
+});
+
+test("a run that throws (its model cannot answer) ends every open span with the error", async () => {
+  const { tracer, spans } = recorder();
+  const silent = agent({ model: new ScriptedModel([]) });
+  instrumentAgent(silent, { tracer });
+
+  await expect(silent.run("Say something.")).rejects.toThrow();
+  const recorded = spans();
+  expect(outline(recorded)).toEqual(["CodeAgent", "  step 1"]);
+  for (const span of recorded) {
+    expect(span.status.code).toBe(SpanStatusCode.ERROR);
+    expect(span.events.some((event) => event.name === "exception")).toBe(true);
+  }
+});
+
+test("a run that runs out of steps is an error on its span; stopping the listener stops recording", async () => {
+  const { tracer, spans } = recorder();
+  const wandering = agent({ model: new ScriptedModel(["<code>\n1 + 1\n</code>", "My best guess."]), maxSteps: 1 });
+  const stop = instrumentAgent(wandering, { tracer });
+
+  expect((await wandering.run("Think.")).state).toBe("max_steps_error");
+  const run = only(spans(), "CodeAgent");
+  expect(run.status).toMatchObject({ code: SpanStatusCode.ERROR, message: "The run ran out of steps." });
+  expect(outline(spans())).toEqual(["CodeAgent", "  step 1", "    model call", "    code execution", "  final answer", "    model call"]);
+
+  stop();
+  const before = spans().length;
+  const again = agent({ model: new ScriptedModel(["<code>\nfinal_answer(1)\n</code>"]) });
+  instrumentAgent(again, { tracer })();
+  await again.run("Once more.");
+  expect(spans()).toHaveLength(before);
+});
+
+test("without a tracer provider a run starts one span that records nothing, and nothing else", async () => {
+  let started = 0;
+  const noop = trace.getTracer("codeagent-test");
+  const counting: Tracer = {
+    startSpan: (...args: Parameters<Tracer["startSpan"]>) => (started++, noop.startSpan(...args)),
+    startActiveSpan: noop.startActiveSpan.bind(noop),
+  };
+  const quiet = agent({ model: new ScriptedModel(['<code>\nfinal_answer(capital_of({ country: "Italy" }));\n</code>']), tools: [capitalOf] });
+  instrumentAgent(quiet, { tracer: counting });
+  instrumentAgent(quiet);
+
+  expect((await quiet.run("Capital of Italy?")).output).toBe("Rome");
+  expect(started).toBe(1);
+});
