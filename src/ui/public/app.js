@@ -27,6 +27,12 @@ function show(value) {
   return typeof value === "string" ? value : JSON.stringify(value, null, 2);
 }
 
+/** A tool call as the code made it: positional arguments, then keyword ones. */
+function formatCall(name, { args = [], kwargs = {} }) {
+  const parts = [...args.map((value) => JSON.stringify(value)), ...Object.entries(kwargs).map(([key, value]) => `${key}=${JSON.stringify(value)}`)];
+  return `${name}(${parts.join(", ")})`;
+}
+
 function formatTokens(usage) {
   return usage ? `${usage.inputTokens} in · ${usage.outputTokens} out` : "";
 }
@@ -182,7 +188,7 @@ function render(event) {
       break;
     }
     case "tool-call":
-      step.body.append(element("div", "tool", `→ ${event.name}(${JSON.stringify(event.arguments.kwargs ?? event.arguments)})`));
+      step.body.append(element("div", "tool", `→ ${formatCall(event.name, event.arguments)}`));
       break;
     case "tool-result":
       step.body.append(element("div", "tool", `← ${event.call.name}: ${event.call.error !== undefined ? "error: " + event.call.error : show(event.call.result)}`));

@@ -1,0 +1,158 @@
+/**
+ * The web UI in a real browser (Debian's chromium, driven by playwright-core) against a real
+ * QuickJS sandbox and a ScriptedModel: steps appear as they happen, the final answer shows, a
+ * sub-agent's steps nest under the call, Stop interrupts, Approve lets a call run, a reload
+ * restores the conversation, and the page cannot be opened without the token.
+ */
+import { existsSync } from "node:fs";
+import { chromium, type Browser, type Page } from "playwright-core";
+import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import { z } from "zod";
+
+import { CodeAgent } from "../src/agents/code-agent.js";
+import { ScriptedModel } from "../src/models/scripted-model.js";
+import { tool } from "../src/tools/tool.js";
+import { serveUi, type CreateAgent } from "../src/ui/index.js";
+
+const CHROMIUM = "/usr/bin/chromium";
+const code = (...lines: string[]) => ["Let me work on it.", "<code>", ...lines, "</code>"].join("\n");
+
+let browser: Browser;
+beforeAll(async () => {
+  browser = await chromium.launch({ executablePath: CHROMIUM, args: ["--no-sandbox"] });
+}, 30_000);
+afterAll(async () => {
+  await browser?.close();
+});
+
+/** Serves the UI with `createAgent` for the length of `use`, with a fresh page at its address. */
+async function withUi(createAgent: CreateAgent, use: (page: Page, url: string) => Promise<void>): Promise<void> {
+  const stop = new AbortController();
+  let listening!: (url: string) => void;
+  const address = new Promise<string>((resolve) => (listening = resolve));
+  const serving = serveUi({ createAgent, port: 0, onListening: listening, signal: stop.signal });
+  const url = await address;
+  const page = await browser.newPage();
+  page.setDefaultTimeout(15_000);
+  try {
+    await use(page, url);
+  } finally {
+    await page.close();
+    stop.abort();
+    await serving;
+  }
+}
+
+async function sendTask(page: Page, task: string): Promise<void> {
+  await page.fill("#task", task);
+  await page.click("#send");
+}
+
+describe.skipIf(!existsSync(CHROMIUM))("web UI in a browser", () => {
+  test("a run appears step by step with code, logs, a sub-agent nested under its call, totals and the final answer; a reload restores it", async () => {
+    const capital = tool({
+      name: "capital_of",
+      description: "The capital city of a country.",
+      inputSchema: z.object({ country: z.string() }),
+      execute: ({ country }) => ({ France: "Paris" })[country] ?? "unknown",
+    });
+    const createAgent: CreateAgent = ({ onApproval }) => {
+      const researcher = new CodeAgent({
+        model: new ScriptedModel([code('const city = capital_of({ country: "France" });', "final_answer(city);")]),
+        executor: "quickjs",
+        tools: [capital],
+        name: "researcher",
+        description: "Looks up capitals.",
+        onApproval,
+      });
+      return new CodeAgent({
+        model: new ScriptedModel([
+          code("// count to three", 'for (const n of [1, 2, 3]) console.log("counting", n);'),
+          code('const city = researcher({ task: "Capital of France?" });', "final_answer(`The capital is ${city}.`);"),
+        ]),
+        executor: "quickjs",
+        managedAgents: [researcher],
+        onApproval,
+      });
+    };
+    await withUi(createAgent, async (page, url) => {
+      await page.goto(url);
+      expect(page.url()).not.toContain("token=");
+      await sendTask(page, "What is the capital of France? Count first.");
+      const answer = page.locator("#transcript > .final-answer");
+      await expect.poll(() => answer.textContent()).toContain("The capital is Paris.");
+      await expect.poll(() => page.locator("#run-state").textContent()).toBe("success");
+      expect(await page.locator("#transcript > details.step").count()).toBe(2);
+      expect(await page.locator("pre.code .hl-comment").first().textContent()).toBe("// count to three");
+      expect(await page.locator("pre.logs").first().textContent()).toContain("counting 3");
+      // The researcher's step sits inside the manager's step 2, with its own answer.
+      const nested = page.locator("#transcript > details.step").nth(1).locator("details.subagent");
+      expect(await nested.locator("summary").first().textContent()).toContain("researcher");
+      expect(await nested.locator(".tool").first().textContent()).toContain("capital_of");
+      expect(Number(await page.locator("#tokens-in").textContent())).toBeGreaterThan(0);
+      expect(await page.locator(".tool").first().textContent()).toBe('→ researcher({"task":"Capital of France?"})');
+      await page.setViewportSize({ width: 1280, height: 1100 });
+      await page.screenshot({ path: ".scratch/ui-screenshot.png", fullPage: true });
+
+      await page.reload();
+      await expect.poll(() => answer.textContent()).toContain("The capital is Paris.");
+      expect(await page.locator(".user").textContent()).toBe("What is the capital of France? Count first.");
+      expect(await page.locator("#transcript > details.step").count()).toBe(2);
+    });
+  }, 60_000);
+
+  test("Stop ends the run after its step, and Resume continues it", async () => {
+    let release!: () => void;
+    const held = new Promise<void>((resolve) => (release = resolve));
+    const hold = tool({ name: "hold", description: "Waits.", inputSchema: z.object({}), execute: async () => (await held, "released") });
+    const model = new ScriptedModel([code('console.log(hold({}));'), code('final_answer("resumed and done");')]);
+    await withUi(({ onApproval }) => new CodeAgent({ model, executor: "quickjs", tools: [hold], onApproval }), async (page, url) => {
+      await page.goto(url);
+      await sendTask(page, "Hold on.");
+      await page.locator(".tool", { hasText: "→ hold" }).waitFor();
+      await page.click("#stop");
+      await expect.poll(() => page.locator("#run-state").textContent()).toBe("stopping after this step");
+      release();
+      await expect.poll(() => page.locator("#run-state").textContent()).toBe("interrupted");
+      expect(model.remaining).toBe(1);
+      expect(await page.locator("pre.logs").textContent()).toContain("released");
+      await page.locator(".run-summary button", { hasText: "Resume" }).click();
+      await expect.poll(() => page.locator("#transcript > .final-answer").textContent()).toContain("resumed and done");
+    });
+  }, 60_000);
+
+  test("a call that needs approval waits for Approve, then runs; Refuse refuses the next", async () => {
+    const deleted: string[] = [];
+    const deleteFile = tool({
+      name: "delete_file",
+      description: "Deletes a file.",
+      inputSchema: z.object({ path: z.string() }),
+      needsApproval: true,
+      execute: ({ path }) => (deleted.push(path), `deleted ${path}`),
+    });
+    const model = new ScriptedModel([
+      code('const first = delete_file({ path: "old.txt" });', 'let second; try { delete_file({ path: "keep.txt" }); } catch (error) { second = "refused"; }', "final_answer(`${first}; keep.txt ${second}`);"),
+    ]);
+    await withUi(({ onApproval }) => new CodeAgent({ model, executor: "quickjs", tools: [deleteFile], onApproval }), async (page, url) => {
+      await page.goto(url);
+      await sendTask(page, "Delete old.txt.");
+      const approval = page.locator(".approval").first();
+      expect(await approval.locator("pre").textContent()).toContain('"path": "old.txt"');
+      expect(deleted).toEqual([]);
+      await approval.locator("button", { hasText: "Approve" }).click();
+      await page.locator(".approval").nth(1).locator("button", { hasText: "Refuse" }).click();
+      await expect.poll(() => page.locator("#transcript > .final-answer").textContent()).toContain("deleted old.txt; keep.txt refused");
+      expect(deleted).toEqual(["old.txt"]);
+      expect(await approval.textContent()).toContain("Approved.");
+    });
+  }, 60_000);
+
+  test("without the token the page is refused", async () => {
+    await withUi(({ onApproval }) => new CodeAgent({ model: new ScriptedModel([]), executor: "quickjs", onApproval }), async (page, url) => {
+      const response = await page.goto(url.replace(/\?token=.*$/, ""));
+      expect(response?.status()).toBe(401);
+      const api = await page.request.get(new URL("/api/conversations", url).href);
+      expect(api.status()).toBe(401);
+    });
+  }, 30_000);
+});
