@@ -11,6 +11,9 @@ import { DEFAULT_MODEL } from "./help-text.js";
 
 export { DEFAULT_MODEL, HELP } from "./help-text.js";
 
+/** The port of `codeagent ui` when `--port` is not given. */
+const DEFAULT_UI_PORT = 7860;
+
 /** The sandboxes the CLI can start. */
 /** A sandbox by its registered name (src/executors/registry.ts). */
 export type ExecutorName = string;
@@ -50,7 +53,9 @@ export type CliCommand =
    * `codeagent mcp-server`: serves run_code and run_agent over stdio, or over HTTP on `port`,
    * where clients must send `token` (from --token; else CODEAGENT_MCP_TOKEN, else a random one).
    */
-  | ({ kind: "mcp-server"; port?: number; token?: string } & AgentSettings);
+  | ({ kind: "mcp-server"; port?: number; token?: string } & AgentSettings)
+  /** `codeagent ui`: the web UI on 127.0.0.1:`port` (0 picks a free one), its agents made from the flags. */
+  | ({ kind: "ui"; port: number } & AgentSettings);
 
 /** What an agent is given by the flags of a task (and of `mcp-server`, whose run_agent runs such agents). */
 export interface AgentSettings {
@@ -117,13 +122,14 @@ const MODEL_FLAGS: readonly Flag[] = ["model", "base-url", "request-timeout", "m
 const AGENT_FLAGS: readonly Flag[] = ["max-steps", "planning-interval", "instructions", "mcp"];
 
 /** The flags each command takes, and why the others do not apply. */
-const COMMAND_FLAGS: Record<"task" | "exec" | "demo" | "mcp-server" | "models", { flags: readonly Flag[]; otherwise: string }> = {
+const COMMAND_FLAGS: Record<"task" | "exec" | "demo" | "mcp-server" | "models" | "ui", { flags: readonly Flag[]; otherwise: string }> = {
   models: { flags: OUTPUT_FLAGS, otherwise: "models only lists the model providers and what the environment sets for them" },
   task: { flags: [...SANDBOX_FLAGS, ...MODEL_FLAGS, ...AGENT_FLAGS, ...OUTPUT_FLAGS], otherwise: "--fast is for codeagent demo, --port and --token for codeagent mcp-server" },
   "mcp-server": {
     flags: [...SANDBOX_FLAGS, ...MODEL_FLAGS, ...AGENT_FLAGS, "port", "token"],
     otherwise: "the MCP server writes nothing of its own to stdout: its client shows the results",
   },
+  ui: { flags: [...SANDBOX_FLAGS, ...MODEL_FLAGS, ...AGENT_FLAGS, "port"], otherwise: "the web UI shows the runs in the browser, and its token is made fresh and printed at start" },
   exec: { flags: [...SANDBOX_FLAGS, ...OUTPUT_FLAGS], otherwise: "exec runs your code as it is, with no model and no agent" },
   demo: { flags: ["fast", ...OUTPUT_FLAGS], otherwise: "the demo replays a recorded run with its own model, tools and sandbox" },
 };
@@ -150,7 +156,7 @@ export function parseCliArguments(argv: readonly string[], env?: Record<string, 
   if (values.help) return { kind: "help" };
   if (values.version) return { kind: "version" };
   const [first, ...rest] = positionals;
-  if (first === undefined) throw new UsageError("Give a task in quotes, or a command (exec, demo, models, mcp-server).");
+  if (first === undefined) throw new UsageError("Give a task in quotes, or a command (exec, demo, models, mcp-server, ui).");
   const json = values.json ?? false;
   const verbose = values.verbose ?? false;
   if (first === "demo" && rest.length === 0) {
@@ -169,6 +175,10 @@ export function parseCliArguments(argv: readonly string[], env?: Record<string, 
   if (first === "mcp-server" && rest.length === 0) {
     refuseFlagsOutside("mcp-server", values);
     return { kind: "mcp-server", ...agentSettings(values, env), ...wholeNumber("port", "--port", values.port, 0), ...httpToken(values) };
+  }
+  if (first === "ui" && rest.length === 0) {
+    refuseFlagsOutside("ui", values);
+    return { kind: "ui", port: DEFAULT_UI_PORT, ...wholeNumber("port", "--port", values.port, 0), ...agentSettings(values, env) };
   }
   if (rest.length > 0) throw new UsageError(`Put the task in quotes: got ${positionals.length} separate words.`);
   refuseFlagsOutside("task", values);

@@ -14,8 +14,10 @@ Usage:
   codeagent models [--json]             List the model providers and what the environment sets for them
   codeagent mcp-server [options]        Serve run_code and run_agent to MCP clients over stdio
                                         (or streamable HTTP at http://127.0.0.1:<port>/mcp with --port)
+  codeagent ui [options] [--port <n>]   Chat with the agent in the browser at http://127.0.0.1:7860
+                                        (the address to open, with its token, is printed at start)
 
-Sandbox (a task, exec, mcp-server):
+Sandbox (a task, exec, mcp-server, ui):
   --executor <name>           pyodide (Python, default), quickjs (JavaScript),
                               monty (a fast Python subset), local-python (this machine's
                               python3; not a security boundary), docker, e2b, modal, blaxel
@@ -33,7 +35,7 @@ Sandbox (a task, exec, mcp-server):
                               or .js file or a package folder, e.g. --module utils=./utils.py
   --timeout <ms>              Time limit for each code run (default 30000)
 
-Model (a task, mcp-server):
+Model (a task, mcp-server, ui):
   --model <provider:id>       Model to use (default ${DEFAULT_MODEL}); providers: openai,
                               anthropic, hf, ai-sdk, ollama, vllm, lmstudio, azure, gguf
                               (codeagent models shows which are set up)
@@ -44,7 +46,7 @@ Model (a task, mcp-server):
   --no-stop                   Send no stop sequences (for models that reject \`stop\`)
   --no-stream                 Ask for whole replies (for servers that reject streaming options)
 
-Agent (a task, mcp-server):
+Agent (a task, mcp-server, ui):
   --max-steps <n>             Steps before the agent must answer (default 20)
   --planning-interval <n>     Plan at the start and every n steps
   --instructions <text>       Extra instructions for the system prompt
@@ -54,7 +56,7 @@ Agent (a task, mcp-server):
 
 MCP server (mcp-server):
   --port <n>                  Serve streamable HTTP on 127.0.0.1:<n> (0 picks a free port)
-                              instead of stdio
+                              instead of stdio (ui: the page's port, default 7860)
   --token <secret>            The token HTTP clients must send as "Authorization: Bearer <secret>"
                               (default: CODEAGENT_MCP_TOKEN, else a random one, printed at start)
 

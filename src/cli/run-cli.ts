@@ -19,6 +19,7 @@ import { reportFailure } from "./report-failure.js";
 import { runAgent } from "./run-agent.js";
 import { runExec } from "./run-exec.js";
 import { runModels } from "./run-models.js";
+import { runUi } from "./run-ui.js";
 
 export { EXIT, type CliIO } from "./cli-io.js";
 
@@ -84,6 +85,8 @@ async function runCommand(command: CliCommand, io: CliIO): Promise<number> {
     }
     case "mcp-server":
       return await runMcpServerCommand(command, io);
+    case "ui":
+      return await runUi(command, io);
   }
 }
 
