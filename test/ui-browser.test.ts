@@ -121,6 +121,22 @@ describe.skipIf(!existsSync(CHROMIUM))("web UI in a browser", () => {
     });
   }, 60_000);
 
+  test("a second Stop ends the run at once, in the middle of its step", async () => {
+    const hold = tool({ name: "hold", description: "Waits forever.", inputSchema: z.object({}), execute: () => new Promise<string>(() => undefined) });
+    const model = new ScriptedModel([code("hold({});")]);
+    await withUi(({ onApproval }) => new CodeAgent({ model, executor: "quickjs", tools: [hold], onApproval }), async (page, url) => {
+      await page.goto(url);
+      await sendTask(page, "Hold forever.");
+      await page.locator(".tool", { hasText: "→ hold" }).waitFor();
+      await page.click("#stop");
+      await page.click("#stop");
+      // The abort ends the code's run inside the step (an error in it), and the run ends there.
+      await expect.poll(() => page.locator("#run-state").textContent()).toBe("interrupted");
+      expect(await page.locator("pre.error").textContent()).toMatch(/abort|stopped/i);
+      expect(await page.locator("#send").isEnabled()).toBe(true);
+    });
+  }, 60_000);
+
   test("a call that needs approval waits for Approve, then runs; Refuse refuses the next", async () => {
     const deleted: string[] = [];
     const deleteFile = tool({

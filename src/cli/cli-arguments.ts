@@ -48,7 +48,8 @@ export type CliCommand =
   | { kind: "demo"; json: boolean; verbose: boolean; fast: boolean }
   /** `codeagent models`: which model providers the environment has set up. */
   | { kind: "models"; json: boolean; verbose: boolean }
-  | ({ kind: "task"; task: string; json: boolean; verbose: boolean } & AgentSettings)
+  /** `otel`: send the run's spans over OTLP/HTTP (`--otel`). */
+  | ({ kind: "task"; task: string; json: boolean; verbose: boolean; otel: boolean } & AgentSettings)
   /**
    * `codeagent mcp-server`: serves run_code and run_agent over stdio, or over HTTP on `port`,
    * where clients must send `token` (from --token; else CODEAGENT_MCP_TOKEN, else a random one).
@@ -103,6 +104,7 @@ const OPTIONS = {
   fast: { type: "boolean" },
   port: { type: "string" },
   token: { type: "string" },
+  otel: { type: "boolean" },
 } as const;
 
 type Flag = keyof typeof OPTIONS;
@@ -124,7 +126,7 @@ const AGENT_FLAGS: readonly Flag[] = ["max-steps", "planning-interval", "instruc
 /** The flags each command takes, and why the others do not apply. */
 const COMMAND_FLAGS: Record<"task" | "exec" | "demo" | "mcp-server" | "models" | "ui", { flags: readonly Flag[]; otherwise: string }> = {
   models: { flags: OUTPUT_FLAGS, otherwise: "models only lists the model providers and what the environment sets for them" },
-  task: { flags: [...SANDBOX_FLAGS, ...MODEL_FLAGS, ...AGENT_FLAGS, ...OUTPUT_FLAGS], otherwise: "--fast is for codeagent demo, --port and --token for codeagent mcp-server" },
+  task: { flags: [...SANDBOX_FLAGS, ...MODEL_FLAGS, ...AGENT_FLAGS, ...OUTPUT_FLAGS, "otel"], otherwise: "--fast is for codeagent demo, --port and --token for codeagent mcp-server" },
   "mcp-server": {
     flags: [...SANDBOX_FLAGS, ...MODEL_FLAGS, ...AGENT_FLAGS, "port", "token"],
     otherwise: "the MCP server writes nothing of its own to stdout: its client shows the results",
@@ -182,7 +184,7 @@ export function parseCliArguments(argv: readonly string[], env?: Record<string, 
   }
   if (rest.length > 0) throw new UsageError(`Put the task in quotes: got ${positionals.length} separate words.`);
   refuseFlagsOutside("task", values);
-  return { kind: "task", task: first, json, verbose, ...agentSettings(values, env) };
+  return { kind: "task", task: first, json, verbose, otel: values.otel ?? false, ...agentSettings(values, env) };
 }
 
 function agentSettings(values: Values, env: Record<string, string | undefined> | undefined): AgentSettings {

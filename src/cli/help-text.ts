@@ -60,6 +60,10 @@ MCP server (mcp-server):
   --token <secret>            The token HTTP clients must send as "Authorization: Bearer <secret>"
                               (default: CODEAGENT_MCP_TOKEN, else a random one, printed at start)
 
+Tracing (a task):
+  --otel                      Send the run's OpenTelemetry spans over OTLP/HTTP to
+                              OTEL_EXPORTER_OTLP_ENDPOINT (default http://localhost:4318)
+
 Output:
   --json                      One JSON event per line (exec: one JSON result)
   --verbose                   Also show the model's reply, tool results, timings, stack traces

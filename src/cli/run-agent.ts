@@ -24,6 +24,7 @@ type AgentCommand = Extract<CliCommand, { kind: "task" | "demo" }>;
 export async function runAgent(io: CliIO, command: AgentCommand, job: AgentJob): Promise<number> {
   // A tool that needs approval is asked about at the terminal (on stderr, so --json stays clean).
   const agent = new CodeAgent({ ...agentOptions(command, job), onApproval: terminalApproval({ input: io.stdin, output: io.stderr }) });
+  const stopTracing = command.kind === "task" && command.otel ? await startTracing(io, agent) : undefined;
   const renderer = rendererFor(io, command);
   const tally = new RunTally();
   if (!command.json) io.stdout.write(job.banner);
@@ -44,8 +45,29 @@ export async function runAgent(io: CliIO, command: AgentCommand, job: AgentJob):
   } finally {
     renderer.close();
     await agent.close();
+    await stopTracing?.();
   }
   return state === "success" ? EXIT.success : EXIT.failure;
+}
+
+/** `--otel`: the agent's spans go over OTLP/HTTP; the function returned sends what is left. */
+async function startTracing(io: CliIO, agent: CodeAgent): Promise<() => Promise<void>> {
+  // Loaded only when asked for: the OpenTelemetry SDK is no cost to runs without --otel.
+  const { instrumentAgent, startOtlpTracing } = await import("../telemetry/index.js");
+  let reported = false;
+  // Spans that cannot be sent are told once, and never fail the run.
+  const report = (error: unknown) => {
+    if (reported) return;
+    reported = true;
+    const why = error instanceof Error ? ` (${error.message})` : "";
+    io.stderr.write(`--otel: the spans could not be sent to ${tracing.url}${why}. Is an OTLP/HTTP collector listening there? Set OTEL_EXPORTER_OTLP_ENDPOINT to its address.\n`);
+  };
+  const tracing = startOtlpTracing(io.env, { onExportError: report });
+  const stopListening = instrumentAgent(agent, { tracer: tracing.tracer });
+  return async () => {
+    stopListening();
+    await tracing.shutdown().catch(report);
+  };
 }
 
 function agentOptions(command: AgentCommand, job: AgentJob): CodeAgentOptions {

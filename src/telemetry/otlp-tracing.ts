@@ -5,7 +5,7 @@
 import type { Tracer } from "@opentelemetry/api";
 import { OTLPTraceExporter } from "@opentelemetry/exporter-trace-otlp-http";
 import { defaultResource, resourceFromAttributes } from "@opentelemetry/resources";
-import { BatchSpanProcessor } from "@opentelemetry/sdk-trace-base";
+import { BatchSpanProcessor, type ReadableSpan, type SpanExporter } from "@opentelemetry/sdk-trace-base";
 import { NodeTracerProvider } from "@opentelemetry/sdk-trace-node";
 
 import { codeagentVersion } from "./instrument-agent.js";
@@ -27,11 +27,12 @@ export const DEFAULT_OTLP_TRACES_URL = "http://localhost:4318/v1/traces";
  * The service is OTEL_SERVICE_NAME, else "codeagent". Headers (OTEL_EXPORTER_OTLP_HEADERS) and the
  * rest of the OTLP settings the exporter reads from the process environment itself.
  */
-export function startOtlpTracing(env: Record<string, string | undefined>): OtlpTracing {
+export function startOtlpTracing(env: Record<string, string | undefined>, options: { onExportError?: (error: Error | undefined) => void } = {}): OtlpTracing {
   const url = otlpTracesUrl(env);
+  const exporter = new OTLPTraceExporter({ url });
   const provider = new NodeTracerProvider({
     resource: defaultResource().merge(resourceFromAttributes({ "service.name": env["OTEL_SERVICE_NAME"] || "codeagent" })),
-    spanProcessors: [new BatchSpanProcessor(new OTLPTraceExporter({ url }))],
+    spanProcessors: [new BatchSpanProcessor(options.onExportError ? reportingFailures(exporter, options.onExportError) : exporter)],
   });
   const tracer = provider.getTracer("codeagent", codeagentVersion());
   return { tracer, url, shutdown: () => provider.shutdown() };
@@ -44,4 +45,18 @@ export function otlpTracesUrl(env: Record<string, string | undefined>): string {
   const base = env["OTEL_EXPORTER_OTLP_ENDPOINT"];
   if (base) return `${base.replace(/\/+$/, "")}/v1/traces`;
   return DEFAULT_OTLP_TRACES_URL;
+}
+
+/** The exporter, telling `onError` of each batch it could not send (it only logs through `diag` itself). */
+function reportingFailures(exporter: SpanExporter, onError: (error: Error | undefined) => void): SpanExporter {
+  return {
+    export: (spans: ReadableSpan[], done: Parameters<SpanExporter["export"]>[1]) =>
+      exporter.export(spans, (result) => {
+        // 0 is ExportResultCode.SUCCESS (of @opentelemetry/core, which codeagent does not depend on directly).
+        if (result.code !== 0) onError(result.error);
+        done(result);
+      }),
+    shutdown: () => exporter.shutdown(),
+    forceFlush: () => exporter.forceFlush?.() ?? Promise.resolve(),
+  };
 }
