@@ -98,6 +98,14 @@ describe.skipIf(!existsSync(CHROMIUM))("web UI in a browser", () => {
       await expect.poll(() => answer.textContent()).toContain("The capital is Paris.");
       expect(await page.locator(".user").textContent()).toBe("What is the capital of France? Count first.");
       expect(await page.locator("#transcript > details.step").count()).toBe(2);
+
+      // A second conversation has its own agent; deleting it leaves the first.
+      await page.click("#new-conversation");
+      await expect.poll(() => page.locator("#conversations li").count()).toBe(2);
+      expect(await page.locator("#transcript").textContent()).toBe("");
+      await page.locator("#conversations li.selected .delete").click();
+      await expect.poll(() => page.locator("#conversations li").count()).toBe(1);
+      await expect.poll(() => answer.textContent()).toContain("The capital is Paris.");
     });
   }, 60_000);
 

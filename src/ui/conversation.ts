@@ -30,6 +30,7 @@ interface PendingApproval {
   settle(approved: boolean, reason?: string): void;
 }
 
+/** A conversation: one agent, its runs one at a time, their events. */
 export class Conversation {
   readonly id = randomUUID();
   title = "New conversation";
@@ -40,6 +41,8 @@ export class Conversation {
   private readonly approvals = new Map<string, PendingApproval>();
   private abort: AbortController | undefined;
   private running: Promise<void> | undefined;
+  /** Set by the first Stop of a run: the next one aborts. */
+  private stopRequested = false;
 
   constructor(private readonly createAgent: CreateAgent) {}
 
@@ -86,7 +89,6 @@ export class Conversation {
     this.stopRequested = true;
     this.agent?.interrupt();
   }
-  private stopRequested = false;
 
   /** Decides approval `id`; false when no such approval is waiting (decided already, or the run ended). */
   decide(id: string, approved: boolean, reason?: string): boolean {

@@ -48,14 +48,33 @@ async function refreshConversations() {
   const ul = $("conversations");
   ul.textContent = "";
   for (const conversation of list) {
-    const li = element("li", "", conversation.title);
+    const li = element("li");
+    li.append(element("span", "title", conversation.title));
     li.dataset.id = conversation.id;
     if (conversation.id === state.conversationId) li.classList.add("selected");
     if (conversation.busy) li.classList.add("busy");
     li.addEventListener("click", () => select(conversation.id));
+    const remove = element("button", "delete", "×");
+    remove.type = "button";
+    remove.title = "Delete this conversation (its run is stopped, its agent closed)";
+    remove.addEventListener("click", (click) => {
+      click.stopPropagation();
+      deleteConversation(conversation.id);
+    });
+    li.append(remove);
     ul.append(li);
   }
   return list;
+}
+
+async function deleteConversation(id) {
+  await api("DELETE", `/api/conversations/${id}`);
+  if (id !== state.conversationId) return refreshConversations();
+  state.source?.close();
+  state.conversationId = undefined;
+  const rest = await refreshConversations();
+  if (rest.length > 0) await select(rest[0].id);
+  else await newConversation();
 }
 
 async function newConversation() {
