@@ -4,6 +4,8 @@
  */
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
+import { Client } from "@modelcontextprotocol/sdk/client/index.js";
+import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
 import { afterAll, beforeAll, expect, test } from "vitest";
 
 import { runCli } from "../src/cli/run-cli.js";
@@ -104,7 +106,34 @@ test("without --otel nothing is sent; a collector that is not there is reported,
   expect(unheard.stderr()).not.toContain("The run failed");
 });
 
-test("--otel is a flag of a task only", async () => {
+test("mcp-server --otel traces each run_agent call and sends the spans when the server stops", async () => {
+  const before = received.length;
+  modelServer().enqueue({ kind: "reply", text: "<code>\nfinal_answer('served');\n</code>" });
+  const controller = new AbortController();
+  const run = capture({ OTEL_EXPORTER_OTLP_ENDPOINT: collectorUrl }, { signal: controller.signal });
+  const exit = runCli(["mcp-server", "--otel", "--port", "0", "--token", "otel-secret", "--executor", "quickjs", "--base-url", modelServer().baseURL], run.io);
+  try {
+    let url: string | undefined;
+    for (const deadline = Date.now() + 30_000; url === undefined && Date.now() < deadline; ) {
+      url = /at (http:\/\/127\.0\.0\.1:\d+\/mcp)/.exec(run.stderr())?.[1];
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    const client = new Client({ name: "test", version: "1" });
+    await client.connect(new StreamableHTTPClientTransport(new URL(url!), { requestInit: { headers: { Authorization: "Bearer otel-secret" } } }));
+    const reply = await client.callTool({ name: "run_agent", arguments: { task: "Answer through MCP." } });
+    expect(reply.structuredContent).toMatchObject({ output: "served", state: "success" });
+    await client.close();
+  } finally {
+    controller.abort();
+  }
+  expect(await exit).toBe(130);
+  const spans = received.slice(before).flatMap((post) => post.body.resourceSpans.flatMap((resource) => resource.scopeSpans.flatMap((scope) => scope.spans)));
+  const runSpan = spans.find((span) => span.name === "CodeAgent");
+  expect(runSpan && attribute(runSpan, "input.value")).toBe("Answer through MCP.");
+  expect(spans.filter((span) => span.name === "code execution")).toHaveLength(1);
+});
+
+test("--otel is a flag of a task and of mcp-server only", async () => {
   const run = capture();
   expect(await runCli(["exec", "--otel", "1"], run.io)).toBe(2);
   expect(run.stderr()).toContain("--otel does not apply to exec");

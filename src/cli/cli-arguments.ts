@@ -54,7 +54,7 @@ export type CliCommand =
    * `codeagent mcp-server`: serves run_code and run_agent over stdio, or over HTTP on `port`,
    * where clients must send `token` (from --token; else CODEAGENT_MCP_TOKEN, else a random one).
    */
-  | ({ kind: "mcp-server"; port?: number; token?: string } & AgentSettings)
+  | ({ kind: "mcp-server"; port?: number; token?: string; otel: boolean } & AgentSettings)
   /** `codeagent ui`: the web UI on 127.0.0.1:`port` (0 picks a free one), its agents made from the flags. */
   | ({ kind: "ui"; port: number } & AgentSettings);
 
@@ -128,7 +128,7 @@ const COMMAND_FLAGS: Record<"task" | "exec" | "demo" | "mcp-server" | "models" |
   models: { flags: OUTPUT_FLAGS, otherwise: "models only lists the model providers and what the environment sets for them" },
   task: { flags: [...SANDBOX_FLAGS, ...MODEL_FLAGS, ...AGENT_FLAGS, ...OUTPUT_FLAGS, "otel"], otherwise: "--fast is for codeagent demo, --port and --token for codeagent mcp-server" },
   "mcp-server": {
-    flags: [...SANDBOX_FLAGS, ...MODEL_FLAGS, ...AGENT_FLAGS, "port", "token"],
+    flags: [...SANDBOX_FLAGS, ...MODEL_FLAGS, ...AGENT_FLAGS, "port", "token", "otel"],
     otherwise: "the MCP server writes nothing of its own to stdout: its client shows the results",
   },
   ui: { flags: [...SANDBOX_FLAGS, ...MODEL_FLAGS, ...AGENT_FLAGS, "port"], otherwise: "the web UI shows the runs in the browser, and its token is made fresh and printed at start" },
@@ -176,7 +176,7 @@ export function parseCliArguments(argv: readonly string[], env?: Record<string, 
   }
   if (first === "mcp-server" && rest.length === 0) {
     refuseFlagsOutside("mcp-server", values);
-    return { kind: "mcp-server", ...agentSettings(values, env), ...wholeNumber("port", "--port", values.port, 0), ...httpToken(values) };
+    return { kind: "mcp-server", otel: values.otel ?? false, ...agentSettings(values, env), ...wholeNumber("port", "--port", values.port, 0), ...httpToken(values) };
   }
   if (first === "ui" && rest.length === 0) {
     refuseFlagsOutside("ui", values);

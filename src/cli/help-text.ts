@@ -60,8 +60,8 @@ MCP server (mcp-server):
   --token <secret>            The token HTTP clients must send as "Authorization: Bearer <secret>"
                               (default: CODEAGENT_MCP_TOKEN, else a random one, printed at start)
 
-Tracing (a task):
-  --otel                      Send the run's OpenTelemetry spans over OTLP/HTTP to
+Tracing (a task, mcp-server):
+  --otel                      Send the runs' OpenTelemetry spans over OTLP/HTTP to
                               OTEL_EXPORTER_OTLP_ENDPOINT (default http://localhost:4318)
 
 Output:

@@ -6,6 +6,7 @@ import { CodeAgent, type CodeAgentOptions } from "../agents/code-agent.js";
 import { createJsonLinesRenderer, createTerminalRenderer, shouldUseColor, type EventRenderer } from "../render/index.js";
 import type { AgentSettings, CliCommand, SandboxSettings } from "./cli-arguments.js";
 import { EXIT, type CliIO } from "./cli-io.js";
+import { startCliTracing } from "./otel-tracing.js";
 import { reportFailure } from "./report-failure.js";
 import { terminalApproval } from "./approval-prompt.js";
 import { RunTally } from "./run-tally.js";
@@ -24,7 +25,8 @@ type AgentCommand = Extract<CliCommand, { kind: "task" | "demo" }>;
 export async function runAgent(io: CliIO, command: AgentCommand, job: AgentJob): Promise<number> {
   // A tool that needs approval is asked about at the terminal (on stderr, so --json stays clean).
   const agent = new CodeAgent({ ...agentOptions(command, job), onApproval: terminalApproval({ input: io.stdin, output: io.stderr }) });
-  const stopTracing = command.kind === "task" && command.otel ? await startTracing(io, agent) : undefined;
+  const tracing = command.kind === "task" && command.otel ? await startCliTracing(io) : undefined;
+  tracing?.instrument(agent);
   const renderer = rendererFor(io, command);
   const tally = new RunTally();
   if (!command.json) io.stdout.write(job.banner);
@@ -45,29 +47,9 @@ export async function runAgent(io: CliIO, command: AgentCommand, job: AgentJob):
   } finally {
     renderer.close();
     await agent.close();
-    await stopTracing?.();
+    await tracing?.stop();
   }
   return state === "success" ? EXIT.success : EXIT.failure;
-}
-
-/** `--otel`: the agent's spans go over OTLP/HTTP; the function returned sends what is left. */
-async function startTracing(io: CliIO, agent: CodeAgent): Promise<() => Promise<void>> {
-  // Loaded only when asked for: the OpenTelemetry SDK is no cost to runs without --otel.
-  const { instrumentAgent, startOtlpTracing } = await import("../telemetry/index.js");
-  let reported = false;
-  // Spans that cannot be sent are told once, and never fail the run.
-  const report = (error: unknown) => {
-    if (reported) return;
-    reported = true;
-    const why = error instanceof Error ? ` (${error.message})` : "";
-    io.stderr.write(`--otel: the spans could not be sent to ${tracing.url}${why}. Is an OTLP/HTTP collector listening there? Set OTEL_EXPORTER_OTLP_ENDPOINT to its address.\n`);
-  };
-  const tracing = startOtlpTracing(io.env, { onExportError: report });
-  const stopListening = instrumentAgent(agent, { tracer: tracing.tracer });
-  return async () => {
-    stopListening();
-    await tracing.shutdown().catch(report);
-  };
 }
 
 function agentOptions(command: AgentCommand, job: AgentJob): CodeAgentOptions {

@@ -11,6 +11,7 @@ import type { CliCommand } from "../../cli/cli-arguments.js";
 import { EXIT, type CliIO } from "../../cli/cli-io.js";
 import { loadTools } from "../../cli/load-tools.js";
 import { modelFromSpec } from "../../cli/model-from-spec.js";
+import { startCliTracing } from "../../cli/otel-tracing.js";
 import { agentOptionsFromSettings, sandboxExecutorOptions } from "../../cli/run-agent.js";
 import { AgentConfigurationError } from "../../errors.js";
 import { withMcpServers } from "../with-mcp-servers.js";
@@ -28,6 +29,7 @@ export async function runMcpServerCommand(command: McpServerCommand, io: CliIO):
     throw new AgentConfigurationError("codeagent mcp-server over stdio needs a real stdout stream; give --port to serve over HTTP instead.");
   }
   const ownTools = { origin: "--tools", tools: await loadTools(sandbox.tools, io.cwd) };
+  const tracing = command.otel ? await startCliTracing(io) : undefined;
   return await withMcpServers(
     command.mcpServers,
     ownTools,
@@ -39,7 +41,10 @@ export async function runMcpServerCommand(command: McpServerCommand, io: CliIO):
           createExecutor(sandbox.executor, { ...sandboxExecutorOptions(sandbox), ...(sandbox.imports ? { authorizedImports: sandbox.imports } : {}) }),
         // The model is made per call, so a server without credentials still offers run_code, and
         // run_agent says what to set.
-        createAgent: () => new CodeAgent(agentOptionsFromSettings(command, modelFromSpec(command.model, io.env), tools)),
+        createAgent: () => {
+          const agent = new CodeAgent(agentOptionsFromSettings(command, modelFromSpec(command.model, io.env), tools));
+          return tracing ? tracing.instrument(agent) : agent;
+        },
         ...(command.maxSteps === undefined ? {} : { maxSteps: command.maxSteps }),
       });
       const names = tools.map((tool) => tool.name).join(", ") || "none";
@@ -64,6 +69,7 @@ export async function runMcpServerCommand(command: McpServerCommand, io: CliIO):
         }
       } finally {
         await built.close();
+        await tracing?.stop();
       }
       return io.signal?.aborted === true ? EXIT.interrupted : EXIT.success;
     },
