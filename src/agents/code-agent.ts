@@ -9,8 +9,10 @@ import type { ActionStep } from "./memory-steps.js";
 import { MultiStepAgent, type AgentOptions, type AgentRunOptions, type Emit } from "./multi-step-agent.js";
 import { formatObservation } from "./observation.js";
 import { StepImages } from "./observation-images.js";
+import type { LoadAgentOptions } from "./load-agent.js";
 import { DEFAULT_CODE_BLOCK_TAGS, missingCodeMessage, parseCode, type CodeBlockTags } from "./parse-code.js";
 import { defaultCodeAgentTemplates } from "./prompt-templates.js";
+import type { SaveAgentOptions } from "./save-agent.js";
 import { truncateMiddle } from "./truncate.js";
 
 export type { AgentRunOptions } from "./multi-step-agent.js";
@@ -84,6 +86,28 @@ export class CodeAgent<Kind extends ExecutorKind = ExecutorKind> extends MultiSt
       authorizedImports: given?.authorizedImports ?? this.codeOptions.authorizedImports ?? this.codeOptions.executorOptions?.authorizedImports,
       instructions: this.codeOptions.instructions,
     });
+  }
+
+  /**
+   * Writes this agent's definition to the folder `dir` (`agent.json`, its replaced prompt
+   * templates, its modules, its managed agents), for {@link CodeAgent.load} and
+   * `codeagent run --agent dir`. Tools are saved by name. Throws `SavedAgentError` for what a file
+   * cannot hold (an executor object, functions), saying what to do instead.
+   */
+  async save(dir: string, options: SaveAgentOptions = {}): Promise<void> {
+    // Loaded on use: saving needs the file system, which the agent itself does not.
+    const { saveAgent } = await import("./save-agent.js");
+    await saveAgent({ agent: this, options: this.codeOptions, language: this.language, modules: this.modules }, dir, options);
+  }
+
+  /**
+   * The agent saved in `dir` by {@link CodeAgent.save}. Its tools are found by name among
+   * `options.tools`, the built-in tools and the MCP servers its file names (started now, closed by
+   * `close()`). Throws `SavedAgentError` naming the file and the field for a file it cannot use.
+   */
+  static async load(dir: string, options: LoadAgentOptions = {}): Promise<CodeAgent> {
+    const { loadAgent } = await import("./load-agent.js");
+    return await loadAgent(dir, options);
   }
 
   /** Ends the sandbox this agent created. An executor passed in is left to its owner. */

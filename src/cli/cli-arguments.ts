@@ -49,7 +49,7 @@ export type CliCommand =
   /** `codeagent models`: which model providers the environment has set up. */
   | { kind: "models"; json: boolean; verbose: boolean }
   /** `otel`: send the run's spans over OTLP/HTTP (`--otel`). */
-  | ({ kind: "task"; task: string; json: boolean; verbose: boolean; otel: boolean } & AgentSettings)
+  | ({ kind: "task"; task: string; json: boolean; verbose: boolean; otel: boolean; savedAgent?: SavedAgentSettings } & AgentSettings)
   /**
    * `codeagent mcp-server`: serves run_code and run_agent over stdio, or over HTTP on `port`,
    * where clients must send `token` (from --token; else CODEAGENT_MCP_TOKEN, else a random one).
@@ -67,6 +67,15 @@ export interface AgentSettings {
   instructions?: string;
   /** The servers named with `--mcp`, whose tools the agent gets (stdio servers inherit the environment). */
   mcpServers: McpServerSpec[];
+}
+
+/**
+ * `--agent <dir>`: the task is run by the agent saved in `dir`. The flags given change its
+ * settings; the file's model stands unless `--model` is given (`modelGiven`).
+ */
+export interface SavedAgentSettings {
+  dir: string;
+  modelGiven: boolean;
 }
 
 /** A command line that cannot be run; the message says what is wrong. */
@@ -104,6 +113,7 @@ const OPTIONS = {
   fast: { type: "boolean" },
   port: { type: "string" },
   token: { type: "string" },
+  agent: { type: "string" },
   otel: { type: "boolean" },
 } as const;
 
@@ -126,7 +136,7 @@ const AGENT_FLAGS: readonly Flag[] = ["max-steps", "planning-interval", "instruc
 /** The flags each command takes, and why the others do not apply. */
 const COMMAND_FLAGS: Record<"task" | "exec" | "demo" | "mcp-server" | "models" | "ui", { flags: readonly Flag[]; otherwise: string }> = {
   models: { flags: OUTPUT_FLAGS, otherwise: "models only lists the model providers and what the environment sets for them" },
-  task: { flags: [...SANDBOX_FLAGS, ...MODEL_FLAGS, ...AGENT_FLAGS, ...OUTPUT_FLAGS, "otel"], otherwise: "--fast is for codeagent demo, --port and --token for codeagent mcp-server" },
+  task: { flags: [...SANDBOX_FLAGS, ...MODEL_FLAGS, ...AGENT_FLAGS, ...OUTPUT_FLAGS, "otel", "agent"], otherwise: "--fast is for codeagent demo, --port and --token for codeagent mcp-server" },
   "mcp-server": {
     flags: [...SANDBOX_FLAGS, ...MODEL_FLAGS, ...AGENT_FLAGS, "port", "token", "otel"],
     otherwise: "the MCP server writes nothing of its own to stdout: its client shows the results",
@@ -182,9 +192,12 @@ export function parseCliArguments(argv: readonly string[], env?: Record<string, 
     refuseFlagsOutside("ui", values);
     return { kind: "ui", port: DEFAULT_UI_PORT, ...wholeNumber("port", "--port", values.port, 0), ...agentSettings(values, env) };
   }
-  if (rest.length > 0) throw new UsageError(`Put the task in quotes: got ${positionals.length} separate words.`);
+  if (first === "run" && rest.length === 0 && values.agent !== undefined) throw new UsageError(`Give the task in quotes after run: codeagent run --agent ${values.agent} "<task>".`);
+  // `codeagent run "<task>"`, for `codeagent run --agent <dir> "<task>"`; a task that is just "run" stays a task.
+  const words = first === "run" && rest.length > 0 ? rest : positionals;
+  if (words.length > 1) throw new UsageError(`Put the task in quotes: got ${words.length} separate words.`);
   refuseFlagsOutside("task", values);
-  return { kind: "task", task: first, json, verbose, otel: values.otel ?? false, ...agentSettings(values, env) };
+  return { kind: "task", task: words[0]!, json, verbose, otel: values.otel ?? false, ...agentSettings(values, env), ...savedAgent(values) };
 }
 
 function agentSettings(values: Values, env: Record<string, string | undefined> | undefined): AgentSettings {
@@ -196,6 +209,22 @@ function agentSettings(values: Values, env: Record<string, string | undefined> |
     ...wholeNumber("maxSteps", "--max-steps", values["max-steps"], 1),
     ...wholeNumber("planningInterval", "--planning-interval", values["planning-interval"], 1),
   };
+}
+
+/** The flags that choose a sandbox, which a saved agent's file names instead. */
+const SAVED_SANDBOX_FLAGS: readonly Flag[] = SANDBOX_FLAGS.filter((flag) => flag !== "tools" && flag !== "timeout");
+
+function savedAgent(values: Values): { savedAgent?: SavedAgentSettings } {
+  const dir = values.agent;
+  if (dir === undefined) return {};
+  if (dir.trim() === "") throw new UsageError("--agent takes the folder an agent was saved to, e.g. --agent ./my-agent.");
+  const refused = SAVED_SANDBOX_FLAGS.filter((flag) => values[flag] !== undefined);
+  if (refused.length > 0) {
+    throw new UsageError(
+      `${refused.map((flag) => `--${flag}`).join(", ")} cannot change a saved agent's sandbox: change executor, executorOptions, authorizedImports or modules in ${dir}/agent.json (or save the agent again).`,
+    );
+  }
+  return { savedAgent: { dir, modelGiven: values.model !== undefined } };
 }
 
 function httpToken(values: Values): { token?: string } {

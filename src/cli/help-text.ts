@@ -9,6 +9,7 @@ export const HELP = `codeagent — an agent that solves tasks by writing code th
 
 Usage:
   codeagent "<task>" [options]          Run an agent on a task, streaming each step
+  codeagent run --agent <dir> "<task>"  Run the agent saved in <dir> (agent.save(dir)) on a task
   codeagent exec <code | -> [options]   Run code in a sandbox; print its logs and value
   codeagent demo [--json] [--fast]      Replay a recorded run in a real sandbox (no key needed)
   codeagent models [--json]             List the model providers and what the environment sets for them
@@ -53,6 +54,8 @@ Agent (a task, mcp-server, ui):
   --mcp <command | url>       The tools of an MCP server (repeatable): a command line in quotes,
                               started over stdio (e.g. --mcp "npx -y some-mcp-server"), or the
                               http(s) URL of a streamable HTTP endpoint
+  --agent <dir>               A task: run the agent saved in <dir>; model, agent, --tools and
+                              --timeout flags change its settings, sandbox flags are refused
 
 MCP server (mcp-server):
   --port <n>                  Serve streamable HTTP on 127.0.0.1:<n> (0 picks a free port)

@@ -2,21 +2,9 @@ import * as nodeModule from "node:module";
 import { extname, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 
-import { userInputTool } from "../tools/builtin/user-input.js";
-import { visitWebpageTool } from "../tools/builtin/visit-webpage.js";
-import { providerFromEnvironment } from "../tools/builtin/web-search/providers.js";
-import { webSearchTool } from "../tools/builtin/web-search/web-search-tool.js";
-import { wikipediaSearchTool } from "../tools/builtin/wikipedia-search.js";
+import { builtInTool, builtInToolNames } from "../tools/builtin/built-in-tools.js";
 import type { Tool } from "../tools/tool.js";
 import { UsageError } from "./cli-arguments.js";
-
-const BUILT_IN: Record<string, () => Tool> = {
-  visit_webpage: () => visitWebpageTool() as unknown as Tool,
-  // The first provider whose key is in the environment, else DuckDuckGo, which needs none.
-  web_search: () => webSearchTool({ provider: providerFromEnvironment(process.env) }) as unknown as Tool,
-  wikipedia_search: () => wikipediaSearchTool() as unknown as Tool,
-  user_input: () => userInputTool() as unknown as Tool,
-};
 
 const TYPESCRIPT = new Set([".ts", ".mts", ".cts"]);
 
@@ -28,10 +16,10 @@ const TYPESCRIPT = new Set([".ts", ".mts", ".cts"]);
 export async function loadTools(names: readonly string[], cwd: string): Promise<Tool[]> {
   const tools: Tool[] = [];
   for (const name of names) {
-    const builtIn = BUILT_IN[name];
-    if (builtIn) tools.push(builtIn());
+    const builtIn = builtInTool(name);
+    if (builtIn) tools.push(builtIn);
     else if (/[./\\]/.test(name)) tools.push(...(await toolsFromModule(resolve(cwd, name))));
-    else throw new UsageError(`Unknown tool '${name}'. Built-in tools: ${Object.keys(BUILT_IN).join(", ")}; or give the path of a module that exports tools.`);
+    else throw new UsageError(`Unknown tool '${name}'. Built-in tools: ${builtInToolNames().join(", ")}; or give the path of a module that exports tools.`);
   }
   return tools;
 }

@@ -17,6 +17,8 @@ export interface AgentJob {
   tools: NonNullable<CodeAgentOptions["tools"]>;
   task: string;
   banner: string;
+  /** The agent to run, when it is made elsewhere (a saved agent); closed when the run ends. */
+  agent?: CodeAgent;
 }
 
 type AgentCommand = Extract<CliCommand, { kind: "task" | "demo" }>;
@@ -24,7 +26,7 @@ type AgentCommand = Extract<CliCommand, { kind: "task" | "demo" }>;
 /** Runs `job` as `command` asks; resolves to the exit code. */
 export async function runAgent(io: CliIO, command: AgentCommand, job: AgentJob): Promise<number> {
   // A tool that needs approval is asked about at the terminal (on stderr, so --json stays clean).
-  const agent = new CodeAgent({ ...agentOptions(command, job), onApproval: terminalApproval({ input: io.stdin, output: io.stderr }) });
+  const agent = job.agent ?? new CodeAgent({ ...agentOptions(command, job), onApproval: terminalApproval({ input: io.stdin, output: io.stderr }) });
   const tracing = command.kind === "task" && command.otel ? await startCliTracing(io) : undefined;
   tracing?.instrument(agent);
   const renderer = rendererFor(io, command);

@@ -19,6 +19,7 @@ import { reportFailure } from "./report-failure.js";
 import { runAgent } from "./run-agent.js";
 import { runExec } from "./run-exec.js";
 import { runModels } from "./run-models.js";
+import { runSavedAgent } from "./run-saved-agent.js";
 import { runUi } from "./run-ui.js";
 
 export { EXIT, type CliIO } from "./cli-io.js";
@@ -73,6 +74,7 @@ async function runCommand(command: CliCommand, io: CliIO): Promise<number> {
         banner: "Demo: a recorded run (ScriptedModel replay) through the real Python sandbox and real tools.\n\n",
       });
     case "task": {
+      if (command.savedAgent) return await runSavedAgent({ ...command, savedAgent: command.savedAgent }, io);
       const model = modelFromSpec(command.model, io.env, downloadProgressWriter(io.stderr));
       const ownTools = { origin: "--tools", tools: await loadTools(command.sandbox.tools, io.cwd) };
       // The MCP servers are closed however the run ends, Ctrl-C included (the signal ends the run).
