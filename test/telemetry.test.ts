@@ -101,6 +101,15 @@ test("a run is a tree: run > steps > model call and code execution > tool calls,
   expect(firstCall!.attributes[`${SC.LLM_OUTPUT_MESSAGES}.0.${SC.MESSAGE_ROLE}`]).toBe("assistant");
   expect(String(firstCall!.attributes[`${SC.LLM_OUTPUT_MESSAGES}.0.${SC.MESSAGE_CONTENT}`])).toContain('capital_of({ country: "France" })');
   expect(firstCall!.attributes[SC.LLM_TOKEN_COUNT_PROMPT]).toBe(120);
+  // What the model was sent: the system prompt, then the task; the second call also sees the first step's error.
+  expect(firstCall!.attributes[`${SC.LLM_INPUT_MESSAGES}.0.${SC.MESSAGE_ROLE}`]).toBe("system");
+  expect(firstCall!.attributes[`${SC.LLM_INPUT_MESSAGES}.0.${SC.MESSAGE_CONTENT}`]).toBe(capitals.systemPrompt());
+  expect(firstCall!.attributes[`${SC.LLM_INPUT_MESSAGES}.1.${SC.MESSAGE_ROLE}`]).toBe("user");
+  expect(firstCall!.attributes[`${SC.LLM_INPUT_MESSAGES}.1.${SC.MESSAGE_CONTENT}`]).toContain("Capitals of France and Italy?");
+  const secondCall = recorded.filter((span) => span.name === "model call")[1]!;
+  const secondInput = Object.entries(secondCall.attributes).filter(([key]) => key.startsWith(SC.LLM_INPUT_MESSAGES)).map(([, value]) => String(value));
+  expect(secondInput.join("\n")).toContain("TypeError");
+  expect(secondInput.length).toBe(2 * model.calls[1]!.messages.length);
   expect(firstCall!.attributes[SC.LLM_TOKEN_COUNT_COMPLETION]).toBe(30);
   expect(firstCall!.attributes[SC.LLM_TOKEN_COUNT_PROMPT_DETAILS_CACHE_READ]).toBe(100);
 
@@ -157,6 +166,11 @@ test("a managed agent's run nests under the manager's tool call that started it"
   expect(call!.attributes[SC.OPENINFERENCE_SPAN_KIND]).toBe("TOOL");
   expect(nestedRun!.attributes[SC.OPENINFERENCE_SPAN_KIND]).toBe("AGENT");
   expect(nestedRun!.attributes[SC.INPUT_VALUE]).toBe("Capital of France?");
+  // The researcher's own model call shows what it was sent, though its events came through the manager.
+  const [managerCall, researcherCall] = recorded.filter((span) => span.name === "model call").sort((a, b) => hrMs(a.startTime) - hrMs(b.startTime));
+  expect(String(managerCall!.attributes[`${SC.LLM_INPUT_MESSAGES}.1.${SC.MESSAGE_CONTENT}`])).toContain("Ask the researcher.");
+  expect(String(researcherCall!.attributes[`${SC.LLM_INPUT_MESSAGES}.1.${SC.MESSAGE_CONTENT}`])).toContain("Capital of France?");
+  expect(researcherCall!.attributes[`${SC.LLM_INPUT_MESSAGES}.0.${SC.MESSAGE_CONTENT}`]).toBe(researcher.systemPrompt());
   expect(call!.attributes[SC.OUTPUT_VALUE]).toBe("Paris");
   // One trace for the whole run.
   expect(new Set(recorded.map((span) => span.spanContext().traceId)).size).toBe(1);

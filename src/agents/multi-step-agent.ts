@@ -99,6 +99,8 @@ export type Emit = (event: AgentEvent) => void;
 export interface RunListener {
   onEvent(event: AgentEvent): void;
   onFailure?(error: unknown): void;
+  /** The messages of a model call about to be made (this agent's own calls; not in events, which stay small). */
+  onModelRequest?(stepNumber: number, messages: readonly ChatMessage[]): void;
 }
 
 const DEFAULT_MAX_STEPS = 20;
@@ -242,6 +244,7 @@ export abstract class MultiStepAgent {
   protected async callModel(messages: ChatMessage[], options: GenerateOptions, stepNumber: number, signal: AbortSignal, emit: Emit): Promise<ModelReply> {
     const started = Date.now();
     const request: GenerateOptions = { ...this.settings.generateOptions, ...options, signal };
+    for (const listener of this.listeners) listener.onModelRequest?.(stepNumber, messages);
     let reply: ModelReply;
     if (this.model.generateStream && this.settings.streamOutputs !== false) {
       reply = await this.collectStream(this.model.generateStream(messages, request), stepNumber, emit);

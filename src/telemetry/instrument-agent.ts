@@ -22,8 +22,17 @@ export interface InstrumentAgentOptions {
  * twice). Returns a function that stops recording.
  */
 export function instrumentAgent(agent: MultiStepAgent, options: InstrumentAgentOptions = {}): () => void {
-  const tracer = options.tracer ?? codeagentTracer();
-  return agent.addRunListener(new SpanTree(tracer, agent.name ?? agent.constructor.name));
+  const tree = new SpanTree(options.tracer ?? codeagentTracer(), agent.name ?? agent.constructor.name);
+  const stops = [agent.addRunListener(tree), ...listenToManagedAgents(agent, tree, 1)];
+  return () => stops.forEach((stop) => stop());
+}
+
+/** Managed agents' events reach the tree through their manager; the messages of their model calls come from them. */
+function listenToManagedAgents(manager: MultiStepAgent, tree: SpanTree, depth: number): (() => void)[] {
+  return manager.managedAgents.flatMap((managed) => [
+    managed.addRunListener(tree.managedListener(managed.name!, depth)),
+    ...listenToManagedAgents(managed, tree, depth + 1),
+  ]);
 }
 
 /** The global provider's tracer for codeagent: it follows a provider registered later. */

@@ -5,7 +5,7 @@
 import { OpenInferenceSpanKind, SemanticConventions as SC } from "@arizeai/openinference-semantic-conventions";
 import type { Attributes } from "@opentelemetry/api";
 
-import type { TokenUsage } from "../models/model.js";
+import { messageText, type ChatMessage, type TokenUsage } from "../models/model.js";
 
 export { OpenInferenceSpanKind };
 
@@ -39,8 +39,21 @@ export function tokenCounts(usage: TokenUsage): Attributes {
 
 /** A model's reply as `llm.output_messages`, flattened the way OpenInference lists messages. */
 export function outputMessage(text: string): Attributes {
-  const prefix = `${SC.LLM_OUTPUT_MESSAGES}.0.`;
-  return { [`${prefix}${SC.MESSAGE_ROLE}`]: "assistant", [`${prefix}${SC.MESSAGE_CONTENT}`]: text };
+  return flatMessages(SC.LLM_OUTPUT_MESSAGES, [{ role: "assistant", content: text }]);
+}
+
+/** The messages sent to a model as `llm.input_messages` (their text; images are left out). */
+export function inputMessages(messages: readonly ChatMessage[]): Attributes {
+  return flatMessages(SC.LLM_INPUT_MESSAGES, messages);
+}
+
+function flatMessages(key: string, messages: readonly ChatMessage[]): Attributes {
+  const attributes: Attributes = {};
+  messages.forEach((message, index) => {
+    attributes[`${key}.${index}.${SC.MESSAGE_ROLE}`] = message.role;
+    attributes[`${key}.${index}.${SC.MESSAGE_CONTENT}`] = messageText(message.content);
+  });
+  return attributes;
 }
 
 /** What names a model call. */

@@ -9,6 +9,7 @@ import type { AgentEvent, ManagedEventOrigin } from "../agents/events.js";
 import type { ActionStep, PlanningStep, ToolCallRecord } from "../agents/memory-steps.js";
 import type { RunListener } from "../agents/multi-step-agent.js";
 import type { RunResult } from "../agents/run-result.js";
+import type { ChatMessage } from "../models/model.js";
 import * as oi from "./openinference-attributes.js";
 
 /** The open spans of one run (the top agent's, or a managed agent's). */
@@ -29,6 +30,11 @@ interface RunSpans {
 export class SpanTree implements RunListener {
   /** Runs going on, by {@link runKey}; runs not recorded (no tracer provider) never enter. */
   private readonly runs = new Map<string, RunSpans>();
+  /**
+   * The messages of model calls whose reply has not come, by run key, oldest first. A managed
+   * agent's requests come straight from it, its events later through its manager's stream.
+   */
+  private readonly requests = new Map<string, { stepNumber: number; messages: readonly ChatMessage[] }[]>();
 
   constructor(
     private readonly tracer: Tracer,
@@ -41,12 +47,35 @@ export class SpanTree implements RunListener {
     if (run !== undefined) this.record(run, event);
   }
 
+  onModelRequest(stepNumber: number, messages: readonly ChatMessage[]): void {
+    this.queueRequest("0", stepNumber, messages);
+  }
+
+  /** A listener for an agent the traced one manages, at `depth`: it gives the messages of its model calls. */
+  managedListener(agent: string, depth: number): RunListener {
+    return { onEvent: () => {}, onModelRequest: (stepNumber, messages) => this.queueRequest(runKey({ agent, depth, parentStepNumber: 0 }), stepNumber, messages) };
+  }
+
+  private queueRequest(key: string, stepNumber: number, messages: readonly ChatMessage[]): void {
+    // Nothing is being recorded (no tracer provider): nothing is kept.
+    if (this.runs.size === 0) return;
+    this.requests.set(key, [...(this.requests.get(key) ?? []), { stepNumber, messages }]);
+  }
+
+  /** The messages of the call this reply answers: the oldest request of its step (earlier ones had no reply). */
+  private takeRequest(key: string, stepNumber: number): readonly ChatMessage[] | undefined {
+    const queue = this.requests.get(key) ?? [];
+    while (queue.length > 0 && queue[0]!.stepNumber < stepNumber) queue.shift();
+    return queue[0]?.stepNumber === stepNumber ? queue.shift()!.messages : undefined;
+  }
+
   onFailure(error: unknown): void {
     // The run threw: every span still open ends with it, the innermost first.
     for (const run of [...this.runs.values()].reverse()) {
       for (const span of openSpans(run)) endWithError(span, error);
     }
     this.runs.clear();
+    this.requests.clear();
   }
 
   private startRun(managed: ManagedEventOrigin | undefined, task: string, modelId: string): void {
@@ -82,7 +111,14 @@ export class SpanTree implements RunListener {
         return;
       }
       case "model-output": {
-        const attributes = { ...oi.spanKind(oi.OpenInferenceSpanKind.LLM), ...oi.modelName(run.modelId), ...oi.outputMessage(event.text), ...oi.outputValue(event.text) };
+        const messages = this.takeRequest(runKey(event.managed), event.stepNumber);
+        const attributes = {
+          ...oi.spanKind(oi.OpenInferenceSpanKind.LLM),
+          ...oi.modelName(run.modelId),
+          ...(messages ? oi.inputMessages(messages) : {}),
+          ...oi.outputMessage(event.text),
+          ...oi.outputValue(event.text),
+        };
         const span = this.child(run.step ?? run.span, "model call", event.tokenUsage ? { ...attributes, ...oi.tokenCounts(event.tokenUsage) } : attributes, Date.now() - event.durationMs);
         span.end();
         return;
@@ -140,6 +176,7 @@ export class SpanTree implements RunListener {
       if (nested.parent === span) {
         for (const open of openSpans(nested)) endWithError(open, call.error ?? "The managed agent stopped.");
         this.runs.delete(key);
+        this.requests.delete(key);
       }
     }
     if (call.error !== undefined) recordError(span, call.error, "ToolError");
@@ -169,6 +206,7 @@ export class SpanTree implements RunListener {
     else run.span.setStatus({ code: SpanStatusCode.ERROR, message: result.state === "interrupted" ? "The run was interrupted." : "The run ran out of steps." });
     run.span.end();
     this.runs.delete(runKey(managed));
+    this.requests.delete(runKey(managed));
   }
 }
 
