@@ -222,3 +222,27 @@ test("without a tracer provider a run starts one span that records nothing, and 
   expect((await quiet.run("Capital of Italy?")).output).toBe("Rome");
   expect(started).toBe(1);
 });
+
+test("a refused approval is an event on the tool call's span, which ends with the refusal as its error", async () => {
+  const { tracer, spans } = recorder();
+  const removeFile = tool({
+    name: "remove_file",
+    description: "Removes a file.",
+    inputSchema: z.object({ path: z.string() }),
+    needsApproval: true,
+    execute: () => "removed",
+  });
+  const careful = agent({
+    model: new ScriptedModel(['<code>\nlet outcome;\ntry { outcome = remove_file({ path: "/etc/hosts" }); } catch (error) { outcome = String(error); }\nfinal_answer(outcome);\n</code>']),
+    tools: [removeFile],
+    onApproval: () => "not that file",
+  });
+  instrumentAgent(careful, { tracer });
+
+  expect(String((await careful.run("Tidy up.")).output)).toContain("not that file");
+  const call = only(spans(), "remove_file");
+  expect(call.events.map((event) => event.name)).toEqual(["approval requested", "approval decided", "exception"]);
+  expect(call.events[1]!.attributes).toMatchObject({ "codeagent.approval.approved": false, "codeagent.approval.reason": "not that file" });
+  expect(call.status.code).toBe(SpanStatusCode.ERROR);
+  expect(call.status.message).toContain("not that file");
+});
