@@ -1,13 +1,16 @@
 /**
  * The web UI's server over HTTP, without a browser: the token is required everywhere, it moves
- * from the URL into a cookie, bodies are bounded, no CORS headers; a run's events stream as SSE
- * and its memory downloads as JSON (QuickJS sandbox, ScriptedModel).
+ * from the URL into a cookie named by port, bodies are bounded, no CORS headers; requests not
+ * addressed to the UI or sent from another page are refused; a run's events stream as SSE (ended
+ * when the conversation is deleted) and its memory downloads as JSON (QuickJS sandbox, ScriptedModel).
  */
 import { afterEach, describe, expect, test } from "vitest";
 
 import { CodeAgent } from "../src/agents/code-agent.js";
 import { ScriptedModel } from "../src/models/scripted-model.js";
+import { Conversation } from "../src/ui/conversation.js";
 import { createUiServer, type UiServer } from "../src/ui/index.js";
+import type { WireEvent } from "../src/ui/ui-events.js";
 
 let ui: UiServer | undefined;
 afterEach(async () => {
@@ -26,9 +29,15 @@ function server(replies: string[] = ['<code>\nconsole.log("hi");\nfinal_answer(6
 
 const auth = { Authorization: "Bearer secret-token" };
 
-async function call(path: string, init: RequestInit = {}) {
-  return await ui!.app.fetch(new Request(`http://127.0.0.1${path}`, init));
+async function call(path: string, init: RequestInit = {}, host = "127.0.0.1") {
+  return await ui!.app.fetch(new Request(`http://${host}${path}`, init));
 }
+
+async function newConversation(): Promise<string> {
+  return ((await (await call("/api/conversations", { method: "POST", headers: auth })).json()) as { id: string }).id;
+}
+
+const json = { ...auth, "Content-Type": "application/json" };
 
 describe("web UI server", () => {
   test("every path needs the token; a wrong one is refused", async () => {
@@ -48,6 +57,7 @@ describe("web UI server", () => {
     const cookie = first.headers.get("Set-Cookie")!;
     expect(cookie).toMatch(/HttpOnly/);
     expect(cookie).toMatch(/SameSite=Strict/);
+    expect(cookie).toMatch(/^codeagent_ui_80=/);
     const page = await call("/", { headers: { Cookie: cookie.split(";")[0]! } });
     expect(page.status).toBe(200);
     expect(await page.text()).toContain('<script src="/app.js"');
@@ -57,7 +67,7 @@ describe("web UI server", () => {
 
   test("bodies over the limit get 413, bad ones 400, an unknown conversation 404; no CORS even when asked", async () => {
     server();
-    const created = await call("/api/conversations", { method: "POST", headers: { ...auth, Origin: "https://evil.example" } });
+    const created = await call("/api/conversations", { method: "POST", headers: { ...auth, Origin: "http://127.0.0.1" } });
     expect(created.status).toBe(201);
     expect(created.headers.get("Access-Control-Allow-Origin")).toBeNull();
     const { id } = (await created.json()) as { id: string };
@@ -104,5 +114,70 @@ describe("web UI server", () => {
     expect(next).toContain(`id: ${lastId + 1}\n`);
     expect(next).toContain('"task":"And again?"');
     await againReader.cancel();
+  });
+
+  test("a request addressed to another name, or sent from another page, is refused even with the token", async () => {
+    server();
+    const id = await newConversation();
+    const refused = async (response: Response) => {
+      expect(response.status).toBe(403);
+      expect(await response.text()).toMatch(/codeagent ui printed/);
+    };
+    await refused(await call("/api/conversations", { headers: { ...auth, Host: "evil.com" } }, "evil.com"));
+    await refused(await call("/?token=secret-token", {}, "evil.com:7860"));
+    const message = (headers: Record<string, string>) => call(`/api/conversations/${id}/messages`, { method: "POST", headers: { ...json, ...headers }, body: JSON.stringify({ task: "rm -rf /" }) });
+    await refused(await message({ Origin: "http://127.0.0.1:3000" }));
+    await refused(await message({ Origin: "null" }));
+    await refused(await message({ "Sec-Fetch-Site": "cross-site" }));
+    await refused(await message({ "Sec-Fetch-Site": "same-site" }));
+    await refused(await call("/api/conversations", { method: "POST", headers: { ...auth, Origin: "https://evil.example" } }));
+    // A page elsewhere can post text/plain or a form without a preflight: only JSON that says so is read.
+    const asText = await call(`/api/conversations/${id}/messages`, { method: "POST", headers: { ...auth, "Content-Type": "text/plain" }, body: JSON.stringify({ task: "x" }) });
+    expect(asText.status).toBe(415);
+    expect((await call(`/api/conversations/${id}/messages`, { method: "POST", headers: auth, body: JSON.stringify({ task: "x" }) })).status).toBe(415);
+    expect((await call(`/api/conversations/${id}/stop`, { method: "POST", headers: { ...auth, "Content-Type": "application/x-www-form-urlencoded" }, body: "a=b" })).status).toBe(415);
+    // The UI's own page, as a browser sends it, is served.
+    expect((await message({ Origin: "http://127.0.0.1", "Sec-Fetch-Site": "same-origin" })).status).toBe(202);
+  });
+
+  test("once listening, only its own port is served, and the cookie is named by that port", async () => {
+    server().listeningOn(7860, "127.0.0.1");
+    expect((await call("/api/conversations", { headers: auth }, "127.0.0.1:7860")).status).toBe(200);
+    expect((await call("/api/conversations", { headers: auth }, "localhost:7860")).status).toBe(200);
+    expect((await call("/api/conversations", { headers: auth }, "127.0.0.1:3000")).status).toBe(403);
+    expect((await call("/api/conversations", { headers: auth }, "127.0.0.1")).status).toBe(403);
+    const opened = await call("/?token=secret-token", {}, "127.0.0.1:7860");
+    const cookie = opened.headers.get("Set-Cookie")!.split(";")[0]!;
+    expect(cookie).toBe("codeagent_ui_7860=secret-token");
+    expect((await call("/api/conversations", { headers: { Cookie: cookie } }, "127.0.0.1:7860")).status).toBe(200);
+    // Another UI's cookie (another port) is not this one's.
+    expect((await call("/api/conversations", { headers: { Cookie: "codeagent_ui_3000=secret-token" } }, "127.0.0.1:7860")).status).toBe(401);
+  });
+
+  test("deleting a conversation ends its event streams; too many streams at once are refused", async () => {
+    server();
+    const id = await newConversation();
+    const streams = await Promise.all(Array.from({ length: 8 }, () => call(`/api/conversations/${id}/events`, { headers: auth })));
+    expect(streams.map((response) => response.status)).toEqual(Array(8).fill(200));
+    expect((await call(`/api/conversations/${id}/events`, { headers: auth })).status).toBe(429);
+    expect((await call(`/api/conversations/${id}`, { method: "DELETE", headers: auth })).status).toBe(200);
+    for (const stream of streams) {
+      const reader = stream.body!.getReader();
+      while (!(await reader.read()).done);
+    }
+    expect((await call(`/api/conversations/${id}/events`, { headers: auth })).status).toBe(404);
+  });
+
+  test("a long conversation keeps its last 5,000 events, and a replay from before them starts with a note", () => {
+    const conversation = new Conversation(() => {
+      throw new Error("no agent in this test");
+    });
+    const publish = (event: WireEvent) => (conversation as unknown as { publish(event: WireEvent): void }).publish(event);
+    for (let n = 1; n <= 5_003; n++) publish({ type: "logs", text: String(n) });
+    const replay = conversation.eventsAfter(0);
+    expect(replay).toHaveLength(5_001);
+    expect(replay[0]).toEqual({ id: 3, event: { type: "ui-events-dropped", count: 3 } });
+    expect(replay[1]!.id).toBe(4);
+    expect(conversation.eventsAfter(3).map((entry) => entry.id)[0]).toBe(4);
   });
 });

@@ -24,7 +24,46 @@ export interface NumberedEvent {
   event: WireEvent;
 }
 
-type Listener = (event: NumberedEvent) => void;
+/** Pages that may follow one conversation at once: a few tabs, not a flood of streams. */
+const MAX_SUBSCRIPTIONS = 8;
+/** Events kept for replay: the older ones go, so a long conversation cannot fill the memory. */
+const MAX_KEPT_EVENTS = 5_000;
+
+/** A page's stream of the conversation's new events: queued as they come, taken one at a time. */
+export class EventSubscription {
+  private readonly queue: NumberedEvent[] = [];
+  private waiting: (() => void) | undefined;
+
+  constructor(private readonly remove: (subscription: EventSubscription) => void) {}
+
+  /** Queues `event` and wakes the page's stream. */
+  push(event: NumberedEvent): void {
+    this.queue.push(event);
+    this.wakeUp();
+  }
+
+  /** The next queued event, if any. */
+  take(): NumberedEvent | undefined {
+    return this.queue.shift();
+  }
+
+  /** Resolves at the next event or {@link wakeUp}. */
+  wait(): Promise<void> {
+    return new Promise((resolve) => (this.waiting = resolve));
+  }
+
+  /** Ends a {@link wait}: something the stream must look at happened (the page went, the conversation closed). */
+  wakeUp(): void {
+    const waiting = this.waiting;
+    this.waiting = undefined;
+    waiting?.();
+  }
+
+  /** Stops the events: the page's stream ended. */
+  end(): void {
+    this.remove(this);
+  }
+}
 
 interface PendingApproval {
   settle(approved: boolean, reason?: string): void;
@@ -37,7 +76,12 @@ export class Conversation {
   private agent: MultiStepAgent | undefined;
   private readonly log: NumberedEvent[] = [];
   private nextEventId = 1;
-  private readonly listeners = new Set<Listener>();
+  /** The id of the newest event no longer kept, 0 while all are. */
+  private lastDroppedId = 0;
+  private droppedCount = 0;
+  private readonly subscriptions = new Set<EventSubscription>();
+  /** Set when {@link close} has ended: its event streams end too. */
+  closed = false;
   private readonly approvals = new Map<string, PendingApproval>();
   private abort: AbortController | undefined;
   private running: Promise<void> | undefined;
@@ -51,15 +95,22 @@ export class Conversation {
     return this.running !== undefined;
   }
 
-  /** The events after `afterId`, in order. */
+  /** The events after `afterId`, in order; first a note when some of them are no longer kept. */
   eventsAfter(afterId: number): NumberedEvent[] {
-    return this.log.filter((entry) => entry.id > afterId);
+    const kept = this.log.filter((entry) => entry.id > afterId);
+    if (afterId >= this.lastDroppedId) return kept;
+    return [{ id: this.lastDroppedId, event: { type: "ui-events-dropped", count: this.droppedCount } }, ...kept];
   }
 
-  /** Calls `listener` with every event from now on; returns the function that stops it. */
-  subscribe(listener: Listener): () => void {
-    this.listeners.add(listener);
-    return () => this.listeners.delete(listener);
+  /**
+   * Queues every event from now on for a page; undefined when the conversation is closed or
+   * {@link MAX_SUBSCRIPTIONS} pages follow it already. End the subscription when the page goes.
+   */
+  subscribe(): EventSubscription | undefined {
+    if (this.closed || this.subscriptions.size >= MAX_SUBSCRIPTIONS) return undefined;
+    const subscription = new EventSubscription((gone) => this.subscriptions.delete(gone));
+    this.subscriptions.add(subscription);
+    return subscription;
   }
 
   /**
@@ -103,13 +154,15 @@ export class Conversation {
     return { systemPrompt: this.agent?.memory.systemPrompt ?? "", steps: [...(this.agent?.memory.steps ?? [])] };
   }
 
-  /** Stops any run and closes the agent. */
+  /** Stops any run, closes the agent and ends the pages' event streams (after what was queued for them). */
   async close(): Promise<void> {
     this.refusePendingApprovals("the web UI closed");
     this.abort?.abort(new AgentConfigurationError("The web UI closed."));
     await this.running?.catch(() => undefined);
     await this.agent?.close();
-    this.listeners.clear();
+    this.closed = true;
+    for (const subscription of this.subscriptions) subscription.wakeUp();
+    this.subscriptions.clear();
   }
 
   private async runTask(task: string, signal: AbortSignal): Promise<void> {
@@ -150,6 +203,10 @@ export class Conversation {
   private publish(event: WireEvent, keep = true): void {
     const numbered = { id: this.nextEventId++, event };
     if (keep) this.log.push(numbered);
-    for (const listener of this.listeners) listener(numbered);
+    if (this.log.length > MAX_KEPT_EVENTS) {
+      this.lastDroppedId = this.log.shift()!.id;
+      this.droppedCount++;
+    }
+    for (const subscription of this.subscriptions) subscription.push(numbered);
   }
 }

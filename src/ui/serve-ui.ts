@@ -26,7 +26,11 @@ export async function serveUi(options: ServeUiOptions): Promise<void> {
   const ui = createUiServer(options);
   const hostname = options.hostname ?? "127.0.0.1";
   const server = await new Promise<ReturnType<typeof serve>>((resolve, reject) => {
-    const started = serve({ fetch: ui.app.fetch, port: options.port ?? 7860, hostname }, () => resolve(started));
+    const started = serve({ fetch: ui.app.fetch, port: options.port ?? 7860, hostname }, (info) => {
+      // Before any request is read: only requests addressed to this address are served.
+      ui.listeningOn(info.port, hostname);
+      resolve(started);
+    });
     started.once("error", reject);
   });
   const { port } = server.address() as AddressInfo;

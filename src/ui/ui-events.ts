@@ -35,8 +35,14 @@ export interface RunFailedEvent {
   message: string;
 }
 
+/** A replay starts here: the conversation's `count` oldest events are no longer kept. */
+export interface EventsDroppedEvent {
+  type: "ui-events-dropped";
+  count: number;
+}
+
 /** The UI's own events. */
-export type UiOwnEvent = UserMessageEvent | ApprovalPendingEvent | ApprovalSettledEvent | RunFailedEvent;
+export type UiOwnEvent = UserMessageEvent | ApprovalPendingEvent | ApprovalSettledEvent | RunFailedEvent | EventsDroppedEvent;
 
 /** An agent event as sent to the page: run and step records reduced to their figures. */
 export type WireEvent = UiOwnEvent | { type: string; managed?: ManagedEventOrigin; [field: string]: unknown };

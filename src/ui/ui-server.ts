@@ -1,15 +1,18 @@
 /**
  * The web UI's server as a Hono app: the page, and a small JSON API over the conversations with
- * each one's events as Server-Sent Events. Secure by default: every request carries the token
- * (a cookie the page gets on first load from `/?token=...`, or `Authorization: Bearer <token>`),
- * no CORS headers, a strict Content-Security-Policy, bounded request bodies.
+ * each one's events as Server-Sent Events. Secure by default: only requests addressed to the UI's
+ * own address from its own page (Host, Origin, Sec-Fetch-Site), every one carrying the token (a
+ * cookie named by port the page gets on first load from `/?token=...`, or `Authorization: Bearer
+ * <token>`), JSON bodies that say so, no CORS headers, a strict Content-Security-Policy, bounded
+ * request bodies and event streams.
  */
 import { Hono, type Context } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import { getCookie, setCookie } from "hono/cookie";
 import { streamSSE } from "hono/streaming";
 
-import { Conversation, type CreateAgent, type NumberedEvent } from "./conversation.js";
+import { Conversation, type CreateAgent, type EventSubscription, type NumberedEvent } from "./conversation.js";
+import { cookieName, hostsFor, refusal, requestHost, saysJson } from "./request-guard.js";
 import { eventJson } from "./ui-events.js";
 import { loadStaticFiles } from "./static-files.js";
 import { isUiToken, newUiToken } from "./ui-token.js";
@@ -35,11 +38,16 @@ export interface UiServerOptions {
 export interface UiServer {
   app: Hono;
   token: string;
+  /**
+   * Tells the UI the address it listens on (serveUi does): from then on only requests with Host
+   * `127.0.0.1:port`, `localhost:port`, `[::1]:port` or `hostname:port` are served. Until then
+   * (`app.fetch` in tests) any loopback name on any port is accepted.
+   */
+  listeningOn(port: number, hostname: string): void;
   /** Stops every run, closes every agent, ends the event streams. */
   close(): Promise<void>;
 }
 
-const COOKIE = "codeagent_ui_token";
 const SECURITY_HEADERS = {
   "Content-Security-Policy": "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'",
   "X-Content-Type-Options": "nosniff",
@@ -61,20 +69,31 @@ export function createUiServer(options: UiServerOptions): UiServer {
   const conversations = new Map<string, Conversation>();
   const closing = new AbortController();
   const app = new Hono();
+  let allowedHosts: Set<string> | undefined;
 
   app.use(async (c, next) => {
     await next();
     for (const [name, value] of Object.entries(SECURITY_HEADERS)) c.res.headers.set(name, value);
   });
   app.use(async (c, next) => {
+    const refused = refusal(c, allowedHosts);
+    if (refused !== undefined) return c.text(refused, 403);
+    // A form or text/plain post needs no preflight from another page: only JSON is accepted.
+    if (c.req.method !== "GET" && c.req.method !== "HEAD" && c.req.header("Content-Type") !== undefined && !saysJson(c)) {
+      return needsJson(c);
+    }
+    return next();
+  });
+  app.use(async (c, next) => {
+    const cookie = cookieName(requestHost(c));
     const fromUrl = c.req.query("token");
     if (c.req.method === "GET" && c.req.path === "/" && fromUrl !== undefined && isUiToken(fromUrl, token)) {
       // The token moves from the address bar (and history) into a cookie only this site sends.
-      setCookie(c, COOKIE, token, { httpOnly: true, sameSite: "Strict", path: "/" });
+      setCookie(c, cookie, token, { httpOnly: true, sameSite: "Strict", path: "/" });
       return c.redirect("/", 303);
     }
     const bearer = /^Bearer\s+(\S+)\s*$/i.exec(c.req.header("Authorization") ?? "")?.[1];
-    if (!isUiToken(getCookie(c, COOKIE), token) && !isUiToken(bearer, token)) {
+    if (!isUiToken(getCookie(c, cookie), token) && !isUiToken(bearer, token)) {
       return c.text("Unauthorized: open the address that codeagent ui printed (it ends with ?token=...).\n", 401);
     }
     return next();
@@ -103,6 +122,7 @@ export function createUiServer(options: UiServerOptions): UiServer {
   app.post("/api/conversations/:id/messages", async (c) => {
     const conversation = find(c);
     if (!conversation) return notFound(c);
+    if (!saysJson(c)) return needsJson(c);
     const body = await jsonBody(c);
     const task = typeof body?.["task"] === "string" ? body["task"].trim() : "";
     if (task === "") return c.json({ error: 'Send { "task": "..." } with a task that is not empty.' }, 400);
@@ -119,6 +139,7 @@ export function createUiServer(options: UiServerOptions): UiServer {
   app.post("/api/conversations/:id/approvals/:approval", async (c) => {
     const conversation = find(c);
     if (!conversation) return notFound(c);
+    if (!saysJson(c)) return needsJson(c);
     const body = await jsonBody(c);
     if (typeof body?.["approved"] !== "boolean") return c.json({ error: 'Send { "approved": true } or { "approved": false }.' }, 400);
     const reason = typeof body["reason"] === "string" && body["reason"].trim() !== "" ? body["reason"].trim() : undefined;
@@ -137,12 +158,18 @@ export function createUiServer(options: UiServerOptions): UiServer {
     const conversation = find(c);
     if (!conversation) return notFound(c);
     const after = Number(c.req.header("Last-Event-ID") ?? "0");
-    return streamSSE(c, (stream) => sendEvents(conversation, Number.isSafeInteger(after) ? after : 0, stream, closing.signal));
+    // Subscribed here, not in the stream, so that many requests at once cannot pass the bound together.
+    const subscription = conversation.subscribe();
+    if (!subscription) return c.json({ error: "Too many pages are following this conversation: close some." }, 429);
+    return streamSSE(c, (stream) => sendEvents(conversation, subscription, Number.isSafeInteger(after) ? after : 0, stream, closing.signal));
   });
 
   return {
     app,
     token,
+    listeningOn(port, hostname) {
+      allowedHosts = hostsFor(port, hostname);
+    },
     async close() {
       closing.abort();
       await Promise.all([...conversations.values()].map((conversation) => conversation.close()));
@@ -153,17 +180,14 @@ export function createUiServer(options: UiServerOptions): UiServer {
 
 type SseStream = Parameters<Parameters<typeof streamSSE>[1]>[0];
 
-/** The events after `afterId` (a page that reloads or reconnects), then each new one, until the page goes or the server closes. */
-async function sendEvents(conversation: Conversation, afterId: number, stream: SseStream, closing: AbortSignal): Promise<void> {
-  const queue: NumberedEvent[] = [];
-  let wake: (() => void) | undefined;
-  const unsubscribe = conversation.subscribe((event) => {
-    queue.push(event);
-    wake?.();
-  });
-  const ended = () => stream.aborted || stream.closed || closing.aborted;
-  stream.onAbort(() => wake?.());
-  closing.addEventListener("abort", () => wake?.(), { once: true });
+/**
+ * The events after `afterId` (a page that reloads or reconnects), then each new one, until the
+ * page goes, the conversation is deleted (what was queued is sent first) or the server closes.
+ */
+async function sendEvents(conversation: Conversation, subscription: EventSubscription, afterId: number, stream: SseStream, closing: AbortSignal): Promise<void> {
+  const gone = () => stream.aborted || stream.closed || closing.aborted;
+  stream.onAbort(() => subscription.wakeUp());
+  closing.addEventListener("abort", () => subscription.wakeUp(), { once: true });
   try {
     let lastSent = afterId;
     const send = async ({ id, event }: NumberedEvent) => {
@@ -172,14 +196,19 @@ async function sendEvents(conversation: Conversation, afterId: number, stream: S
       await stream.writeSSE({ id: String(id), data: eventJson(event) });
     };
     for (const event of conversation.eventsAfter(afterId)) await send(event);
-    while (!ended()) {
-      const next = queue.shift();
+    while (!gone()) {
+      const next = subscription.take();
       if (next) await send(next);
-      else await new Promise<void>((resolve) => (wake = resolve));
+      else if (conversation.closed) break;
+      else await subscription.wait();
     }
   } finally {
-    unsubscribe();
+    subscription.end();
   }
+}
+
+function needsJson(c: Context): Response {
+  return c.json({ error: "Send JSON with the header Content-Type: application/json." }, 415);
 }
 
 async function jsonBody(c: Context): Promise<Record<string, unknown> | undefined> {

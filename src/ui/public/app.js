@@ -243,6 +243,9 @@ function render(event) {
       if (event.managed) break;
       finishRun(`${event.result.state} · ${formatTokens(event.result.tokenUsage)} · ${seconds(event.result.durationMs)}`, event.result.state, event.result.durationMs);
       break;
+    case "ui-events-dropped":
+      $("transcript").append(element("div", "run-summary", `${event.count} older events are no longer kept: the conversation's start is not shown.`));
+      break;
     case "ui-run-failed":
       $("transcript").append(element("div", "failure", `The run failed: ${event.error}: ${event.message}`));
       finishRun("failed", "failed");
