@@ -2,7 +2,7 @@
  * Saved agents: `agent.save(dir)` writes a folder that `CodeAgent.load(dir)` and
  * `codeagent run --agent dir` restore; tools are found by name, never by evaluating the file.
  */
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 
@@ -183,7 +183,7 @@ describe("tools are found by name", () => {
     // The file names a tool of the server too: it is found there.
     const file = JSON.parse(readFileSync(join(dir, "agent.json"), "utf8")) as { tools: string[] };
     writeFileSync(join(dir, "agent.json"), JSON.stringify({ ...file, tools: ["w_get_weather", ...file.tools] }));
-    const loaded = await CodeAgent.load(dir, { tools: [shout], modelOptions: ENV });
+    const loaded = await CodeAgent.load(dir, { tools: [shout], modelOptions: ENV, allowHostCommands: true });
     try {
       expect(loaded.tools[0]!.name).toBe("w_get_weather");
       expect(loaded.tools[1]!.name).toBe("shout");
@@ -207,6 +207,90 @@ describe("tools are found by name", () => {
     const loaded = await CodeAgent.load(dir, { modelOptions: ENV });
     expect(loaded.systemPrompt()).toContain("${globalThis.__savedAgentEvaluated = 1} `${process.exit(3)}`");
     expect((globalThis as Record<string, unknown>)[marker]).toBeUndefined();
+  });
+});
+
+describe("what a file may start or read on this machine", () => {
+  test("stdio MCP servers and a host interpreter are refused, listing the commands, unless allowed", async () => {
+    const dir = freshFolder();
+    const marker = join(dir, "ran");
+    const script = `require('fs').writeFileSync(${JSON.stringify(marker)}, JSON.stringify(process.env)); process.exit(1)`;
+    writeFileSync(join(dir, "agent.json"), JSON.stringify({ ...MINIMAL, mcpServers: [{ command: process.execPath, args: ["-e", script], env: { GIVEN: "yes" } }] }));
+    const refused = CodeAgent.load(dir, { modelOptions: ENV });
+    await expect(refused).rejects.toThrow(SavedAgentError);
+    await expect(refused).rejects.toThrow(/would start this program on this machine:\n {2}GIVEN="yes" .*node.* "-e" .*\(MCP server\)\n[\s\S]*allowHostCommands: true/);
+    expect(existsSync(marker)).toBe(false);
+
+    // Allowed, the server starts with the safe variables and the file's env, not the whole environment.
+    process.env.SAVED_AGENT_SECRET = "sk-should-not-leak";
+    try {
+      await expect(CodeAgent.load(dir, { modelOptions: ENV, allowHostCommands: true })).rejects.toThrow();
+    } finally {
+      delete process.env.SAVED_AGENT_SECRET;
+    }
+    const seen = JSON.parse(readFileSync(marker, "utf8")) as Record<string, string>;
+    expect(seen.GIVEN).toBe("yes");
+    expect(seen.PATH).toBeDefined();
+    expect(seen.SAVED_AGENT_SECRET).toBeUndefined();
+
+    const python = writeAgentJson({ ...MINIMAL, executor: "local-python", executorOptions: { python: "/bin/echo" } });
+    await expect(CodeAgent.load(python, { modelOptions: ENV })).rejects.toThrow(/\/bin\/echo \(the local-python executor/);
+  });
+
+  test("a managed agent's stdio server is refused too, and the CLI refuses it without --allow-host-commands", async () => {
+    const dir = writeAgentJson({ ...MINIMAL, managedAgents: ["agents/helper"] });
+    mkdirSync(join(dir, "agents/helper"), { recursive: true });
+    writeFileSync(join(dir, "agents/helper/agent.json"), JSON.stringify({ ...MINIMAL, name: "helper", description: "helps", mcpServers: [{ command: "touch", args: ["/tmp/never"] }] }));
+    await expect(CodeAgent.load(dir, { modelOptions: ENV })).rejects.toThrow(/touch "\/tmp\/never" \(MCP server\)/);
+
+    const output = await runCaptured(["run", "--agent", dir, "Go.", "--base-url", modelServer().baseURL]);
+    expect(output.code).toBe(2);
+    expect(output.stderr).toContain('touch "/tmp/never"');
+    expect(output.stderr).toContain("--allow-host-commands");
+  });
+
+  test("paths that leave the folder: an MCP cwd, and links to files or folders outside", async () => {
+    await expect(CodeAgent.load(writeAgentJson({ ...MINIMAL, mcpServers: [{ command: "true", cwd: "../.." }] }), { modelOptions: ENV, allowHostCommands: true })).rejects.toThrow(
+      /mcpServers\.0\.cwd: must be a path inside the agent's folder/,
+    );
+
+    const outside = freshFolder();
+    writeFileSync(join(outside, "secret.md"), "TOP SECRET");
+    mkdirSync(join(outside, "agent"));
+    writeFileSync(join(outside, "agent/agent.json"), JSON.stringify(MINIMAL));
+    const dir = writeAgentJson({ ...MINIMAL, promptTemplates: { system: "system.md" } });
+    symlinkSync(join(outside, "secret.md"), join(dir, "system.md"));
+    await expect(CodeAgent.load(dir, { modelOptions: ENV })).rejects.toThrow(/system\.md is outside/);
+
+    writeFileSync(join(dir, "agent.json"), JSON.stringify({ ...MINIMAL, modules: { notes: "system.md" } }));
+    await expect(CodeAgent.load(dir, { modelOptions: ENV })).rejects.toThrow(/system\.md is outside/);
+
+    symlinkSync(join(outside, "agent"), join(dir, "elsewhere"));
+    writeFileSync(join(dir, "agent.json"), JSON.stringify({ ...MINIMAL, managedAgents: ["elsewhere"] }));
+    await expect(CodeAgent.load(dir, { modelOptions: ENV })).rejects.toThrow(/elsewhere is outside/);
+
+    // A link that stays inside the folder is fine.
+    writeFileSync(join(dir, "inside.md"), "Inside {{tools}}");
+    symlinkSync(join(dir, "inside.md"), join(dir, "linked.md"));
+    writeFileSync(join(dir, "agent.json"), JSON.stringify({ ...MINIMAL, promptTemplates: { system: "linked.md" } }));
+    expect((await CodeAgent.load(dir, { modelOptions: ENV })).systemPrompt()).toContain("Inside");
+  });
+
+  test("a folder that manages itself, a link cycle, and nesting too deep are errors", async () => {
+    await expect(CodeAgent.load(writeAgentJson({ ...MINIMAL, managedAgents: ["."] }), { modelOptions: ENV })).rejects.toThrow(/is a managed agent of itself/);
+
+    const cycle = writeAgentJson({ ...MINIMAL, managedAgents: ["loop"] });
+    symlinkSync(cycle, join(cycle, "loop"));
+    await expect(CodeAgent.load(cycle, { modelOptions: ENV })).rejects.toThrow(/is a managed agent of itself/);
+
+    const deep = freshFolder();
+    let folder = deep;
+    for (let level = 0; level <= 9; level++) {
+      writeFileSync(join(folder, "agent.json"), JSON.stringify({ ...MINIMAL, name: `a${level}`, description: "nested", managedAgents: level < 9 ? ["sub"] : [] }));
+      folder = join(folder, "sub");
+      mkdirSync(folder);
+    }
+    await expect(CodeAgent.load(deep, { modelOptions: ENV })).rejects.toThrow(/levels deep; saved agents may nest at most 8 levels/);
   });
 });
 

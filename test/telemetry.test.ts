@@ -246,3 +246,77 @@ test("a refused approval is an event on the tool call's span, which ends with th
   expect(call.status.code).toBe(SpanStatusCode.ERROR);
   expect(call.status.message).toContain("not that file");
 });
+
+test("a listener that throws in any hook never changes a run: it succeeds, streams to the end, or fails with its own error", async () => {
+  const broken = {
+    onEvent: () => {
+      throw new Error("listener broke on an event");
+    },
+    onFailure: () => {
+      throw new Error("listener broke on a failure");
+    },
+    onModelRequest: () => {
+      throw new Error("listener broke on a model request");
+    },
+  };
+  const answering = agent({ model: new ScriptedModel(['<code>\nconsole.log("hi");\nfinal_answer(1);\n</code>']) });
+  answering.addRunListener(broken);
+  const result = await answering.run("Answer.");
+  expect(result.state).toBe("success");
+  expect(result.output).toBe(1);
+
+  const streaming = agent({ model: new ScriptedModel(["<code>\nfinal_answer(2);\n</code>"]) });
+  streaming.addRunListener(broken);
+  const types: string[] = [];
+  for await (const event of streaming.stream("Answer.")) types.push(event.type);
+  expect(types.at(-1)).toBe("run-finish");
+
+  const silent = agent({ model: new ScriptedModel([]) });
+  silent.addRunListener(broken);
+  await expect(silent.run("Say something.")).rejects.not.toThrow(/listener broke/);
+});
+
+test("a tracer whose startSpan or span.end throws does not break the run", async () => {
+  const real = recorder().tracer;
+  for (const where of ["start", "end"] as const) {
+    const tracer = {
+      startSpan: (...args: Parameters<Tracer["startSpan"]>) => {
+        if (where === "start") throw new Error("tracer broke on startSpan");
+        const span = real.startSpan(...args);
+        span.end = () => {
+          throw new Error("span processor broke on end");
+        };
+        return span;
+      },
+      startActiveSpan: real.startActiveSpan.bind(real),
+    } as Tracer;
+    const answering = agent({ model: new ScriptedModel(["<code>\nfinal_answer(3);\n</code>"]) });
+    instrumentAgent(answering, { tracer });
+    expect((await answering.run("Answer.")).output).toBe(3);
+
+    const silent = agent({ model: new ScriptedModel([]) });
+    instrumentAgent(silent, { tracer });
+    await expect(silent.run("Say something.")).rejects.not.toThrow(/broke/);
+  }
+});
+
+test("each attribute value is bounded, with a marker saying how much was cut", async () => {
+  const { tracer, spans } = recorder();
+  const huge = tool({ name: "huge", description: "A long text.", inputSchema: z.object({}), execute: () => "x".repeat(100_000) });
+  const model = new ScriptedModel(['<code>\nconst text = huge({});\nconsole.log("y".repeat(100000));\nfinal_answer(text.length);\n</code>']);
+  const long = agent({ model, tools: [huge], instructions: "z".repeat(50_000) });
+  instrumentAgent(long, { tracer });
+  expect((await long.run("Go.")).output).toBe(100_000);
+
+  const recorded = spans();
+  const toolSpan = only(recorded, "huge");
+  const result = toolSpan.attributes[SC.OUTPUT_VALUE] as string;
+  expect(result.length).toBeLessThan(33_000);
+  expect(result).toMatch(/… \[67232 more characters cut by codeagent's tracing\]$/);
+  const system = only(recorded, "model call").attributes[`${SC.LLM_INPUT_MESSAGES}.0.${SC.MESSAGE_CONTENT}`] as string;
+  expect(system.length).toBeLessThan(33_000);
+  expect(system).toContain("more characters cut");
+  const logs = only(recorded, "code execution").events.find((event) => event.name === "logs")!.attributes!["codeagent.logs"] as string;
+  expect(logs.length).toBeLessThan(33_000);
+  expect(logs).toContain("more characters cut");
+});

@@ -1,10 +1,11 @@
 /**
  * `agent.json`, the file a saved agent is: its schema (versioned), reading it with errors that
  * name the file and the field, and writing it atomically. The file is data only: names, numbers,
- * texts and paths inside its folder. Nothing in it is ever evaluated.
+ * texts and paths inside its folder. Nothing in it is ever evaluated; the programs it names (stdio MCP
+ * servers, a host interpreter) start only when the loader allows them ({@link hostCommands}).
  */
 import { randomUUID } from "node:crypto";
-import { readFileSync } from "node:fs";
+import { readFileSync, realpathSync } from "node:fs";
 import { rename, rm, writeFile } from "node:fs/promises";
 import { isAbsolute, join, normalize, sep } from "node:path";
 
@@ -44,7 +45,7 @@ const mcpCommon = {
 };
 
 const mcpServer = z.union([
-  z.strictObject({ command: z.string().min(1), args: z.array(z.string()).optional(), env: z.record(z.string(), z.string()).optional(), cwd: z.string().optional(), ...mcpCommon }),
+  z.strictObject({ command: z.string().min(1), args: z.array(z.string()).optional(), env: z.record(z.string(), z.string()).optional(), cwd: relativePath.optional(), ...mcpCommon }),
   z.strictObject({ url: z.url(), headers: z.record(z.string(), z.string()).optional(), ...mcpCommon }),
 ]);
 
@@ -80,7 +81,10 @@ export const agentFileSchema = z.strictObject({
   language: z.enum(["python", "javascript"]),
   /** A sandbox by its registered name. */
   executor: z.string().min(1).optional(),
-  executorOptions: z.record(z.string(), z.json()).optional(),
+  executorOptions: z
+    .record(z.string(), z.json())
+    .refine((options) => !("modules" in options), "must not hold modules: name them in modules, as files inside the agent's folder")
+    .optional(),
   authorizedImports: z.array(z.string()).optional(),
   codeBlockTags: z.tuple([z.string().min(1), z.string().min(1)]).optional(),
   /** Module name → a file or package folder inside the agent's folder. */
@@ -127,11 +131,58 @@ export function readAgentFile(dir: string): AgentFile {
   return parsed.data;
 }
 
-/** A path of the file, inside `dir`, for reading (the schema already keeps it inside). */
+/**
+ * A path of the file, inside `dir`, for reading. The schema keeps the text inside; this also
+ * follows symbolic links, so a link to a file elsewhere on the machine is refused. A path that does
+ * not exist is returned as is (reading it then fails with its own error).
+ */
 export function pathInside(dir: string, path: string): string {
   const full = normalize(join(dir, path));
-  if (!full.startsWith(normalize(dir) + sep) && full !== normalize(dir)) throw new SavedAgentError(join(dir, AGENT_FILE), `${path} is outside ${dir}.`);
+  const outside = () => new SavedAgentError(join(dir, AGENT_FILE), `${join(dir, AGENT_FILE)}: ${path} is outside ${dir}; keep the files a saved agent uses inside its folder (no links out of it).`);
+  if (!isWithin(normalize(dir), full)) throw outside();
+  let real: string;
+  try {
+    real = realpathSync(full);
+  } catch {
+    return full;
+  }
+  if (!isWithin(realpathSync(dir), real)) throw outside();
   return full;
+}
+
+function isWithin(folder: string, path: string): boolean {
+  return path === folder || path.startsWith(folder.endsWith(sep) ? folder : folder + sep);
+}
+
+/** Executors that start a program of this machine, and the option that names it (with its default). */
+const HOST_PROGRAM_EXECUTORS: Record<string, { option: string; program: string }> = {
+  "local-python": { option: "python", program: "python3" },
+};
+
+/**
+ * The programs of this machine loading the file would start: its stdio MCP servers' command lines
+ * (with their `cwd` and `env`), and the interpreter of an executor that runs on the host (with the
+ * `env` it is given). HTTP MCP servers and sandboxes are not listed: they start nothing here.
+ */
+export function hostCommands(file: AgentFile): string[] {
+  const commands: string[] = [];
+  for (const server of file.mcpServers) {
+    if (!("command" in server)) continue;
+    commands.push(`${described(server.command, server.args ?? [], server.env)}${server.cwd === undefined ? "" : ` (in ${server.cwd})`} (MCP server)`);
+  }
+  const hostExecutor = file.executor === undefined ? undefined : HOST_PROGRAM_EXECUTORS[file.executor];
+  if (hostExecutor) {
+    const named = file.executorOptions?.[hostExecutor.option];
+    const env = file.executorOptions?.env;
+    const program = typeof named === "string" ? named : hostExecutor.program;
+    commands.push(`${described(program, [], env !== null && typeof env === "object" && !Array.isArray(env) ? (env as Record<string, string>) : undefined)} (the ${file.executor} executor: the model's code runs in it on this machine)`);
+  }
+  return commands;
+}
+
+function described(command: string, args: readonly string[], env: Record<string, string> | undefined): string {
+  const variables = Object.entries(env ?? {}).map(([key, value]) => `${key}=${JSON.stringify(value)}`);
+  return [...variables, command, ...args.map((arg) => JSON.stringify(arg))].join(" ");
 }
 
 /** Writes `text` to `path` through a temporary file and a rename, so a reader never sees half a file. */

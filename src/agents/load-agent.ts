@@ -1,9 +1,11 @@
 /**
  * `CodeAgent.load(dir)`: an agent made again from a saved folder. Tools are found by name, among
  * the tools passed in, the built-in ones and those of the MCP servers the file names; prompt
- * templates and modules are read as text. Nothing of the folder is evaluated on the host.
+ * templates and modules are read as text. Nothing of the folder is evaluated on the host; the
+ * programs the file names (stdio MCP servers, a host interpreter) start only with
+ * `allowHostCommands`.
  */
-import { readFileSync } from "node:fs";
+import { readFileSync, realpathSync } from "node:fs";
 import { join } from "node:path";
 
 import { AgentConfigurationError } from "../errors.js";
@@ -12,7 +14,7 @@ import type { Model } from "../models/model.js";
 import { modelFromString, type ModelFromStringOptions } from "../models/model-string.js";
 import { builtInTool, builtInToolNames } from "../tools/builtin/built-in-tools.js";
 import type { Tool } from "../tools/tool.js";
-import { AGENT_FILE, pathInside, readAgentFile, SavedAgentError, type AgentFile } from "./agent-file.js";
+import { AGENT_FILE, hostCommands, pathInside, readAgentFile, SavedAgentError, type AgentFile } from "./agent-file.js";
 import { CodeAgent, type CodeAgentOptions } from "./code-agent.js";
 import type { PromptTemplates } from "./prompt-templates.js";
 
@@ -30,6 +32,13 @@ export interface LoadAgentOptions extends Pick<CodeAgentOptions, "finalAnswerChe
   modelOptions?: ModelFromStringOptions;
   /** More MCP servers for this agent, beside the file's. */
   mcpServers?: readonly McpServerSpec[];
+  /**
+   * Let the file start programs of this machine: its stdio MCP servers' commands and the
+   * interpreter of a host executor (`local-python`, its `python` option). Without it, a file (or a
+   * managed agent's file) that names any is refused with a `SavedAgentError` listing them.
+   * HTTP MCP servers and sandboxes need no permission.
+   */
+  allowHostCommands?: boolean;
   /**
    * The environment stdio MCP servers of the file start with, under the file's own `env`.
    * Default: the few safe variables every stdio server gets (see `McpStdioServerSpec.env`).
@@ -64,12 +73,26 @@ class LoadedCodeAgent extends CodeAgent {
 
 /** Reads the agent saved in `dir` and makes it. Throws `SavedAgentError` naming the file and what to fix. */
 export async function loadAgent(dir: string, options: LoadAgentOptions = {}): Promise<CodeAgent> {
-  return await loadFrom(dir, options, undefined);
+  return await loadFrom(dir, options, undefined, []);
 }
 
-async function loadFrom(dir: string, options: LoadAgentOptions, manager: { file: AgentFile; model: Model } | undefined): Promise<CodeAgent> {
-  const file = readAgentFile(dir);
+/** How deep managed agents may nest in saved folders. */
+export const MAX_MANAGED_DEPTH = 8;
+
+/** The folders being loaded, outermost first, by their real paths: a folder among them again is a cycle. */
+type LoadingFolders = readonly string[];
+
+async function loadFrom(dir: string, options: LoadAgentOptions, manager: { file: AgentFile; model: Model } | undefined, loading: LoadingFolders): Promise<CodeAgent> {
   const where = join(dir, AGENT_FILE);
+  const folder = realFolder(dir);
+  if (loading.includes(folder)) {
+    throw new SavedAgentError(where, `${where} is a managed agent of itself (${[...loading, folder].join(" → ")}): each managedAgents entry must name a different sub-folder.`);
+  }
+  if (loading.length >= MAX_MANAGED_DEPTH) {
+    throw new SavedAgentError(where, `${where} is a managed agent ${loading.length} levels deep; saved agents may nest at most ${MAX_MANAGED_DEPTH} levels.`);
+  }
+  const file = readAgentFile(dir);
+  refuseHostCommands(file, where, options.allowHostCommands === true);
   const given = manager ? (file.model === manager.file.model ? manager.model : undefined) : options.model;
   const model = given === undefined || typeof given === "string" ? modelFromString(given ?? file.model, options.modelOptions) : given;
   const promptTemplates = readTemplates(dir, file);
@@ -80,8 +103,8 @@ async function loadFrom(dir: string, options: LoadAgentOptions, manager: { file:
     const clients = specs.length > 0 ? await connectMcpServers(specs) : [];
     owned.push(...clients);
     const managedAgents: CodeAgent[] = [];
-    for (const folder of file.managedAgents) {
-      const managed = await loadFrom(pathInside(dir, folder), options, { file, model });
+    for (const managedFolder of file.managedAgents) {
+      const managed = await loadFrom(pathInside(dir, managedFolder), options, { file, model }, [...loading, folder]);
       owned.push(managed);
       managedAgents.push(managed);
     }
@@ -105,6 +128,27 @@ async function loadFrom(dir: string, options: LoadAgentOptions, manager: { file:
     await Promise.all(owned.map((resource) => resource.close().catch(() => undefined)));
     throw error;
   }
+}
+
+/** The folder's real path (links followed), or the path as given when it cannot be resolved (reading the file then says why). */
+function realFolder(dir: string): string {
+  try {
+    return realpathSync(dir);
+  } catch {
+    return dir;
+  }
+}
+
+/** Refuses a file that would start programs of this machine, unless the loader allowed them; the error lists them. */
+function refuseHostCommands(file: AgentFile, where: string, allowed: boolean): void {
+  if (allowed) return;
+  const commands = hostCommands(file);
+  if (commands.length === 0) return;
+  throw new SavedAgentError(
+    where,
+    `${where} would start ${commands.length > 1 ? "these programs" : "this program"} on this machine:\n${commands.map((command) => `  ${command}`).join("\n")}\n` +
+      `Read them, and if you trust them, allow them: CodeAgent.load(dir, { allowHostCommands: true }) (codeagent: --allow-host-commands).`,
+  );
 }
 
 /** Makes the agent; a setting the agent refuses (a sandbox that runs another language) is an error naming the file. */
@@ -145,7 +189,7 @@ function serverSpec(spec: AgentFile["mcpServers"][number], dir: string, env: Rec
   if (!("command" in spec)) return spec;
   return {
     ...spec,
-    ...(spec.cwd === undefined ? {} : { cwd: join(dir, spec.cwd) }),
+    ...(spec.cwd === undefined ? {} : { cwd: pathInside(dir, spec.cwd) }),
     ...(env === undefined && spec.env === undefined ? {} : { env: { ...env, ...spec.env } }),
   };
 }

@@ -94,7 +94,8 @@ export type Emit = (event: AgentEvent) => void;
 
 /**
  * Hears every run of an agent from outside the loop (telemetry, logs): each event as it is emitted,
- * its managed agents' included, and the error a run ends with when it throws. Must not throw.
+ * its managed agents' included, and the error a run ends with when it throws. Should not throw:
+ * what a listener throws is ignored, so it can never change or stop a run.
  */
 export interface RunListener {
   onEvent(event: AgentEvent): void;
@@ -193,6 +194,21 @@ export abstract class MultiStepAgent {
     return () => void this.listeners.delete(listener);
   }
 
+  /**
+   * Calls each listener. A listener that throws (a broken tracer or span processor) is ignored:
+   * listeners only watch, so they must never end, fail or hang a run, and there is nowhere to
+   * report to that would not itself disturb the run's output.
+   */
+  private tellListeners(call: (listener: RunListener) => void): void {
+    for (const listener of this.listeners) {
+      try {
+        call(listener);
+      } catch {
+        // Deliberately swallowed: see above.
+      }
+    }
+  }
+
   /** Runs the task, yielding every event as it happens; the last is `run-finish`. */
   async *stream(task: string, options: AgentRunOptions = {}): AsyncGenerator<AgentEvent, void, undefined> {
     const channel = new EventChannel<AgentEvent>();
@@ -200,12 +216,12 @@ export abstract class MultiStepAgent {
     const signal = options.signal ? AbortSignal.any([options.signal, stop.signal]) : stop.signal;
     const emit: Emit = (event) => {
       channel.push(event);
-      for (const listener of this.listeners) listener.onEvent(event);
+      this.tellListeners((listener) => listener.onEvent(event));
     };
     const running = this.execute(task, { ...options, signal }, emit).then(
       () => channel.close(),
       (error: unknown) => {
-        for (const listener of this.listeners) listener.onFailure?.(error);
+        this.tellListeners((listener) => listener.onFailure?.(error));
         channel.fail(error);
       },
     );
@@ -244,7 +260,7 @@ export abstract class MultiStepAgent {
   protected async callModel(messages: ChatMessage[], options: GenerateOptions, stepNumber: number, signal: AbortSignal, emit: Emit): Promise<ModelReply> {
     const started = Date.now();
     const request: GenerateOptions = { ...this.settings.generateOptions, ...options, signal };
-    for (const listener of this.listeners) listener.onModelRequest?.(stepNumber, messages);
+    this.tellListeners((listener) => listener.onModelRequest?.(stepNumber, messages));
     let reply: ModelReply;
     if (this.model.generateStream && this.settings.streamOutputs !== false) {
       reply = await this.collectStream(this.model.generateStream(messages, request), stepNumber, emit);

@@ -76,6 +76,8 @@ export interface AgentSettings {
 export interface SavedAgentSettings {
   dir: string;
   modelGiven: boolean;
+  /** `--allow-host-commands`: the file may start its stdio MCP servers and a host interpreter. */
+  allowHostCommands: boolean;
 }
 
 /** A command line that cannot be run; the message says what is wrong. */
@@ -114,6 +116,7 @@ const OPTIONS = {
   port: { type: "string" },
   token: { type: "string" },
   agent: { type: "string" },
+  "allow-host-commands": { type: "boolean" },
   otel: { type: "boolean" },
 } as const;
 
@@ -136,7 +139,7 @@ const AGENT_FLAGS: readonly Flag[] = ["max-steps", "planning-interval", "instruc
 /** The flags each command takes, and why the others do not apply. */
 const COMMAND_FLAGS: Record<"task" | "exec" | "demo" | "mcp-server" | "models" | "ui", { flags: readonly Flag[]; otherwise: string }> = {
   models: { flags: OUTPUT_FLAGS, otherwise: "models only lists the model providers and what the environment sets for them" },
-  task: { flags: [...SANDBOX_FLAGS, ...MODEL_FLAGS, ...AGENT_FLAGS, ...OUTPUT_FLAGS, "otel", "agent"], otherwise: "--fast is for codeagent demo, --port and --token for codeagent mcp-server" },
+  task: { flags: [...SANDBOX_FLAGS, ...MODEL_FLAGS, ...AGENT_FLAGS, ...OUTPUT_FLAGS, "otel", "agent", "allow-host-commands"], otherwise: "--fast is for codeagent demo, --port and --token for codeagent mcp-server" },
   "mcp-server": {
     flags: [...SANDBOX_FLAGS, ...MODEL_FLAGS, ...AGENT_FLAGS, "port", "token", "otel"],
     otherwise: "the MCP server writes nothing of its own to stdout: its client shows the results",
@@ -216,7 +219,10 @@ const SAVED_SANDBOX_FLAGS: readonly Flag[] = SANDBOX_FLAGS.filter((flag) => flag
 
 function savedAgent(values: Values): { savedAgent?: SavedAgentSettings } {
   const dir = values.agent;
-  if (dir === undefined) return {};
+  if (dir === undefined) {
+    if (values["allow-host-commands"] !== undefined) throw new UsageError("--allow-host-commands is for --agent <dir>: it lets the saved agent's file start the programs it names.");
+    return {};
+  }
   if (dir.trim() === "") throw new UsageError("--agent takes the folder an agent was saved to, e.g. --agent ./my-agent.");
   const refused = SAVED_SANDBOX_FLAGS.filter((flag) => values[flag] !== undefined);
   if (refused.length > 0) {
@@ -224,7 +230,7 @@ function savedAgent(values: Values): { savedAgent?: SavedAgentSettings } {
       `${refused.map((flag) => `--${flag}`).join(", ")} cannot change a saved agent's sandbox: change executor, executorOptions, authorizedImports or modules in ${dir}/agent.json (or save the agent again).`,
     );
   }
-  return { savedAgent: { dir, modelGiven: values.model !== undefined } };
+  return { savedAgent: { dir, modelGiven: values.model !== undefined, allowHostCommands: values["allow-host-commands"] ?? false } };
 }
 
 function httpToken(values: Values): { token?: string } {

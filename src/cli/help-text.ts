@@ -56,6 +56,8 @@ Agent (a task, mcp-server, ui):
                               http(s) URL of a streamable HTTP endpoint
   --agent <dir>               A task: run the agent saved in <dir>; model, agent, --tools and
                               --timeout flags change its settings, sandbox flags are refused
+  --allow-host-commands       With --agent: let the file start the programs it names (stdio MCP
+                              servers, a local-python interpreter); refused otherwise
 
 MCP server (mcp-server):
   --port <n>                  Serve streamable HTTP on 127.0.0.1:<n> (0 picks a free port)

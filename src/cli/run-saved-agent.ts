@@ -30,8 +30,9 @@ export async function runSavedAgent(command: SavedAgentTask, io: CliIO): Promise
     tools,
     modelOptions: { env: io.env },
     mcpServers: command.mcpServers,
-    // As with --mcp, the file's stdio servers start with the user's environment.
-    mcpEnv: io.env,
+    // The file's stdio servers start with the few safe variables (PATH, HOME, ...) and the file's
+    // own env, never the user's whole environment (its API keys): the file may come from anyone.
+    allowHostCommands: command.savedAgent.allowHostCommands,
     onApproval: terminalApproval({ input: io.stdin, output: io.stderr }),
     overrides: flagOverrides(command, file),
   });

@@ -9,6 +9,19 @@ import { messageText, type ChatMessage, type TokenUsage } from "../models/model.
 
 export { OpenInferenceSpanKind };
 
+/**
+ * The most characters one attribute value keeps. A run's texts (messages, logs, tool results) can
+ * be megabytes, and every model call carries the whole conversation: unbounded, a long run's spans
+ * would grow with the square of its length and exporters would drop them.
+ */
+export const MAX_ATTRIBUTE_CHARS = 32_768;
+
+/** `text` cut to {@link MAX_ATTRIBUTE_CHARS}, ending with a marker that says how much was left out. */
+export function boundedText(text: string): string {
+  if (text.length <= MAX_ATTRIBUTE_CHARS) return text;
+  return `${text.slice(0, MAX_ATTRIBUTE_CHARS)}… [${text.length - MAX_ATTRIBUTE_CHARS} more characters cut by codeagent's tracing]`;
+}
+
 /** The span kind attribute. */
 export function spanKind(kind: OpenInferenceSpanKind): Attributes {
   return { [SC.OPENINFERENCE_SPAN_KIND]: kind };
@@ -51,7 +64,7 @@ function flatMessages(key: string, messages: readonly ChatMessage[]): Attributes
   const attributes: Attributes = {};
   messages.forEach((message, index) => {
     attributes[`${key}.${index}.${SC.MESSAGE_ROLE}`] = message.role;
-    attributes[`${key}.${index}.${SC.MESSAGE_CONTENT}`] = messageText(message.content);
+    attributes[`${key}.${index}.${SC.MESSAGE_CONTENT}`] = boundedText(messageText(message.content));
   });
   return attributes;
 }
@@ -72,8 +85,10 @@ export function toolName(name: string): Attributes {
 }
 
 function valueAttributes(valueKey: string, mimeKey: string, value: unknown): Attributes {
-  if (typeof value === "string") return { [valueKey]: value, [mimeKey]: "text/plain" };
-  return { [valueKey]: jsonText(value), [mimeKey]: "application/json" };
+  // A cut JSON text is no longer JSON: it is then labelled as plain text.
+  const text = typeof value === "string" ? value : jsonText(value);
+  const bounded = boundedText(text);
+  return { [valueKey]: bounded, [mimeKey]: typeof value === "string" || bounded !== text ? "text/plain" : "application/json" };
 }
 
 /** JSON when the value has some; else its text (a function, a cycle, undefined). */

@@ -134,7 +134,7 @@ export class SpanTree implements RunListener {
       case "tool-result":
         return this.finishTool(run, event.call);
       case "logs":
-        (run.code ?? run.step ?? run.span).addEvent("logs", { "codeagent.logs": event.text });
+        (run.code ?? run.step ?? run.span).addEvent("logs", { "codeagent.logs": oi.boundedText(event.text) });
         return;
       case "error":
         recordError(run.code ?? run.step ?? run.span, event.error.message, event.error.type);
@@ -226,14 +226,13 @@ function openSpans(run: RunSpans): Span[] {
 }
 
 function recordError(span: Span, message: string, name: string): void {
-  span.recordException({ name, message });
-  span.setStatus({ code: SpanStatusCode.ERROR, message });
+  const bounded = oi.boundedText(message);
+  span.recordException({ name, message: bounded });
+  span.setStatus({ code: SpanStatusCode.ERROR, message: bounded });
 }
 
 function endWithError(span: Span, error: unknown): void {
-  if (error instanceof Error) {
-    span.recordException(error);
-    span.setStatus({ code: SpanStatusCode.ERROR, message: error.message });
-  } else recordError(span, String(error), "Error");
+  if (error instanceof Error) recordError(span, error.message, error.name);
+  else recordError(span, String(error), "Error");
   span.end();
 }
