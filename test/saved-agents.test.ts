@@ -350,3 +350,15 @@ describe("codeagent run --agent", () => {
     expect(output.stdout).toContain('"ran"');
   });
 });
+
+test("an agent whose model came from modelFromString is saved without { model }: the string is remembered", async () => {
+  const { modelFromString } = await import("../src/models/model-string.js");
+  const dir = join(freshFolder(), "from-string");
+  const agent = new CodeAgent({ model: modelFromString("openai:gpt-4o-mini", ENV), executor: "quickjs" });
+  try {
+    await agent.save(dir);
+    expect(JSON.parse(readFileSync(join(dir, "agent.json"), "utf8")).model).toBe("openai:gpt-4o-mini");
+  } finally {
+    await agent.close();
+  }
+});

@@ -14,13 +14,15 @@ import { AGENT_FILE, AGENT_FILE_VERSION, SavedAgentError, writeAgentFile, writeF
 import type { CodeAgent, CodeAgentOptions } from "./code-agent.js";
 import { rememberedModelString } from "./load-agent.js";
 import type { PromptTemplates } from "./prompt-templates.js";
+import { modelStringOf } from "../models/model-string.js";
 
 /** Options of `agent.save(dir, options)`. */
 export interface SaveAgentOptions {
   /**
    * The agent's model as a model string (`"anthropic:claude-sonnet-4-5"`), which the file stores.
-   * Needed unless the agent was itself loaded from a folder: a model object does not say which
-   * provider and settings made it. Managed agents with the same model object get the same string.
+   * Needed unless the agent's model was made by `modelFromString` or the agent was itself loaded
+   * from a folder: a model object does not say which provider and settings made it. Managed agents
+   * with the same model object get the same string.
    */
   model?: string;
   /**
@@ -52,7 +54,7 @@ export async function saveAgent(saved: AgentToSave, dir: string, options: SaveAg
     throw new SavedAgentError(file, `The agent cannot be saved: ${message}`);
   };
   const { agent, options: agentOptions } = saved;
-  const model = options.model ?? rememberedModelString(agent);
+  const model = options.model ?? rememberedModelString(agent) ?? modelStringOf(agent.model);
   if (model === undefined) {
     refuse(`a model object does not say which provider made it. Give its model string: agent.save(dir, { model: "anthropic:claude-sonnet-4-5" }).`);
   }

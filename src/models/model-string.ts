@@ -203,7 +203,17 @@ export function modelFromString(spec: string, options: ModelFromStringOptions = 
     throw new AgentConfigurationError(`Unknown model provider '${name}' in '${spec}'. Model strings are provider:model-id, one of:\n${known}`);
   }
   if (modelId.trim() === "") throw new AgentConfigurationError(`'${spec}' names no model: give one after the colon, e.g. ${provider.example}.`);
-  return provider.create(modelId, options, options.env ?? process.env);
+  const model = provider.create(modelId, options, options.env ?? process.env);
+  specs.set(model, `${provider.name}:${modelId}`);
+  return model;
+}
+
+/** The string each model made by {@link modelFromString} came from (a saved agent stores it). */
+const specs = new WeakMap<Model, string>();
+
+/** The model string `model` was made from by {@link modelFromString}, if it was. */
+export function modelStringOf(model: Model): string | undefined {
+  return specs.get(model);
 }
 
 /** The error for a provider whose key is not set: the line that sets it, and where to get one. */
