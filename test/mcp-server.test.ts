@@ -39,7 +39,18 @@ describe("over stdio", () => {
   beforeAll(async () => {
     mcp = await McpClient.connect({
       command: "node_modules/.bin/vite-node",
-      args: ["test/support/mcp-servers/codeagent-cli-host.ts", "mcp-server", "--executor", "quickjs", "--mcp", weatherServer, "--base-url", modelServer().baseURL],
+      args: [
+        "test/support/mcp-servers/codeagent-cli-host.ts",
+        "mcp-server",
+        "--executor",
+        "quickjs",
+        "--mcp",
+        weatherServer,
+        "--module",
+        "utils=test/fixtures/modules/utils.js",
+        "--base-url",
+        modelServer().baseURL,
+      ],
       cwd: process.cwd(),
       connectTimeoutMs: 60_000,
     });
@@ -56,6 +67,9 @@ describe("over stdio", () => {
     expect(description).toMatch(/JavaScript program/);
     expect(description).toMatch(/get_weather\(/);
     expect(description).toMatch(/add_numbers\(/);
+    // The --module modules are listed too, importable from the program.
+    expect(description).toContain('// module utils: import { ... } from "utils"');
+    expect(description).toContain("function cleanText(text, { lower = false } = {})");
   });
 
   test("run_code calls several tools in one program, and keeps globals for the next", async () => {

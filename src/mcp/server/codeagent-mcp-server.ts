@@ -19,6 +19,8 @@ import { renderJavaScriptStub } from "../../tools/javascript-stub.js";
 import { renderPythonStub } from "../../tools/python-stub.js";
 import type { Tool } from "../../tools/tool.js";
 import { gateTools, type OnApproval } from "../../agents/approval.js";
+import { describeModules } from "../../agents/module-outline.js";
+import type { SandboxModule } from "../../executors/sandbox-modules.js";
 
 /** What the server offers, and how it runs it. */
 export interface CodeagentMcpServerOptions {
@@ -26,6 +28,8 @@ export interface CodeagentMcpServerOptions {
   tools: readonly Tool[];
   /** The language of `run_code` programs: that of the sandbox `openExecutor` opens. */
   language: "python" | "javascript";
+  /** The user's modules the sandbox makes importable (`--module`): listed in `run_code`'s description. */
+  modules?: readonly SandboxModule[];
   /** Opens a sandbox `run_code` runs in (once per sandbox, on its first call); the server sends it the tools. */
   openExecutor: () => Promise<Executor>;
   /** Makes the agent for one `run_agent` call; without it, only `run_code` is offered. May throw (missing credentials): the call then fails with that message. */
@@ -185,7 +189,8 @@ function runCodeDescription(options: CodeagentMcpServerOptions): string {
     `Runs a ${python ? "Python" : "JavaScript"} program in a sandbox and returns what it printed and the value of its last expression. ` +
     "Write one program that does all the work: call the functions below directly (they are synchronous), loop over their results, " +
     "and keep only what you need, so that many calls cost one round trip. Variables stay defined for the next program." +
-    (stubs === "" ? "" : `\n\nFunctions available in the program:\n\n${stubs}`)
+    (stubs === "" ? "" : `\n\nFunctions available in the program:\n\n${stubs}`) +
+    (options.modules?.length ? `\n\n${describeModules(options.modules, options.language)}` : "")
   );
 }
 

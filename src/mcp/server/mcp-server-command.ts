@@ -14,6 +14,7 @@ import { modelFromSpec } from "../../cli/model-from-spec.js";
 import { startCliTracing } from "../../cli/otel-tracing.js";
 import { agentOptionsFromSettings, sandboxExecutorOptions } from "../../cli/run-agent.js";
 import { AgentConfigurationError } from "../../errors.js";
+import { loadSandboxModules, type ModulesOption, type SandboxModule } from "../../executors/sandbox-modules.js";
 import { withMcpServers } from "../with-mcp-servers.js";
 import { newBearerToken } from "./bearer-token.js";
 import { codeagentMcpServer } from "./codeagent-mcp-server.js";
@@ -37,6 +38,7 @@ export async function runMcpServerCommand(command: McpServerCommand, io: CliIO):
       const built = await codeagentMcpServer({
         tools,
         language: sandbox.language,
+        modules: moduleListing(sandbox),
         openExecutor: () =>
           createExecutor(sandbox.executor, { ...sandboxExecutorOptions(sandbox), ...(sandbox.imports ? { authorizedImports: sandbox.imports } : {}) }),
         // The model is made per call, so a server without credentials still offers run_code, and
@@ -75,6 +77,12 @@ export async function runMcpServerCommand(command: McpServerCommand, io: CliIO):
     },
     io.signal,
   );
+}
+
+/** The `--module` modules, read for `run_code`'s description (the sandbox reads them again when it starts). */
+function moduleListing(sandbox: McpServerCommand["sandbox"]): readonly SandboxModule[] {
+  const modules = sandbox.executorOptions["modules"] as ModulesOption | undefined;
+  return modules ? loadSandboxModules(modules, sandbox.language) : [];
 }
 
 /** The token HTTP clients must send, and how the start message shows it: one the user chose is theirs to know, a made-up one must be shown. */
