@@ -2,7 +2,8 @@
  * The web UI in a real browser (Debian's chromium, driven by playwright-core) against a real
  * QuickJS sandbox and a ScriptedModel: steps appear as they happen, the final answer shows, a
  * sub-agent's steps nest under the call, Stop interrupts, Approve lets a call run, a reload
- * restores the conversation, and the page cannot be opened without the token.
+ * restores the conversation, attached files show by name and reach the run, and the page cannot
+ * be opened without the token.
  */
 import { existsSync } from "node:fs";
 import { chromium, type Browser, type Page } from "playwright-core";
@@ -126,6 +127,26 @@ describe.skipIf(!existsSync(CHROMIUM))("web UI in a browser", () => {
       expect(await page.locator("pre.logs").textContent()).toContain("released");
       await page.locator(".run-summary button", { hasText: "Resume" }).click();
       await expect.poll(() => page.locator("#transcript > .final-answer").textContent()).toContain("resumed and done");
+    });
+  }, 60_000);
+
+  test("attached files show by name in the conversation; the image goes to the model, the CSV to the code", async () => {
+    const model = new ScriptedModel([code('final_answer(files["data.csv"].trim() + " / " + Object.keys(files).join(","));')]);
+    await withUi(({ onApproval }) => new CodeAgent({ model, executor: "quickjs", onApproval }), async (page, url) => {
+      await page.goto(url);
+      await page.setInputFiles("#files", [
+        { name: "data.csv", mimeType: "text/csv", buffer: Buffer.from("a,b\n1,2\n") },
+        { name: "<b>bold<b>.png", mimeType: "image/png", buffer: Buffer.from([0x89, 0x50, 0x4e, 0x47]) },
+      ]);
+      await expect.poll(() => page.locator("#attached").textContent()).toBe("data.csv, <b>bold<b>.png");
+      await sendTask(page, "Read the CSV.");
+      await expect.poll(() => page.locator("#transcript > .final-answer").textContent()).toContain("a,b\n1,2 / data.csv");
+      // Names are text, never markup.
+      expect(await page.locator(".user .attachments").textContent()).toBe("Attached: data.csv, <b>bold<b>.png");
+      expect(await page.locator(".user b").count()).toBe(0);
+      expect(await page.locator("#attached").textContent()).toBe("");
+      const images = model.calls[0]!.messages.flatMap((message) => (typeof message.content === "string" ? [] : message.content)).filter((part) => part.type === "image");
+      expect(images).toEqual([expect.objectContaining({ mediaType: "image/png", image: "data:image/png;base64,iVBORw==" })]);
     });
   }, 60_000);
 

@@ -2,7 +2,8 @@
  * The web UI's server over HTTP, without a browser: the token is required everywhere, it moves
  * from the URL into a cookie named by port, bodies are bounded, no CORS headers; requests not
  * addressed to the UI or sent from another page are refused; a run's events stream as SSE (ended
- * when the conversation is deleted) and its memory downloads as JSON (QuickJS sandbox, ScriptedModel).
+ * when the conversation is deleted) and its memory downloads as JSON; attached files reach the
+ * model (images) and the code (`files`), checked and bounded (QuickJS sandbox, ScriptedModel).
  */
 import { afterEach, describe, expect, test } from "vitest";
 
@@ -179,5 +180,83 @@ describe("web UI server", () => {
     expect(replay[0]).toEqual({ id: 3, event: { type: "ui-events-dropped", count: 3 } });
     expect(replay[1]!.id).toBe(4);
     expect(conversation.eventsAfter(3).map((entry) => entry.id)[0]).toBe(4);
+  });
+});
+
+describe("web UI uploads", () => {
+  const PNG = "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAQAAAC1HAwCAAAAC0lEQVR42mNkYAAAAAYAAjCB0C8AAAAASUVORK5CYII=";
+  const base64 = (text: string | Uint8Array) => Buffer.from(text).toString("base64");
+
+  function uploadServer(model: ScriptedModel, maxUploadBytes?: number): UiServer {
+    ui = createUiServer({
+      token: "secret-token",
+      ...(maxUploadBytes === undefined ? {} : { maxUploadBytes }),
+      createAgent: ({ onApproval }) => new CodeAgent({ model, executor: "quickjs", onApproval }),
+    });
+    return ui;
+  }
+
+  const send = (id: string, body: unknown) => call(`/api/conversations/${id}/messages`, { method: "POST", headers: json, body: JSON.stringify(body) });
+
+  async function eventsUntilRunFinish(id: string): Promise<string> {
+    const reader = (await call(`/api/conversations/${id}/events`, { headers: auth })).body!.pipeThrough(new TextDecoderStream()).getReader();
+    let text = "";
+    while (!text.includes('"type":"run-finish"') && !text.includes('"type":"ui-run-failed"')) {
+      const { value, done } = await reader.read();
+      if (done) break;
+      text += value;
+    }
+    await reader.cancel();
+    return text;
+  }
+
+  test("an image goes to the model with the task; a CSV and a binary file reach the code as files[name]", async () => {
+    const model = new ScriptedModel(['<code>\nfinal_answer(files["data.csv"] + "|" + (files["blob.bin"] instanceof Uint8Array) + "|" + files["blob.bin"].length);\n</code>']);
+    uploadServer(model);
+    const id = await newConversation();
+    const sent = await send(id, {
+      task: "Sum the CSV.",
+      attachments: [
+        { name: "chart.png", type: "image/png", data: PNG },
+        { name: "data.csv", type: "text/csv", data: base64("a,b\n1,2\n") },
+        { name: "blob.bin", type: "", data: base64(new Uint8Array([0xff, 0xfe, 0x00])) },
+      ],
+    });
+    expect(sent.status).toBe(202);
+    const text = await eventsUntilRunFinish(id);
+    expect(text).toContain('"attachments":["chart.png","data.csv","blob.bin"]');
+    expect(text).toContain(JSON.stringify("a,b\n1,2\n|true|3"));
+
+    const firstCall = model.calls[0]!.messages;
+    const parts = firstCall.flatMap((message) => (typeof message.content === "string" ? [] : message.content));
+    expect(parts).toContainEqual(expect.objectContaining({ type: "image", mediaType: "image/png", image: `data:image/png;base64,${PNG}` }));
+    expect(JSON.stringify(firstCall)).toContain("files");
+  });
+
+  test("files over the limit get 413 naming it; bad names, types, data or too many files get 400", async () => {
+    uploadServer(new ScriptedModel(["<code>\nfinal_answer(1);\n</code>"]), 1000);
+    const id = await newConversation();
+    const file = (name: string, extra: Record<string, unknown> = {}) => ({ name, type: "text/plain", data: base64("hello"), ...extra });
+
+    const tooLarge = await send(id, { task: "x", attachments: [file("a.txt", { data: base64("y".repeat(600)) }), file("b.txt", { data: base64("y".repeat(600)) })] });
+    expect(tooLarge.status).toBe(413);
+    expect(((await tooLarge.json()) as { error: string }).error).toMatch(/at most 1 KiB/);
+    // Far past the limit, the body itself is refused before it is read.
+    const huge = await send(id, { task: "x", attachments: [file("a.txt", { data: base64("y".repeat(200_000)) })] });
+    expect(huge.status).toBe(413);
+    expect(((await huge.json()) as { error: string }).error).toMatch(/message is too large.*at most 1 KiB/);
+
+    for (const name of ["../etc/passwd", "dir/a.txt", "dir\\a.txt", "..", "", "bell\u0007.txt"]) {
+      const response = await send(id, { task: "x", attachments: [file(name)] });
+      expect(response.status, name).toBe(400);
+    }
+    expect((await send(id, { task: "x", attachments: [file("a.txt"), file("a.txt")] })).status).toBe(400);
+    expect((await send(id, { task: "x", attachments: [file("a.txt", { type: "text/html; <script>" })] })).status).toBe(400);
+    expect((await send(id, { task: "x", attachments: [file("a.txt", { data: "not base64!" })] })).status).toBe(400);
+    expect((await send(id, { task: "x", attachments: "a.txt" })).status).toBe(400);
+    const many = Array.from({ length: 21 }, (_, n) => file(`f${n}.txt`, { data: "" }));
+    expect(((await (await send(id, { task: "x", attachments: many })).json()) as { error: string }).error).toMatch(/At most 20 files/);
+    // Nothing refused started a run.
+    expect((await send(id, { task: "x", attachments: [file("ok.txt")] })).status).toBe(202);
   });
 });

@@ -9,6 +9,7 @@ import type { ApprovalRequest, OnApproval } from "../agents/approval.js";
 import type { MultiStepAgent } from "../agents/multi-step-agent.js";
 import { AgentConfigurationError } from "../errors.js";
 import { toWireEvent, type WireEvent } from "./ui-events.js";
+import type { Uploads } from "./uploads.js";
 
 /** What `createAgent` is given: the `onApproval` that asks the page, for every agent it makes (managed ones too). */
 export interface AgentContext {
@@ -115,15 +116,16 @@ export class Conversation {
 
   /**
    * Starts a run of `task` that continues the conversation; its events go to the listeners.
+   * `uploads`: the images go to the model with the task, the other files become the variable `files`.
    * Throws when a run is going on already: an agent runs one task at a time.
    */
-  start(task: string): void {
+  start(task: string, uploads?: Uploads): void {
     if (this.running) throw new AgentConfigurationError("This conversation is running a task already: wait for it to end, or press Stop.");
     if (this.log.length === 0) this.title = task.length > 60 ? `${task.slice(0, 57)}...` : task;
-    this.publish({ type: "ui-user-message", task });
+    this.publish({ type: "ui-user-message", task, ...(uploads?.names.length ? { attachments: uploads.names } : {}) });
     const abort = new AbortController();
     this.abort = abort;
-    this.running = this.runTask(task, abort.signal).finally(() => {
+    this.running = this.runTask(task, uploads, abort.signal).finally(() => {
       this.running = undefined;
       this.abort = undefined;
     });
@@ -165,11 +167,14 @@ export class Conversation {
     this.subscriptions.clear();
   }
 
-  private async runTask(task: string, signal: AbortSignal): Promise<void> {
+  private async runTask(task: string, uploads: Uploads | undefined, signal: AbortSignal): Promise<void> {
     this.stopRequested = false;
     try {
       this.agent ??= await this.createAgent({ onApproval: (request) => this.askPage(request) });
-      for await (const event of this.agent.stream(task, { reset: false, signal })) {
+      const images = uploads?.images.length ? { images: uploads.images } : {};
+      // Only a message with files sets `files`: a later message without any keeps the earlier ones.
+      const files = uploads && Object.keys(uploads.files).length > 0 ? { additionalArgs: { files: uploads.files } } : {};
+      for await (const event of this.agent.stream(task, { reset: false, signal, ...images, ...files })) {
         this.publish(toWireEvent(event), event.type !== "model-delta");
       }
     } catch (error) {

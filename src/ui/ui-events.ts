@@ -9,6 +9,8 @@ import type { AgentEvent, ManagedEventOrigin } from "../agents/events.js";
 export interface UserMessageEvent {
   type: "ui-user-message";
   task: string;
+  /** Names of the files attached to the message. */
+  attachments?: string[];
 }
 
 /** A tool call waits for the user's Approve or Refuse; `id` names it in the decision request. */

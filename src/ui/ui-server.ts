@@ -16,6 +16,7 @@ import { cookieName, hostsFor, refusal, requestHost, saysJson } from "./request-
 import { eventJson } from "./ui-events.js";
 import { loadStaticFiles } from "./static-files.js";
 import { isUiToken, newUiToken } from "./ui-token.js";
+import { DEFAULT_MAX_UPLOAD_BYTES, formatBytes, readAttachments } from "./uploads.js";
 
 export type { AgentContext, CreateAgent } from "./conversation.js";
 
@@ -28,8 +29,10 @@ export interface UiServerOptions {
   createAgent: CreateAgent;
   /** The secret every request must carry. Default: a random one (read it from the result). */
   token?: string;
-  /** Largest request body in bytes; bigger gets 413. Default 64 KiB. */
+  /** Largest request body in bytes (a message's text, without its files); bigger gets 413. Default 64 KiB. */
   maxBodyBytes?: number;
+  /** Largest total of the files attached to one message, in bytes; more gets 413. Default 10 MB. */
+  maxUploadBytes?: number;
   /** Conversations kept at once; creating more gets 429. Default 50. */
   maxConversations?: number;
 }
@@ -47,6 +50,11 @@ export interface UiServer {
   /** Stops every run, closes every agent, ends the event streams. */
   close(): Promise<void>;
 }
+
+/** The route a message is posted to, the one whose body may carry files. */
+const MESSAGES_PATH = /^\/api\/conversations\/[^/]+\/messages$/;
+/** Room for each attachment's name, type and JSON punctuation. */
+const MAX_ATTACHMENT_JSON_BYTES = 20 * 1024;
 
 const SECURITY_HEADERS = {
   "Content-Security-Policy": "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'",
@@ -98,7 +106,15 @@ export function createUiServer(options: UiServerOptions): UiServer {
     }
     return next();
   });
-  app.use("/api/*", bodyLimit({ maxSize: options.maxBodyBytes ?? 64 * 1024, onError: (c) => c.json({ error: "The request is too large." }, 413) }));
+  const maxBodyBytes = options.maxBodyBytes ?? 64 * 1024;
+  const maxUploadBytes = options.maxUploadBytes ?? DEFAULT_MAX_UPLOAD_BYTES;
+  const smallBodies = bodyLimit({ maxSize: maxBodyBytes, onError: (c) => c.json({ error: "The request is too large." }, 413) });
+  // A message carries its files base64 (4 bytes for 3) with a little JSON each: only this route takes that much.
+  const messageBodies = bodyLimit({
+    maxSize: maxBodyBytes + Math.ceil(maxUploadBytes / 3) * 4 + MAX_ATTACHMENT_JSON_BYTES,
+    onError: (c) => c.json({ error: `The message is too large: its attached files may total at most ${formatBytes(maxUploadBytes)}.` }, 413),
+  });
+  app.use("/api/*", (c, next) => (c.req.method === "POST" && MESSAGES_PATH.test(c.req.path) ? messageBodies(c, next) : smallBodies(c, next)));
 
   for (const [path, file] of files) app.get(path, (c) => c.body(file.body, 200, { "Content-Type": file.type }));
 
@@ -126,8 +142,11 @@ export function createUiServer(options: UiServerOptions): UiServer {
     const body = await jsonBody(c);
     const task = typeof body?.["task"] === "string" ? body["task"].trim() : "";
     if (task === "") return c.json({ error: 'Send { "task": "..." } with a task that is not empty.' }, 400);
+    if (Buffer.byteLength(task) > maxBodyBytes) return c.json({ error: `The task is too long: at most ${formatBytes(maxBodyBytes)}.` }, 413);
+    const uploads = readAttachments(body?.["attachments"], maxUploadBytes);
+    if ("error" in uploads) return c.json({ error: uploads.error }, uploads.status);
     if (conversation.busy) return c.json({ error: "A run is going on in this conversation: wait for it, or press Stop." }, 409);
-    conversation.start(task);
+    conversation.start(task, uploads);
     return c.json({ ok: true }, 202);
   });
   app.post("/api/conversations/:id/stop", (c) => {

@@ -182,7 +182,7 @@ function render(event) {
   switch (event.type) {
     case "ui-user-message":
       state.lastTask = event.task;
-      $("transcript").append(element("div", "user", event.task));
+      $("transcript").append(userMessage(event));
       setRunning(true);
       refreshConversations();
       break;
@@ -295,22 +295,53 @@ function settleApproval(event) {
   box.append(element("div", "", event.approved ? "Approved." : `Refused${event.reason ? ": " + event.reason : ""}.`));
 }
 
+function userMessage(event) {
+  const box = element("div", "user", event.task);
+  if (event.attachments && event.attachments.length > 0) box.append(element("div", "attachments", `Attached: ${event.attachments.join(", ")}`));
+  return box;
+}
+
 // ---- sending and stopping ----
 
-async function send(task) {
+async function send(task, attachments) {
   try {
-    await api("POST", `/api/conversations/${state.conversationId}/messages`, { task });
+    await api("POST", `/api/conversations/${state.conversationId}/messages`, attachments && attachments.length > 0 ? { task, attachments } : { task });
   } catch (error) {
     $("transcript").append(element("div", "failure", error.message));
   }
 }
 
-$("composer").addEventListener("submit", (submit) => {
+/** A file as the server takes it: its name, media type and bytes in base64 (the data URL's tail). */
+function readAttachment(file) {
+  return new Promise((resolve, reject) => {
+    const reader = new FileReader();
+    reader.onload = () => resolve({ name: file.name, type: file.type, data: String(reader.result).replace(/^data:[^,]*,/, "") });
+    reader.onerror = () => reject(new Error(`Could not read ${file.name}.`));
+    reader.readAsDataURL(file);
+  });
+}
+
+function showAttached() {
+  $("attached").textContent = [...$("files").files].map((file) => file.name).join(", ");
+}
+
+$("files").addEventListener("change", showAttached);
+
+$("composer").addEventListener("submit", async (submit) => {
   submit.preventDefault();
   const task = $("task").value.trim();
   if (task === "") return;
+  let attachments;
+  try {
+    attachments = await Promise.all([...$("files").files].map(readAttachment));
+  } catch (error) {
+    $("transcript").append(element("div", "failure", error.message));
+    return;
+  }
   $("task").value = "";
-  send(task);
+  $("files").value = "";
+  showAttached();
+  send(task, attachments);
 });
 
 $("task").addEventListener("keydown", (key) => {
