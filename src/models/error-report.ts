@@ -3,7 +3,7 @@
  * stream, `{ error: { message, type, code } }` (OpenAI-style), `{ type, message }` (Anthropic-style)
  * or TGI's `{ error, error_type }`. Adapters read their words and whether trying again can help.
  */
-import { isRetryableStatus } from "./openai/openai-errors.js";
+import { isRetryableStatus } from "./retrying-call.js";
 
 /** Error types that trying again later can fix: a server fault, an overload, a rate limit, a time-out. */
 const RETRYABLE_TYPE = /^(server_error|api_error|internal(_server)?_error|overloaded(_error)?|rate_limit(_exceeded|_error)?|timeout(_error)?|service_unavailable)$/i;

@@ -32,6 +32,11 @@ export interface RetryingCallOptions {
 export const MAX_DELAY_MS = 60_000;
 const BASE_DELAY_MS = 500;
 
+/** HTTP statuses worth retrying later: time-outs, conflicts, rate limits, server errors (a model still loading answers 503). */
+export function isRetryableStatus(status: number): boolean {
+  return status === 408 || status === 409 || status === 429 || status >= 500;
+}
+
 /** The reason an attempt's own signal aborts with when its time is up. */
 class AttemptTimedOut extends Error {}
 
@@ -130,7 +135,7 @@ const LONG_WAIT_HEADER = "x-codeagent-long-retry-wait-ms";
  * server (or {@link refuseLongRetryWaits}) set, and the long wait the server asked for, if that
  * is why the SDK did not retry.
  */
-export function retryAdvice(status: number, headers: { get(name: string): string | null } | undefined, isRetryableStatus: (status: number) => boolean): { retryable: boolean; longWait: string } {
+export function retryAdvice(status: number, headers: { get(name: string): string | null } | undefined): { retryable: boolean; longWait: string } {
   const longWaitMs = Number(headers?.get(LONG_WAIT_HEADER) ?? Number.NaN);
   if (Number.isFinite(longWaitMs)) {
     const minutes = Math.ceil(longWaitMs / 60_000);

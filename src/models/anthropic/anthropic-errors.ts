@@ -3,7 +3,6 @@
  * the HTTP status and whether retrying later could help, or the abort reason when the caller aborted.
  */
 import { AgentError, ModelCallError } from "../../errors.js";
-import { isRetryableStatus } from "../openai/openai-errors.js";
 import type { AnthropicSdk, SdkApiError } from "./anthropic-sdk.js";
 import { retryAdvice } from "../retrying-call.js";
 
@@ -100,7 +99,7 @@ function fromApiError(error: SdkApiError, server: string, retries: string, model
       cause: error,
     });
   }
-  const { retryable, longWait } = retryAdvice(status, error.headers, isRetryableStatus);
+  const { retryable, longWait } = retryAdvice(status, error.headers);
   const { advice, option } = statusAdvice(status, retryable, detail, retries, modelId);
   return new ModelCallError(`${capitalise(server)} answered ${status}: ${detail}. ${longWait}${advice}`.trim(), { status, retryable, cause: error, ...(option ? { option } : {}) });
 }

@@ -5,6 +5,7 @@
  */
 import { AgentError, ModelCallError } from "../../errors.js";
 import { isRetryableErrorReport } from "../error-report.js";
+import { isRetryableStatus } from "../retrying-call.js";
 
 /** Where calls go and how they are made, for error messages. */
 export interface HfCallContext {
@@ -119,10 +120,6 @@ export function notChatCompletionError(context: HfCallContext, contentType: stri
   );
 }
 
-/** Statuses worth retrying later: time-outs, conflicts, rate limits, server errors (a model still loading answers 503). */
-function isRetryableStatus(status: number): boolean {
-  return status === 408 || status === 409 || status === 429 || status >= 500;
-}
 
 function statusError(error: SdkHttpError, context: HfCallContext, retries: string): ModelCallError {
   const status = error.httpResponse.status;

@@ -16,11 +16,6 @@ export interface OpenAICallContext {
   signal: AbortSignal | undefined;
 }
 
-/** HTTP statuses worth retrying later, as the SDK retries them: timeouts, conflicts, rate limits, server errors. */
-export function isRetryableStatus(status: number): boolean {
-  return status === 408 || status === 409 || status === 429 || status >= 500;
-}
-
 /**
  * The error to throw for `error`, raised by an SDK call or while reading its stream: the signal's
  * reason when the caller aborted, codeagent errors as they are, anything else as a
@@ -80,7 +75,7 @@ function fromStatusError(error: APIError, server: string, retries: string, model
     return new ModelCallError(`${capitalise(server)} reported an error in its stream: ${detail}.`, { cause: error });
   }
   // The server may say whether retrying helps; the SDK obeys the same header.
-  const { retryable, longWait } = retryAdvice(status, error.headers, isRetryableStatus);
+  const { retryable, longWait } = retryAdvice(status, error.headers);
   const { advice, option } = statusAdvice(status, retryable, detail, retries, modelId);
   return new ModelCallError(`${capitalise(server)} answered ${status}: ${detail}. ${longWait}${advice}`.trim(), { status, retryable, cause: error, ...(option ? { option } : {}) });
 }
