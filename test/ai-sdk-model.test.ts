@@ -11,6 +11,7 @@ import type { AiSdkLanguageModel } from "../src/models/ai-sdk/language-model-spe
 import { messageText, type ChatMessage, type ChatMessageStreamDelta } from "../src/models/model.js";
 import { modelContract } from "./model-contract.js";
 import { startOpenAICompatibleServer, type ModelTestServer } from "./support/openai-compatible-server.js";
+import { rejection } from "./support/model-calls.js";
 
 /**
  * An OpenAI-compatible language model of the AI SDK, pointed at the test server. It says the
@@ -45,15 +46,6 @@ async function collect(stream: AsyncIterable<ChatMessageStreamDelta>): Promise<C
   const deltas: ChatMessageStreamDelta[] = [];
   for await (const delta of stream) deltas.push(delta);
   return deltas;
-}
-
-async function rejection(promise: Promise<unknown>): Promise<unknown> {
-  try {
-    await promise;
-  } catch (error) {
-    return error;
-  }
-  throw new Error("expected the call to fail");
 }
 
 describe("AiSdkModel", () => {

@@ -6,6 +6,7 @@ import { messageText, type ChatMessage, type ChatMessageStreamDelta, type ModelT
 import { modelContract } from "./model-contract.js";
 import { anthropicReplyBody, anthropicSse, anthropicStreamEvents, startAnthropicServer } from "./support/anthropic-protocol.js";
 import type { ModelTestServer, RawBehaviour } from "./support/openai-compatible-server.js";
+import { textOf as collect } from "./support/model-calls.js";
 
 modelContract({
   name: "AnthropicModel",
@@ -24,12 +25,6 @@ const WEATHER_TOOL: ModelToolSpec = {
   description: "Current weather for a city.",
   parameters: { type: "object", properties: { city: { type: "string" } }, required: ["city"] },
 };
-
-async function collect(stream: AsyncIterable<ChatMessageStreamDelta>): Promise<{ text: string; deltas: ChatMessageStreamDelta[] }> {
-  const deltas: ChatMessageStreamDelta[] = [];
-  for await (const delta of stream) deltas.push(delta);
-  return { text: deltas.map((delta) => delta.content ?? "").join(""), deltas };
-}
 
 describe("AnthropicModel", () => {
   let server: ModelTestServer;

@@ -9,6 +9,7 @@ import { HF_INFERENCE_PROVIDERS, parseHfModelString } from "../src/models/huggin
 import { messageText, type ChatMessage, type ChatMessageStreamDelta } from "../src/models/model.js";
 import { modelContract } from "./model-contract.js";
 import { openAIChatCompletionsProtocol, startScriptedHttpServer, type ModelTestServer } from "./support/openai-compatible-server.js";
+import { textOf, rejection } from "./support/model-calls.js";
 
 /** Hugging Face endpoints and the router speak chat completions under `/v1`; the SDK appends `/chat/completions`. */
 const startServer = () => startScriptedHttpServer(openAIChatCompletionsProtocol, "/v1");
@@ -22,21 +23,6 @@ modelContract({
 
 const QUESTION: ChatMessage[] = [{ role: "user", content: "Say hello." }];
 const ROUTER = "https://router.huggingface.co";
-
-async function textOf(stream: AsyncIterable<ChatMessageStreamDelta>): Promise<{ text: string; deltas: ChatMessageStreamDelta[] }> {
-  const deltas: ChatMessageStreamDelta[] = [];
-  for await (const delta of stream) deltas.push(delta);
-  return { text: deltas.map((delta) => delta.content ?? "").join(""), deltas };
-}
-
-async function rejection(promise: Promise<unknown>): Promise<unknown> {
-  try {
-    await promise;
-  } catch (error) {
-    return error;
-  }
-  throw new Error("expected the call to fail");
-}
 
 describe("parseHfModelString", () => {
   test.each([

@@ -7,6 +7,7 @@ import { OpenAIModel, type OpenAIModelOptions } from "../src/models/openai/opena
 import { StopSequenceFilter } from "../src/models/stop-sequence-filter.js";
 import { modelContract } from "./model-contract.js";
 import { startOpenAICompatibleServer, type ModelTestServer, type RawBehaviour } from "./support/openai-compatible-server.js";
+import { textOf, rejection } from "./support/model-calls.js";
 
 modelContract({
   name: "OpenAIModel",
@@ -15,21 +16,6 @@ modelContract({
 });
 
 const QUESTION: ChatMessage[] = [{ role: "user", content: "Say hello." }];
-
-async function textOf(stream: AsyncIterable<ChatMessageStreamDelta>): Promise<{ text: string; deltas: ChatMessageStreamDelta[] }> {
-  const deltas: ChatMessageStreamDelta[] = [];
-  for await (const delta of stream) deltas.push(delta);
-  return { text: deltas.map((delta) => delta.content ?? "").join(""), deltas };
-}
-
-async function rejection(promise: Promise<unknown>): Promise<unknown> {
-  try {
-    await promise;
-  } catch (error) {
-    return error;
-  }
-  throw new Error("expected the call to fail");
-}
 
 describe("OpenAIModel", () => {
   let server: ModelTestServer;
