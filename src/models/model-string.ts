@@ -136,11 +136,13 @@ const PROVIDERS: ModelProvider[] = [
         `gguf:${reference}`,
         async () => {
           const llama = await import("./llama-cpp/index.js");
+          const token = read(env, "HF_TOKEN");
+          const endpoint = read(env, "HF_ENDPOINT");
           const modelPath = reference.startsWith("hf:")
             ? await llama.downloadGguf({
                 ...llama.parseHuggingFaceFile(reference.slice("hf:".length)),
-                ...(read(env, "HF_TOKEN") ? { token: read(env, "HF_TOKEN")! } : {}),
-                ...(read(env, "HF_ENDPOINT") ? { baseUrl: read(env, "HF_ENDPOINT")! } : {}),
+                ...(token ? { token } : {}),
+                ...(endpoint ? { baseUrl: endpoint } : {}),
                 ...(options.onDownloadProgress ? { onProgress: options.onDownloadProgress } : {}),
               })
             : reference;
