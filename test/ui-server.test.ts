@@ -169,6 +169,23 @@ describe("web UI server", () => {
     expect((await call(`/api/conversations/${id}/events`, { headers: auth })).status).toBe(404);
   });
 
+  test("an idle event stream gets keep-alive comment lines, and events still follow them", async () => {
+    ui = createUiServer({
+      token: "secret-token",
+      keepAliveMs: 30,
+      createAgent: ({ onApproval }) => new CodeAgent({ model: new ScriptedModel(["<code>\nfinal_answer(1);\n</code>"]), executor: "quickjs", onApproval }),
+    });
+    const id = await newConversation();
+    const reader = (await call(`/api/conversations/${id}/events`, { headers: auth })).body!.pipeThrough(new TextDecoderStream()).getReader();
+    let text = "";
+    while ((text.match(/^: keep-alive$/gm) ?? []).length < 2) text += (await reader.read()).value ?? "";
+    expect(text).not.toContain("data:");
+    await call(`/api/conversations/${id}/messages`, { method: "POST", headers: json, body: JSON.stringify({ task: "One?" }) });
+    while (!text.includes('"type":"run-finish"')) text += (await reader.read()).value ?? "";
+    expect(text).toContain('"type":"ui-user-message"');
+    await reader.cancel();
+  });
+
   test("a long conversation keeps its last 5,000 events, and a replay from before them starts with a note", () => {
     const conversation = new Conversation(() => {
       throw new Error("no agent in this test");

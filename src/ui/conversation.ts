@@ -48,9 +48,15 @@ export class EventSubscription {
     return this.queue.shift();
   }
 
-  /** Resolves at the next event or {@link wakeUp}. */
-  wait(): Promise<void> {
-    return new Promise((resolve) => (this.waiting = resolve));
+  /**
+   * Resolves `true` at the next event or {@link wakeUp}, or `false` when `timeoutMs` passes first
+   * (the stream then sends a keep-alive).
+   */
+  wait(timeoutMs?: number): Promise<boolean> {
+    return new Promise((resolve) => {
+      const timer = timeoutMs === undefined ? undefined : setTimeout(() => ((this.waiting = undefined), resolve(false)), timeoutMs);
+      this.waiting = () => (clearTimeout(timer), resolve(true));
+    });
   }
 
   /** Ends a {@link wait}: something the stream must look at happened (the page went, the conversation closed). */

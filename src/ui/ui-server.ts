@@ -35,6 +35,11 @@ export interface UiServerOptions {
   maxUploadBytes?: number;
   /** Conversations kept at once; creating more gets 429. Default 50. */
   maxConversations?: number;
+  /**
+   * Milliseconds an event stream may stay silent before it gets a keep-alive (an SSE comment
+   * line), so proxies and browsers do not drop a conversation that waits. Default 15 000.
+   */
+  keepAliveMs?: number;
 }
 
 /** A built web UI server: the Hono app, its token, and how to end its runs and agents. */
@@ -50,6 +55,11 @@ export interface UiServer {
   /** Stops every run, closes every agent, ends the event streams. */
   close(): Promise<void>;
 }
+
+/** Silence after which an event stream gets a keep-alive comment: below the idle timeouts of common proxies (30-60 s). */
+const DEFAULT_KEEP_ALIVE_MS = 15_000;
+/** The comment line sent on a silent stream: the page's EventSource ignores it. */
+const KEEP_ALIVE = ": keep-alive\n\n";
 
 /** The route a message is posted to, the one whose body may carry files. */
 const MESSAGES_PATH = /^\/api\/conversations\/[^/]+\/messages$/;
@@ -180,7 +190,8 @@ export function createUiServer(options: UiServerOptions): UiServer {
     // Subscribed here, not in the stream, so that many requests at once cannot pass the bound together.
     const subscription = conversation.subscribe();
     if (!subscription) return c.json({ error: "Too many pages are following this conversation: close some." }, 429);
-    return streamSSE(c, (stream) => sendEvents(conversation, subscription, Number.isSafeInteger(after) ? after : 0, stream, closing.signal));
+    const from = Number.isSafeInteger(after) ? after : 0;
+    return streamSSE(c, (stream) => sendEvents(conversation, subscription, from, stream, { closing: closing.signal, keepAliveMs: options.keepAliveMs ?? DEFAULT_KEEP_ALIVE_MS }));
   });
 
   return {
@@ -199,11 +210,19 @@ export function createUiServer(options: UiServerOptions): UiServer {
 
 type SseStream = Parameters<Parameters<typeof streamSSE>[1]>[0];
 
+/** How an event stream ends and keeps alive. */
+interface StreamOptions {
+  /** Aborted when the server closes. */
+  closing: AbortSignal;
+  keepAliveMs: number;
+}
+
 /**
  * The events after `afterId` (a page that reloads or reconnects), then each new one, until the
- * page goes, the conversation is deleted (what was queued is sent first) or the server closes.
+ * page goes, the conversation is deleted (what was queued is sent first) or the server closes. A
+ * stream silent for `keepAliveMs` gets a comment line.
  */
-async function sendEvents(conversation: Conversation, subscription: EventSubscription, afterId: number, stream: SseStream, closing: AbortSignal): Promise<void> {
+async function sendEvents(conversation: Conversation, subscription: EventSubscription, afterId: number, stream: SseStream, { closing, keepAliveMs }: StreamOptions): Promise<void> {
   const gone = () => stream.aborted || stream.closed || closing.aborted;
   stream.onAbort(() => subscription.wakeUp());
   closing.addEventListener("abort", () => subscription.wakeUp(), { once: true });
@@ -219,7 +238,7 @@ async function sendEvents(conversation: Conversation, subscription: EventSubscri
       const next = subscription.take();
       if (next) await send(next);
       else if (conversation.closed) break;
-      else await subscription.wait();
+      else if (!(await subscription.wait(keepAliveMs)) && !gone()) await stream.write(KEEP_ALIVE);
     }
   } finally {
     subscription.end();
