@@ -9,8 +9,11 @@ import { afterEach, expect, test } from "vitest";
 import { z } from "zod";
 
 import { CodeAgent } from "../src/agents/code-agent.js";
+import { messageText } from "../src/models/model.js";
 import { ScriptedModel } from "../src/models/scripted-model.js";
 import { instrumentAgent } from "../src/telemetry/index.js";
+import { messageDelta } from "../src/telemetry/new-messages.js";
+import { OMITTED_INPUT_MESSAGES } from "../src/telemetry/openinference-attributes.js";
 import { tool } from "../src/tools/tool.js";
 
 const capitalOf = tool({
@@ -109,7 +112,10 @@ test("a run is a tree: run > steps > model call and code execution > tool calls,
   const secondCall = recorded.filter((span) => span.name === "model call")[1]!;
   const secondInput = Object.entries(secondCall.attributes).filter(([key]) => key.startsWith(SC.LLM_INPUT_MESSAGES)).map(([, value]) => String(value));
   expect(secondInput.join("\n")).toContain("TypeError");
-  expect(secondInput.length).toBe(2 * model.calls[1]!.messages.length);
+  // Only what the first call had not sent: its reply and what the code did.
+  expect(secondInput.length).toBe(2 * (model.calls[1]!.messages.length - model.calls[0]!.messages.length));
+  expect(secondCall.attributes[OMITTED_INPUT_MESSAGES]).toBe(model.calls[0]!.messages.length);
+  expect(firstCall!.attributes[OMITTED_INPUT_MESSAGES]).toBeUndefined();
   expect(firstCall!.attributes[SC.LLM_TOKEN_COUNT_COMPLETION]).toBe(30);
   expect(firstCall!.attributes[SC.LLM_TOKEN_COUNT_PROMPT_DETAILS_CACHE_READ]).toBe(100);
 
@@ -319,4 +325,55 @@ test("each attribute value is bounded, with a marker saying how much was cut", a
   const logs = only(recorded, "code execution").events.find((event) => event.name === "logs")!.attributes!["codeagent.logs"] as string;
   expect(logs.length).toBeLessThan(33_000);
   expect(logs).toContain("more characters cut");
+});
+
+/** A model call's `llm.input_messages` as role: text lines, in index order. */
+function inputMessagesOf(span: ReadableSpan): string[] {
+  const lines: string[] = [];
+  for (let index = 0; span.attributes[`${SC.LLM_INPUT_MESSAGES}.${index}.${SC.MESSAGE_ROLE}`] !== undefined; index++) {
+    lines.push(`${span.attributes[`${SC.LLM_INPUT_MESSAGES}.${index}.${SC.MESSAGE_ROLE}`]}: ${span.attributes[`${SC.LLM_INPUT_MESSAGES}.${index}.${SC.MESSAGE_CONTENT}`]}`);
+  }
+  return lines;
+}
+
+test("a run's first model call records every message; later calls only the messages added since the call before, saying how many they leave out", async () => {
+  const { tracer, spans } = recorder();
+  const model = new ScriptedModel([
+    '<code>\nconsole.log("one");\n</code>',
+    '<code>\nconsole.log("two");\n</code>',
+    "<code>\nfinal_answer(3);\n</code>",
+    "<code>\nfinal_answer(4);\n</code>",
+  ]);
+  const counting = agent({ model });
+  instrumentAgent(counting, { tracer });
+  await counting.run("Count.");
+  // A second run that continues the first: its first call is recorded whole again.
+  await counting.run("Once more.", { reset: false });
+
+  const calls = spans().filter((span) => span.name === "model call").sort((a, b) => hrMs(a.startTime) - hrMs(b.startTime));
+  expect(calls).toHaveLength(4);
+  const sent = model.calls.map((call) => call.messages.map((message) => `${message.role}: ${messageText(message.content)}`));
+  expect(inputMessagesOf(calls[0]!)).toEqual(sent[0]);
+  expect(inputMessagesOf(calls[1]!)).toEqual(sent[1]!.slice(sent[0]!.length));
+  expect(inputMessagesOf(calls[1]!).join("\n")).toContain("one");
+  expect(inputMessagesOf(calls[1]!)).toHaveLength(2);
+  expect(calls[1]!.attributes[OMITTED_INPUT_MESSAGES]).toBe(sent[0]!.length);
+  expect(inputMessagesOf(calls[2]!)).toEqual(sent[2]!.slice(sent[1]!.length));
+  expect(calls[2]!.attributes[OMITTED_INPUT_MESSAGES]).toBe(sent[1]!.length);
+  expect(inputMessagesOf(calls[3]!)).toEqual(sent[3]);
+  expect(calls[3]!.attributes[OMITTED_INPUT_MESSAGES]).toBeUndefined();
+  // Summed over the run, the spans hold each message once, not the history once per call.
+  const recordedCount = calls.slice(0, 3).reduce((total, call) => total + inputMessagesOf(call).length, 0);
+  expect(recordedCount).toBe(sent[2]!.length);
+});
+
+test("messages that do not begin with the previous call's (memory rewritten) are all recorded", () => {
+  const system = { role: "system", content: "You are an agent." } as const;
+  const task = { role: "user", content: "Task." } as const;
+  const reply = { role: "assistant", content: "Thinking." } as const;
+  const summary = { role: "user", content: "Summary of earlier steps." } as const;
+  expect(messageDelta(undefined, [system, task])).toEqual({ omitted: 0, added: [system, task] });
+  expect(messageDelta([system, task], [system, { ...task }, reply])).toEqual({ omitted: 2, added: [reply] });
+  expect(messageDelta([system, task, reply], [system, summary])).toEqual({ omitted: 0, added: [system, summary] });
+  expect(messageDelta([system, task], [system, summary, reply])).toEqual({ omitted: 0, added: [system, summary, reply] });
 });

@@ -11,8 +11,8 @@ export { OpenInferenceSpanKind };
 
 /**
  * The most characters one attribute value keeps. A run's texts (messages, logs, tool results) can
- * be megabytes, and every model call carries the whole conversation: unbounded, a long run's spans
- * would grow with the square of its length and exporters would drop them.
+ * be megabytes: unbounded, exporters would drop the spans. (Model calls record only the messages
+ * that are new since the run's previous call: see new-messages.ts.)
  */
 export const MAX_ATTRIBUTE_CHARS = 32_768;
 
@@ -55,9 +55,15 @@ export function outputMessage(text: string): Attributes {
   return flatMessages(SC.LLM_OUTPUT_MESSAGES, [{ role: "assistant", content: text }]);
 }
 
-/** The messages sent to a model as `llm.input_messages` (their text; images are left out). */
-export function inputMessages(messages: readonly ChatMessage[]): Attributes {
-  return flatMessages(SC.LLM_INPUT_MESSAGES, messages);
+/** The attribute that says how many earlier messages a model call sent that its `llm.input_messages` leave out. */
+export const OMITTED_INPUT_MESSAGES = "codeagent.llm.input_messages.omitted";
+
+/**
+ * The messages sent to a model as `llm.input_messages` (their text; images are left out).
+ * `omitted`: how many messages came before them, sent by the run's previous call already.
+ */
+export function inputMessages(messages: readonly ChatMessage[], omitted = 0): Attributes {
+  return { ...flatMessages(SC.LLM_INPUT_MESSAGES, messages), ...(omitted > 0 ? { [OMITTED_INPUT_MESSAGES]: omitted } : {}) };
 }
 
 function flatMessages(key: string, messages: readonly ChatMessage[]): Attributes {

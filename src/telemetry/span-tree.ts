@@ -1,7 +1,8 @@
 /**
  * Turns the events of an agent's runs into a tree of spans: the run (AGENT), a span per step
  * (CHAIN), per model call (LLM), per code execution (CHAIN) and per tool call (TOOL), with a
- * managed agent's run under its manager's tool call. It hears events only: the loop knows nothing of it.
+ * managed agent's run under its manager's tool call. A run's first model call records every
+ * message it sent; each later one only those added since the call before it. It hears events only: the loop knows nothing of it.
  */
 import { context, SpanStatusCode, trace, type Attributes, type Span, type Tracer } from "@opentelemetry/api";
 
@@ -10,6 +11,7 @@ import type { ActionStep, PlanningStep, ToolCallRecord } from "../agents/memory-
 import type { RunListener } from "../agents/multi-step-agent.js";
 import type { RunResult } from "../agents/run-result.js";
 import type { ChatMessage } from "../models/model.js";
+import { messageDelta } from "./new-messages.js";
 import * as oi from "./openinference-attributes.js";
 
 /** The open spans of one run (the top agent's, or a managed agent's). */
@@ -24,6 +26,8 @@ interface RunSpans {
   code?: Span;
   /** Tool calls that have not returned, by tool name, oldest first (calls may overlap). */
   tools: Map<string, Span[]>;
+  /** The messages of the run's previous model call: the next call records only what it adds. */
+  sentMessages?: readonly ChatMessage[];
 }
 
 /** A {@link RunListener} that records an agent's runs as spans of `tracer`. */
@@ -112,10 +116,12 @@ export class SpanTree implements RunListener {
       }
       case "model-output": {
         const messages = this.takeRequest(runKey(event.managed), event.stepNumber);
+        const delta = messages ? messageDelta(run.sentMessages, messages) : undefined;
+        if (messages) run.sentMessages = messages;
         const attributes = {
           ...oi.spanKind(oi.OpenInferenceSpanKind.LLM),
           ...oi.modelName(run.modelId),
-          ...(messages ? oi.inputMessages(messages) : {}),
+          ...(delta ? oi.inputMessages(delta.added, delta.omitted) : {}),
           ...oi.outputMessage(event.text),
           ...oi.outputValue(event.text),
         };
