@@ -99,7 +99,8 @@ export { serveOverStdio, serveOverHttp, type HttpListenOptions } from "./mcp/ser
 export type { ScriptedModelOptions } from "./models/scripted-model.js";
 
 export { MultiStepAgent } from "./agents/multi-step-agent.js";
-export type { AgentOptions, AgentRunOptions } from "./agents/multi-step-agent.js";
+export type { AgentOptions, AgentRunOptions, ResumeOptions } from "./agents/multi-step-agent.js";
+export type { InterceptedToolCall, ToolCallInterceptor } from "./agents/tool-interceptor.js";
 export { CodeAgent } from "./agents/code-agent.js";
 export type { CodeAgentOptions } from "./agents/code-agent.js";
 export { ToolCallingAgent } from "./agents/tool-calling-agent.js";

@@ -131,6 +131,16 @@ export class CodeAgent<Kind extends ExecutorKind = ExecutorKind> extends MultiSt
     if (options.additionalArgs) await executor.sendVariables(options.additionalArgs);
   }
 
+  /** Runs each step's code again, in order, with its tool calls answered from its record; what it prints is dropped. */
+  protected override async restoreSandbox(steps: readonly ActionStep[], signal: AbortSignal): Promise<void> {
+    const executor = await this.executorReady!;
+    for (const step of steps) {
+      if (step.codeAction === undefined) continue;
+      signal.throwIfAborted();
+      await this.replayStep(step, () => executor.run(step.codeAction!, { signal }));
+    }
+  }
+
   protected async takeAction(step: ActionStep, signal: AbortSignal, emit: Emit): Promise<void> {
     const executor = await this.executorReady!;
     const { stepNumber } = step;

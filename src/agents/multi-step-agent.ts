@@ -18,10 +18,12 @@ import type { FinalAnswerCheck } from "./final-answer-checks.js";
 import { defaultContextBudget, memoryToMessages } from "./memory-messages.js";
 import { gateTools, type OnApproval } from "./approval.js";
 import { checkManagedAgents, managedAgentTool, type ManagerRunContext } from "./managed-agent-tool.js";
-import { stepsTokenUsage, type ActionStep, type PlanningStep } from "./memory-steps.js";
+import { stepsTokenUsage, type ActionStep, type MemoryStep, type PlanningStep } from "./memory-steps.js";
 import { renderTemplate, type PromptTemplates } from "./prompt-templates.js";
 import type { ManagedRun, RunResult, RunState } from "./run-result.js";
 import { runStepCallbacks, type StepCallbacks } from "./step-callbacks.js";
+import { interceptTools, type ToolCallInterceptor } from "./tool-interceptor.js";
+import { RecordedToolCalls, replayableTools } from "./tool-replay.js";
 
 /** Options every agent takes. */
 export interface AgentOptions {
@@ -66,6 +68,28 @@ export interface AgentOptions {
    * reason refuses it (an error the model's code sees). Without it, such calls are refused.
    */
   onApproval?: OnApproval;
+  /**
+   * Sees every tool call the agent's code makes (managed agents included) before approval is
+   * asked: call `next()` to make it, or answer it yourself. Durable runs (`codeagent/jobs`) journal
+   * calls here so a run resumed elsewhere never makes one twice.
+   */
+  interceptToolCalls?: ToolCallInterceptor;
+}
+
+/** How a run restored into memory is continued: see {@link AgentRunOptions.resume}. */
+export interface ResumeOptions {
+  /**
+   * Run the code of the action steps in memory again before going on, so the sandbox holds the
+   * variables they made. Their tool calls are answered from the results recorded in memory, never
+   * made again. Default true. Code that does not repeat itself (random numbers, the clock) may
+   * rebuild different values.
+   */
+  replayCode?: boolean;
+  /**
+   * The model's reply for the next action step, when it was recorded before the run stopped: it is
+   * used instead of asking the model again.
+   */
+  nextReply?: { text: string; tokenUsage?: TokenUsage };
 }
 
 /** Options of one `run`. */
@@ -80,6 +104,13 @@ export interface AgentRunOptions {
   maxSteps?: number;
   /** Aborting ends the run (the current action is interrupted) with the signal's reason. */
   signal?: AbortSignal;
+  /**
+   * Continue the run whose task and steps are in memory (loaded with `AgentMemory.fromJSON` and
+   * pushed into `agent.memory`, say from a checkpoint): the task is not added again (it must be
+   * the memory's last task), the step count goes on from there, and by default the sandbox is
+   * rebuilt by replaying the steps' code. Implies `reset: false`.
+   */
+  resume?: ResumeOptions;
 }
 
 /** What a model call produced, streamed or not. */
@@ -127,6 +158,10 @@ export abstract class MultiStepAgent {
   private readonly listeners = new Set<RunListener>();
   /** The task of the last run, when it was interrupted: resuming it does not repeat it in memory. */
   private interruptedTask: string | undefined;
+  /** The recorded calls of the step whose code is being replayed, while one is. */
+  private replaying: RecordedToolCalls | undefined;
+  /** A recorded reply to use for the action step numbered so, instead of calling the model. */
+  private recordedReply: { stepNumber: number; text: string; tokenUsage?: TokenUsage } | undefined;
 
   protected constructor(options: AgentOptions, defaultTemplates: PromptTemplates) {
     if (!options.model) throw new AgentConfigurationError(`${new.target.name} needs a model: new ${new.target.name}({ model, tools }).`);
@@ -146,7 +181,11 @@ export abstract class MultiStepAgent {
     this.settings = options;
     this.model = options.model;
     // Tools that need approval are gated here, so every sandbox gets the gate and none knows of it.
-    this.tools = gateTools([...(options.tools ?? []), ...delegates], options.onApproval, () => this.live);
+    // Outermost first: a replayed call is answered from memory before anything else sees it, and
+    // the interceptor sees a call before its approval is asked.
+    const gated = gateTools([...(options.tools ?? []), ...delegates], options.onApproval, () => this.live);
+    const intercepted = interceptTools(gated, options.interceptToolCalls, () => this.live?.stepNumber ?? 0);
+    this.tools = replayableTools(intercepted, () => this.replaying);
     this.name = options.name;
     this.description = options.description;
     this.templates = { ...defaultTemplates, ...options.promptTemplates };
@@ -160,6 +199,24 @@ export abstract class MultiStepAgent {
 
   /** Gets ready for a run: resources, variables. Called before the task enters memory. */
   protected abstract prepareRun(options: AgentRunOptions): Promise<void>;
+
+  /**
+   * Rebuilds what the steps of a restored memory left in the sandbox; nothing by default (an agent
+   * without a sandbox has nothing to rebuild). Implementations run each step's code inside
+   * {@link replayStep}.
+   */
+  protected async restoreSandbox(_steps: readonly ActionStep[], _signal: AbortSignal): Promise<void> {}
+
+  /** Runs `replay` with `step`'s tool calls answered from its record. */
+  protected async replayStep<T>(step: ActionStep, replay: () => Promise<T>): Promise<T> {
+    this.replaying = new RecordedToolCalls(step.toolCalls);
+    if (this.live) this.live.stepNumber = step.stepNumber;
+    try {
+      return await replay();
+    } finally {
+      this.replaying = undefined;
+    }
+  }
 
   /**
    * One action: ask the model, act on its reply, and fill in `step` (modelOutput, observations,
@@ -259,6 +316,13 @@ export abstract class MultiStepAgent {
   /** Calls the model (streaming when it can), emitting deltas and the whole reply. */
   protected async callModel(messages: ChatMessage[], options: GenerateOptions, stepNumber: number, signal: AbortSignal, emit: Emit): Promise<ModelReply> {
     const started = Date.now();
+    const recorded = this.recordedReply;
+    if (recorded !== undefined && recorded.stepNumber === stepNumber) {
+      this.recordedReply = undefined;
+      const reply: ModelReply = { text: recorded.text, ...(recorded.tokenUsage ? { tokenUsage: recorded.tokenUsage } : {}) };
+      emit({ type: "model-output", stepNumber, text: reply.text, ...(reply.tokenUsage ? { tokenUsage: reply.tokenUsage } : {}), durationMs: 0 });
+      return reply;
+    }
     const request: GenerateOptions = { ...this.settings.generateOptions, ...options, signal };
     this.tellListeners((listener) => listener.onModelRequest?.(stepNumber, messages));
     let reply: ModelReply;
@@ -318,31 +382,42 @@ export abstract class MultiStepAgent {
     } finally {
       this.live = undefined;
       this.interruptRequested = false;
+      this.recordedReply = undefined;
     }
   }
 
   private async executeRun(task: string, options: AgentRunOptions & { signal: AbortSignal }, emit: Emit, managedRuns: ManagedRun[]): Promise<void> {
     const started = Date.now();
+    const restoring = options.resume !== undefined;
+    if (restoring) options = { ...options, reset: false };
     await this.prepareRun(options);
     if (options.reset !== false) this.memory.reset();
     this.memory.systemPrompt = this.systemPrompt();
-    const firstStepOfRun = this.memory.steps.length;
     const fullTask = options.additionalArgs ? `${task}\n\n${this.describeAdditionalArgs(options.additionalArgs)}` : task;
+    const lastTask = this.memory.steps.findLastIndex((step) => step.type === "task");
+    if (restoring && (lastTask < 0 || (this.memory.steps[lastTask] as { task: string }).task !== fullTask)) {
+      throw new AgentConfigurationError("resume continues the task the memory ends with: pass that task (and the same additionalArgs), or run without resume to start a new one.");
+    }
     // Resuming an interrupted run with the same task: the task is in memory already.
-    const resuming = options.reset === false && this.interruptedTask === fullTask && !options.images?.length;
+    const resuming = restoring || (options.reset === false && this.interruptedTask === fullTask && !options.images?.length);
     this.interruptedTask = undefined;
+    const firstStepOfRun = restoring ? lastTask : this.memory.steps.length;
     if (!resuming) this.memory.steps.push({ type: "task", task: fullTask, ...(options.images?.length ? { images: options.images } : {}) });
     emit({ type: "run-start", task: fullTask, modelId: this.model.modelId });
 
     const maxSteps = options.maxSteps ?? this.settings.maxSteps ?? DEFAULT_MAX_STEPS;
     let stepNumber = this.memory.steps.filter((step) => step.type === "action").length;
+    // A restored run goes on with the steps it has left, and plans again only when one is due.
+    const takenBefore = restoring ? this.memory.steps.slice(lastTask).filter((step) => step.type === "action").length : 0;
+    if (options.resume) await this.restore(options.resume, stepNumber, options.signal);
     let answer: { output: unknown } | undefined;
     let interrupted = false;
-    for (let taken = 0; taken < maxSteps && answer === undefined && !interrupted; taken++) {
+    for (let taken = takenBefore; taken < maxSteps && answer === undefined && !interrupted; taken++) {
       options.signal.throwIfAborted();
       stepNumber++;
       this.live!.stepNumber = stepNumber;
-      if (this.isPlanningStep(taken)) await this.planningStep(fullTask, stepNumber, maxSteps - taken, taken === 0, options.signal, emit);
+      const resumedStep = restoring && taken === takenBefore;
+      if (this.isPlanningStep(taken) && !resumedStep) await this.planningStep(fullTask, stepNumber, maxSteps - taken, taken === 0, options.signal, emit);
       const step = await this.actionStep(stepNumber, options.signal, emit);
       if (step.isFinalAnswer) answer = { output: step.output };
       else interrupted = this.interruptRequested;
@@ -368,6 +443,15 @@ export abstract class MultiStepAgent {
     for (const run of managedRuns) tokenUsage = addTokenUsage(tokenUsage, run.tokenUsage);
     const result: RunResult = { output: answer!.output, state, steps, tokenUsage, durationMs: Date.now() - started, managedRuns };
     emit({ type: "run-finish", result });
+  }
+
+  /** Rebuilds the sandbox of a restored memory and sets aside the recorded reply of its next step. */
+  private async restore(resume: ResumeOptions, stepsInMemory: number, signal: AbortSignal): Promise<void> {
+    if (resume.replayCode !== false) {
+      const actions = this.memory.steps.filter((step: MemoryStep): step is ActionStep => step.type === "action");
+      await this.restoreSandbox(actions, signal);
+    }
+    if (resume.nextReply !== undefined) this.recordedReply = { stepNumber: stepsInMemory + 1, ...resume.nextReply };
   }
 
   /** How the values of `additionalArgs` are announced in the task. */
