@@ -192,6 +192,37 @@ describe.skipIf(!existsSync(CHROMIUM))("web UI in a browser", () => {
     });
   }, 60_000);
 
+  test("a saved memory opens as a conversation showing its steps, and the next message continues from it; a bad file shows why", async () => {
+    const earlier = new CodeAgent({
+      model: new ScriptedModel([code('console.log("looked it up");', 'final_answer("Paris");')]),
+      executor: "quickjs",
+    });
+    await earlier.run("Capital of France?");
+    await earlier.close();
+    const saved = Buffer.from(JSON.stringify(earlier.memory));
+    const model = new ScriptedModel([code('final_answer("Rome, after Paris");')]);
+    await withUi(({ onApproval }) => new CodeAgent({ model, executor: "quickjs", onApproval }), async (page, url) => {
+      await page.goto(url);
+      await page.setInputFiles("#memory-file", { name: "broken.json", mimeType: "application/json", buffer: Buffer.from("{ version: 1") });
+      await expect.poll(() => page.locator(".failure").textContent()).toMatch(/Could not open broken\.json: The file is not JSON/);
+
+      await page.setInputFiles("#memory-file", { name: "france.json", mimeType: "application/json", buffer: saved });
+      await expect.poll(() => page.locator("#run-state").textContent()).toBe("opened");
+      expect(await page.locator(".user").first().textContent()).toBe("Capital of France?");
+      expect(await page.locator("#transcript > details.step").count()).toBe(1);
+      expect(await page.locator("pre.logs").textContent()).toContain("looked it up");
+      expect(await page.locator("#transcript > .final-answer").textContent()).toContain("Paris");
+      expect(await page.locator(".run-summary.opened").textContent()).toContain("Opened france.json (3 steps)");
+      expect(await page.locator("#conversations li.selected").textContent()).toContain("Capital of France?");
+
+      await sendTask(page, "And of Italy?");
+      await expect.poll(() => page.locator("#transcript > .final-answer").nth(1).textContent()).toContain("Rome, after Paris");
+      expect(await page.locator("#transcript > details.step").count()).toBe(2);
+      expect(await page.locator("#transcript > details.step summary").nth(1).textContent()).toContain("Step 2");
+      expect(JSON.stringify(model.calls[0]!.messages)).toContain("looked it up");
+    });
+  }, 60_000);
+
   test("without the token the page is refused", async () => {
     await withUi(({ onApproval }) => new CodeAgent({ model: new ScriptedModel([]), executor: "quickjs", onApproval }), async (page, url) => {
       const response = await page.goto(url.replace(/\?token=.*$/, ""));

@@ -200,6 +200,91 @@ describe("web UI server", () => {
   });
 });
 
+describe("web UI saved memories", () => {
+  const sendTask = (id: string, task: string) => call(`/api/conversations/${id}/messages`, { method: "POST", headers: json, body: JSON.stringify({ task }) });
+  const open = (body: string, name = "saved.json") => call(`/api/conversations/from-memory?name=${encodeURIComponent(name)}`, { method: "POST", headers: json, body });
+
+  async function eventsUntil(id: string, type: string, after = 0): Promise<{ id: number; event: { type: string; [field: string]: unknown } }[]> {
+    const response = await call(`/api/conversations/${id}/events`, { headers: { ...auth, "Last-Event-ID": String(after) } });
+    const reader = response.body!.pipeThrough(new TextDecoderStream()).getReader();
+    let text = "";
+    while (!text.includes(`"type":"${type}"`)) {
+      const { value, done } = await reader.read();
+      if (done) break;
+      text += value;
+    }
+    await reader.cancel();
+    return text
+      .split("\n\n")
+      .filter((message) => message.includes("data: "))
+      .map((message) => ({ id: Number(/^id: (\d+)$/m.exec(message)![1]), event: JSON.parse(/^data: (.*)$/m.exec(message)![1]!) as { type: string; [field: string]: unknown } }));
+  }
+
+  test("a downloaded memory opens as a new conversation that shows its run, then continues from it", async () => {
+    const models: ScriptedModel[] = [];
+    ui = createUiServer({
+      token: "secret-token",
+      createAgent: ({ onApproval }) => {
+        const model = new ScriptedModel(models.length === 0 ? ['<code>\nconsole.log("thinking");\nfinal_answer(6 * 7);\n</code>'] : ["<code>\nfinal_answer(43);\n</code>"]);
+        models.push(model);
+        return new CodeAgent({ model, executor: "quickjs", onApproval });
+      },
+    });
+    const first = await newConversation();
+    await sendTask(first, "Six times seven?");
+    await eventsUntil(first, "run-finish");
+    const saved = await (await call(`/api/conversations/${first}/memory`, { headers: auth })).text();
+    expect(JSON.parse(saved)).toMatchObject({ version: 1, steps: [{ type: "task" }, { type: "action" }, { type: "final-answer" }] });
+
+    const opened = await open(saved, "run\u0007.json");
+    expect(opened.status).toBe(201);
+    const { id, title } = (await opened.json()) as { id: string; title: string };
+    expect(title).toBe("Six times seven?");
+    const shown = await eventsUntil(id, "ui-memory-opened");
+    expect(shown.map(({ event }) => event.type)).toEqual([
+      "ui-user-message", "run-start", "step-start", "model-output", "code", "logs", "step-finish", "final-answer", "run-finish", "ui-memory-opened",
+    ]);
+    expect(shown[0]!.event).toEqual({ type: "ui-user-message", task: "Six times seven?" });
+    expect(shown.find(({ event }) => event.type === "logs")!.event["text"]).toContain("thinking");
+    expect(shown.at(-1)!.event).toEqual({ type: "ui-memory-opened", name: "run .json", steps: 3 });
+    // Before any message, its memory is the opened one.
+    expect(JSON.parse(await (await call(`/api/conversations/${id}/memory`, { headers: auth })).text())).toEqual(JSON.parse(saved));
+
+    expect((await sendTask(id, "Plus one?")).status).toBe(202);
+    const continued = await eventsUntil(id, "run-finish", shown.at(-1)!.id);
+    expect(continued.find(({ event }) => event.type === "final-answer")!.event["output"]).toBe(43);
+    // The agent started from the opened memory: the model saw the first run, and memory holds both.
+    const sent = JSON.stringify(models[1]!.calls[0]!.messages);
+    expect(sent).toContain("Six times seven?");
+    expect(sent).toContain("thinking");
+    const memory = JSON.parse(await (await call(`/api/conversations/${id}/memory`, { headers: auth })).text()) as { steps: { type: string; stepNumber?: number }[] };
+    expect(memory.steps.map((step) => step.type)).toEqual(["task", "action", "final-answer", "task", "action", "final-answer"]);
+    expect(memory.steps[4]!.stepNumber).toBe(2);
+  });
+
+  test("a file that is not a saved memory is refused with a reason, a too large one with 413; none opens a conversation", async () => {
+    ui = createUiServer({ token: "secret-token", maxMemoryBytes: 2000, createAgent: () => new CodeAgent({ model: new ScriptedModel([]), executor: "quickjs" }) });
+    const refused = async (body: string, status: number, reason: RegExp) => {
+      const response = await open(body);
+      expect(response.status, body.slice(0, 60)).toBe(status);
+      expect(((await response.json()) as { error: string }).error).toMatch(reason);
+    };
+    const timing = { startedAt: 1, durationMs: 2 };
+    const memory = (steps: unknown[]) => JSON.stringify({ version: 1, systemPrompt: "", steps });
+    await refused("{ not json", 400, /not JSON.*Download memory/);
+    await refused("null", 400, /not a saved agent memory/);
+    await refused('"text"', 400, /not a saved agent memory/);
+    await refused(JSON.stringify({ steps: [] }), 400, /not a saved agent memory/);
+    await refused(memory([{ type: "thought" }]), 400, /unknown type/);
+    await refused(memory([{ type: "task", task: "x" }, { type: "action", stepNumber: 1, modelOutput: "", timing }]), 400, /Step 2 .*\(action\) has tool calls/);
+    await refused(memory([{ type: "action", stepNumber: 1, modelOutput: "", toolCalls: [], timing: {} }]), 400, /Step 1 .*has no timing/);
+    await refused(memory([{ type: "task", task: "x".repeat(3000) }]), 413, /too large: at most 2 KiB/);
+    expect(await (await call("/api/conversations", { headers: auth })).json()).toEqual([]);
+    // A well-formed one opens.
+    expect((await open(memory([{ type: "task", task: "x" }, { type: "action", stepNumber: 1, modelOutput: "", toolCalls: [], timing }]))).status).toBe(201);
+  });
+});
+
 describe("web UI uploads", () => {
   const PNG = "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAQAAAC1HAwCAAAAC0lEQVR42mNkYAAAAAYAAjCB0C8AAAAASUVORK5CYII=";
   const base64 = (text: string | Uint8Array) => Buffer.from(text).toString("base64");

@@ -5,9 +5,11 @@
  */
 import { randomUUID } from "node:crypto";
 
+import { AgentMemory, type SerializedMemory } from "../agents/agent-memory.js";
 import type { ApprovalRequest, OnApproval } from "../agents/approval.js";
 import type { MultiStepAgent } from "../agents/multi-step-agent.js";
 import { AgentConfigurationError } from "../errors.js";
+import type { OpenedMemory } from "./saved-memory.js";
 import { toWireEvent, type WireEvent } from "./ui-events.js";
 import type { Uploads } from "./uploads.js";
 
@@ -94,6 +96,8 @@ export class Conversation {
   private running: Promise<void> | undefined;
   /** Set by the first Stop of a run: the next one aborts. */
   private stopRequested = false;
+  /** A saved memory opened into this conversation, until its agent is made and takes it. */
+  private opened: AgentMemory | undefined;
 
   constructor(private readonly createAgent: CreateAgent) {}
 
@@ -121,13 +125,30 @@ export class Conversation {
   }
 
   /**
+   * Shows a saved memory's runs as they happened, and makes it where the conversation goes on:
+   * the agent, once made, starts with its steps. Call it before the first message.
+   */
+  open({ memory, events }: OpenedMemory, name: string): void {
+    if (this.log.length > 0 || this.agent !== undefined) throw new AgentConfigurationError("A saved memory can only be opened into a new conversation.");
+    this.opened = memory;
+    const firstTask = memory.steps.find((step) => step.type === "task")?.task;
+    this.title = shortTitle(firstTask ?? name);
+    for (const event of events) {
+      // The page shows a task as the user's message: a stored run's task is shown the same way.
+      if (event.type === "run-start" && event.managed === undefined) this.publish({ type: "ui-user-message", task: event.task });
+      this.publish(toWireEvent(event));
+    }
+    this.publish({ type: "ui-memory-opened", name, steps: memory.steps.length });
+  }
+
+  /**
    * Starts a run of `task` that continues the conversation; its events go to the listeners.
    * `uploads`: the images go to the model with the task, the other files become the variable `files`.
    * Throws when a run is going on already: an agent runs one task at a time.
    */
   start(task: string, uploads?: Uploads): void {
     if (this.running) throw new AgentConfigurationError("This conversation is running a task already: wait for it to end, or press Stop.");
-    if (this.log.length === 0) this.title = task.length > 60 ? `${task.slice(0, 57)}...` : task;
+    if (this.log.length === 0) this.title = shortTitle(task);
     this.publish({ type: "ui-user-message", task, ...(uploads?.names.length ? { attachments: uploads.names } : {}) });
     const abort = new AbortController();
     this.abort = abort;
@@ -157,9 +178,9 @@ export class Conversation {
     return true;
   }
 
-  /** The agent's memory as JSON-ready data (empty before the first message). */
-  memory(): { systemPrompt: string; steps: unknown[] } {
-    return { systemPrompt: this.agent?.memory.systemPrompt ?? "", steps: [...(this.agent?.memory.steps ?? [])] };
+  /** The agent's memory as `AgentMemory.toJSON()` saves it (the opened one, or empty, before the first message). */
+  memory(): SerializedMemory {
+    return (this.agent?.memory ?? this.opened ?? new AgentMemory()).toJSON();
   }
 
   /** Stops any run, closes the agent and ends the pages' event streams (after what was queued for them). */
@@ -177,6 +198,11 @@ export class Conversation {
     this.stopRequested = false;
     try {
       this.agent ??= await this.createAgent({ onApproval: (request) => this.askPage(request) });
+      if (this.opened !== undefined) {
+        // The opened memory's steps become the agent's: this run continues them (`reset: false`).
+        this.agent.memory.steps.push(...this.opened.steps);
+        this.opened = undefined;
+      }
       const images = uploads?.images.length ? { images: uploads.images } : {};
       // Only a message with files sets `files`: a later message without any keeps the earlier ones.
       const files = uploads && Object.keys(uploads.files).length > 0 ? { additionalArgs: { files: uploads.files } } : {};
@@ -220,4 +246,9 @@ export class Conversation {
     }
     for (const subscription of this.subscriptions) subscription.push(numbered);
   }
+}
+
+/** A title for the conversation list: the first 60 characters. */
+function shortTitle(text: string): string {
+  return text.length > 60 ? `${text.slice(0, 57)}...` : text;
 }

@@ -1,7 +1,7 @@
 /**
  * What the page is sent over Server-Sent Events: the agent's events, slimmed (a step's or a
  * run's full record stays in memory, downloadable), plus the UI's own: the user's message, an
- * approval waiting for a click and its outcome, a run that failed.
+ * approval waiting for a click and its outcome, a run that failed, a saved memory opened.
  */
 import type { AgentEvent, ManagedEventOrigin } from "../agents/events.js";
 
@@ -43,8 +43,17 @@ export interface EventsDroppedEvent {
   count: number;
 }
 
+/** The events before it showed a saved memory the user opened; the conversation continues from it. */
+export interface MemoryOpenedEvent {
+  type: "ui-memory-opened";
+  /** The file's name. */
+  name: string;
+  /** How many steps the memory holds. */
+  steps: number;
+}
+
 /** The UI's own events. */
-export type UiOwnEvent = UserMessageEvent | ApprovalPendingEvent | ApprovalSettledEvent | RunFailedEvent | EventsDroppedEvent;
+export type UiOwnEvent = UserMessageEvent | ApprovalPendingEvent | ApprovalSettledEvent | RunFailedEvent | EventsDroppedEvent | MemoryOpenedEvent;
 
 /** An agent event as sent to the page: run and step records reduced to their figures. */
 export type WireEvent = UiOwnEvent | { type: string; managed?: ManagedEventOrigin; [field: string]: unknown };

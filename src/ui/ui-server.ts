@@ -14,6 +14,7 @@ import { streamSSE } from "hono/streaming";
 import { Conversation, type CreateAgent, type EventSubscription, type NumberedEvent } from "./conversation.js";
 import { cookieName, hostsFor, refusal, requestHost, saysJson } from "./request-guard.js";
 import { eventJson } from "./ui-events.js";
+import { openSavedMemory } from "./saved-memory.js";
 import { loadStaticFiles } from "./static-files.js";
 import { isUiToken, newUiToken } from "./ui-token.js";
 import { DEFAULT_MAX_UPLOAD_BYTES, formatBytes, readAttachments } from "./uploads.js";
@@ -35,6 +36,8 @@ export interface UiServerOptions {
   maxUploadBytes?: number;
   /** Conversations kept at once; creating more gets 429. Default 50. */
   maxConversations?: number;
+  /** Largest saved memory the page may open, in bytes; bigger gets 413. Default 20 MB. */
+  maxMemoryBytes?: number;
   /**
    * Milliseconds an event stream may stay silent before it gets a keep-alive (an SSE comment
    * line), so proxies and browsers do not drop a conversation that waits. Default 15 000.
@@ -63,6 +66,10 @@ const KEEP_ALIVE = ": keep-alive\n\n";
 
 /** The route a message is posted to, the one whose body may carry files. */
 const MESSAGES_PATH = /^\/api\/conversations\/[^/]+\/messages$/;
+/** The route a saved memory is opened by: its body is the memory's JSON. */
+const OPEN_MEMORY_PATH = "/api/conversations/from-memory";
+/** Default largest saved memory the page may open. */
+const DEFAULT_MAX_MEMORY_BYTES = 20 * 1024 * 1024;
 /** Room for each attachment's name, type and JSON punctuation. */
 const MAX_ATTACHMENT_JSON_BYTES = 20 * 1024;
 
@@ -124,7 +131,13 @@ export function createUiServer(options: UiServerOptions): UiServer {
     maxSize: maxBodyBytes + Math.ceil(maxUploadBytes / 3) * 4 + MAX_ATTACHMENT_JSON_BYTES,
     onError: (c) => c.json({ error: `The message is too large: its attached files may total at most ${formatBytes(maxUploadBytes)}.` }, 413),
   });
-  app.use("/api/*", (c, next) => (c.req.method === "POST" && MESSAGES_PATH.test(c.req.path) ? messageBodies(c, next) : smallBodies(c, next)));
+  const maxMemoryBytes = options.maxMemoryBytes ?? DEFAULT_MAX_MEMORY_BYTES;
+  const memoryBodies = bodyLimit({ maxSize: maxMemoryBytes, onError: (c) => c.json({ error: `The saved memory is too large: at most ${formatBytes(maxMemoryBytes)}.` }, 413) });
+  app.use("/api/*", (c, next) => {
+    if (c.req.method !== "POST") return smallBodies(c, next);
+    if (MESSAGES_PATH.test(c.req.path)) return messageBodies(c, next);
+    return c.req.path === OPEN_MEMORY_PATH ? memoryBodies(c, next) : smallBodies(c, next);
+  });
 
   for (const [path, file] of files) app.get(path, (c) => c.body(file.body, 200, { "Content-Type": file.type }));
 
@@ -132,11 +145,24 @@ export function createUiServer(options: UiServerOptions): UiServer {
   const notFound = (c: Context) => c.json({ error: "No such conversation: reload the page." }, 404);
 
   app.get("/api/conversations", (c) => c.json([...conversations.values()].map(({ id, title, busy }) => ({ id, title, busy }))));
-  app.post("/api/conversations", (c) => {
-    if (conversations.size >= maxConversations) return c.json({ error: `At most ${maxConversations} conversations: delete one first.` }, 429);
-    const conversation = new Conversation(options.createAgent);
+  const tooManyConversations = (c: Context) => c.json({ error: `At most ${maxConversations} conversations: delete one first.` }, 429);
+  const created = (c: Context, conversation: Conversation) => {
     conversations.set(conversation.id, conversation);
     return c.json({ id: conversation.id, title: conversation.title, busy: false }, 201);
+  };
+  app.post("/api/conversations", (c) => {
+    if (conversations.size >= maxConversations) return tooManyConversations(c);
+    return created(c, new Conversation(options.createAgent));
+  });
+  // A new conversation that shows a saved memory's runs and continues from it.
+  app.post(OPEN_MEMORY_PATH, async (c) => {
+    if (conversations.size >= maxConversations) return tooManyConversations(c);
+    if (!saysJson(c)) return needsJson(c);
+    const opened = openSavedMemory(await c.req.text());
+    if ("error" in opened) return c.json({ error: opened.error }, 400);
+    const conversation = new Conversation(options.createAgent);
+    conversation.open(opened, fileName(c.req.query("name")));
+    return created(c, conversation);
   });
   app.delete("/api/conversations/:id", async (c) => {
     const conversation = find(c);
@@ -243,6 +269,13 @@ async function sendEvents(conversation: Conversation, subscription: EventSubscri
   } finally {
     subscription.end();
   }
+}
+
+/** The opened file's name as the page sent it, made plain: one line, at most 120 characters. */
+function fileName(name: string | undefined): string {
+  // eslint-disable-next-line no-control-regex
+  const plain = (name ?? "").replace(/[\u0000-\u001f\u007f]/g, " ").trim().slice(0, 120);
+  return plain === "" ? "memory.json" : plain;
 }
 
 function needsJson(c: Context): Response {

@@ -12,11 +12,13 @@ function element(tag, className, text) {
   return node;
 }
 
-async function api(method, path, body) {
+/** Calls the server's API with `body` as JSON (`text` when it is JSON already); throws the server's error. */
+async function api(method, path, body, text) {
+  const json = text !== undefined ? text : body === undefined ? undefined : JSON.stringify(body);
   const response = await fetch(path, {
     method,
-    headers: body === undefined ? {} : { "Content-Type": "application/json" },
-    body: body === undefined ? undefined : JSON.stringify(body),
+    headers: json === undefined ? {} : { "Content-Type": "application/json" },
+    body: json,
   });
   const data = await response.json().catch(() => ({}));
   if (!response.ok) throw new Error(data.error || `HTTP ${response.status}`);
@@ -246,6 +248,12 @@ function render(event) {
     case "ui-events-dropped":
       $("transcript").append(element("div", "run-summary", `${event.count} older events are no longer kept: the conversation's start is not shown.`));
       break;
+    case "ui-memory-opened":
+      setRunning(false);
+      $("run-state").textContent = "opened";
+      $("transcript").append(element("div", "run-summary opened", `Opened ${event.name} (${event.steps} steps). Send a message to continue from it.`));
+      state.view.contexts.length = 1;
+      break;
     case "ui-run-failed":
       $("transcript").append(element("div", "failure", `The run failed: ${event.error}: ${event.message}`));
       finishRun("failed", "failed");
@@ -357,6 +365,19 @@ $("stop").addEventListener("click", () => {
 });
 
 $("new-conversation").addEventListener("click", () => newConversation());
+
+// A saved memory (what "Download memory" saved) opens as a new conversation that continues from it.
+$("memory-file").addEventListener("change", async () => {
+  const file = $("memory-file").files[0];
+  $("memory-file").value = "";
+  if (!file) return;
+  try {
+    const created = await api("POST", `/api/conversations/from-memory?name=${encodeURIComponent(file.name)}`, undefined, await file.text());
+    await select(created.id);
+  } catch (error) {
+    $("transcript").append(element("div", "failure", `Could not open ${file.name}: ${error.message}`));
+  }
+});
 
 (async function start() {
   const list = await refreshConversations();
