@@ -192,6 +192,50 @@ describe.skipIf(!existsSync(CHROMIUM))("web UI in a browser", () => {
     });
   }, 60_000);
 
+  test("a sub-agent's call that needs approval shows Approve / Refuse in its step, nested under the manager's call; Approve lets its run go on", async () => {
+    const sent: string[] = [];
+    const sendMail = tool({
+      name: "send_mail",
+      description: "Sends an email.",
+      inputSchema: z.object({ to: z.string() }),
+      needsApproval: true,
+      execute: ({ to }) => (sent.push(to), `sent to ${to}`),
+    });
+    const createAgent: CreateAgent = ({ onApproval }) => {
+      const mailer = new CodeAgent({
+        model: new ScriptedModel([code('const receipt = send_mail({ to: "ada@example.com" });', "final_answer(receipt);")]),
+        executor: "quickjs",
+        tools: [sendMail],
+        name: "mailer",
+        description: "Sends mail.",
+        onApproval,
+      });
+      return new CodeAgent({
+        model: new ScriptedModel([code('final_answer(mailer({ task: "Mail Ada." }));')]),
+        executor: "quickjs",
+        managedAgents: [mailer],
+        onApproval,
+      });
+    };
+    await withUi(createAgent, async (page, url) => {
+      await page.goto(url);
+      await sendTask(page, "Have the mailer write to Ada.");
+      const approval = page.locator("#transcript > details.step details.subagent details.step .approval");
+      await approval.waitFor();
+      expect(await page.locator(".approval").count()).toBe(1);
+      expect(await approval.locator("pre").textContent()).toBe('send_mail({\n  "to": "ada@example.com"\n})');
+      expect(await page.locator("details.subagent > summary").textContent()).toContain("mailer");
+      expect(sent).toEqual([]);
+      expect(await page.locator("#run-state").textContent()).toBe("running");
+      await approval.locator("button", { hasText: "Approve" }).click();
+      await expect.poll(() => page.locator("#transcript > .final-answer").textContent()).toContain("sent to ada@example.com");
+      expect(sent).toEqual(["ada@example.com"]);
+      expect(await approval.textContent()).toContain("Approved.");
+      expect(await approval.locator("button").count()).toBe(0);
+      expect(await page.locator("details.subagent .final-answer").textContent()).toContain("sent to ada@example.com");
+    });
+  }, 60_000);
+
   test("a saved memory opens as a conversation showing its steps, and the next message continues from it; a bad file shows why", async () => {
     const earlier = new CodeAgent({
       model: new ScriptedModel([code('console.log("looked it up");', 'final_answer("Paris");')]),

@@ -9,6 +9,7 @@ import { afterEach, describe, expect, test } from "vitest";
 
 import { CodeAgent } from "../src/agents/code-agent.js";
 import { ScriptedModel } from "../src/models/scripted-model.js";
+import { ApprovalPlaces } from "../src/ui/approval-places.js";
 import { Conversation } from "../src/ui/conversation.js";
 import { createUiServer, type UiServer } from "../src/ui/index.js";
 import type { WireEvent } from "../src/ui/ui-events.js";
@@ -198,6 +199,24 @@ describe("web UI server", () => {
     expect(replay[1]!.id).toBe(4);
     expect(conversation.eventsAfter(3).map((entry) => entry.id)[0]).toBe(4);
   });
+});
+
+test("an approval is placed by its agent's event, whether the event comes before or after the ask, and shown without a place when none comes", async () => {
+  const places = new ApprovalPlaces(40);
+  const shown: unknown[] = [];
+  const origin = { agent: "mailer", depth: 1, parentStepNumber: 2 };
+  places.ask("send_mail", (place) => shown.push(place));
+  expect(shown).toEqual([]);
+  places.heard({ type: "approval-request", stepNumber: 1, tool: "send_mail", arguments: {}, managed: origin });
+  expect(shown).toEqual([{ stepNumber: 1, managed: origin }]);
+  places.heard({ type: "approval-request", stepNumber: 3, tool: "delete_file", arguments: {} });
+  places.ask("delete_file", (place) => shown.push(place));
+  expect(shown.at(-1)).toEqual({ stepNumber: 3 });
+  places.ask("send_mail", (place) => shown.push(place));
+  const cancel = places.ask("other", (place) => shown.push(place));
+  cancel();
+  await new Promise((resolve) => setTimeout(resolve, 100));
+  expect(shown).toEqual([{ stepNumber: 1, managed: origin }, { stepNumber: 3 }, undefined]);
 });
 
 describe("web UI saved memories", () => {

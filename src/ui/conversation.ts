@@ -9,6 +9,7 @@ import { AgentMemory, type SerializedMemory } from "../agents/agent-memory.js";
 import type { ApprovalRequest, OnApproval } from "../agents/approval.js";
 import type { MultiStepAgent } from "../agents/multi-step-agent.js";
 import { AgentConfigurationError } from "../errors.js";
+import { ApprovalPlaces } from "./approval-places.js";
 import type { OpenedMemory } from "./saved-memory.js";
 import { toWireEvent, type WireEvent } from "./ui-events.js";
 import type { Uploads } from "./uploads.js";
@@ -92,6 +93,7 @@ export class Conversation {
   /** Set when {@link close} has ended: its event streams end too. */
   closed = false;
   private readonly approvals = new Map<string, PendingApproval>();
+  private readonly approvalPlaces = new ApprovalPlaces();
   private abort: AbortController | undefined;
   private running: Promise<void> | undefined;
   /** Set by the first Stop of a run: the next one aborts. */
@@ -207,6 +209,7 @@ export class Conversation {
       // Only a message with files sets `files`: a later message without any keeps the earlier ones.
       const files = uploads && Object.keys(uploads.files).length > 0 ? { additionalArgs: { files: uploads.files } } : {};
       for await (const event of this.agent.stream(task, { reset: false, signal, ...images, ...files })) {
+        if (event.type === "approval-request") this.approvalPlaces.heard(event);
         this.publish(toWireEvent(event), event.type !== "model-delta");
       }
     } catch (error) {
@@ -214,6 +217,7 @@ export class Conversation {
       this.publish({ type: "ui-run-failed", error: name, message: error instanceof Error ? error.message : String(error) });
     } finally {
       this.refusePendingApprovals("the run ended");
+      this.approvalPlaces.clear();
     }
   }
 
@@ -222,13 +226,17 @@ export class Conversation {
     return new Promise((resolve) => {
       const settle = (approved: boolean, reason?: string) => {
         if (!this.approvals.delete(id)) return;
+        cancelShow();
         this.publish({ type: "ui-approval-settled", id, approved, ...(reason === undefined ? {} : { reason }) });
         resolve(approved ? true : (reason ?? "the user refused it in the web UI"));
       };
       this.approvals.set(id, { settle });
       // The run stopped waiting (time limit, abort): the buttons must go.
       request.signal?.addEventListener("abort", () => settle(false, "the run stopped waiting for approval"), { once: true });
-      this.publish({ type: "ui-approval-pending", id, tool: request.tool, description: request.description, arguments: request.args });
+      // Shown where it was asked (a managed agent's step) once the agent's event says where.
+      const cancelShow = this.approvalPlaces.ask(request.tool, (place) => {
+        this.publish({ type: "ui-approval-pending", id, tool: request.tool, description: request.description, arguments: request.args, ...place });
+      });
     });
   }
 

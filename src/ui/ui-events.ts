@@ -20,6 +20,10 @@ export interface ApprovalPendingEvent {
   tool: string;
   description: string;
   arguments: Record<string, unknown>;
+  /** The step of the agent that asked, when known. */
+  stepNumber?: number;
+  /** Set when a managed agent asked: the page shows the buttons in its step. */
+  managed?: ManagedEventOrigin;
 }
 
 /** The approval `id` was decided (by a click, or refused because the run stopped). */

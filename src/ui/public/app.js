@@ -230,7 +230,8 @@ function render(event) {
       break;
     }
     case "ui-approval-pending":
-      renderApproval(context, event);
+      // In the step that asked: a sub-agent's, inside its manager's call, when the server knows it.
+      renderApproval(step ? step.body : context.current ? context.current.body : context.root, event);
       break;
     case "ui-approval-settled":
       settleApproval(event);
@@ -279,7 +280,7 @@ function finishRun(summary, runState, durationMs) {
   refreshConversations();
 }
 
-function renderApproval(context, event) {
+function renderApproval(parent, event) {
   const box = element("div", "approval");
   box.dataset.approval = event.id;
   box.append(element("div", "", `Approve this call? ${event.description}`), element("pre", "logs", `${event.tool}(${JSON.stringify(event.arguments, null, 2)})`));
@@ -293,7 +294,7 @@ function renderApproval(context, event) {
   approve.addEventListener("click", () => decide(true));
   refuse.addEventListener("click", () => decide(false));
   box.append(approve, refuse);
-  (context.current ? context.current.body : context.root).append(box);
+  parent.append(box);
 }
 
 function settleApproval(event) {
