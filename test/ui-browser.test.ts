@@ -13,7 +13,8 @@ import { z } from "zod";
 import { CodeAgent } from "../src/agents/code-agent.js";
 import { ScriptedModel } from "../src/models/scripted-model.js";
 import { tool } from "../src/tools/tool.js";
-import { serveUi, type CreateAgent } from "../src/ui/index.js";
+import type { CreateAgent } from "../src/ui/index.js";
+import { managerAndSubAgent, whileServingUi } from "./support/served-ui.js";
 
 const CHROMIUM = "/usr/bin/chromium";
 const code = (...lines: string[]) => ["Let me work on it.", "<code>", ...lines, "</code>"].join("\n");
@@ -28,20 +29,15 @@ afterAll(async () => {
 
 /** Serves the UI with `createAgent` for the length of `use`, with a fresh page at its address. */
 async function withUi(createAgent: CreateAgent, use: (page: Page, url: string) => Promise<void>): Promise<void> {
-  const stop = new AbortController();
-  let listening!: (url: string) => void;
-  const address = new Promise<string>((resolve) => (listening = resolve));
-  const serving = serveUi({ createAgent, port: 0, onListening: listening, signal: stop.signal });
-  const url = await address;
-  const page = await browser.newPage();
-  page.setDefaultTimeout(15_000);
-  try {
-    await use(page, url);
-  } finally {
-    await page.close();
-    stop.abort();
-    await serving;
-  }
+  await whileServingUi(createAgent, async (url) => {
+    const page = await browser.newPage();
+    page.setDefaultTimeout(15_000);
+    try {
+      await use(page, url);
+    } finally {
+      await page.close();
+    }
+  });
 }
 
 async function sendTask(page: Page, task: string): Promise<void> {
@@ -57,25 +53,15 @@ describe.skipIf(!existsSync(CHROMIUM))("web UI in a browser", () => {
       inputSchema: z.object({ country: z.string() }),
       execute: ({ country }) => ({ France: "Paris" })[country] ?? "unknown",
     });
-    const createAgent: CreateAgent = ({ onApproval }) => {
-      const researcher = new CodeAgent({
-        model: new ScriptedModel([code('const city = capital_of({ country: "France" });', "final_answer(city);")]),
-        executor: "quickjs",
-        tools: [capital],
-        name: "researcher",
-        description: "Looks up capitals.",
+    const createAgent: CreateAgent = ({ onApproval }) =>
+      managerAndSubAgent(
         onApproval,
-      });
-      return new CodeAgent({
-        model: new ScriptedModel([
+        [
           code("// count to three", 'for (const n of [1, 2, 3]) console.log("counting", n);'),
           code('const city = researcher({ task: "Capital of France?" });', "final_answer(`The capital is ${city}.`);"),
-        ]),
-        executor: "quickjs",
-        managedAgents: [researcher],
-        onApproval,
-      });
-    };
+        ],
+        { name: "researcher", description: "Looks up capitals.", tools: [capital], replies: [code('const city = capital_of({ country: "France" });', "final_answer(city);")] },
+      );
     await withUi(createAgent, async (page, url) => {
       await page.goto(url);
       expect(page.url()).not.toContain("token=");
@@ -201,22 +187,13 @@ describe.skipIf(!existsSync(CHROMIUM))("web UI in a browser", () => {
       needsApproval: true,
       execute: ({ to }) => (sent.push(to), `sent to ${to}`),
     });
-    const createAgent: CreateAgent = ({ onApproval }) => {
-      const mailer = new CodeAgent({
-        model: new ScriptedModel([code('const receipt = send_mail({ to: "ada@example.com" });', "final_answer(receipt);")]),
-        executor: "quickjs",
-        tools: [sendMail],
+    const createAgent: CreateAgent = ({ onApproval }) =>
+      managerAndSubAgent(onApproval, [code('final_answer(mailer({ task: "Mail Ada." }));')], {
         name: "mailer",
         description: "Sends mail.",
-        onApproval,
+        tools: [sendMail],
+        replies: [code('const receipt = send_mail({ to: "ada@example.com" });', "final_answer(receipt);")],
       });
-      return new CodeAgent({
-        model: new ScriptedModel([code('final_answer(mailer({ task: "Mail Ada." }));')]),
-        executor: "quickjs",
-        managedAgents: [mailer],
-        onApproval,
-      });
-    };
     await withUi(createAgent, async (page, url) => {
       await page.goto(url);
       await sendTask(page, "Have the mailer write to Ada.");
