@@ -1,0 +1,178 @@
+/**
+ * A worker: takes runs from a BullMQ queue and works on several at once, each with its own agent
+ * and sandbox. A run it takes over from a worker that died resumes from the last finished step;
+ * on `close()` (SIGTERM in the CLI) it lets its runs finish for a while, then hands the rest back
+ * to the queue with their journals, for another worker to resume.
+ */
+import { hostname } from "node:os";
+
+import { DelayedError, UnrecoverableError, WaitingError, Worker, type Job } from "bullmq";
+import type { Redis } from "ioredis";
+
+import type { CodeAgentOptions } from "../agents/code-agent.js";
+import { AgentConfigurationError, AgentError } from "../errors.js";
+import { FINAL_STATES } from "./durable-run.js";
+import { bullConnection, connectRedis } from "./redis-connection.js";
+import { RunAttempt } from "./run-attempt.js";
+import { RunStore, type StoredRun } from "./run-store.js";
+import { isRunJob, JOB_NAME, RETAIN_SECONDS } from "./queue-settings.js";
+
+/** The agent a worker builds for a run: options, or a function of the run that returns them. */
+export type WorkerAgent = Omit<CodeAgentOptions, "interceptToolCalls" | "onApproval"> | ((run: { runId: string; task: string }) => Omit<CodeAgentOptions, "interceptToolCalls" | "onApproval"> | Promise<Omit<CodeAgentOptions, "interceptToolCalls" | "onApproval">>);
+
+/** Options of {@link AgentWorker.start}. */
+export interface AgentWorkerOptions {
+  /** Redis address, e.g. `redis://127.0.0.1:6379`. */
+  redis: string;
+  /** The queue's name; clients enqueue with the same one. */
+  queue: string;
+  /**
+   * The agent of each run. Its `onApproval` is the queue's (a call that needs approval parks the
+   * run until `approve`), and its tool calls are journaled; managed agents' own approvals are not
+   * durable.
+   */
+  agent: WorkerAgent;
+  /** Runs worked on at once, each with its own sandbox. Default 1. */
+  concurrency?: number;
+  /**
+   * How long a run stays claimed without the worker renewing its claim; a run of a worker that died
+   * goes to another worker after about this long. Default 30 s.
+   */
+  lockDurationMs?: number;
+  /** How often the worker looks for runs whose worker died. Default 30 s (BullMQ's). */
+  stalledIntervalMs?: number;
+  /** On `close()`: how long runs may go on before they are handed back to the queue. Default 30 s. */
+  shutdownGraceMs?: number;
+  /** How long a run parked for approval waits before a worker looks at it again. Default 7 days. */
+  approvalWaitMs?: number;
+  /** Shown in the run's state events: which worker took it. Default `<host>:<pid>`. */
+  name?: string;
+  /** Hears what goes wrong outside any run (Redis going away, a job that cannot be read). */
+  onError?: (error: Error) => void;
+}
+
+/** A worker on a queue. Start with {@link AgentWorker.start}; stop with {@link AgentWorker.close}. */
+export class AgentWorker {
+  private readonly attempts = new Set<RunAttempt>();
+  private closing: Promise<void> | undefined;
+  private bull!: Worker;
+
+  private constructor(
+    private readonly options: AgentWorkerOptions,
+    private readonly store: RunStore,
+    private readonly name: string,
+  ) {}
+
+  /** Connects to Redis (failing with `RedisUnavailableError` when it is not there) and starts taking runs. */
+  static async start(options: AgentWorkerOptions): Promise<AgentWorker> {
+    const concurrency = options.concurrency ?? 1;
+    if (!Number.isInteger(concurrency) || concurrency < 1) throw new AgentConfigurationError(`concurrency must be a whole number ≥ 1, got ${concurrency}.`);
+    const redis: Redis = await connectRedis(options.redis, { failFast: false, name: `codeagent-worker:${options.queue}` });
+    const worker = new AgentWorker(options, new RunStore(redis, options.queue, RETAIN_SECONDS), options.name ?? `${hostname()}:${process.pid}`);
+    worker.bull = new Worker(options.queue, (job, token) => worker.process(job, token), {
+      connection: bullConnection(options.redis),
+      concurrency,
+      lockDuration: options.lockDurationMs ?? 30_000,
+      ...(options.stalledIntervalMs === undefined ? {} : { stalledInterval: options.stalledIntervalMs }),
+      // Taking over a dead worker's run is safe (it resumes from its checkpoint), so allow it often.
+      maxStalledCount: 10,
+    });
+    worker.bull.on("error", (error) => options.onError?.(error));
+    await worker.bull.waitUntilReady();
+    return worker;
+  }
+
+  /** Runs being worked on now. */
+  get running(): number {
+    return this.attempts.size;
+  }
+
+  /**
+   * Stops taking runs, lets the ones going on finish for `shutdownGraceMs`, then hands the rest
+   * back to the queue (their last steps checkpointed, the step in progress journaled) and
+   * disconnects.
+   */
+  close(): Promise<void> {
+    this.closing ??= this.shutDown();
+    return this.closing;
+  }
+
+  private async shutDown(): Promise<void> {
+    const finished = this.bull.close();
+    const grace = setTimeout(() => {
+      for (const attempt of this.attempts) attempt.stop("shutdown");
+    }, this.options.shutdownGraceMs ?? 30_000);
+    try {
+      await finished;
+    } finally {
+      clearTimeout(grace);
+      this.store.redis.disconnect();
+    }
+  }
+
+  private async process(job: Job, token: string | undefined): Promise<unknown> {
+    if (!isRunJob(job.name, job.data)) {
+      throw new UnrecoverableError(`Job ${job.id} is not a codeagent run (expected name '${JOB_NAME}' and data { runId: string }); it was not run.`);
+    }
+    const { runId } = job.data;
+    const stored = await this.store.load(runId);
+    if (stored === undefined) throw new UnrecoverableError(`Run ${runId} has no record in Redis (it expired, or the job was added by hand); it was not run.`);
+    if (FINAL_STATES.has(stored.status.state)) return { runId, state: stored.status.state };
+    if (stored.cancelRequested) {
+      await this.store.setState(runId, "cancelled", { error: "Cancelled before it started." });
+      return { runId, state: "cancelled" };
+    }
+    let agentOptions;
+    try {
+      agentOptions = typeof this.options.agent === "function" ? await this.options.agent({ runId, task: stored.status.task }) : this.options.agent;
+    } catch (error) {
+      await this.store.setState(runId, "failed", { error: `The worker could not build the run's agent: ${message(error)}` });
+      throw new UnrecoverableError(message(error));
+    }
+    await this.store.setState(runId, "running", { worker: this.name });
+    const attempt = new RunAttempt(this.store, stored, agentOptions);
+    this.attempts.add(attempt);
+    let outcome;
+    try {
+      outcome = await attempt.execute();
+    } finally {
+      this.attempts.delete(attempt);
+    }
+    return await this.settle(job, token, stored, outcome);
+  }
+
+  /** Records how the turn ended and tells BullMQ what becomes of the job. */
+  private async settle(job: Job, token: string | undefined, stored: StoredRun, outcome: Awaited<ReturnType<RunAttempt["execute"]>>): Promise<unknown> {
+    const { runId } = stored.status;
+    if (outcome.kind === "completed") {
+      await this.store.setState(runId, "completed", { result: outcome.result });
+      return { runId, state: "completed" };
+    }
+    if (outcome.kind === "stopped") {
+      if (outcome.reason === "cancel") {
+        await this.store.setState(runId, "cancelled", { error: "Cancelled while running." });
+        return { runId, state: "cancelled" };
+      }
+      if (outcome.reason === "shutdown") {
+        await this.store.setState(runId, "queued", { error: `Worker ${this.name} stopped; another worker resumes the run from its last step.` });
+        await job.moveToWait(token);
+        throw new WaitingError();
+      }
+      const pending = outcome.pendingApproval!;
+      await this.store.setState(runId, "waiting-approval", { pendingApproval: pending });
+      // A decision that came while the run was being parked wakes it at once.
+      const decided = await this.store.decision(runId, `${pending.stepNumber}:${pending.callIndex}`);
+      await job.moveToDelayed(Date.now() + (decided ? 0 : (this.options.approvalWaitMs ?? 7 * 24 * 3_600_000)), token);
+      throw new DelayedError();
+    }
+    const reason = message(outcome.error);
+    const permanent = AgentError.isInstance(outcome.error) && outcome.error instanceof AgentConfigurationError;
+    const lastAttempt = permanent || job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
+    await this.store.setState(runId, lastAttempt ? "failed" : "queued", { error: lastAttempt ? reason : `${reason} (attempt ${job.attemptsMade + 1} of ${job.opts.attempts}; it will be retried)` });
+    throw lastAttempt ? new UnrecoverableError(reason) : outcome.error;
+  }
+}
+
+function message(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}

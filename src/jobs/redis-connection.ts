@@ -1,0 +1,47 @@
+/**
+ * Redis connections for the queue's own keys (run records, checkpoints, journals, event streams).
+ * BullMQ makes its own from the same address.
+ */
+import { Redis } from "ioredis";
+
+import { RedisUnavailableError } from "./job-errors.js";
+
+/** How long a client waits for Redis to answer the first time before it says Redis is not there. */
+const CONNECT_TIMEOUT_MS = 5_000;
+
+/**
+ * A connected client. `failFast` clients (the ones `enqueue`, `result` and the CLI use) fail a
+ * command at once while Redis is away; workers' clients wait for it to come back, so a run in
+ * progress pauses instead of losing a checkpoint.
+ */
+export async function connectRedis(url: string, options: { failFast: boolean; name: string }): Promise<Redis> {
+  const redis = new Redis(url, {
+    lazyConnect: true,
+    connectionName: options.name,
+    connectTimeout: CONNECT_TIMEOUT_MS,
+    maxRetriesPerRequest: options.failFast ? 1 : null,
+    enableOfflineQueue: !options.failFast,
+    // Reconnect forever with a capped wait: Redis restarts are ordinary events for a worker.
+    retryStrategy: (times) => Math.min(times * 200, 2_000),
+  });
+  // ioredis reports each failed reconnect as an "error" event; an unheard one would crash the process.
+  redis.on("error", () => undefined);
+  try {
+    await withTimeout(redis.connect(), CONNECT_TIMEOUT_MS, "no answer");
+  } catch (error) {
+    redis.disconnect();
+    throw new RedisUnavailableError(url, error instanceof Error ? error.message : String(error));
+  }
+  return redis;
+}
+
+/** BullMQ's connection options for `url`. */
+export function bullConnection(url: string): { url: string; maxRetriesPerRequest: null; retryStrategy: (times: number) => number } {
+  return { url, maxRetriesPerRequest: null, retryStrategy: (times) => Math.min(times * 200, 2_000) };
+}
+
+function withTimeout<T>(work: Promise<T>, ms: number, reason: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(reason)), ms)));
+  return Promise.race([work, timeout]).finally(() => clearTimeout(timer));
+}

@@ -1,0 +1,186 @@
+/**
+ * The queue's own records in Redis, beside BullMQ's: per run a hash (state, task, options,
+ * result), the checkpointed memory, a journal of the step in progress, approval decisions and an
+ * event stream. Every key starts with `codeagent:<queue>:` and is removed after the retention
+ * time once the run has ended.
+ */
+import type { Redis } from "ioredis";
+
+import { fromWire } from "../executors/wire-values.js";
+import { toJsonText } from "../executors/json-text.js";
+import { FINAL_STATES, type DurableRunEvent, type DurableRunResult, type DurableRunState, type DurableRunStatus, type EnqueueOptions, type PendingApproval } from "./durable-run.js";
+
+/** One entry of the journal of the step in progress; see `tool-journal.ts`. */
+export type JournalEntry =
+  | { kind: "reply"; text: string; tokenUsage?: { inputTokens: number; outputTokens: number } }
+  /** `args` is the encoded arguments: a resumed call must match them to be answered from here. */
+  | { kind: "call"; index: number; tool: string; args: string }
+  | { kind: "result"; index: number; value: unknown }
+  | { kind: "error"; index: number; message: string }
+  | { kind: "parked"; index: number };
+
+/** A decision on a parked tool call. */
+export interface ApprovalDecision {
+  approved: boolean;
+  reason?: string;
+}
+
+/** What a worker needs to start or resume a run. */
+export interface StoredRun {
+  status: DurableRunStatus;
+  options: EnqueueOptions;
+  cancelRequested: boolean;
+}
+
+/** Events kept per run: a run with more drops its oldest (a late watcher still sees the newest). */
+const MAX_STREAM_EVENTS = 20_000;
+
+/** Serialises values that may hold bytes or images, as sandbox values are. */
+export function encode(value: unknown): string {
+  return toJsonText(value);
+}
+
+/** Reads what {@link encode} wrote. */
+export function decode<T>(text: string): T {
+  return fromWire(JSON.parse(text)) as T;
+}
+
+/** The queue's records, on one connection (so writes of one run reach Redis in the order made). */
+export class RunStore {
+  private readonly prefix: string;
+
+  constructor(
+    readonly redis: Redis,
+    readonly queue: string,
+    /** Seconds an ended run's records are kept. */
+    private readonly retainSeconds: number,
+  ) {
+    this.prefix = `codeagent:${queue}:`;
+  }
+
+  /** The key of `part` of run `runId`; also used for the journal of one step (`journal:<step>`). */
+  key(runId: string, part: string): string {
+    return `${this.prefix}${runId}:${part}`;
+  }
+
+  /** The channel on which cancel requests reach the workers at once. */
+  get controlChannel(): string {
+    return `${this.prefix}control`;
+  }
+
+  /** Records a new run as queued. */
+  async create(runId: string, task: string, options: EnqueueOptions): Promise<void> {
+    const now = Date.now();
+    await this.redis
+      .multi()
+      .hset(this.key(runId, "run"), { state: "queued", task, options: encode(options), createdAt: now, updatedAt: now, attempts: 0 })
+      .xadd(this.key(runId, "events"), "MAXLEN", "~", MAX_STREAM_EVENTS, "*", "data", encode({ type: "state", state: "queued" } satisfies DurableRunEvent))
+      .exec();
+  }
+
+  /** The run's record, or undefined when there is none. */
+  async load(runId: string): Promise<StoredRun | undefined> {
+    const fields = await this.redis.hgetall(this.key(runId, "run"));
+    if (fields["state"] === undefined || fields["task"] === undefined) return undefined;
+    const status: DurableRunStatus = {
+      runId,
+      state: fields["state"] as DurableRunState,
+      task: fields["task"],
+      createdAt: Number(fields["createdAt"]),
+      updatedAt: Number(fields["updatedAt"]),
+      attempts: Number(fields["attempts"] ?? 0),
+    };
+    if (fields["error"]) status.error = fields["error"];
+    if (fields["pendingApproval"]) status.pendingApproval = decode<PendingApproval>(fields["pendingApproval"]);
+    if (fields["result"]) status.result = decode<DurableRunResult>(fields["result"]);
+    return { status, options: fields["options"] ? decode<EnqueueOptions>(fields["options"]) : {}, cancelRequested: fields["cancelRequested"] === "1" };
+  }
+
+  /**
+   * Moves the run to `state` and tells the watchers, in one transaction. An ended run's keys get
+   * their expiry. `fields` are set too (an error, a result, a pending approval); the error and the
+   * pending approval are cleared when not given.
+   */
+  async setState(runId: string, state: DurableRunState, details: { error?: string; result?: DurableRunResult; pendingApproval?: PendingApproval; worker?: string } = {}): Promise<void> {
+    const runKey = this.key(runId, "run");
+    const fields: Record<string, string | number> = { state, updatedAt: Date.now() };
+    if (details.error !== undefined) fields["error"] = details.error;
+    if (details.result !== undefined) fields["result"] = encode(details.result);
+    if (details.pendingApproval !== undefined) fields["pendingApproval"] = encode(details.pendingApproval);
+    const event: DurableRunEvent = {
+      type: "state",
+      state,
+      ...(details.error === undefined ? {} : { reason: details.error }),
+      ...(details.pendingApproval === undefined ? {} : { pendingApproval: details.pendingApproval }),
+      ...(details.result === undefined ? {} : { result: details.result }),
+      ...(details.worker === undefined ? {} : { worker: details.worker }),
+    };
+    const transaction = this.redis.multi().hset(runKey, fields);
+    const cleared = [...(details.error === undefined && state !== "queued" ? ["error"] : []), ...(details.pendingApproval === undefined ? ["pendingApproval"] : [])];
+    if (cleared.length > 0) transaction.hdel(runKey, ...cleared);
+    if (state === "running") transaction.hincrby(runKey, "attempts", 1);
+    transaction.xadd(this.key(runId, "events"), "MAXLEN", "~", MAX_STREAM_EVENTS, "*", "data", encode(event));
+    if (FINAL_STATES.has(state)) {
+      for (const part of ["run", "events", "memory", "approvals"]) transaction.expire(this.key(runId, part), this.retainSeconds);
+    }
+    await transaction.exec();
+  }
+
+  /** Adds one of the agent's events to the run's stream. */
+  async appendEvent(runId: string, event: DurableRunEvent): Promise<void> {
+    await this.redis.xadd(this.key(runId, "events"), "MAXLEN", "~", MAX_STREAM_EVENTS, "*", "data", encode(event));
+  }
+
+  /**
+   * Reads the stream after entry `after` ("0" for the start), waiting up to `blockMs` for one when
+   * there is none yet. Needs a connection of its own while it blocks.
+   */
+  static async readEvents(redis: Redis, streamKey: string, after: string, blockMs: number): Promise<Array<{ id: string; event: DurableRunEvent }>> {
+    const reply = (await redis.call("XREAD", "COUNT", 500, "BLOCK", blockMs, "STREAMS", streamKey, after)) as Array<[string, Array<[string, string[]]>]> | null;
+    const entries = reply?.[0]?.[1] ?? [];
+    return entries.map(([id, fields]) => ({ id, event: decode<DurableRunEvent>(fields[fields.indexOf("data") + 1]!) }));
+  }
+
+  /** Saves the memory as step `stepNumber` ended, and drops that step's journal: the memory holds it now. */
+  async checkpoint(runId: string, memoryJson: string, stepNumber: number): Promise<void> {
+    await this.redis
+      .multi()
+      .set(this.key(runId, "memory"), memoryJson)
+      .del(this.key(runId, `journal:${stepNumber}`))
+      .hset(this.key(runId, "run"), "updatedAt", Date.now())
+      .exec();
+  }
+
+  /** The last checkpointed memory (JSON), if any. */
+  async loadCheckpoint(runId: string): Promise<string | undefined> {
+    return (await this.redis.get(this.key(runId, "memory"))) ?? undefined;
+  }
+
+  /** Appends to the journal of step `stepNumber`; resolves once Redis has it. */
+  async journal(runId: string, stepNumber: number, ...entries: JournalEntry[]): Promise<void> {
+    const key = this.key(runId, `journal:${stepNumber}`);
+    await this.redis.multi().rpush(key, ...entries.map((entry) => encode(entry))).expire(key, this.retainSeconds).exec();
+  }
+
+  /** The journal of step `stepNumber`, in order. */
+  async readJournal(runId: string, stepNumber: number): Promise<JournalEntry[]> {
+    const items = await this.redis.lrange(this.key(runId, `journal:${stepNumber}`), 0, -1);
+    return items.map((item) => decode<JournalEntry>(item));
+  }
+
+  /** Records a decision on call `callKey` (`<step>:<index>`). */
+  async decide(runId: string, callKey: string, decision: ApprovalDecision): Promise<void> {
+    await this.redis.hset(this.key(runId, "approvals"), callKey, encode(decision));
+  }
+
+  /** The decision on call `callKey`, if one was given. */
+  async decision(runId: string, callKey: string): Promise<ApprovalDecision | undefined> {
+    const text = await this.redis.hget(this.key(runId, "approvals"), callKey);
+    return text === null ? undefined : decode<ApprovalDecision>(text);
+  }
+
+  /** Marks the run as asked to stop, and tells the workers. */
+  async requestCancel(runId: string): Promise<void> {
+    await this.redis.multi().hset(this.key(runId, "run"), "cancelRequested", "1").publish(this.controlChannel, runId).exec();
+  }
+}
