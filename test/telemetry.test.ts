@@ -13,7 +13,7 @@ import { messageText } from "../src/models/model.js";
 import { ScriptedModel } from "../src/models/scripted-model.js";
 import { instrumentAgent } from "../src/telemetry/index.js";
 import { messageDelta } from "../src/telemetry/new-messages.js";
-import { OMITTED_INPUT_MESSAGES } from "../src/telemetry/openinference-attributes.js";
+import { inputMessages, MAX_INPUT_MESSAGES, OMITTED_INPUT_MESSAGES } from "../src/telemetry/openinference-attributes.js";
 import { tool } from "../src/tools/tool.js";
 
 const capitalOf = tool({
@@ -376,4 +376,14 @@ test("messages that do not begin with the previous call's (memory rewritten) are
   expect(messageDelta([system, task], [system, { ...task }, reply])).toEqual({ omitted: 2, added: [reply] });
   expect(messageDelta([system, task, reply], [system, summary])).toEqual({ omitted: 0, added: [system, summary] });
   expect(messageDelta([system, task], [system, summary, reply])).toEqual({ omitted: 0, added: [system, summary, reply] });
+});
+
+test("a model call lists at most its newest 100 messages, counting the others as omitted", () => {
+  const messages = Array.from({ length: MAX_INPUT_MESSAGES + 30 }, (_, index) => ({ role: "user" as const, content: `message ${index}` }));
+  const attributes = inputMessages(messages, 5);
+  expect(attributes[`${SC.LLM_INPUT_MESSAGES}.0.${SC.MESSAGE_CONTENT}`]).toBe("message 30");
+  expect(attributes[`${SC.LLM_INPUT_MESSAGES}.${MAX_INPUT_MESSAGES - 1}.${SC.MESSAGE_CONTENT}`]).toBe(`message ${MAX_INPUT_MESSAGES + 29}`);
+  expect(attributes[`${SC.LLM_INPUT_MESSAGES}.${MAX_INPUT_MESSAGES}.${SC.MESSAGE_CONTENT}`]).toBeUndefined();
+  expect(attributes[OMITTED_INPUT_MESSAGES]).toBe(35);
+  expect(inputMessages(messages.slice(0, 2))[OMITTED_INPUT_MESSAGES]).toBeUndefined();
 });

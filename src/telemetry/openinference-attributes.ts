@@ -59,11 +59,20 @@ export function outputMessage(text: string): Attributes {
 export const OMITTED_INPUT_MESSAGES = "codeagent.llm.input_messages.omitted";
 
 /**
- * The messages sent to a model as `llm.input_messages` (their text; images are left out).
- * `omitted`: how many messages came before them, sent by the run's previous call already.
+ * The most messages one model-call span lists. A run that continues a long conversation
+ * (`reset: false`) sends it all in its first call: only the newest are listed, the rest counted.
+ */
+export const MAX_INPUT_MESSAGES = 100;
+
+/**
+ * The messages sent to a model as `llm.input_messages` (their text; images are left out), the
+ * newest {@link MAX_INPUT_MESSAGES} of them. `omitted`: how many messages came before them (sent
+ * by the run's previous call already); the count recorded adds those left out here.
  */
 export function inputMessages(messages: readonly ChatMessage[], omitted = 0): Attributes {
-  return { ...flatMessages(SC.LLM_INPUT_MESSAGES, messages), ...(omitted > 0 ? { [OMITTED_INPUT_MESSAGES]: omitted } : {}) };
+  const listed = messages.slice(-MAX_INPUT_MESSAGES);
+  const notListed = omitted + messages.length - listed.length;
+  return { ...flatMessages(SC.LLM_INPUT_MESSAGES, listed), ...(notListed > 0 ? { [OMITTED_INPUT_MESSAGES]: notListed } : {}) };
 }
 
 function flatMessages(key: string, messages: readonly ChatMessage[]): Attributes {
