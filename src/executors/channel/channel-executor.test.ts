@@ -2,7 +2,7 @@
  * The run lifecycle and the bridge protocol's rules, over an in-memory channel pair where the
  * test plays the sandbox: what a sandbox may send, what ends it, how an interrupt names its run.
  */
-import { describe, expect, test } from "vitest";
+import { describe, expect, test, vi } from "vitest";
 import { z } from "zod";
 
 import { tool } from "../../tools/tool.js";
@@ -61,7 +61,7 @@ function result(id: unknown, output: unknown, extra: Partial<{ logs: string; err
 }
 
 /** An executor whose sandboxes the test plays; `sandboxes` gets each one as it is launched. */
-function playedExecutor(options: { timeoutMs?: number; maxOutputChars?: number } = {}) {
+function playedExecutor(options: { timeoutMs?: number; maxOutputChars?: number; interruptGraceMs?: number } = {}) {
   const sandboxes: PlayedSandbox[] = [];
   let taken = 0;
   let onLaunch: (() => void) | undefined;
@@ -157,6 +157,35 @@ describe("ChannelExecutor over a played sandbox", () => {
     sandbox.send(result(run["id"], null, { error: { type: "TimeoutError", message: "stopped" } }));
     expect((await running).error).toEqual({ type: "TimeoutError", message: "stopped" });
     await executor.close();
+  });
+
+  test.each([
+    { name: "interruptGraceMs 300", interruptGraceMs: 300, graceMs: 300 },
+    { name: "the default", interruptGraceMs: undefined, graceMs: 5_000 },
+  ])("a sandbox that ignores interrupts is ended after the grace period ($name) and the run says the state is lost", async ({ interruptGraceMs, graceMs }) => {
+    vi.useFakeTimers();
+    try {
+      const { executor, nextSandbox } = playedExecutor({ timeoutMs: 1_000, interruptGraceMs });
+      const running = executor.run("while True: pass");
+      let settled = false;
+      void running.finally(() => (settled = true));
+      const sandbox = await nextSandbox();
+      await sandbox.serveSetup();
+      await vi.advanceTimersByTimeAsync(1_000 + graceMs - 1);
+      expect(settled).toBe(false);
+      expect(sandbox.received.filter((message) => message["type"] === "interrupt").length).toBeGreaterThan(0);
+      await vi.advanceTimersByTimeAsync(1);
+      const outcome = await running;
+      expect(outcome.error?.type).toBe("TimeoutError");
+      expect(outcome.error?.message).toMatch(/everything defined in earlier runs is gone/);
+      await executor.close();
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+
+  test.each([0, -1, Number.NaN])("interruptGraceMs %s is refused when the executor is made", (interruptGraceMs) => {
+    expect(() => playedExecutor({ interruptGraceMs })).toThrow(/interruptGraceMs must be a finite positive number/);
   });
 
   test("tools already in the sandbox are not sent again", async () => {

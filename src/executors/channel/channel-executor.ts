@@ -60,6 +60,13 @@ export interface ChannelExecutorOptions extends ExecutorOptions {
   launcher?: SandboxLauncher;
   /** What the model must know about this sandbox, for the prompt. */
   promptNotes?: string;
+  /**
+   * How long, in milliseconds, code gets to honour an interrupt (at its time limit, on abort)
+   * before its sandbox is ended and replaced, losing everything defined in it. Default: the
+   * sandbox's own when it has one (QuickJS: 1,000), else 5,000. A shorter grace ends code that
+   * ignores interrupts sooner, but may also end code that was only slow to stop on a busy machine.
+   */
+  interruptGraceMs?: number;
 }
 
 /**
@@ -72,13 +79,14 @@ const INTERRUPT_REPEAT_MS = 250;
 
 /**
  * Interrupts the sandbox (now, if `interruptNow`), again every {@link INTERRUPT_REPEAT_MS} (the code
- * may be between checks, or a signal was lost), and ends it after its grace period
- * ({@link INTERRUPT_GRACE_MS} unless the sandbox has its own). Returns the function that calls it off.
+ * may be between checks, or a signal was lost), and ends it after `graceMs`, or when that is not
+ * given after the sandbox's own grace period, else {@link INTERRUPT_GRACE_MS}. Returns the function
+ * that calls it off.
  */
-export function interruptUntilStopped(sandbox: SandboxConnection, interruptNow: boolean): () => void {
+export function interruptUntilStopped(sandbox: SandboxConnection, interruptNow: boolean, graceMs?: number): () => void {
   if (interruptNow) sandbox.interrupt();
   const repeat = setInterval(() => sandbox.interrupt(), INTERRUPT_REPEAT_MS);
-  const hardStop = setTimeout(() => sandbox.kill("did not respond to an interrupt"), sandbox.interruptGraceMs ?? INTERRUPT_GRACE_MS);
+  const hardStop = setTimeout(() => sandbox.kill("did not respond to an interrupt"), graceMs ?? sandbox.interruptGraceMs ?? INTERRUPT_GRACE_MS);
   return () => {
     clearInterval(repeat);
     clearTimeout(hardStop);
@@ -116,6 +124,8 @@ export class ChannelExecutor implements Executor {
   protected readonly maxOutputChars: number;
   protected readonly memoryLimitMb: number;
   protected readonly maxValueChars: number;
+  /** The user's `interruptGraceMs`, when given: it overrides the sandbox's own grace period. */
+  private readonly interruptGraceMs: number | undefined;
   private readonly launcher: SandboxLauncher | undefined;
   private tools = new Map<string, Tool>();
   private readonly lock = new RunLock();
@@ -142,6 +152,7 @@ export class ChannelExecutor implements Executor {
     this.maxOutputChars = positiveLimit("maxOutputChars", options.maxOutputChars, EXECUTOR_DEFAULTS.maxOutputChars);
     this.memoryLimitMb = positiveLimit("memoryLimitMb", options.memoryLimitMb, EXECUTOR_DEFAULTS.memoryLimitMb);
     this.maxValueChars = positiveLimit("maxValueChars", options.maxValueChars, EXECUTOR_DEFAULTS.maxValueChars);
+    this.interruptGraceMs = options.interruptGraceMs === undefined ? undefined : positiveLimit("interruptGraceMs", options.interruptGraceMs, INTERRUPT_GRACE_MS);
     this.modules = options.modules ? loadSandboxModules(options.modules, this.language) : [];
   }
 
@@ -224,7 +235,7 @@ export class ChannelExecutor implements Executor {
       stopReason = reason;
       toolAbort.abort(new AgentError(reason === "timeout" ? "The run timed out." : "The run was aborted."));
       const toolCallsInterrupted = sandbox.interruptToolCalls(reason === "timeout" ? note : "The run was aborted.");
-      callOff = interruptUntilStopped(sandbox, !toolCallsInterrupted);
+      callOff = interruptUntilStopped(sandbox, !toolCallsInterrupted, this.interruptGraceMs);
     };
     const onAbort = () => stop("abort");
     const timer = setTimeout(() => stop("timeout"), timeoutMs);
@@ -289,7 +300,7 @@ export class ChannelExecutor implements Executor {
   private async timedRequest(sandbox: SandboxConnection, message: HostRequest, what: string): Promise<unknown> {
     let callOff: (() => void) | undefined;
     const timed = sandbox.requestsNeedTimeLimit ?? true;
-    const timer = timed ? setTimeout(() => (callOff = interruptUntilStopped(sandbox, true)), this.timeoutMs) : undefined;
+    const timer = timed ? setTimeout(() => (callOff = interruptUntilStopped(sandbox, true, this.interruptGraceMs)), this.timeoutMs) : undefined;
     try {
       await sandbox.request(message);
       return undefined;

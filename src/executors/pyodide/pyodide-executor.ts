@@ -1,6 +1,6 @@
 import { AgentConfigurationError, SandboxPackageError } from "../../errors.js";
 import { DEFAULT_AUTHORIZED_IMPORTS, type ExecutorOptions } from "../executor.js";
-import { ChannelExecutor, type SandboxLimits } from "../channel/channel-executor.js";
+import { ChannelExecutor, type ChannelExecutorOptions, type SandboxLimits } from "../channel/channel-executor.js";
 import { SandboxExitedError, type SandboxSession } from "../channel/bridge-session.js";
 import type { SandboxConnection } from "../channel/sandbox-connection.js";
 import { PyodidePackages, type PyodidePackageOptions } from "./pyodide-packages.js";
@@ -29,7 +29,7 @@ const SANDBOX_SOURCES: Record<PyodideIsolation, SandboxSource> = {
 };
 
 /** Options of {@link PyodideExecutor}. */
-export interface PyodideExecutorOptions extends ExecutorOptions, PyodidePackageOptions {
+export interface PyodideExecutorOptions extends ExecutorOptions, PyodidePackageOptions, Pick<ChannelExecutorOptions, "interruptGraceMs"> {
   /** Take a warm sandbox from the process-wide pool (default), or start a private one (always, with `packages`). */
   usePool?: boolean;
   /** A Deno process per sandbox (`"process"`, the default) or several per process (`"shared"`); see {@link PyodideIsolation}. */
