@@ -161,3 +161,24 @@ describe("interceptToolCalls", () => {
     }
   });
 });
+
+describe("agent.restore", () => {
+  test("takes a saved memory in place of its own, rebuilds the sandbox without calling tools, and a new task continues from it", async () => {
+    const lines: string[] = [];
+    const saved = await savedAfterTwoSteps(lines);
+    const replies = ["<code>\nvar first = 999;\nfinal_answer('earlier');\n</code>", "<code>\nfinal_answer(first + second + 100);\n</code>"];
+    const agent = new CodeAgent({ model: new ScriptedModel(replies), executor: "quickjs", tools: [appender(lines)] });
+    try {
+      // An earlier run leaves a variable that the restored memory's sandbox must not keep.
+      expect((await agent.run("An earlier task.")).output).toBe("earlier");
+      await agent.restore(saved);
+      expect(agent.memory.steps.filter((step) => step.type === "task")).toHaveLength(1);
+      const result = await agent.run("Add them up.", { reset: false });
+      expect(result.output).toBe(103);
+      expect(lines).toEqual(["one", "two"]);
+      expect(agent.memory.steps.filter((step) => step.type === "task").map((step) => (step as { task: string }).task)).toEqual([task, "Add them up."]);
+    } finally {
+      await agent.close();
+    }
+  });
+});

@@ -11,7 +11,7 @@ import {
   type TokenUsage,
 } from "../models/model.js";
 import type { Tool } from "../tools/tool.js";
-import { AgentMemory } from "./agent-memory.js";
+import { AgentMemory, type SerializedMemory } from "./agent-memory.js";
 import { EventChannel } from "./event-channel.js";
 import type { AgentEvent } from "./events.js";
 import type { FinalAnswerCheck } from "./final-answer-checks.js";
@@ -245,6 +245,22 @@ export abstract class MultiStepAgent {
     for (const agent of this.managedAgents) agent.interrupt();
   }
 
+  /**
+   * Takes a saved memory (`JSON.stringify(agent.memory)`, its parsed object, or an `AgentMemory`)
+   * in place of this agent's, and rebuilds the sandbox by running the code of its action steps
+   * again, each tool call answered from the result recorded in memory, never made again. Then
+   * `run(task, { reset: false })` continues the conversation with a new task.
+   */
+  async restore(saved: AgentMemory | SerializedMemory | string, options: { replayCode?: boolean; signal?: AbortSignal } = {}): Promise<void> {
+    if (this.live !== undefined) throw new AgentConfigurationError("This agent is running a task; restore a memory before a run or after it ends.");
+    const memory = saved instanceof AgentMemory ? saved : AgentMemory.fromJSON(saved);
+    // A fresh sandbox: what an earlier run left there is not part of the restored memory.
+    await this.prepareRun({});
+    this.memory.reset();
+    this.memory.steps.push(...memory.steps);
+    if (options.replayCode !== false) await this.replayMemoryCode(options.signal ?? new AbortController().signal);
+  }
+
   /** Adds a listener to every run from now on; returns a function that removes it. */
   addRunListener(listener: RunListener): () => void {
     this.listeners.add(listener);
@@ -409,7 +425,7 @@ export abstract class MultiStepAgent {
     let stepNumber = this.memory.steps.filter((step) => step.type === "action").length;
     // A restored run goes on with the steps it has left, and plans again only when one is due.
     const takenBefore = restoring ? this.memory.steps.slice(lastTask).filter((step) => step.type === "action").length : 0;
-    if (options.resume) await this.restore(options.resume, stepNumber, options.signal);
+    if (options.resume) await this.prepareResume(options.resume, stepNumber, options.signal);
     let answer: { output: unknown } | undefined;
     let interrupted = false;
     for (let taken = takenBefore; taken < maxSteps && answer === undefined && !interrupted; taken++) {
@@ -446,12 +462,16 @@ export abstract class MultiStepAgent {
   }
 
   /** Rebuilds the sandbox of a restored memory and sets aside the recorded reply of its next step. */
-  private async restore(resume: ResumeOptions, stepsInMemory: number, signal: AbortSignal): Promise<void> {
-    if (resume.replayCode !== false) {
-      const actions = this.memory.steps.filter((step: MemoryStep): step is ActionStep => step.type === "action");
-      await this.restoreSandbox(actions, signal);
-    }
+  private async prepareResume(resume: ResumeOptions, stepsInMemory: number, signal: AbortSignal): Promise<void> {
+    if (resume.replayCode !== false) await this.replayMemoryCode(signal);
     if (resume.nextReply !== undefined) this.recordedReply = { stepNumber: stepsInMemory + 1, ...resume.nextReply };
+  }
+
+  private async replayMemoryCode(signal: AbortSignal): Promise<void> {
+    await this.restoreSandbox(
+      this.memory.steps.filter((step: MemoryStep): step is ActionStep => step.type === "action"),
+      signal,
+    );
   }
 
   /** How the values of `additionalArgs` are announced in the task. */

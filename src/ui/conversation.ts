@@ -201,8 +201,9 @@ export class Conversation {
     try {
       this.agent ??= await this.createAgent({ onApproval: (request) => this.askPage(request) });
       if (this.opened !== undefined) {
-        // The opened memory's steps become the agent's: this run continues them (`reset: false`).
-        this.agent.memory.steps.push(...this.opened.steps);
+        // The opened memory becomes the agent's, its sandbox variables rebuilt from the recorded
+        // steps (no tool call made again): this run continues it (`reset: false`).
+        await this.agent.restore(this.opened, { signal });
         this.opened = undefined;
       }
       const images = uploads?.images.length ? { images: uploads.images } : {};
