@@ -13,6 +13,7 @@ const SUITES = {
   pyodide: benchPyodide,
   agent: (options) => import("./agent.mjs").then((module) => module.benchAgent(options)),
   "light-executors": (options) => import("./light-executors.mjs").then((module) => module.benchLightExecutors(options)),
+  jobs: (options) => import("./jobs.mjs").then((module) => module.benchJobs(options)),
 };
 
 const args = process.argv.slice(2);

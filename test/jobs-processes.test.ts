@@ -13,7 +13,7 @@ import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, expect, test } from "vitest";
 
 import { AgentQueue, type DurableRunStatus } from "../src/jobs/index.js";
-import { startRedisServer, type RedisServer } from "./support/redis-server.js";
+import { startRedisServer, type RedisServer } from "./support/redis-server.mjs";
 
 const WORKER_SCRIPT = fileURLToPath(new URL("./support/queue-worker.mjs", import.meta.url));
 const RUNS = 200;

@@ -10,7 +10,7 @@ import { z } from "zod";
 
 import { AgentQueue, AgentWorker, NoPendingApprovalError, RedisUnavailableError, RunNotFoundError, type AgentWorkerOptions, type DurableRunEvent } from "../src/jobs/index.js";
 import { tool } from "../src/tools/tool.js";
-import { freePort, startRedisServer, type RedisServer } from "./support/redis-server.js";
+import { freePort, startRedisServer, type RedisServer } from "./support/redis-server.mjs";
 import { StepScriptModel } from "./support/step-script-model.mjs";
 
 let redis: RedisServer;
