@@ -140,6 +140,8 @@ describe("approvals", () => {
         expect(status.pendingApproval).toEqual({ tool: "transfer", args: { amount: 5 }, stepNumber: 1, callIndex: 1 });
         expect(worker.running).toBe(0);
         expect(calls).toEqual([]);
+        expect((await queue.list({ states: ["waiting-approval"] })).map((run) => run.runId)).toEqual([runId]);
+        expect(await queue.list({ states: ["completed"] })).toEqual([]);
         await queue.approve(runId, approved ? { approved: true } : { approved: false, reason: "not this month" });
         await expect(queue.approve(runId, { approved: true })).rejects.toThrow(NoPendingApprovalError);
         const final = await queue.result(runId, { wait: true, timeoutMs: 30_000 });

@@ -87,6 +87,28 @@ export class AgentQueue {
   }
 
   /**
+   * The newest runs (up to `limit`, default 50), newest first; only those in `states` when given,
+   * e.g. `["waiting-approval"]` for the calls waiting for a person.
+   */
+  async list(options: { states?: readonly DurableRunState[]; limit?: number } = {}): Promise<DurableRunStatus[]> {
+    const { store } = await this.connect();
+    const limit = options.limit ?? 50;
+    const wanted = options.states === undefined ? undefined : new Set(options.states);
+    const found: DurableRunStatus[] = [];
+    // Read in pages of the index: a state filter may skip many runs.
+    for (let offset = 0, page = 200; found.length < limit; offset += page) {
+      const ids = (await store.newestRuns(offset + page)).slice(offset);
+      if (ids.length === 0) break;
+      for (const id of ids) {
+        const stored = await store.load(id);
+        if (stored !== undefined && (wanted === undefined || wanted.has(stored.status.state))) found.push(stored.status);
+        if (found.length === limit) break;
+      }
+    }
+    return found;
+  }
+
+  /**
    * The run's status; with `wait`, once it has ended (`completed`, `failed` or `cancelled`).
    * `timeoutMs` bounds the wait (`RunWaitTimeoutError`); default: no bound.
    */

@@ -68,14 +68,26 @@ export class RunStore {
     return `${this.prefix}control`;
   }
 
+  /** The index of the queue's runs by creation time; an entry goes once its run's records have expired. */
+  private get runIndex(): string {
+    return `${this.prefix}runs`;
+  }
+
   /** Records a new run as queued. */
   async create(runId: string, task: string, options: EnqueueOptions): Promise<void> {
     const now = Date.now();
     await this.redis
       .multi()
       .hset(this.key(runId, "run"), { state: "queued", task, options: encode(options), createdAt: now, updatedAt: now, attempts: 0 })
+      .zadd(this.runIndex, now, runId)
+      .zremrangebyscore(this.runIndex, "-inf", now - this.retainSeconds * 1_000)
       .xadd(this.key(runId, "events"), "MAXLEN", "~", MAX_STREAM_EVENTS, "*", "data", encode({ type: "state", state: "queued" } satisfies DurableRunEvent))
       .exec();
+  }
+
+  /** The ids of the newest `limit` runs, newest first. */
+  async newestRuns(limit: number): Promise<string[]> {
+    return await this.redis.zrevrange(this.runIndex, 0, limit - 1);
   }
 
   /** The run's record, or undefined when there is none. */
