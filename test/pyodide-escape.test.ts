@@ -464,9 +464,15 @@ const CONFIGURATIONS: { label: string; options: PyodideExecutorOptions }[] = [
 
 describe.each(CONFIGURATIONS)("hostile Python, $label", ({ options }) => {
   let executor: PyodideExecutor;
+  /**
+   * For code that ignores every interrupt: the same sandbox kind, ended 500 ms after its time limit
+   * rather than after the default grace (5 s), which only code that does stop needs.
+   */
+  let quickToEnd: PyodideExecutor;
 
   beforeAll(async () => {
     executor = new PyodideExecutor({ ...options, timeoutMs: 15_000 });
+    quickToEnd = new PyodideExecutor({ ...options, timeoutMs: 15_000, interruptGraceMs: 500 });
     await executor.sendTools([recordTool, echoTool]);
     // A control: what is legitimately handed in does show up, so the secret checks are not vacuous.
     const control = await executor.run(`print(echo(value="control-${ENV_SECRET.length}"))`);
@@ -474,7 +480,7 @@ describe.each(CONFIGURATIONS)("hostile Python, $label", ({ options }) => {
   });
 
   afterAll(async () => {
-    await executor.close();
+    await Promise.all([executor.close(), quickToEnd.close()]);
   });
 
   test("cannot read host files (open, os, pathlib, io, linecache, NODEFS mounts, Deno, run_js)", async () => {
@@ -610,21 +616,32 @@ _report("Module.print", lambda: _pub()._module.print("${text}"))
     // A worker thread's stack is a few megabytes whatever the process's limit (deno-command.ts): in a
     // shared process, recursion deep in C overflows it before CPython's guard trips. The sandbox is
     // then lost, said plainly, and its neighbours go on (pyodide-shared.test.ts).
-    const cases: { name: string; code: string; types: string[]; timeoutMs?: number; keepsState?: boolean; sharedMayCrash?: boolean }[] = [
+    // `ignoresInterrupts`: the code cannot be stopped, only ended; it runs on `quickToEnd`.
+    const cases: {
+      name: string;
+      code: string;
+      types: string[];
+      timeoutMs?: number;
+      keepsState?: boolean;
+      sharedMayCrash?: boolean;
+      ignoresInterrupts?: boolean;
+    }[] = [
       { name: "infinite loop", code: "while True: pass", types: ["TimeoutError"], timeoutMs: 1000, keepsState: true },
       { name: "time.sleep", code: "import time\ntime.sleep(10**6)", types: ["TimeoutError"], timeoutMs: 1000, keepsState: true },
-      { name: "uninterruptible native loop", code: "sum(range(10**11))", types: ["TimeoutError"], timeoutMs: 1000 },
+      { name: "uninterruptible native loop", code: "sum(range(10**11))", types: ["TimeoutError"], timeoutMs: 1000, ignoresInterrupts: true },
       {
         name: "KeyboardInterrupt swallowed in a loop",
         code: "while True:\n    try:\n        while True: pass\n    except BaseException:\n        pass",
         types: ["TimeoutError"],
         timeoutMs: 1000,
+        ignoresInterrupts: true,
       },
       {
         name: "SIGINT ignored, then a loop",
         code: '_imp("signal").signal(2, _imp("signal").SIG_IGN)\nwhile True: pass',
         types: ["TimeoutError"],
         timeoutMs: 1000,
+        ignoresInterrupts: true,
       },
       { name: "deep recursion", code: "def f(n): return f(n + 1)\nf(0)", types: ["RecursionError"], keepsState: true },
       // The sandbox's stack is large enough for CPython's own guard to trip first: RecursionError, state kept.
@@ -664,18 +681,20 @@ _report("Module.print", lambda: _pub()._module.print("${text}"))
       { name: "Pyodide fatal error", code: '_api().fatal_error("probe")', types: ["SandboxCrash"], timeoutMs: 2000 },
     ];
 
-    test.each(cases)("$name", async ({ name, code, types, timeoutMs, keepsState, sharedMayCrash }) => {
-      await executor.run("survivor = 41");
+    test.each(cases)("$name", async ({ name, code, types, timeoutMs, keepsState, sharedMayCrash, ignoresInterrupts }) => {
+      const target = ignoresInterrupts === true ? quickToEnd : executor;
+      await target.run("survivor = 41");
       const started = Date.now();
-      const result = await probe(executor, `crash: ${name}`, code, timeoutMs);
+      const result = await probe(target, `crash: ${name}`, code, timeoutMs);
       expect(hostErrors.slice(hostErrorsBefore), "the host process itself must not fail").toEqual([]);
       expect(Date.now() - started).toBeLessThan(15_000);
       expect(result.error, `result: ${JSON.stringify(result)}`).toBeDefined();
       const crashAllowed = sharedMayCrash === true && options.isolation === "shared";
       expect(crashAllowed ? [...types, "SandboxCrash"] : types).toContain(result.error?.type);
       expect(result.error?.message.length).toBeGreaterThan(0);
-      if (keepsState && result.error?.type !== "SandboxCrash") expect((await executor.run("survivor + 1")).output).toBe(42);
-      await expectAlive(executor);
+      if (keepsState && result.error?.type !== "SandboxCrash") expect((await target.run("survivor + 1")).output).toBe(42);
+      if (ignoresInterrupts === true) expect(result.error?.message).toMatch(/could not be interrupted.*everything defined in earlier runs is gone/s);
+      await expectAlive(target);
       expectHostUntouched();
     });
   });
@@ -857,7 +876,9 @@ print("seen", len(_box.seen), "candidates", len(_candidates))
   test.each(HOOKS.flatMap(([target, name]) => ISOLATIONS.map((isolation) => [target, name, isolation] as const)))(
     "hooking %s.%s leaks no token, and no forged line is accepted (isolation %s)",
     async (target, name, isolation) => {
-      const executor = new PyodideExecutor({ timeoutMs: 10_000, authorizedImports: ["re", "json"], isolation });
+      // A hook can wedge Pyodide's own JavaScript, where no interrupt reaches: such a run is ended
+      // 1 s after its time limit rather than 5 s.
+      const executor = new PyodideExecutor({ timeoutMs: 10_000, interruptGraceMs: 1_000, authorizedImports: ["re", "json"], isolation });
       try {
         await executor.sendTools([recordTool]);
         const internals = executor as unknown as { sandbox: Promise<{ token: string }> };
@@ -1174,7 +1195,8 @@ g["send_variables"] = _spin
     // Other tools than the sandbox has: the same ones are not sent again.
     { name: "sendTools", send: (executor: PyodideExecutor) => executor.sendTools([recordTool, echoTool]) },
   ])("$name after the runtime was replaced by a loop settles with a clear error", async ({ send }) => {
-    const executor = new PyodideExecutor({ timeoutMs: 2_000 });
+    // The loop catches every interrupt: only ending the sandbox stops it, so the grace is short.
+    const executor = new PyodideExecutor({ timeoutMs: 2_000, interruptGraceMs: 500 });
     try {
       await executor.sendTools([recordTool]);
       expect((await runRaw(executor, "spin", SPIN)).output).toBe("patched");
@@ -1272,24 +1294,26 @@ describe("values leaving the sandbox are capped by maxValueChars", () => {
 });
 
 describe("KeyboardInterrupt the code raises itself is not a time limit", () => {
+  // One sandbox for all three: each sets what it checks, and none leaves anything behind that acts later.
+  let executor: PyodideExecutor;
+  beforeAll(() => {
+    executor = new PyodideExecutor({ timeoutMs: 10_000, authorizedImports: ["signal"] });
+  });
+  afterAll(() => executor.close());
+
   test.each([
     { name: "raise KeyboardInterrupt", code: "raise KeyboardInterrupt" },
     { name: "raised with a message, in a function", code: 'def f():\n    raise KeyboardInterrupt("mine")\nf()' },
     { name: "raised by signal.default_int_handler", code: "import signal\nsignal.default_int_handler(2, None)" },
   ])("$name", async ({ code }) => {
-    const executor = new PyodideExecutor({ timeoutMs: 10_000, authorizedImports: ["signal"] });
-    try {
-      await executor.run("kept = 1");
-      const result = await executor.run(code);
-      expect(result.error?.type).toBe("KeyboardInterrupt");
-      expect(result.error?.message).not.toMatch(/time limit/);
-      expect((await executor.run("kept")).output).toBe(1);
-      // A real time limit is still reported as one.
-      const stopped = await executor.run("while True: pass", { timeoutMs: 500 });
-      expect(stopped.error?.type).toBe("TimeoutError");
-    } finally {
-      await executor.close();
-    }
+    await executor.run("kept = 1");
+    const result = await executor.run(code);
+    expect(result.error?.type).toBe("KeyboardInterrupt");
+    expect(result.error?.message).not.toMatch(/time limit/);
+    expect((await executor.run("kept")).output).toBe(1);
+    // A real time limit is still reported as one.
+    const stopped = await executor.run("while True: pass", { timeoutMs: 500 });
+    expect(stopped.error?.type).toBe("TimeoutError");
   });
 });
 
