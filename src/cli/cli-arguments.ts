@@ -7,9 +7,13 @@ import { parseArgs } from "node:util";
 import { executorNames, findExecutor } from "../executors/registry.js";
 import { mcpSpecFromFlag } from "../mcp/command-line.js";
 import type { McpServerSpec } from "../mcp/mcp-client.js";
+import { splitList, wholeNumber } from "./flag-values.js";
 import { DEFAULT_MODEL } from "./help-text.js";
+import { isJobCommandName, jobCommand, type JobCommand, type JobCommandName } from "./job-arguments.js";
+import { UsageError } from "./usage-error.js";
 
 export { DEFAULT_MODEL, HELP } from "./help-text.js";
+export { UsageError } from "./usage-error.js";
 
 /** The port of `codeagent ui` when `--port` is not given. */
 const DEFAULT_UI_PORT = 7860;
@@ -56,7 +60,9 @@ export type CliCommand =
    */
   | ({ kind: "mcp-server"; port?: number; token?: string; otel: boolean } & AgentSettings)
   /** `codeagent ui`: the web UI on 127.0.0.1:`port` (0 picks a free one), its agents made from the flags. */
-  | ({ kind: "ui"; port: number } & AgentSettings);
+  | ({ kind: "ui"; port: number } & AgentSettings)
+  /** The commands of durable runs on a queue: `worker`, `enqueue`, `result`, `watch`, `approve`, `cancel`. */
+  | JobCommand;
 
 /** What an agent is given by the flags of a task (and of `mcp-server`, whose run_agent runs such agents). */
 export interface AgentSettings {
@@ -78,11 +84,6 @@ export interface SavedAgentSettings {
   modelGiven: boolean;
   /** `--allow-host-commands`: the file may start its stdio MCP servers and a host interpreter. */
   allowHostCommands: boolean;
-}
-
-/** A command line that cannot be run; the message says what is wrong. */
-export class UsageError extends Error {
-  override readonly name = "UsageError";
 }
 
 const OPTIONS = {
@@ -118,6 +119,15 @@ const OPTIONS = {
   agent: { type: "string" },
   "allow-host-commands": { type: "boolean" },
   otel: { type: "boolean" },
+  queue: { type: "string" },
+  redis: { type: "string" },
+  concurrency: { type: "string" },
+  "shutdown-grace": { type: "string" },
+  "lock-duration": { type: "string" },
+  attempts: { type: "string" },
+  wait: { type: "boolean" },
+  refuse: { type: "boolean" },
+  reason: { type: "string" },
 } as const;
 
 type Flag = keyof typeof OPTIONS;
@@ -135,9 +145,10 @@ const SANDBOX_OPTION_FLAGS = {
 } as const satisfies Partial<Record<Flag, { option: string; sandboxes: readonly string[] }>>;
 const MODEL_FLAGS: readonly Flag[] = ["model", "base-url", "request-timeout", "max-retries", "temperature", "no-stop", "no-stream"];
 const AGENT_FLAGS: readonly Flag[] = ["max-steps", "planning-interval", "instructions", "mcp"];
+const QUEUE_FLAGS: readonly Flag[] = ["queue", "redis"];
 
 /** The flags each command takes, and why the others do not apply. */
-const COMMAND_FLAGS: Record<"task" | "exec" | "demo" | "mcp-server" | "models" | "ui", { flags: readonly Flag[]; otherwise: string }> = {
+const COMMAND_FLAGS: Record<"task" | "exec" | "demo" | "mcp-server" | "models" | "ui" | JobCommandName, { flags: readonly Flag[]; otherwise: string }> = {
   models: { flags: OUTPUT_FLAGS, otherwise: "models only lists the model providers and what the environment sets for them" },
   task: { flags: [...SANDBOX_FLAGS, ...MODEL_FLAGS, ...AGENT_FLAGS, ...OUTPUT_FLAGS, "otel", "agent", "allow-host-commands"], otherwise: "--fast is for codeagent demo, --port and --token for codeagent mcp-server" },
   "mcp-server": {
@@ -147,10 +158,21 @@ const COMMAND_FLAGS: Record<"task" | "exec" | "demo" | "mcp-server" | "models" |
   ui: { flags: [...SANDBOX_FLAGS, ...MODEL_FLAGS, ...AGENT_FLAGS, "port"], otherwise: "the web UI shows the runs in the browser, and its token is made fresh and printed at start" },
   exec: { flags: [...SANDBOX_FLAGS, ...OUTPUT_FLAGS], otherwise: "exec runs your code as it is, with no model and no agent" },
   demo: { flags: ["fast", ...OUTPUT_FLAGS], otherwise: "the demo replays a recorded run with its own model, tools and sandbox" },
+  worker: {
+    flags: [...QUEUE_FLAGS, "concurrency", "shutdown-grace", "lock-duration", ...SANDBOX_FLAGS, ...MODEL_FLAGS, ...AGENT_FLAGS, ...OUTPUT_FLAGS],
+    otherwise: "the worker's runs come with their own task and options from the queue",
+  },
+  enqueue: { flags: [...QUEUE_FLAGS, "max-steps", "attempts"], otherwise: "the worker that takes the run gives it its model, sandbox and tools" },
+  result: { flags: [...QUEUE_FLAGS, "wait", "timeout"], otherwise: "result prints the run's status as JSON" },
+  watch: { flags: [...QUEUE_FLAGS, ...OUTPUT_FLAGS], otherwise: "watch shows the run's events as its worker records them" },
+  approve: { flags: [...QUEUE_FLAGS, "refuse", "reason"], otherwise: "approve decides on the tool call the run waits for" },
+  cancel: { flags: QUEUE_FLAGS, otherwise: "cancel only stops the run" },
 };
 
 
-type Values = ReturnType<typeof parse>["values"];
+/** The flags given, by name. */
+export type FlagValues = ReturnType<typeof parse>["values"];
+type Values = FlagValues;
 
 function parse(argv: readonly string[]) {
   return parseArgs({ args: [...argv], allowPositionals: true, options: OPTIONS, strict: true });
@@ -171,7 +193,7 @@ export function parseCliArguments(argv: readonly string[], env?: Record<string, 
   if (values.help) return { kind: "help" };
   if (values.version) return { kind: "version" };
   const [first, ...rest] = positionals;
-  if (first === undefined) throw new UsageError("Give a task in quotes, or a command (exec, demo, models, mcp-server, ui).");
+  if (first === undefined) throw new UsageError("Give a task in quotes, or a command (exec, demo, models, mcp-server, ui, worker, enqueue, result, watch, approve, cancel).");
   const json = values.json ?? false;
   const verbose = values.verbose ?? false;
   if (first === "demo" && rest.length === 0) {
@@ -194,6 +216,10 @@ export function parseCliArguments(argv: readonly string[], env?: Record<string, 
   if (first === "ui" && rest.length === 0) {
     refuseFlagsOutside("ui", values);
     return { kind: "ui", port: DEFAULT_UI_PORT, ...wholeNumber("port", "--port", values.port, 0), ...agentSettings(values, env) };
+  }
+  if (isJobCommandName(first)) {
+    refuseFlagsOutside(first, values);
+    return jobCommand(first, rest, values, () => agentSettings(values, env));
   }
   if (first === "run" && rest.length === 0 && values.agent !== undefined) throw new UsageError(`Give the task in quotes after run: codeagent run --agent ${values.agent} "<task>".`);
   // `codeagent run "<task>"`, for `codeagent run --agent <dir> "<task>"`; a task that is just "run" stays a task.
@@ -321,20 +347,6 @@ function mcpServers(flags: readonly string[], env: Record<string, string | undef
       throw new UsageError((error as Error).message);
     }
   });
-}
-
-function splitList(text: string): string[] {
-  return text
-    .split(",")
-    .map((item) => item.trim())
-    .filter(Boolean);
-}
-
-function wholeNumber<K extends string>(key: K, flag: string, text: string | undefined, minimum: number): Partial<Record<K, number>> {
-  if (text === undefined) return {};
-  const value = Number(text);
-  if (text.trim() === "" || !Number.isSafeInteger(value) || value < minimum) throw new UsageError(`${flag} takes a whole number ≥ ${minimum}, got '${text}'.`);
-  return { [key]: value } as Record<K, number>;
 }
 
 function temperature(text: string | undefined): { temperature?: number } {

@@ -11,7 +11,15 @@ export interface CliIO {
   cwd: string;
   /** Aborted on Ctrl-C. */
   signal?: AbortSignal;
+  /**
+   * Hears SIGTERM, for a command that stops gracefully on it (`worker`); returns a function that
+   * stops listening. Other commands do not listen, so SIGTERM ends them at once as it always has.
+   */
+  onTerminate?(listener: () => void): () => void;
 }
 
-/** Exit codes: 0 success, 1 the run failed, 2 bad usage, 130 interrupted (128 + SIGINT, as shells do). */
-export const EXIT = Object.freeze({ success: 0, failure: 1, usage: 2, interrupted: 130 });
+/**
+ * Exit codes: 0 success, 1 the run failed, 2 bad usage, 3 the run has not ended yet (`result`),
+ * 130 interrupted (128 + SIGINT, as shells do).
+ */
+export const EXIT = Object.freeze({ success: 0, failure: 1, usage: 2, notEnded: 3, interrupted: 130 });

@@ -18,7 +18,17 @@ Usage:
   codeagent ui [options] [--port <n>]   Chat with the agent in the browser at http://127.0.0.1:7860
                                         (the address to open, with its token, is printed at start)
 
-Sandbox (a task, exec, mcp-server, ui):
+Durable runs on a queue (BullMQ on Redis; every command takes --queue <name> --redis <url>):
+  codeagent worker [options]            Take runs from the queue with agents made from the flags
+                                        (as a task's), until SIGTERM or Ctrl-C
+  codeagent enqueue "<task>"            Put a task on the queue; print its run id
+  codeagent result <runId> [--wait]     Print the run's status as JSON (exit 0 completed, 1 failed
+                                        or cancelled, 3 not ended yet)
+  codeagent watch <runId> [--json]      Show the run's events from its start until it ends
+  codeagent approve <runId> [--refuse]  Decide on the tool call the run waits for
+  codeagent cancel <runId>              Stop the run (a running one within a second or so)
+
+Sandbox (a task, exec, mcp-server, ui, worker):
   --executor <name>           pyodide (Python, default), quickjs (JavaScript),
                               monty (a fast Python subset), local-python (this machine's
                               python3; not a security boundary), docker, e2b, modal, blaxel
@@ -36,7 +46,7 @@ Sandbox (a task, exec, mcp-server, ui):
                               or .js file or a package folder, e.g. --module utils=./utils.py
   --timeout <ms>              Time limit for each code run (default 30000)
 
-Model (a task, mcp-server, ui):
+Model (a task, mcp-server, ui, worker):
   --model <provider:id>       Model to use (default ${DEFAULT_MODEL}); providers: openai,
                               anthropic, hf, ai-sdk, ollama, vllm, lmstudio, azure, gguf
                               (codeagent models shows which are set up)
@@ -47,8 +57,8 @@ Model (a task, mcp-server, ui):
   --no-stop                   Send no stop sequences (for models that reject \`stop\`)
   --no-stream                 Ask for whole replies (for servers that reject streaming options)
 
-Agent (a task, mcp-server, ui):
-  --max-steps <n>             Steps before the agent must answer (default 20)
+Agent (a task, mcp-server, ui, worker):
+  --max-steps <n>             Steps before the agent must answer (default 20; enqueue: this run's)
   --planning-interval <n>     Plan at the start and every n steps
   --instructions <text>       Extra instructions for the system prompt
   --mcp <command | url>       The tools of an MCP server (repeatable): a command line in quotes,
@@ -65,16 +75,32 @@ MCP server (mcp-server):
   --token <secret>            The token HTTP clients must send as "Authorization: Bearer <secret>"
                               (default: CODEAGENT_MCP_TOKEN, else a random one, printed at start)
 
+Queue (worker, enqueue, result, watch, approve, cancel):
+  --queue <name>              The queue's name, the same for workers and clients
+  --redis <url>               Redis's address (default redis://127.0.0.1:6379)
+  --concurrency <n>           worker: runs worked on at once, each in its own sandbox (default 1)
+  --shutdown-grace <s>        worker: on SIGTERM, how long runs may go on before they are handed
+                              back to the queue for another worker to resume (default 30)
+  --lock-duration <ms>        worker: how soon a run of a worker that died goes to another
+                              (default 30000)
+  --attempts <n>              enqueue: attempts in all when the run fails for a reason that may
+                              pass, each resuming from the last step (default 3)
+  --wait                      result: wait until the run has ended
+  --timeout <s>               result --wait: give up after this many seconds (exit 3)
+  --refuse                    approve: refuse the call instead (the run's code sees the refusal)
+  --reason <text>             approve: why, passed to the run's code with a refusal
+
 Tracing (a task, mcp-server):
   --otel                      Send the runs' OpenTelemetry spans over OTLP/HTTP to
                               OTEL_EXPORTER_OTLP_ENDPOINT (default http://localhost:4318)
 
 Output:
-  --json                      One JSON event per line (exec: one JSON result)
+  --json                      One JSON event per line (exec: one JSON result; worker: what it does)
   --verbose                   Also show the model's reply, tool results, timings, stack traces
   --fast                      demo: replay without the typing delay
   -h, --help  -v, --version
 
 Credentials come from the environment: OPENAI_API_KEY (or pass --base-url for a local server).
-Exit codes: 0 success, 1 the run failed, 2 bad usage, 130 interrupted (Ctrl-C).
+Exit codes: 0 success, 1 the run failed, 2 bad usage, 3 the run has not ended (result),
+130 interrupted (Ctrl-C).
 `;

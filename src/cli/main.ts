@@ -35,5 +35,9 @@ if (invokedDirectly) {
     env: process.env,
     cwd: process.cwd(),
     signal: interrupt.signal,
+    onTerminate(listener) {
+      process.once("SIGTERM", listener);
+      return () => void process.off("SIGTERM", listener);
+    },
   });
 }

@@ -3,9 +3,14 @@
  * ending with its exit code. A run that fails or is interrupted still ends with what it did.
  */
 import { CodeAgent, type CodeAgentOptions } from "../agents/code-agent.js";
+import { withMcpServers } from "../mcp/with-mcp-servers.js";
 import { createJsonLinesRenderer, createTerminalRenderer, shouldUseColor, type EventRenderer } from "../render/index.js";
+import type { Tool } from "../tools/tool.js";
 import type { AgentSettings, CliCommand, SandboxSettings } from "./cli-arguments.js";
 import { EXIT, type CliIO } from "./cli-io.js";
+import { downloadProgressWriter } from "./download-progress.js";
+import { loadTools } from "./load-tools.js";
+import { modelFromSpec } from "./model-from-spec.js";
 import { startCliTracing } from "./otel-tracing.js";
 import { reportFailure } from "./report-failure.js";
 import { terminalApproval } from "./approval-prompt.js";
@@ -59,6 +64,17 @@ function agentOptions(command: AgentCommand, job: AgentJob): CodeAgentOptions {
   return agentOptionsFromSettings(command, job.model, job.tools);
 }
 
+/**
+ * Makes the model the flags name, loads their `--tools`, connects their `--mcp` servers, and calls
+ * `use` with the model and every tool; the servers are closed however `use` ends (Ctrl-C included:
+ * the signal ends it). A task, `ui` and `worker` make their agents this way.
+ */
+export async function withFlagAgent<T>(settings: AgentSettings, io: CliIO, use: (parts: { model: CodeAgentOptions["model"]; tools: Tool[] }) => Promise<T>): Promise<T> {
+  const model = modelFromSpec(settings.model, io.env, downloadProgressWriter(io.stderr));
+  const ownTools = { origin: "--tools", tools: await loadTools(settings.sandbox.tools, io.cwd) };
+  return await withMcpServers(settings.mcpServers, ownTools, async (tools) => await use({ model, tools }), io.signal);
+}
+
 /** The options of the agent the flags of a task describe (also the agents of `mcp-server`'s run_agent). */
 export function agentOptionsFromSettings(settings: AgentSettings, model: CodeAgentOptions["model"], tools: NonNullable<CodeAgentOptions["tools"]>): CodeAgentOptions {
   const { sandbox, model: modelSettings } = settings;
@@ -77,7 +93,8 @@ export function sandboxExecutorOptions(sandbox: SandboxSettings): Record<string,
   return { usePool: false, ...sandbox.executorOptions, ...(sandbox.timeoutMs ? { timeoutMs: sandbox.timeoutMs } : {}) };
 }
 
-function rendererFor(io: CliIO, command: { json: boolean; verbose: boolean }): EventRenderer {
+/** The renderer of a run's events: JSON lines with `--json`, else the terminal's (colour, spinner and width as stdout allows). */
+export function rendererFor(io: CliIO, command: { json: boolean; verbose: boolean }): EventRenderer {
   const write = (text: string) => void io.stdout.write(text);
   if (command.json) return createJsonLinesRenderer(write);
   return createTerminalRenderer({

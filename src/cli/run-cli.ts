@@ -7,18 +7,15 @@ import { resolve } from "node:path";
 
 import { AgentConfigurationError } from "../errors.js";
 import { runMcpServerCommand } from "../mcp/server/mcp-server-command.js";
-import { withMcpServers } from "../mcp/with-mcp-servers.js";
 import { sanitizeText } from "../render/sanitize-text.js";
 import { HELP, parseCliArguments, UsageError, type CliCommand } from "./cli-arguments.js";
 import { EXIT, type CliIO } from "./cli-io.js";
 import { DEMO_TASK, demoModel, demoTools } from "./demo.js";
-import { downloadProgressWriter } from "./download-progress.js";
-import { loadTools } from "./load-tools.js";
-import { modelFromSpec } from "./model-from-spec.js";
 import { reportFailure } from "./report-failure.js";
-import { runAgent } from "./run-agent.js";
+import { runAgent, withFlagAgent } from "./run-agent.js";
 import { runExec } from "./run-exec.js";
 import { runModels } from "./run-models.js";
+import { runQueueCommand } from "./run-queue-command.js";
 import { runSavedAgent } from "./run-saved-agent.js";
 import { runUi } from "./run-ui.js";
 
@@ -75,20 +72,19 @@ async function runCommand(command: CliCommand, io: CliIO): Promise<number> {
       });
     case "task": {
       if (command.savedAgent) return await runSavedAgent({ ...command, savedAgent: command.savedAgent }, io);
-      const model = modelFromSpec(command.model, io.env, downloadProgressWriter(io.stderr));
-      const ownTools = { origin: "--tools", tools: await loadTools(command.sandbox.tools, io.cwd) };
-      // The MCP servers are closed however the run ends, Ctrl-C included (the signal ends the run).
-      return await withMcpServers(
-        command.mcpServers,
-        ownTools,
-        async (tools) => await runAgent(io, command, { model, tools, task: command.task, banner: "" }),
-        io.signal,
-      );
+      return await withFlagAgent(command, io, async ({ model, tools }) => await runAgent(io, command, { model, tools, task: command.task, banner: "" }));
     }
     case "mcp-server":
       return await runMcpServerCommand(command, io);
     case "ui":
       return await runUi(command, io);
+    case "worker":
+    case "enqueue":
+    case "result":
+    case "watch":
+    case "approve":
+    case "cancel":
+      return await runQueueCommand(command, io);
   }
 }
 
