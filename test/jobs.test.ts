@@ -317,3 +317,19 @@ describe("stopping and failing", () => {
     }
   });
 });
+
+describe("warm sandboxes", () => {
+  test("a worker with warmSandboxes starts that many QuickJS threads ahead of its first run", async () => {
+    const { QuickJsExecutor } = await import("../src/executors/quickjs/quickjs-executor.js");
+    const { sharedThreadPool } = await import("../src/executors/quickjs/thread-pool.js");
+    const name = queueName();
+    const worker = await startWorker(name, [], { warmSandboxes: 3 });
+    try {
+      for (let i = 0; i < 100 && sharedThreadPool.spareSandboxes < 3; i++) await new Promise((resolve) => setTimeout(resolve, 50));
+      expect(sharedThreadPool.spareSandboxes).toBeGreaterThanOrEqual(3);
+    } finally {
+      await worker.close();
+      await QuickJsExecutor.drainPool();
+    }
+  });
+});

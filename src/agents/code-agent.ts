@@ -2,7 +2,7 @@ import { AgentConfigurationError } from "../errors.js";
 import { loadSandboxModules, type ModulesOption, type SandboxModule } from "../executors/sandbox-modules.js";
 import type { Executor, ExecutorLanguage } from "../executors/executor.js";
 import type { ExecutorOptionsFor } from "../executors/executor-options-map.js";
-import { executorLanguage, openAgentExecutor, sandboxPromptNotes, type ExecutorKind } from "./create-executor.js";
+import { executorLanguage, openAgentExecutor, prewarmAgentExecutor, sandboxPromptNotes, type ExecutorKind } from "./create-executor.js";
 import { describeAdditionalArgs, renderCodeAgentSystemPrompt } from "./code-agent-prompt.js";
 import { checkFinalAnswer } from "./final-answer-checks.js";
 import type { ActionStep } from "./memory-steps.js";
@@ -108,6 +108,16 @@ export class CodeAgent<Kind extends ExecutorKind = ExecutorKind> extends MultiSt
   static async load(dir: string, options: LoadAgentOptions = {}): Promise<CodeAgent> {
     const { loadAgent } = await import("./load-agent.js");
     return await loadAgent(dir, options);
+  }
+
+  /**
+   * Starts `count` sandboxes of the kind agents with these options create, so the next `count`
+   * agents start warm (for sandboxes with a warm pool: Pyodide, QuickJS, LocalPython). A server or
+   * a queue worker that runs N agents at once prewarms N.
+   */
+  static async prewarm(options: Pick<CodeAgentOptions, "executor" | "language" | "executorOptions">, count: number): Promise<void> {
+    const language = typeof options.executor === "object" ? options.executor.language : (options.language ?? executorLanguage(options.executor));
+    await prewarmAgentExecutor({ executor: options.executor, language, executorOptions: options.executorOptions }, count);
   }
 
   /** Ends the sandbox this agent created. An executor passed in is left to its owner. */

@@ -31,6 +31,21 @@ export interface AgentSandboxChoice {
 }
 
 /**
+ * Starts `count` sandboxes of the kind an agent would create, ahead of need, where that sandbox
+ * keeps a warm pool (Pyodide, QuickJS, LocalPython); nothing for an executor handed in or one
+ * without a pool.
+ */
+export async function prewarmAgentExecutor(choice: AgentSandboxChoice, count: number): Promise<void> {
+  if (typeof choice.executor === "object") return;
+  const registration = findExecutor(defaultKind(choice));
+  await registration.prewarm?.(count, { ...choice.executorOptions });
+}
+
+function defaultKind(choice: AgentSandboxChoice): ExecutorKind {
+  return (choice.executor as ExecutorKind | undefined) ?? (choice.language === "javascript" ? "quickjs" : "pyodide");
+}
+
+/**
  * The executor an agent runs code in: the one handed in, or a new one of the named kind (the
  * language's default when none is named), with `tools` installed.
  */
@@ -39,7 +54,7 @@ export async function openAgentExecutor(choice: AgentSandboxChoice, tools: reado
   const executor =
     typeof chosen === "object"
       ? chosen
-      : await createExecutor(chosen ?? (choice.language === "javascript" ? "quickjs" : "pyodide"), {
+      : await createExecutor(defaultKind(choice), {
           ...choice.executorOptions,
           ...(choice.authorizedImports ? { authorizedImports: choice.authorizedImports } : {}),
         });

@@ -22,6 +22,11 @@ export interface ExecutorRegistration {
   readonly promptNotes?: string;
   /** Makes one, with the agent's `executorOptions` (options it does not know it ignores). */
   create(options: ExecutorOptions & Record<string, unknown>): Executor | Promise<Executor>;
+  /**
+   * Starts `count` sandboxes ahead of need, for executors with a warm pool, so that the next
+   * `count` executors created with these options start warm.
+   */
+  prewarm?(count: number, options: ExecutorOptions & Record<string, unknown>): Promise<void>;
 }
 
 const registry = new Map<string, ExecutorRegistration>();
@@ -54,8 +59,13 @@ export function executorNames(): string[] {
   return [...registry.keys()];
 }
 
-registerExecutor({ name: "pyodide", language: "python", create: (options) => new PyodideExecutor(options) });
-registerExecutor({ name: "quickjs", language: "javascript", create: (options) => new QuickJsExecutor(options) });
+registerExecutor({
+  name: "pyodide",
+  language: "python",
+  create: (options) => new PyodideExecutor(options),
+  prewarm: (count, options) => PyodideExecutor.prewarm(count, (options as { isolation?: "process" | "shared" }).isolation ?? "process"),
+});
+registerExecutor({ name: "quickjs", language: "javascript", create: (options) => new QuickJsExecutor(options), prewarm: (count) => QuickJsExecutor.prewarm(count) });
 registerExecutor({
   name: "monty",
   language: "python",
@@ -68,6 +78,7 @@ registerExecutor({
   language: "python",
   promptNotes: LOCAL_PYTHON_PROMPT_NOTES,
   create: async (options) => new (await import("./local-python/local-python-executor.js")).LocalPythonExecutor(options),
+  prewarm: async (count, options) => (await import("./local-python/local-python-executor.js")).LocalPythonExecutor.prewarm(count, options),
 });
 // The container and remote sandboxes load their SDK (an optional peer) only when one is created.
 registerExecutor({

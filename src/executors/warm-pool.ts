@@ -37,6 +37,11 @@ export class WarmPool<T extends PoolMember> {
     this.spareCount = options.spareCount;
   }
 
+  /** Sandboxes started ahead of need now (loading or ready). */
+  get spareSandboxes(): number {
+    return this.spares.length;
+  }
+
   /** A ready sandbox: a warm spare when there is one, else a new one. Refills the pool behind it. */
   async acquire(): Promise<T> {
     try {

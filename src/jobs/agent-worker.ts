@@ -9,7 +9,7 @@ import { hostname } from "node:os";
 import { DelayedError, UnrecoverableError, WaitingError, Worker, type Job } from "bullmq";
 import type { Redis } from "ioredis";
 
-import type { CodeAgentOptions } from "../agents/code-agent.js";
+import { CodeAgent, type CodeAgentOptions } from "../agents/code-agent.js";
 import { AgentConfigurationError, AgentError } from "../errors.js";
 import { FINAL_STATES } from "./durable-run.js";
 import { bullConnection, connectRedis } from "./redis-connection.js";
@@ -45,6 +45,13 @@ export interface AgentWorkerOptions {
   shutdownGraceMs?: number;
   /** How long a run parked for approval waits before a worker looks at it again. Default 7 days. */
   approvalWaitMs?: number;
+  /**
+   * Sandboxes kept started ahead of need, so a run taken starts in milliseconds (for sandboxes
+   * with a warm pool: Pyodide, QuickJS, LocalPython; needs `agent` as options, not a function).
+   * Default: the sandbox's own pool (one spare). More spares cut the wait of bursts of runs, but
+   * each costs memory, and on a worker whose cores are busy they do not add throughput.
+   */
+  warmSandboxes?: number;
   /** Shown in the run's state events: which worker took it. Default `<host>:<pid>`. */
   name?: string;
   /** Hears what goes wrong outside any run (Redis going away, a job that cannot be read). */
@@ -78,6 +85,11 @@ export class AgentWorker {
       maxStalledCount: 10,
     });
     worker.bull.on("error", (error) => options.onError?.(error));
+    const warm = options.warmSandboxes ?? 0;
+    if (warm > 0 && typeof options.agent !== "function") {
+      // In the background: the first runs need not wait for every spare.
+      CodeAgent.prewarm(options.agent, warm).catch((error: unknown) => options.onError?.(error instanceof Error ? error : new Error(String(error))));
+    }
     await worker.bull.waitUntilReady();
     return worker;
   }
