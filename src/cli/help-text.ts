@@ -78,7 +78,8 @@ MCP server (mcp-server):
 Queue (worker, enqueue, result, watch, approve, cancel):
   --queue <name>              The queue's name, the same for workers and clients
   --redis <url>               Redis's address (default redis://127.0.0.1:6379)
-  --concurrency <n>           worker: runs worked on at once, each in its own sandbox (default 1)
+  --concurrency <n>           worker: runs worked on at once, each in its own sandbox, with as
+                              many sandboxes kept started ahead of need (default 1)
   --shutdown-grace <s>        worker: on SIGTERM, how long runs may go on before they are handed
                               back to the queue for another worker to resume (default 30)
   --lock-duration <ms>        worker: how soon a run of a worker that died goes to another

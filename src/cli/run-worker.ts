@@ -1,11 +1,12 @@
 /**
  * `codeagent worker`: takes runs from a queue and works on `--concurrency` of them at a time, each
- * with an agent made from the flags as a local run's is. It runs until SIGTERM or Ctrl-C, then
+ * with an agent made from the flags as a local run's is, in a sandbox from a warm pool. It runs until SIGTERM or Ctrl-C, then
  * lets its runs go on for the grace time and hands the rest back to the queue, for another worker
  * to resume, and exits 0. It says what it does on stderr, or as JSON lines on stdout (`--json`).
  */
 import { hostname } from "node:os";
 
+import { CodeAgent } from "../agents/code-agent.js";
 import { AgentWorker } from "../jobs/index.js";
 import { formatInline } from "../render/format-value.js";
 import { safeJsonStringify } from "../render/safe-json.js";
@@ -30,7 +31,9 @@ export async function runWorker(command: WorkerCommand, io: CliIO): Promise<numb
   const tell = reporter(command, io);
   const name = `${hostname()}:${process.pid}`;
   return await withFlagAgent(command, io, async ({ model, tools }) => {
-    const options = agentOptionsFromSettings(command, model, tools);
+    const flagOptions = agentOptionsFromSettings(command, model, tools);
+    // Unlike a one-off run, a worker keeps warm sandboxes: one ready per run it may work on at once.
+    const options = { ...flagOptions, executorOptions: { ...flagOptions.executorOptions, usePool: true } };
     const worker = await AgentWorker.start({
       redis: command.redis,
       queue: command.queue,
@@ -44,6 +47,7 @@ export async function runWorker(command: WorkerCommand, io: CliIO): Promise<numb
       },
       onError: (error) => tell({ type: "worker-error", message: hidePassword(error.message, command.redis) }),
     });
+    CodeAgent.prewarm(options, command.concurrency).catch((error: unknown) => tell({ type: "worker-error", message: `Could not start warm sandboxes: ${error instanceof Error ? error.message : String(error)}` }));
     tell({ type: "worker-ready", worker: name, queue: command.queue, redis: redisAddressShown(command.redis), concurrency: command.concurrency });
     const signal = await untilStopped(io);
     tell({ type: "worker-stopping", signal, running: worker.running });
