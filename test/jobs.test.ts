@@ -318,6 +318,49 @@ describe("stopping and failing", () => {
   });
 });
 
+describe("ownership", () => {
+  test("an attempt whose run was taken over writes nothing more: its calls are not journaled and it does not end the run", async () => {
+    const name = queueName();
+    const lines: string[] = [];
+    const { Redis } = await import("ioredis");
+    const admin = new Redis(redis.url);
+    let takenOver = false;
+    // When the first call is made, another worker "takes the run over" (its owner changes).
+    const stealing = tool({
+      name: "append_line",
+      description: "Appends a line.",
+      inputSchema: z.object({ line: z.string() }),
+      execute: async ({ line }) => {
+        lines.push(line);
+        if (!takenOver) {
+          takenOver = true;
+          const runKey = (await admin.keys(`codeagent:${name}:*:run`))[0]!;
+          await admin.hset(runKey, "owner", "another-worker");
+        }
+        return line.length;
+      },
+    });
+    const worker = await AgentWorker.start({ redis: redis.url, queue: name, agent: { model: new StepScriptModel(threeSteps), executor: "quickjs", tools: [stealing] } });
+    const queue = new AgentQueue({ redis: redis.url, queue: name });
+    try {
+      const runId = await queue.enqueue("Do job 3.");
+      for (let i = 0; i < 100 && !takenOver; i++) await new Promise((resolve) => setTimeout(resolve, 50));
+      await new Promise((resolve) => setTimeout(resolve, 500));
+      const status = await queue.status(runId);
+      // The run is still the other worker's: the stopped attempt neither journaled the result nor ended it.
+      expect(status.state).toBe("running");
+      expect(await admin.hget(`codeagent:${name}:${runId}:run`, "owner")).toBe("another-worker");
+      const journal = await admin.lrange(`codeagent:${name}:${runId}:journal:1`, 0, -1);
+      expect(journal.map((entry) => JSON.parse(entry).kind)).toEqual(["reply", "call"]);
+      expect(lines).toEqual(["3:1"]);
+    } finally {
+      admin.disconnect();
+      await queue.close();
+      await worker.close();
+    }
+  });
+});
+
 describe("warm sandboxes", () => {
   test("a worker with warmSandboxes starts that many QuickJS threads ahead of its first run", async () => {
     const { QuickJsExecutor } = await import("../src/executors/quickjs/quickjs-executor.js");

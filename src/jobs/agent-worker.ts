@@ -4,6 +4,7 @@
  * on `close()` (SIGTERM in the CLI) it lets its runs finish for a while, then hands the rest back
  * to the queue with their journals, for another worker to resume.
  */
+import { randomUUID } from "node:crypto";
 import { hostname } from "node:os";
 
 import { DelayedError, UnrecoverableError, WaitingError, Worker, type Job } from "bullmq";
@@ -141,8 +142,9 @@ export class AgentWorker {
       await this.store.setState(runId, "failed", { error: `The worker could not build the run's agent: ${message(error)}` });
       throw new UnrecoverableError(message(error));
     }
-    await this.store.setState(runId, "running", { worker: this.name });
-    const attempt = new RunAttempt(this.store, stored, agentOptions);
+    const owner = randomUUID();
+    await this.store.setState(runId, "running", { worker: this.name, newOwner: owner });
+    const attempt = new RunAttempt(this.store, stored, agentOptions, owner);
     this.attempts.add(attempt);
     let outcome;
     try {
@@ -150,28 +152,32 @@ export class AgentWorker {
     } finally {
       this.attempts.delete(attempt);
     }
-    return await this.settle(job, token, stored, outcome);
+    return await this.settle(job, token, stored, outcome, owner);
   }
 
   /** Records how the turn ended and tells BullMQ what becomes of the job. */
-  private async settle(job: Job, token: string | undefined, stored: StoredRun, outcome: Awaited<ReturnType<RunAttempt["execute"]>>): Promise<unknown> {
+  private async settle(job: Job, token: string | undefined, stored: StoredRun, outcome: Awaited<ReturnType<RunAttempt["execute"]>>, owner: string): Promise<unknown> {
     const { runId } = stored.status;
+    if (outcome.kind === "stopped" && outcome.reason === "superseded") {
+      // Another worker holds the run (and the job's lock) now: this one leaves both alone.
+      throw new Error(`Run ${runId} was taken over by another worker while ${this.name} was on it.`);
+    }
     if (outcome.kind === "completed") {
-      await this.store.setState(runId, "completed", { result: outcome.result });
+      await this.store.setState(runId, "completed", { result: outcome.result, owner });
       return { runId, state: "completed" };
     }
     if (outcome.kind === "stopped") {
       if (outcome.reason === "cancel") {
-        await this.store.setState(runId, "cancelled", { error: "Cancelled while running." });
+        await this.store.setState(runId, "cancelled", { error: "Cancelled while running.", owner });
         return { runId, state: "cancelled" };
       }
       if (outcome.reason === "shutdown") {
-        await this.store.setState(runId, "queued", { error: `Worker ${this.name} stopped; another worker resumes the run from its last step.` });
+        await this.store.setState(runId, "queued", { error: `Worker ${this.name} stopped; another worker resumes the run from its last step.`, owner });
         await job.moveToWait(token);
         throw new WaitingError();
       }
       const pending = outcome.pendingApproval!;
-      await this.store.setState(runId, "waiting-approval", { pendingApproval: pending });
+      await this.store.setState(runId, "waiting-approval", { pendingApproval: pending, owner });
       // A decision that came while the run was being parked wakes it at once.
       const decided = await this.store.decision(runId, `${pending.stepNumber}:${pending.callIndex}`);
       await job.moveToDelayed(Date.now() + (decided ? 0 : (this.options.approvalWaitMs ?? 7 * 24 * 3_600_000)), token);
@@ -180,7 +186,7 @@ export class AgentWorker {
     const reason = message(outcome.error);
     const permanent = AgentError.isInstance(outcome.error) && outcome.error instanceof AgentConfigurationError;
     const lastAttempt = permanent || job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
-    await this.store.setState(runId, lastAttempt ? "failed" : "queued", { error: lastAttempt ? reason : `${reason} (attempt ${job.attemptsMade + 1} of ${job.opts.attempts}; it will be retried)` });
+    await this.store.setState(runId, lastAttempt ? "failed" : "queued", { error: lastAttempt ? reason : `${reason} (attempt ${job.attemptsMade + 1} of ${job.opts.attempts}; it will be retried)`, owner });
     throw lastAttempt ? new UnrecoverableError(reason) : outcome.error;
   }
 }

@@ -13,11 +13,11 @@ import type { ResumeOptions } from "../agents/multi-step-agent.js";
 import type { RunResult } from "../agents/run-result.js";
 import { AgentConfigurationError } from "../errors.js";
 import type { DurableRunResult, PendingApproval } from "./durable-run.js";
-import type { RunStore, StoredRun } from "./run-store.js";
+import { RunOwnershipLostError, type RunStore, type StoredRun } from "./run-store.js";
 import { ToolJournal } from "./tool-journal.js";
 
 /** Why a turn was stopped before the run ended. */
-export type StopReason = "park" | "cancel" | "shutdown";
+export type StopReason = "park" | "cancel" | "shutdown" | "superseded";
 
 /** How a turn ended. */
 export type AttemptOutcome =
@@ -42,6 +42,8 @@ export class RunAttempt {
     private readonly store: RunStore,
     private readonly run: StoredRun,
     private readonly agentOptions: CodeAgentOptions,
+    /** This attempt's token: its journal entries and checkpoints are written only while the run's owner is this. */
+    private readonly owner: string,
   ) {}
 
   /** Stops the turn: the step in progress is cut off, and its journal kept for the next turn. */
@@ -61,11 +63,11 @@ export class RunAttempt {
       const memory = checkpoint === undefined ? undefined : AgentMemory.fromJSON(checkpoint);
       const resumedStep = (memory?.steps.filter((step) => step.type === "action").length ?? 0) + 1;
       const entries = memory === undefined ? [] : await this.store.readJournal(runId, resumedStep);
-      const journal = new ToolJournal(this.store, runId, resumedStep, entries);
+      const journal = new ToolJournal(this.store, runId, this.owner, resumedStep, entries);
       this.journal = journal;
       agent = new CodeAgent({
         ...this.agentOptions,
-        interceptToolCalls: journal.intercept,
+        interceptToolCalls: (call, next) => journal.intercept(call, next).catch((error: unknown) => this.noteLoss(error)),
         onApproval: (request) => this.askDurably(request),
       });
       if (memory !== undefined) agent.memory.steps.push(...memory.steps);
@@ -104,14 +106,21 @@ export class RunAttempt {
       // The memory as it is now: the write happens later, the run goes on meanwhile.
       const memoryJson = JSON.stringify(agent.memory);
       const stepNumber = event.type === "step-finish" && event.step.type === "action" ? event.step.stepNumber : -1;
-      this.enqueueWrite(() => this.store.checkpoint(runId, memoryJson, stepNumber));
+      this.enqueueWrite(() => this.store.checkpoint(runId, this.owner, memoryJson, stepNumber));
     }
   }
 
   private enqueueWrite(write: () => Promise<void>): void {
     this.writes = this.writes.then(write).catch((error: unknown) => {
       this.writeError ??= error;
+      this.noteLoss(error).catch(() => undefined);
     });
+  }
+
+  /** Rethrows `error`, first stopping the attempt when it says another worker has taken the run over. */
+  private async noteLoss(error: unknown): Promise<never> {
+    if (error instanceof RunOwnershipLostError) this.stop("superseded");
+    throw error;
   }
 
   /** Waits for the writes so far; a write that failed fails the turn (its checkpoint is not safe). */
@@ -130,7 +139,7 @@ export class RunAttempt {
     if (call === undefined) throw new AgentConfigurationError(`${request.tool} asked for approval outside a journaled tool call.`);
     const decision = await this.store.decision(this.run.status.runId, `${call.stepNumber}:${call.index}`);
     if (decision !== undefined) return decision.approved ? true : (decision.reason ?? false);
-    await this.journal!.park(call);
+    await this.journal!.park(call).catch((error: unknown) => this.noteLoss(error));
     this.pendingApproval = { tool: request.tool, args: request.args, stepNumber: call.stepNumber, callIndex: call.index };
     this.stop("park");
     // The stop ends the wait: the gate gives up on an aborted run.

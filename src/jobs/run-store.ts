@@ -45,6 +45,24 @@ export function decode<T>(text: string): T {
   return fromWire(JSON.parse(text)) as T;
 }
 
+/**
+ * Runs a list of commands only while the run's `owner` field is ARGV[1]: the fence that keeps a
+ * worker that lost a run (it stalled, and another took the run over) from journaling a call,
+ * overwriting a checkpoint or ending the run. Returns 1 when it ran them, 0 when it did not.
+ */
+const OWNER_GUARDED = `
+if redis.call('HGET', KEYS[1], 'owner') ~= ARGV[1] then return 0 end
+for _, command in ipairs(cjson.decode(ARGV[2])) do redis.call(unpack(command)) end
+return 1`;
+
+/** A Redis command as a list of its words. */
+type Command = Array<string | number>;
+
+/** The attempt that lost its run to another: what it wanted to write was not written. */
+export class RunOwnershipLostError extends Error {
+  override readonly name = "RunOwnershipLostError";
+}
+
 /** The queue's records, on one connection (so writes of one run reach Redis in the order made). */
 export class RunStore {
   private readonly prefix: string;
@@ -113,12 +131,17 @@ export class RunStore {
    * their expiry. `fields` are set too (an error, a result, a pending approval); the error and the
    * pending approval are cleared when not given.
    */
-  async setState(runId: string, state: DurableRunState, details: { error?: string; result?: DurableRunResult; pendingApproval?: PendingApproval; worker?: string } = {}): Promise<void> {
+  async setState(
+    runId: string,
+    state: DurableRunState,
+    details: { error?: string; result?: DurableRunResult; pendingApproval?: PendingApproval; worker?: string; owner?: string; newOwner?: string } = {},
+  ): Promise<void> {
     const runKey = this.key(runId, "run");
     const fields: Record<string, string | number> = { state, updatedAt: Date.now() };
     if (details.error !== undefined) fields["error"] = details.error;
     if (details.result !== undefined) fields["result"] = encode(details.result);
     if (details.pendingApproval !== undefined) fields["pendingApproval"] = encode(details.pendingApproval);
+    if (details.newOwner !== undefined) fields["owner"] = details.newOwner;
     const event: DurableRunEvent = {
       type: "state",
       state,
@@ -127,15 +150,33 @@ export class RunStore {
       ...(details.result === undefined ? {} : { result: details.result }),
       ...(details.worker === undefined ? {} : { worker: details.worker }),
     };
-    const transaction = this.redis.multi().hset(runKey, fields);
+    const commands: Command[] = [["HSET", runKey, ...Object.entries(fields).flat()]];
     const cleared = [...(details.error === undefined && state !== "queued" ? ["error"] : []), ...(details.pendingApproval === undefined ? ["pendingApproval"] : [])];
-    if (cleared.length > 0) transaction.hdel(runKey, ...cleared);
-    if (state === "running") transaction.hincrby(runKey, "attempts", 1);
-    transaction.xadd(this.key(runId, "events"), "MAXLEN", "~", MAX_STREAM_EVENTS, "*", "data", encode(event));
+    if (cleared.length > 0) commands.push(["HDEL", runKey, ...cleared]);
+    if (state === "running") commands.push(["HINCRBY", runKey, "attempts", 1]);
+    // Once the run has left its worker, nobody owns it: a late write of that worker is refused.
+    if (state !== "running") commands.push(["HDEL", runKey, "owner"]);
+    commands.push(["XADD", this.key(runId, "events"), "MAXLEN", "~", MAX_STREAM_EVENTS, "*", "data", encode(event)]);
     if (FINAL_STATES.has(state)) {
-      for (const part of ["run", "events", "memory", "approvals"]) transaction.expire(this.key(runId, part), this.retainSeconds);
+      for (const part of ["run", "events", "memory", "approvals"]) commands.push(["EXPIRE", this.key(runId, part), this.retainSeconds]);
     }
-    await transaction.exec();
+    await this.exec(runId, commands, details.owner);
+  }
+
+  /**
+   * Runs `commands` in one transaction; with `owner`, only while that attempt owns the run
+   * (`RunOwnershipLostError` otherwise).
+   */
+  private async exec(runId: string, commands: Command[], owner: string | undefined): Promise<void> {
+    if (owner === undefined) {
+      const transaction = this.redis.multi();
+      for (const [name, ...args] of commands) transaction.call(String(name), ...args);
+      await transaction.exec();
+      return;
+    }
+    const words = commands.map((command) => command.map(String));
+    const done = await this.redis.eval(OWNER_GUARDED, 1, this.key(runId, "run"), owner, JSON.stringify(words));
+    if (done !== 1) throw new RunOwnershipLostError(`Run ${runId} was taken over by another worker; this worker's attempt stops without writing.`);
   }
 
   /** Adds one of the agent's events to the run's stream. */
@@ -154,13 +195,16 @@ export class RunStore {
   }
 
   /** Saves the memory as step `stepNumber` ended, and drops that step's journal: the memory holds it now. */
-  async checkpoint(runId: string, memoryJson: string, stepNumber: number): Promise<void> {
-    await this.redis
-      .multi()
-      .set(this.key(runId, "memory"), memoryJson)
-      .del(this.key(runId, `journal:${stepNumber}`))
-      .hset(this.key(runId, "run"), "updatedAt", Date.now())
-      .exec();
+  async checkpoint(runId: string, owner: string, memoryJson: string, stepNumber: number): Promise<void> {
+    await this.exec(
+      runId,
+      [
+        ["SET", this.key(runId, "memory"), memoryJson],
+        ["DEL", this.key(runId, `journal:${stepNumber}`)],
+        ["HSET", this.key(runId, "run"), "updatedAt", Date.now()],
+      ],
+      owner,
+    );
   }
 
   /** The last checkpointed memory (JSON), if any. */
@@ -168,10 +212,17 @@ export class RunStore {
     return (await this.redis.get(this.key(runId, "memory"))) ?? undefined;
   }
 
-  /** Appends to the journal of step `stepNumber`; resolves once Redis has it. */
-  async journal(runId: string, stepNumber: number, ...entries: JournalEntry[]): Promise<void> {
+  /** Appends to the journal of step `stepNumber` while `owner` owns the run; resolves once Redis has it. */
+  async journal(runId: string, owner: string, stepNumber: number, ...entries: JournalEntry[]): Promise<void> {
     const key = this.key(runId, `journal:${stepNumber}`);
-    await this.redis.multi().rpush(key, ...entries.map((entry) => encode(entry))).expire(key, this.retainSeconds).exec();
+    await this.exec(
+      runId,
+      [
+        ["RPUSH", key, ...entries.map((entry) => encode(entry))],
+        ["EXPIRE", key, this.retainSeconds],
+      ],
+      owner,
+    );
   }
 
   /** The journal of step `stepNumber`, in order. */

@@ -34,6 +34,8 @@ export class ToolJournal {
   constructor(
     private readonly store: RunStore,
     private readonly runId: string,
+    /** The attempt writing: the journal takes its entries only while it owns the run. */
+    private readonly owner: string,
     private readonly resumedStep: number,
     entries: readonly JournalEntry[],
   ) {
@@ -66,7 +68,7 @@ export class ToolJournal {
 
   /** Records that the call being made waits for a person, so a resumed attempt makes it after the decision. */
   async park(call: CurrentCall): Promise<void> {
-    await this.store.journal(this.runId, call.stepNumber, { kind: "parked", index: call.index });
+    await this.store.journal(this.runId, this.owner, call.stepNumber, { kind: "parked", index: call.index });
   }
 
   readonly intercept: ToolCallInterceptor = async (call, next) => {
@@ -91,15 +93,15 @@ export class ToolJournal {
     if (this.pendingReply !== undefined) entries.push(this.pendingReply);
     this.pendingReply = undefined;
     entries.push({ kind: "call", index, tool: call.tool, args: encode(call.args) });
-    await this.store.journal(this.runId, call.stepNumber, ...entries);
+    await this.store.journal(this.runId, this.owner, call.stepNumber, ...entries);
     this.active = { stepNumber: call.stepNumber, index, tool: call.tool };
     try {
       const value = await next();
-      await this.store.journal(this.runId, call.stepNumber, { kind: "result", index, value });
+      await this.store.journal(this.runId, this.owner, call.stepNumber, { kind: "result", index, value });
       return value;
     } catch (error) {
       // A call stopped with its run (parked, cancelled, shut down) stays open in the journal.
-      if (!call.signal?.aborted) await this.store.journal(this.runId, call.stepNumber, { kind: "error", index, message: error instanceof Error ? error.message : String(error) });
+      if (!call.signal?.aborted) await this.store.journal(this.runId, this.owner, call.stepNumber, { kind: "error", index, message: error instanceof Error ? error.message : String(error) });
       throw error;
     } finally {
       this.active = undefined;
