@@ -5,27 +5,21 @@
  * The 200-run test across worker processes with a SIGKILL is in jobs-processes.test.ts.
  */
 import { Queue } from "bullmq";
-import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import { beforeAll, describe, expect, test } from "vitest";
 import { z } from "zod";
 
 import { AgentQueue, AgentWorker, NoPendingApprovalError, RedisUnavailableError, RunNotFoundError, type AgentWorkerOptions, type DurableRunEvent } from "../src/jobs/index.js";
 import { tool } from "../src/tools/tool.js";
-import { freePort, startRedisServer, type RedisServer } from "./support/redis-server.mjs";
+import { freePort, type RedisServer } from "./support/redis-server.mjs";
+import { queueNamer, redisServerForThisFile } from "./support/redis-for-this-file.js";
 import { StepScriptModel } from "./support/step-script-model.mjs";
 
+const redisServer = redisServerForThisFile();
+const queueName = queueNamer("test");
 let redis: RedisServer;
-beforeAll(async () => {
-  redis = await startRedisServer();
+beforeAll(() => {
+  redis = redisServer();
 });
-afterAll(async () => {
-  await redis?.stop();
-});
-
-let queueCount = 0;
-/** A fresh queue name per test: tests share the server, not their runs. */
-function queueName(): string {
-  return `test-${process.pid}-${++queueCount}`;
-}
 
 /** A tool with a side effect the test counts. */
 function appender(lines: string[]) {
@@ -94,6 +88,12 @@ describe("a durable run", () => {
       await expect(queue.enqueue("x", { maxSteps: 0 })).rejects.toThrow(/maxSteps/);
       await expect(queue.enqueue("x", { bogus: 1 } as never)).rejects.toThrow(/bogus|Unrecognized/);
       await expect(nowhere.enqueue("x")).rejects.toThrow(RedisUnavailableError);
+      await expect(nowhere.enqueue("x")).rejects.toThrow(/ECONNREFUSED 127\.0\.0\.1:\d+\. Start redis-server/);
+      const secret = new AgentQueue({ redis: `redis://:s3cret@127.0.0.1:${await freePort()}`, queue: "q" });
+      const failure = (await secret.enqueue("x").catch((error: unknown) => error)) as RedisUnavailableError;
+      expect(String(failure.message)).not.toContain("s3cret");
+      expect(failure.url).toContain(":***@");
+      await secret.close();
     } finally {
       await queue.close();
       await nowhere.close();

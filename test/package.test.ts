@@ -162,7 +162,7 @@ console.log(JSON.stringify({ hooks: after - before, names: codeagent.executorNam
     expect(result.names).toEqual(expect.arrayContaining(["pyodide", "quickjs", "monty", "local-python"]));
     expect(result.python).toBe("42");
     // The vendors' SDKs are optional peers: not installed here, and codeagent loaded without them.
-    for (const name of ["dockerode", "e2b", "modal", "@blaxel/core", "vitest", "@anthropic-ai/sdk", "@huggingface/inference", "node-llama-cpp"]) {
+    for (const name of ["dockerode", "e2b", "modal", "@blaxel/core", "vitest", "@anthropic-ai/sdk", "@huggingface/inference", "node-llama-cpp", "bullmq", "ioredis"]) {
       expect(existsSync(join(project, "node_modules", name))).toBe(false);
     }
   });
@@ -204,6 +204,22 @@ console.log(JSON.stringify(results));
     expect(results["e2b"]).toMatch(/^MissingPackageError: .*npm install e2b@\^2$/);
     expect(results["modal"]).toMatch(/^MissingPackageError: .*npm install modal@0\.11\.1$/);
     expect(results["blaxel"]).toMatch(/^MissingPackageError: .*npm install @blaxel\/core@\^0\.3$/);
+  });
+
+  test("codeagent/jobs loads without bullmq and ioredis, and connecting says what to install", async () => {
+    writeFileSync(
+      join(project, "jobs.mjs"),
+      `const { AgentQueue, AgentWorker } = await import("codeagent/jobs");
+const attempt = (work) => work.then(() => "ran", (error) => error.name + ": " + error.message);
+console.log(JSON.stringify({
+  queue: await attempt(new AgentQueue({ redis: "redis://127.0.0.1:1", queue: "q" }).enqueue("task")),
+  worker: await attempt(AgentWorker.start({ redis: "redis://127.0.0.1:1", queue: "q", agent: { model: null } })),
+}));
+`,
+    );
+    const results = JSON.parse((await node("jobs.mjs")).stdout) as Record<string, string>;
+    expect(results["queue"]).toMatch(/^MissingPackageError: .*npm install bullmq@\^6\.7 ioredis@\^6$/);
+    expect(results["worker"]).toMatch(/^MissingPackageError: .*npm install bullmq@\^6\.7 ioredis@\^6$/);
   });
 
   test("the model adapters load without their SDKs, and a call says what to install", async () => {
@@ -276,6 +292,8 @@ import { BlaxelExecutor } from "codeagent/blaxel";
 import { LocalPythonExecutor } from "codeagent/local-python";
 import { LlamaCppModel } from "codeagent/llama-cpp";
 import { AnthropicModel, HfInferenceModel, AiSdkModel } from "codeagent";
+import { AgentQueue, AgentWorker, type AgentWorkerOptions, type DurableRunStatus } from "codeagent/jobs";
+export const queued: [AgentQueue, typeof AgentWorker, AgentWorkerOptions["agent"] | undefined, DurableRunStatus | undefined] = [new AgentQueue({ redis: "redis://127.0.0.1:6379", queue: "q" }), AgentWorker, undefined, undefined];
 export const models = [new AnthropicModel({ modelId: "claude-sonnet-4-5", apiKey: "k" }), new HfInferenceModel({ modelId: "m", token: "hf_k" }), new LlamaCppModel({ modelPath: "m.gguf" }), AiSdkModel];
 const docker: DockerExecutorOptions = { image: "python:3.12-slim", network: false, connection: { socketPath: "/var/run/docker.sock" } };
 const options: CodeAgentOptions<"docker"> = { model: new ScriptedModel([]), tools: [], executor: "docker", executorOptions: docker };

@@ -1,4 +1,5 @@
 /** A Redis address as the CLI may show it: never with its password. */
+import { withoutPassword } from "../jobs/job-errors.js";
 
 /** `text` with the password of the Redis address `url` (if it has one) replaced by `***`. */
 export function hidePassword(text: string, url: string): string {
@@ -7,13 +8,4 @@ export function hidePassword(text: string, url: string): string {
 }
 
 /** The Redis address as it may be shown: its password replaced by `***`. */
-export function redisAddressShown(url: string): string {
-  try {
-    const parsed = new URL(url);
-    if (parsed.password === "") return url;
-    parsed.password = "***";
-    return parsed.toString();
-  } catch {
-    return url;
-  }
-}
+export const redisAddressShown: (url: string) => string = withoutPassword;

@@ -5,7 +5,7 @@
  */
 import { randomUUID } from "node:crypto";
 
-import { Queue } from "bullmq";
+import type { Queue } from "bullmq";
 import type { Redis } from "ioredis";
 import { z } from "zod";
 
@@ -15,6 +15,7 @@ import { NoPendingApprovalError, RunNotFoundError, RunWaitTimeoutError } from ".
 import { JOB_NAME, RETAIN_SECONDS } from "./queue-settings.js";
 import { bullConnection, connectRedis } from "./redis-connection.js";
 import { RunStore } from "./run-store.js";
+import { loadBullMq } from "./queue-packages.js";
 
 /** Options of {@link AgentQueue}. */
 export interface AgentQueueOptions {
@@ -213,6 +214,7 @@ export class AgentQueue {
 
   private connect(): Promise<{ store: RunStore; bull: Queue }> {
     this.connected ??= (async () => {
+      const { Queue } = await loadBullMq();
       const redis = await connectRedis(this.options.redis, { failFast: true, name: `codeagent-client:${this.options.queue}` });
       const bull = new Queue(this.options.queue, { connection: bullConnection(this.options.redis) });
       bull.on("error", () => undefined);

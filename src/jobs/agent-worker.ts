@@ -7,7 +7,7 @@
 import { randomUUID } from "node:crypto";
 import { hostname } from "node:os";
 
-import { DelayedError, UnrecoverableError, WaitingError, Worker, type Job } from "bullmq";
+import type { Job, Worker } from "bullmq";
 import type { Redis } from "ioredis";
 
 import { CodeAgent, type CodeAgentOptions } from "../agents/code-agent.js";
@@ -17,6 +17,7 @@ import { bullConnection, connectRedis } from "./redis-connection.js";
 import { RunAttempt } from "./run-attempt.js";
 import { RunStore, type StoredRun } from "./run-store.js";
 import { isRunJob, JOB_NAME, RETAIN_SECONDS } from "./queue-settings.js";
+import { loadBullMq, type BullMq } from "./queue-packages.js";
 
 /** The agent a worker builds for a run: options, or a function of the run that returns them. */
 export type WorkerAgent = Omit<CodeAgentOptions, "interceptToolCalls" | "onApproval"> | ((run: { runId: string; task: string }) => Omit<CodeAgentOptions, "interceptToolCalls" | "onApproval"> | Promise<Omit<CodeAgentOptions, "interceptToolCalls" | "onApproval">>);
@@ -69,15 +70,17 @@ export class AgentWorker {
     private readonly options: AgentWorkerOptions,
     private readonly store: RunStore,
     private readonly name: string,
+    private readonly bullmq: BullMq,
   ) {}
 
   /** Connects to Redis (failing with `RedisUnavailableError` when it is not there) and starts taking runs. */
   static async start(options: AgentWorkerOptions): Promise<AgentWorker> {
     const concurrency = options.concurrency ?? 1;
     if (!Number.isInteger(concurrency) || concurrency < 1) throw new AgentConfigurationError(`concurrency must be a whole number ≥ 1, got ${concurrency}.`);
+    const bullmq = await loadBullMq();
     const redis: Redis = await connectRedis(options.redis, { failFast: false, name: `codeagent-worker:${options.queue}` });
-    const worker = new AgentWorker(options, new RunStore(redis, options.queue, RETAIN_SECONDS), options.name ?? `${hostname()}:${process.pid}`);
-    worker.bull = new Worker(options.queue, (job, token) => worker.process(job, token), {
+    const worker = new AgentWorker(options, new RunStore(redis, options.queue, RETAIN_SECONDS), options.name ?? `${hostname()}:${process.pid}`, bullmq);
+    worker.bull = new bullmq.Worker(options.queue, (job, token) => worker.process(job, token), {
       connection: bullConnection(options.redis),
       concurrency,
       lockDuration: options.lockDurationMs ?? 30_000,
@@ -124,6 +127,7 @@ export class AgentWorker {
   }
 
   private async process(job: Job, token: string | undefined): Promise<unknown> {
+    const { UnrecoverableError } = this.bullmq;
     if (!isRunJob(job.name, job.data)) {
       throw new UnrecoverableError(`Job ${job.id} is not a codeagent run (expected name '${JOB_NAME}' and data { runId: string }); it was not run.`);
     }
@@ -158,6 +162,7 @@ export class AgentWorker {
   /** Records how the turn ended and tells BullMQ what becomes of the job. */
   private async settle(job: Job, token: string | undefined, stored: StoredRun, outcome: Awaited<ReturnType<RunAttempt["execute"]>>, owner: string): Promise<unknown> {
     const { runId } = stored.status;
+    const { DelayedError, UnrecoverableError, WaitingError } = this.bullmq;
     if (outcome.kind === "stopped" && outcome.reason === "superseded") {
       // Another worker holds the run (and the job's lock) now: this one leaves both alone.
       throw new Error(`Run ${runId} was taken over by another worker while ${this.name} was on it.`);

@@ -4,11 +4,24 @@ import { AgentError } from "../errors.js";
 /** Redis could not be reached (or went away and did not come back in time). */
 export class RedisUnavailableError extends AgentError {
   override readonly name = "RedisUnavailableError";
-  constructor(
-    readonly url: string,
-    reason: string,
-  ) {
-    super(`Cannot reach Redis at ${url}: ${reason}. Start redis-server (or check the address given with --redis / { redis }) and try again.`);
+  /** The address, its password (if any) replaced by `***`: errors end up in logs. */
+  readonly url: string;
+  constructor(url: string, reason: string) {
+    const shown = withoutPassword(url);
+    super(`Cannot reach Redis at ${shown}: ${reason}. Start redis-server (or check the address given with --redis / { redis }) and try again.`);
+    this.url = shown;
+  }
+}
+
+/** `url` with its password (if any) replaced by `***`. */
+export function withoutPassword(url: string): string {
+  try {
+    const parsed = new URL(url);
+    if (parsed.password === "") return url;
+    parsed.password = "***";
+    return parsed.toString();
+  } catch {
+    return url.replace(/\/\/[^@/]*@/, "//***@");
   }
 }
 

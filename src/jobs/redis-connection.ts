@@ -2,9 +2,10 @@
  * Redis connections for the queue's own keys (run records, checkpoints, journals, event streams).
  * BullMQ makes its own from the same address.
  */
-import { Redis } from "ioredis";
+import type { Redis } from "ioredis";
 
 import { RedisUnavailableError } from "./job-errors.js";
+import { loadIoRedis } from "./queue-packages.js";
 
 /** How long a client waits for Redis to answer the first time before it says Redis is not there. */
 const CONNECT_TIMEOUT_MS = 5_000;
@@ -15,6 +16,7 @@ const CONNECT_TIMEOUT_MS = 5_000;
  * progress pauses instead of losing a checkpoint.
  */
 export async function connectRedis(url: string, options: { failFast: boolean; name: string }): Promise<Redis> {
+  const { Redis } = await loadIoRedis();
   const redis = new Redis(url, {
     lazyConnect: true,
     connectionName: options.name,
@@ -24,13 +26,15 @@ export async function connectRedis(url: string, options: { failFast: boolean; na
     // Reconnect forever with a capped wait: Redis restarts are ordinary events for a worker.
     retryStrategy: (times) => Math.min(times * 200, 2_000),
   });
-  // ioredis reports each failed reconnect as an "error" event; an unheard one would crash the process.
-  redis.on("error", () => undefined);
+  // ioredis reports each failed reconnect as an "error" event; an unheard one would crash the
+  // process. The first one says why the connection failed (ECONNREFUSED, a DNS failure, ...).
+  let cause: string | undefined;
+  redis.on("error", (error: Error) => (cause ??= error.message));
   try {
     await withTimeout(redis.connect(), CONNECT_TIMEOUT_MS, "no answer");
   } catch (error) {
     redis.disconnect();
-    throw new RedisUnavailableError(url, error instanceof Error ? error.message : String(error));
+    throw new RedisUnavailableError(url, (cause ?? (error instanceof Error ? error.message : String(error))).replace(/\.+$/, ""));
   }
   return redis;
 }
