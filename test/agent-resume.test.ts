@@ -182,3 +182,30 @@ describe("agent.restore", () => {
     }
   });
 });
+
+describe("resume in the Python sandbox", () => {
+  test("variables from replayed steps are back and no tool is called again", async () => {
+    const lines: string[] = [];
+    const steps = ["<code>\nfirst = append_line(line='one')\nnames = {'a': first}\n</code>", "<code>\nnames['b'] = append_line(line='two')\n</code>"];
+    const original: CodeAgent = new CodeAgent({
+      model: new ScriptedModel(steps),
+      tools: [appender(lines)],
+      stepCallbacks: [(step) => (step.type === "action" && step.stepNumber === 2 ? original.interrupt() : undefined)],
+    });
+    let saved: string;
+    try {
+      expect((await original.run(task)).state).toBe("interrupted");
+      saved = JSON.stringify(original.memory);
+    } finally {
+      await original.close();
+    }
+    const agent = new CodeAgent({ model: new ScriptedModel(["<code>\nfinal_answer(sorted(names.items()))\n</code>"]), tools: [appender(lines)] });
+    try {
+      agent.memory.steps.push(...AgentMemory.fromJSON(saved).steps);
+      expect((await agent.run(task, { resume: {} })).output).toEqual([["a", 1], ["b", 2]]);
+      expect(lines).toEqual(["one", "two"]);
+    } finally {
+      await agent.close();
+    }
+  });
+});
