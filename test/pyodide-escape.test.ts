@@ -873,12 +873,18 @@ print("seen", len(_box.seen), "candidates", len(_candidates))
   ];
 
   const ISOLATIONS = ["process", "shared"] as const;
+  /**
+   * Each probe gets a sandbox no code has run in yet. A process spare from the pool is one; a shared
+   * spare is no faster than a thread started for the probe (its warm-up runs its full 5 s in a
+   * process whose compiled code is already fast), so shared probes start their own.
+   */
+  const pooled = (isolation: (typeof ISOLATIONS)[number]) => isolation === "process";
   test.each(HOOKS.flatMap(([target, name]) => ISOLATIONS.map((isolation) => [target, name, isolation] as const)))(
     "hooking %s.%s leaks no token, and no forged line is accepted (isolation %s)",
     async (target, name, isolation) => {
       // A hook can wedge Pyodide's own JavaScript, where no interrupt reaches: such a run is ended
       // 1 s after its time limit rather than 5 s.
-      const executor = new PyodideExecutor({ timeoutMs: 10_000, interruptGraceMs: 1_000, authorizedImports: ["re", "json"], isolation });
+      const executor = new PyodideExecutor({ timeoutMs: 10_000, interruptGraceMs: 1_000, authorizedImports: ["re", "json"], isolation, usePool: pooled(isolation) });
       try {
         await executor.sendTools([recordTool]);
         const internals = executor as unknown as { sandbox: Promise<{ token: string }> };
@@ -907,7 +913,7 @@ print("seen", len(_box.seen), "candidates", len(_candidates))
   );
 
   test.each(ISOLATIONS)("the token does not survive in the sandbox's input buffer either (isolation %s)", async (isolation) => {
-    const executor = new PyodideExecutor({ timeoutMs: 10_000, isolation });
+    const executor = new PyodideExecutor({ timeoutMs: 10_000, isolation, usePool: pooled(isolation) });
     try {
       await executor.sendTools([recordTool]);
       const internals = executor as unknown as { sandbox: Promise<{ token: string }> };
