@@ -5,6 +5,7 @@ const FILES = {
   "/": { file: "index.html", type: "text/html; charset=utf-8" },
   "/app.js": { file: "app.js", type: "text/javascript; charset=utf-8" },
   "/highlight.js": { file: "highlight.js", type: "text/javascript; charset=utf-8" },
+  "/queue.js": { file: "queue.js", type: "text/javascript; charset=utf-8" },
   "/style.css": { file: "style.css", type: "text/css; charset=utf-8" },
 } as const;
 

@@ -4,6 +4,7 @@
  * approval waiting for a click and its outcome, a run that failed, a saved memory opened.
  */
 import type { AgentEvent, ManagedEventOrigin } from "../agents/events.js";
+import type { DurableRunEvent, DurableRunState, PendingApproval } from "../jobs/durable-run.js";
 
 /** The user sent a task. */
 export interface UserMessageEvent {
@@ -56,8 +57,26 @@ export interface MemoryOpenedEvent {
   steps: number;
 }
 
+/** A durable run (of the queue the UI shows) changed state. */
+export interface RunStateEvent {
+  type: "ui-run-state";
+  state: DurableRunState;
+  /** Why: the error of a failed or retried run, the note of a cancel or a hand-back. */
+  reason?: string;
+  /** The call it waits for, in state `waiting-approval`. */
+  pendingApproval?: PendingApproval;
+  /** The worker that took it, in state `running`. */
+  worker?: string;
+}
+
+/** Following a durable run stopped before it ended (its queue's Redis went away). */
+export interface WatchFailedEvent {
+  type: "ui-watch-failed";
+  message: string;
+}
+
 /** The UI's own events. */
-export type UiOwnEvent = UserMessageEvent | ApprovalPendingEvent | ApprovalSettledEvent | RunFailedEvent | EventsDroppedEvent | MemoryOpenedEvent;
+export type UiOwnEvent = UserMessageEvent | ApprovalPendingEvent | ApprovalSettledEvent | RunFailedEvent | EventsDroppedEvent | MemoryOpenedEvent | RunStateEvent | WatchFailedEvent;
 
 /** An agent event as sent to the page: run and step records reduced to their figures. */
 export type WireEvent = UiOwnEvent | { type: string; managed?: ManagedEventOrigin; [field: string]: unknown };
@@ -81,6 +100,16 @@ export function toWireEvent(event: AgentEvent): WireEvent {
     return { ...event, result: { output, state, tokenUsage, durationMs } };
   }
   return { ...event };
+}
+
+/**
+ * An entry of a durable run's stream as the page gets it: the agent's events as a conversation's,
+ * a change of state as a line of its own (the result shows through the agent's final answer).
+ */
+export function runEventToWire(entry: DurableRunEvent): WireEvent {
+  if (entry.type === "agent") return toWireEvent(entry.event);
+  const { state, reason, pendingApproval, worker } = entry;
+  return { type: "ui-run-state", state, ...(reason === undefined ? {} : { reason }), ...(pendingApproval ? { pendingApproval } : {}), ...(worker === undefined ? {} : { worker }) };
 }
 
 /** JSON for an event: values JSON cannot hold (bigint, cycles) become text rather than failing the stream. */

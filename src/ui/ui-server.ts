@@ -14,12 +14,17 @@ import { streamSSE } from "hono/streaming";
 import { Conversation, type CreateAgent, type EventSubscription, type NumberedEvent } from "./conversation.js";
 import { cookieName, hostsFor, refusal, requestHost, saysJson } from "./request-guard.js";
 import { eventJson } from "./ui-events.js";
+import { addQueueRoutes, noQueueRoutes } from "./queue-routes.js";
+import { decisionBody, jsonBody, needsJson } from "./request-bodies.js";
+import type { UiRunQueue } from "./run-queue.js";
 import { openSavedMemory } from "./saved-memory.js";
+import { DEFAULT_KEEP_ALIVE_MS, KEEP_ALIVE, type SseStream, type StreamOptions } from "./sse.js";
 import { loadStaticFiles } from "./static-files.js";
 import { isUiToken, newUiToken } from "./ui-token.js";
 import { DEFAULT_MAX_UPLOAD_BYTES, formatBytes, readAttachments } from "./uploads.js";
 
 export type { AgentContext, CreateAgent } from "./conversation.js";
+export type { UiRunQueue } from "./run-queue.js";
 
 /** Options of {@link createUiServer}. */
 export interface UiServerOptions {
@@ -43,6 +48,14 @@ export interface UiServerOptions {
    * line), so proxies and browsers do not drop a conversation that waits. Default 15 000.
    */
   keepAliveMs?: number;
+  /**
+   * A queue of durable runs to show in the page (an `AgentQueue` of `codeagent/jobs`): its newest
+   * runs, each run's events, Approve / Refuse for a parked tool call, Cancel. The UI uses it and
+   * leaves closing it to you.
+   */
+  queue?: UiRunQueue;
+  /** The queue's name, shown in the page. */
+  queueName?: string;
 }
 
 /** A built web UI server: the Hono app, its token, and how to end its runs and agents. */
@@ -58,11 +71,6 @@ export interface UiServer {
   /** Stops every run, closes every agent, ends the event streams. */
   close(): Promise<void>;
 }
-
-/** Silence after which an event stream gets a keep-alive comment: below the idle timeouts of common proxies (30-60 s). */
-const DEFAULT_KEEP_ALIVE_MS = 15_000;
-/** The comment line sent on a silent stream: the page's EventSource ignores it. */
-const KEEP_ALIVE = ": keep-alive\n\n";
 
 /** The route a message is posted to, the one whose body may carry files. */
 const MESSAGES_PATH = /^\/api\/conversations\/[^/]+\/messages$/;
@@ -195,10 +203,9 @@ export function createUiServer(options: UiServerOptions): UiServer {
     const conversation = find(c);
     if (!conversation) return notFound(c);
     if (!saysJson(c)) return needsJson(c);
-    const body = await jsonBody(c);
-    if (typeof body?.["approved"] !== "boolean") return c.json({ error: 'Send { "approved": true } or { "approved": false }.' }, 400);
-    const reason = typeof body["reason"] === "string" && body["reason"].trim() !== "" ? body["reason"].trim() : undefined;
-    if (!conversation.decide(c.req.param("approval"), body["approved"], reason)) return c.json({ error: "That approval is no longer waiting." }, 409);
+    const decision = await decisionBody(c);
+    if ("error" in decision) return c.json(decision, 400);
+    if (!conversation.decide(c.req.param("approval"), decision.approved, decision.reason)) return c.json({ error: "That approval is no longer waiting." }, 409);
     return c.json({ ok: true });
   });
   app.get("/api/conversations/:id/memory", (c) => {
@@ -217,8 +224,11 @@ export function createUiServer(options: UiServerOptions): UiServer {
     const subscription = conversation.subscribe();
     if (!subscription) return c.json({ error: "Too many pages are following this conversation: close some." }, 429);
     const from = Number.isSafeInteger(after) ? after : 0;
-    return streamSSE(c, (stream) => sendEvents(conversation, subscription, from, stream, { closing: closing.signal, keepAliveMs: options.keepAliveMs ?? DEFAULT_KEEP_ALIVE_MS }));
+    return streamSSE(c, (stream) => sendEvents(conversation, subscription, from, stream, streamOptions));
   });
+  const streamOptions: StreamOptions = { closing: closing.signal, keepAliveMs: options.keepAliveMs ?? DEFAULT_KEEP_ALIVE_MS };
+  if (options.queue) addQueueRoutes(app, { queue: options.queue, ...(options.queueName ? { name: options.queueName } : {}), stream: streamOptions });
+  else noQueueRoutes(app);
 
   return {
     app,
@@ -232,15 +242,6 @@ export function createUiServer(options: UiServerOptions): UiServer {
       conversations.clear();
     },
   };
-}
-
-type SseStream = Parameters<Parameters<typeof streamSSE>[1]>[0];
-
-/** How an event stream ends and keeps alive. */
-interface StreamOptions {
-  /** Aborted when the server closes. */
-  closing: AbortSignal;
-  keepAliveMs: number;
 }
 
 /**
@@ -276,17 +277,4 @@ function fileName(name: string | undefined): string {
   // eslint-disable-next-line no-control-regex
   const plain = (name ?? "").replace(/[\u0000-\u001f\u007f]/g, " ").trim().slice(0, 120);
   return plain === "" ? "memory.json" : plain;
-}
-
-function needsJson(c: Context): Response {
-  return c.json({ error: "Send JSON with the header Content-Type: application/json." }, 415);
-}
-
-async function jsonBody(c: Context): Promise<Record<string, unknown> | undefined> {
-  try {
-    const body: unknown = await c.req.json();
-    return typeof body === "object" && body !== null ? (body as Record<string, unknown>) : undefined;
-  } catch {
-    return undefined;
-  }
 }

@@ -1,7 +1,9 @@
 /**
  * Takes the web UI's screenshots for the docs: a run with a nested sub-agent, an approval waiting
- * for a click, and an opened saved memory, each against ScriptedModels and a QuickJS sandbox, in
- * Debian's chromium driven by playwright-core. Not a test: run it by hand after a change to the page.
+ * for a click, an opened saved memory, and the queue of durable runs with one waiting for
+ * approval (a redis-server and an in-process worker), each against scripted models and a QuickJS
+ * sandbox, in Debian's chromium driven by playwright-core. Not a test: run it by hand after a
+ * change to the page.
  *
  *   node_modules/.bin/vite-node test/support/ui-screenshots.ts [OUTPUT_DIR]   (default docs/screenshots)
  */
@@ -13,10 +15,13 @@ import { chromium, type Page } from "playwright-core";
 import { z } from "zod";
 
 import { CodeAgent } from "../../src/agents/code-agent.js";
+import { AgentQueue, AgentWorker } from "../../src/jobs/index.js";
 import { ScriptedModel } from "../../src/models/scripted-model.js";
 import { tool } from "../../src/tools/tool.js";
-import type { CreateAgent } from "../../src/ui/index.js";
-import { managerAndSubAgent, whileServingUi } from "./served-ui.js";
+import type { CreateAgent, UiServerOptions } from "../../src/ui/index.js";
+import { startRedisServer } from "./redis-server.mjs";
+import { managerAndSubAgent, payScript, transferTool, whileServingUi } from "./served-ui.js";
+import { StepScriptModel } from "./step-script-model.mjs";
 
 const outputDir = process.argv[2] ?? "docs/screenshots";
 const VIEWPORT = { width: 1200, height: 820 };
@@ -62,8 +67,8 @@ const mailTeam: CreateAgent = ({ onApproval }) =>
     replies: [reply("I will send the summary.", 'const receipt = send_mail({ to: "ada@example.com", subject: "Weekly summary" });', "final_answer(receipt);")],
   });
 
-/** Serves the UI with `createAgent` while `use` drives a page at its address. */
-async function withUi(createAgent: CreateAgent, use: (page: Page) => Promise<void>): Promise<void> {
+/** Serves the UI with `createAgent` (and `more`: a queue) while `use` drives a page at its address. */
+async function withUi(createAgent: CreateAgent, use: (page: Page) => Promise<void>, more: Pick<UiServerOptions, "queue" | "queueName"> = {}): Promise<void> {
   await whileServingUi(createAgent, async (url) => {
     const browser = await chromium.launch({ executablePath: execFileSync("which", ["chromium"], { encoding: "utf8" }).trim(), args: ["--no-sandbox"] });
     try {
@@ -74,7 +79,7 @@ async function withUi(createAgent: CreateAgent, use: (page: Page) => Promise<voi
     } finally {
       await browser.close();
     }
-  });
+  }, more);
 }
 
 async function send(page: Page, task: string): Promise<void> {
@@ -128,3 +133,38 @@ await withUi(({ onApproval }) => new CodeAgent({ model: new ScriptedModel([]), e
   await page.locator(".user").first().scrollIntoViewIfNeeded();
   await save(page, "ui-opened-memory.png");
 });
+
+/** Queued runs: payments ask for approval of the transfer, other tasks add up figures. */
+function queuedRunScript(task: string, replyIndex: number): string {
+  if (/\bPay\b/.test(task)) return payScript(task, replyIndex);
+  return replyIndex === 0 ? reply("I add up the invoices.", "const total = [120, 75.5, 310].reduce((sum, amount) => sum + amount, 0);", "console.log(total);") : reply("That is the total.", "final_answer(total);");
+}
+
+const redis = await startRedisServer();
+const queueName = "accounts";
+const worker = await AgentWorker.start({ redis: redis.url, queue: queueName, agent: { model: new StepScriptModel(queuedRunScript), executor: "quickjs", tools: [transferTool()] } });
+const queue = new AgentQueue({ redis: redis.url, queue: queueName });
+try {
+  const untilState = async (runId: string, state: string) => {
+    while ((await queue.status(runId)).state !== state) await new Promise((resolve) => setTimeout(resolve, 50));
+  };
+  await queue.result(await queue.enqueue("Add up this week's invoices."), { wait: true, timeoutMs: 30_000 });
+  const unknown = await queue.enqueue("Pay 900 to the account in the unsigned email.");
+  await untilState(unknown, "waiting-approval");
+  await queue.cancel(unknown);
+  await untilState(await queue.enqueue("Pay 120 to the cleaning company."), "waiting-approval");
+  await withUi(
+    ({ onApproval }) => new CodeAgent({ model: new ScriptedModel([]), executor: "quickjs", onApproval }),
+    async (page) => {
+      await page.click("#show-queue");
+      await page.locator("#queue-runs .approval button", { hasText: "Approve" }).waitFor();
+      await page.fill("#queue-runs .approval input.reason", "Invoice 2026-118, checked");
+      await save(page, "ui-queue-approval.png");
+    },
+    { queue, queueName },
+  );
+} finally {
+  await queue.close();
+  await worker.close();
+  await redis.stop();
+}

@@ -87,6 +87,7 @@ async function newConversation() {
 async function select(id) {
   state.source?.close();
   state.conversationId = id;
+  document.body.dataset.view = "conversation";
   location.hash = id;
   $("download-memory").href = `/api/conversations/${id}/memory`;
   $("transcript").textContent = "";
@@ -258,6 +259,12 @@ function render(event) {
     case "ui-run-failed":
       $("transcript").append(element("div", "failure", `The run failed: ${event.error}: ${event.message}`));
       finishRun("failed", "failed");
+      break;
+    case "ui-run-state":
+      renderRunState(event);
+      break;
+    case "ui-watch-failed":
+      watchFailed(event);
       break;
   }
   $("transcript").scrollTop = $("transcript").scrollHeight;
