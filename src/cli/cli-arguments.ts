@@ -9,7 +9,7 @@ import { mcpSpecFromFlag } from "../mcp/command-line.js";
 import type { McpServerSpec } from "../mcp/mcp-client.js";
 import { splitList, wholeNumber } from "./flag-values.js";
 import { DEFAULT_MODEL } from "./help-text.js";
-import { isJobCommandName, jobCommand, type JobCommand, type JobCommandName } from "./job-arguments.js";
+import { DEFAULT_REDIS, isJobCommandName, jobCommand, type JobCommand, type JobCommandName, type QueueAddress } from "./job-arguments.js";
 import { UsageError } from "./usage-error.js";
 
 export { DEFAULT_MODEL, HELP } from "./help-text.js";
@@ -59,8 +59,11 @@ export type CliCommand =
    * where clients must send `token` (from --token; else CODEAGENT_MCP_TOKEN, else a random one).
    */
   | ({ kind: "mcp-server"; port?: number; token?: string; otel: boolean } & AgentSettings)
-  /** `codeagent ui`: the web UI on 127.0.0.1:`port` (0 picks a free one), its agents made from the flags. */
-  | ({ kind: "ui"; port: number } & AgentSettings)
+  /**
+   * `codeagent ui`: the web UI on 127.0.0.1:`port` (0 picks a free one), its agents made from the
+   * flags; with `queue` (--queue, --redis), that queue's durable runs too.
+   */
+  | ({ kind: "ui"; port: number; queue?: QueueAddress } & AgentSettings)
   /** The commands of durable runs on a queue: `worker`, `enqueue`, `result`, `watch`, `approve`, `cancel`. */
   | JobCommand;
 
@@ -155,7 +158,7 @@ const COMMAND_FLAGS: Record<"task" | "exec" | "demo" | "mcp-server" | "models" |
     flags: [...SANDBOX_FLAGS, ...MODEL_FLAGS, ...AGENT_FLAGS, "port", "token", "otel"],
     otherwise: "the MCP server writes nothing of its own to stdout: its client shows the results",
   },
-  ui: { flags: [...SANDBOX_FLAGS, ...MODEL_FLAGS, ...AGENT_FLAGS, "port"], otherwise: "the web UI shows the runs in the browser, and its token is made fresh and printed at start" },
+  ui: { flags: [...SANDBOX_FLAGS, ...MODEL_FLAGS, ...AGENT_FLAGS, "port", ...QUEUE_FLAGS], otherwise: "the web UI shows the runs in the browser, and its token is made fresh and printed at start" },
   exec: { flags: [...SANDBOX_FLAGS, ...OUTPUT_FLAGS], otherwise: "exec runs your code as it is, with no model and no agent" },
   demo: { flags: ["fast", ...OUTPUT_FLAGS], otherwise: "the demo replays a recorded run with its own model, tools and sandbox" },
   worker: {
@@ -215,7 +218,7 @@ export function parseCliArguments(argv: readonly string[], env?: Record<string, 
   }
   if (first === "ui" && rest.length === 0) {
     refuseFlagsOutside("ui", values);
-    return { kind: "ui", port: DEFAULT_UI_PORT, ...wholeNumber("port", "--port", values.port, 0), ...agentSettings(values, env) };
+    return { kind: "ui", port: DEFAULT_UI_PORT, ...wholeNumber("port", "--port", values.port, 0), ...uiQueue(values), ...agentSettings(values, env) };
   }
   if (isJobCommandName(first)) {
     refuseFlagsOutside(first, values);
@@ -347,6 +350,15 @@ function mcpServers(flags: readonly string[], env: Record<string, string | undef
       throw new UsageError((error as Error).message);
     }
   });
+}
+
+/** The queue `codeagent ui` shows, when --queue names one. */
+function uiQueue(values: Values): { queue?: QueueAddress } {
+  if (values.queue === undefined || values.queue.trim() === "") {
+    if (values.queue !== undefined || values.redis !== undefined) throw new UsageError("codeagent ui shows a queue's runs with --queue <name> (and --redis <url> when it is not on this machine).");
+    return {};
+  }
+  return { queue: { queue: values.queue, redis: values.redis ?? DEFAULT_REDIS } };
 }
 
 function temperature(text: string | undefined): { temperature?: number } {

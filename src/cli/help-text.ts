@@ -16,7 +16,9 @@ Usage:
   codeagent mcp-server [options]        Serve run_code and run_agent to MCP clients over stdio
                                         (or streamable HTTP at http://127.0.0.1:<port>/mcp with --port)
   codeagent ui [options] [--port <n>]   Chat with the agent in the browser at http://127.0.0.1:7860
-                                        (the address to open, with its token, is printed at start)
+                                        (the address to open, with its token, is printed at start);
+                                        with --queue <name> [--redis <url>], the queue's runs too:
+                                        follow them, approve parked calls, cancel
 
 Durable runs on a queue (BullMQ on Redis; every command takes --queue <name> --redis <url>):
   codeagent worker [options]            Take runs from the queue with agents made from the flags

@@ -1,0 +1,55 @@
+/**
+ * `codeagent ui --queue <name> --redis <url>`: the flags, and the command serving the page with
+ * that queue's runs (a real redis-server; the queue's client loaded only for --queue).
+ */
+import { Readable } from "node:stream";
+import { afterAll, beforeAll, describe, expect, test } from "vitest";
+
+import { parseCliArguments, UsageError } from "../src/cli/cli-arguments.js";
+import { EXIT, runCli } from "../src/cli/run-cli.js";
+import { AgentQueue } from "../src/jobs/index.js";
+import { startRedisServer, type RedisServer } from "./support/redis-server.mjs";
+
+let redis: RedisServer;
+beforeAll(async () => {
+  redis = await startRedisServer();
+});
+afterAll(async () => {
+  await redis?.stop();
+});
+
+describe("codeagent ui --queue", () => {
+  test("flags: --queue names the queue, --redis its Redis (this machine's by default); --redis alone is refused", () => {
+    expect(parseCliArguments(["ui", "--queue", "research", "--redis", "redis://db:6379"])).toMatchObject({ kind: "ui", queue: { queue: "research", redis: "redis://db:6379" } });
+    expect(parseCliArguments(["ui", "--queue", "research"])).toMatchObject({ queue: { queue: "research", redis: "redis://127.0.0.1:6379" } });
+    expect(parseCliArguments(["ui"])).not.toHaveProperty("queue");
+    expect(() => parseCliArguments(["ui", "--redis", "redis://db:6379"])).toThrow(UsageError);
+    expect(() => parseCliArguments(["ui", "--queue", " "])).toThrow(/--queue <name>/);
+  });
+
+  test("serves the queue's runs to the page at the printed address; Ctrl-C ends it", async () => {
+    const client = new AgentQueue({ redis: redis.url, queue: "cli-ui" });
+    const runId = await client.enqueue("Count the moons of Mars.");
+    await client.close();
+    const stop = new AbortController();
+    let printed = "";
+    const io = {
+      stdout: { write: (text: string) => (printed += text) },
+      stderr: { write: (text: string) => (printed += text) },
+      stdin: Readable.from([]),
+      env: { OPENAI_API_KEY: "sk-test" },
+      cwd: process.cwd(),
+      signal: stop.signal,
+    };
+    const exit = runCli(["ui", "--port", "0", "--executor", "quickjs", "--queue", "cli-ui", "--redis", redis.url], io);
+    while (!/open (http:\S+)/.test(printed)) await new Promise((resolve) => setTimeout(resolve, 20));
+    expect(printed).toContain(`(queue cli-ui on ${redis.url}: its runs are under Queue)`);
+    const url = /open (http:\S+)/.exec(printed)![1]!;
+    const cookie = (await fetch(url, { redirect: "manual" })).headers.get("set-cookie")!.split(";")[0]!;
+    const listed = await fetch(new URL("/api/queue", url), { headers: { cookie } });
+    expect(listed.status).toBe(200);
+    expect(await listed.json()).toMatchObject({ name: "cli-ui", runs: [{ runId, state: "queued", task: "Count the moons of Mars." }] });
+    stop.abort();
+    expect(await exit).toBe(EXIT.interrupted);
+  }, 30_000);
+});
