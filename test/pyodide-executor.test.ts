@@ -45,7 +45,8 @@ describe("PyodideExecutor process", () => {
   });
 
   test("code that ignores interrupts gets its sandbox replaced, and says state was lost", async () => {
-    const executor = new PyodideExecutor({ timeoutMs: 300 });
+    // A sum in native code never sees the interrupt: a short grace ends it 500 ms after its limit, not 5 s.
+    const executor = new PyodideExecutor({ timeoutMs: 300, interruptGraceMs: 500 });
     try {
       await executor.run("kept = 1");
       const firstPid = await sandboxPid(executor);
