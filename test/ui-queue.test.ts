@@ -12,7 +12,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, test } from "vitest";
 import { CodeAgent } from "../src/agents/code-agent.js";
 import { AgentQueue, AgentWorker } from "../src/jobs/index.js";
 import { ScriptedModel } from "../src/models/scripted-model.js";
-import { createUiServer, type UiRunQueue, type UiServer } from "../src/ui/index.js";
+import { createUiServer, type UiRunQueue, type UiServer, type UiServerOptions } from "../src/ui/index.js";
 import { freePort, startRedisServer, type RedisServer } from "./support/redis-server.mjs";
 import { payScript, transferTool } from "./support/served-ui.js";
 import { StepScriptModel } from "./support/step-script-model.mjs";
@@ -36,22 +36,21 @@ const json = { ...auth, "Content-Type": "application/json" };
 let queueCount = 0;
 
 /** A fresh queue with a worker on it, and a UI showing it. */
-async function queueAndUi(calls: number[] = []): Promise<{ ui: UiServer; queue: AgentQueue }> {
+async function queueAndUi(calls: number[] = [], more: Pick<UiServerOptions, "keepAliveMs"> = {}): Promise<{ ui: UiServer; queue: AgentQueue }> {
   const name = `ui-${process.pid}-${++queueCount}`;
   const worker = await AgentWorker.start({ redis: redis.url, queue: name, agent: { model: new StepScriptModel(payScript), executor: "quickjs", tools: [transferTool(calls)] } });
   closers.push(() => worker.close());
   const queue = new AgentQueue({ redis: redis.url, queue: name });
   closers.push(() => queue.close());
-  const ui = uiWith(queue, name);
+  const ui = uiWith({ queue, queueName: name, ...more });
   return { ui, queue };
 }
 
-function uiWith(queue: UiRunQueue | undefined, queueName?: string): UiServer {
+function uiWith(options: Pick<UiServerOptions, "queue" | "queueName" | "keepAliveMs">): UiServer {
   const ui = createUiServer({
     token: "queue-token",
     createAgent: ({ onApproval }) => new CodeAgent({ model: new ScriptedModel([]), executor: "quickjs", onApproval }),
-    ...(queue ? { queue } : {}),
-    ...(queueName ? { queueName } : {}),
+    ...options,
   });
   closers.push(() => ui.close());
   return ui;
@@ -91,26 +90,42 @@ interface SseEvent {
   event: { type: string; [field: string]: unknown };
 }
 
-/** The run's events as the page gets them, until the run has ended. */
-async function runEvents(ui: UiServer, runId: string, lastEventId?: string): Promise<SseEvent[]> {
+/** What a page following a run reads: an event, or a comment line (a keep-alive). */
+type StreamItem = SseEvent | { comment: string };
+
+/** Follows a run's event stream as a page does; `next` is the next event or comment, undefined at its end. */
+async function followRun(ui: UiServer, runId: string, lastEventId?: string): Promise<{ next(): Promise<StreamItem | undefined> }> {
   const response = await call(ui, `/api/queue/runs/${runId}/events`, { headers: { ...auth, ...(lastEventId ? { "Last-Event-ID": lastEventId } : {}) } });
   expect(response.headers.get("Content-Type")).toContain("text/event-stream");
   const reader = response.body!.pipeThrough(new TextDecoderStream()).getReader();
-  const events: SseEvent[] = [];
+  const items: StreamItem[] = [];
   let buffer = "";
-  for (;;) {
-    const { value, done } = await reader.read();
-    if (done) return events;
-    buffer += value;
-    const blocks = buffer.split("\n\n");
-    buffer = blocks.pop()!;
-    for (const block of blocks) {
-      const data = /^data: (.*)$/m.exec(block)?.[1];
-      if (data === undefined) continue;
-      const id = /^id: (.*)$/m.exec(block)?.[1];
-      events.push({ ...(id ? { id } : {}), event: JSON.parse(data) });
-    }
-  }
+  return {
+    async next() {
+      while (items.length === 0) {
+        const { value, done } = await reader.read();
+        if (done) return undefined;
+        buffer += value;
+        const blocks = buffer.split("\n\n");
+        buffer = blocks.pop()!;
+        for (const block of blocks) {
+          const data = /^data: (.*)$/m.exec(block)?.[1];
+          const id = /^id: (.*)$/m.exec(block)?.[1];
+          if (data !== undefined) items.push({ ...(id ? { id } : {}), event: JSON.parse(data) });
+          else if (block.startsWith(":")) items.push({ comment: block.slice(1).trim() });
+        }
+      }
+      return items.shift();
+    },
+  };
+}
+
+/** The run's events as the page gets them, until the run has ended. */
+async function runEvents(ui: UiServer, runId: string, lastEventId?: string): Promise<SseEvent[]> {
+  const stream = await followRun(ui, runId, lastEventId);
+  const events: SseEvent[] = [];
+  for (let item = await stream.next(); item !== undefined; item = await stream.next()) if ("event" in item) events.push(item);
+  return events;
 }
 
 describe("web UI queue", () => {
@@ -159,6 +174,23 @@ describe("web UI queue", () => {
     const listed = (await callJson(ui, "/api/queue", { headers: auth })).body["runs"] as ListedRun[];
     expect(listed[0]).toMatchObject({ runId, state: "completed", attempts: 2, final: true });
     expect(listed[0]).not.toHaveProperty("result");
+  }, 30_000);
+
+  test("a page following a parked run gets keep-alives, then the run's events live once it is approved, until it completes", async () => {
+    const { ui, queue } = await queueAndUi([], { keepAliveMs: 100 });
+    const runId = await queue.enqueue("Pay 7.");
+    await waitForState(ui, runId, "waiting-approval");
+    const stream = await followRun(ui, runId);
+    const seen: StreamItem[] = [];
+    while (!seen.some((item) => "comment" in item)) seen.push((await stream.next())!);
+    expect(seen.filter((item) => "event" in item && item.event["state"] === "waiting-approval")).toHaveLength(1);
+    expect(seen.at(-1)).toEqual({ comment: "keep-alive" });
+    expect((await callJson(ui, `/api/queue/runs/${runId}/approval`, { method: "POST", headers: json, body: JSON.stringify({ approved: true }) })).status).toBe(200);
+    const after: SseEvent[] = [];
+    for (let item = await stream.next(); item !== undefined; item = await stream.next()) if ("event" in item) after.push(item);
+    expect(after[0]!.event).toEqual({ type: "ui-run-state", state: "queued" });
+    expect(after.find(({ event }) => event.type === "final-answer")!.event["output"]).toBe("moved 7");
+    expect(after.at(-1)!.event).toEqual({ type: "ui-run-state", state: "completed" });
   }, 30_000);
 
   test("refusing with a reason: the call fails in the code with it, and the run completes without the call", async () => {
@@ -210,7 +242,7 @@ describe("web UI queue", () => {
   test("an unreachable Redis is an error the page shows, and the server goes on", async () => {
     const nowhere = new AgentQueue({ redis: `redis://127.0.0.1:${await freePort()}`, queue: "gone" });
     closers.push(() => nowhere.close());
-    const ui = uiWith(nowhere, "gone");
+    const ui = uiWith({ queue: nowhere, queueName: "gone" });
     const list = await callJson(ui, "/api/queue", { headers: auth });
     expect(list.status).toBe(503);
     expect(list.body).toMatchObject({ name: "gone", error: expect.stringMatching(/Cannot reach Redis/) });
@@ -228,7 +260,7 @@ describe("web UI queue", () => {
   }, 30_000);
 
   test("without a queue the routes say so, and the page's queue script is served", async () => {
-    const ui = uiWith(undefined);
+    const ui = uiWith({});
     const { status, body } = await callJson(ui, "/api/queue", { headers: auth });
     expect(status).toBe(404);
     expect(body["error"]).toMatch(/--queue/);

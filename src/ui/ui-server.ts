@@ -1,6 +1,6 @@
 /**
  * The web UI's server as a Hono app: the page, and a small JSON API over the conversations with
- * each one's events as Server-Sent Events. Secure by default: only requests addressed to the UI's
+ * each one's events as Server-Sent Events (and, given a queue, over its durable runs: queue-routes.ts). Secure by default: only requests addressed to the UI's
  * own address from its own page (Host, Origin, Sec-Fetch-Site), every one carrying the token (a
  * cookie named by port the page gets on first load from `/?token=...`, or `Authorization: Bearer
  * <token>`), JSON bodies that say so, no CORS headers, a strict Content-Security-Policy, bounded

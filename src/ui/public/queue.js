@@ -20,6 +20,7 @@ function formatTime(ms) {
 // ---- the list ----
 
 async function refreshQueue() {
+  if (document.hidden) return;
   let data;
   try {
     data = await api("GET", "/api/queue");
