@@ -7,13 +7,16 @@
  * is killed. Any image with python3 ≥ 3.9 and `sh` works; nothing is installed in it. Needs the
  * `dockerode` package and a running Docker engine.
  */
-import { ChannelExecutor } from "../channel/channel-executor.js";
+import { ChannelExecutor, type ChannelExecutorOptions } from "../channel/channel-executor.js";
 import type { ExecutorOptions } from "../executor.js";
 import { DockerLauncher, type DockerLauncherOptions } from "./docker-launcher.js";
 import { dockerPromptNotes } from "./prompt-notes.js";
 
-/** Options of {@link DockerExecutor}: the executor's limits and the container's (image, network, cpus, pidsLimit, ...). */
-export interface DockerExecutorOptions extends ExecutorOptions, DockerLauncherOptions {}
+/**
+ * Options of {@link DockerExecutor}: the executor's limits (with `interruptGraceMs`) and the
+ * container's (image, network, cpus, pidsLimit, ...).
+ */
+export interface DockerExecutorOptions extends ExecutorOptions, DockerLauncherOptions, Pick<ChannelExecutorOptions, "interruptGraceMs"> {}
 
 /** Runs Python in a Docker container; see the module comment. */
 export class DockerExecutor extends ChannelExecutor {
