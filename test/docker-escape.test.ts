@@ -150,7 +150,8 @@ describe("attacks on the sandbox's own machinery end the run honestly, and the n
   }, 60_000);
 
   test("code that ignores interrupts and freezes the control loop is still ended, with its container, and the next run works", async () => {
-    const executor = make({ timeoutMs: 1_000 });
+    // Nothing can stop this code, only end it: a short grace ends it 500 ms after its limit, not 5 s.
+    const executor = make({ timeoutMs: 1_000, interruptGraceMs: 500 });
     await executor.run("kept = 1");
     const code = [
       "import os, signal",
