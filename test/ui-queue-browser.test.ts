@@ -65,6 +65,10 @@ describe.skipIf(!existsSync(CHROMIUM))("web UI queue in a browser", () => {
             // The parked call replayed from the start is shown settled, without buttons.
             expect(await page.locator("#transcript .approval button").count()).toBe(0);
             expect(await page.locator("#cancel-run").isDisabled()).toBe(true);
+            // A reload shows the run again, from its start.
+            await page.reload();
+            await expect.poll(() => page.locator("#transcript > .final-answer").textContent()).toContain("moved 42");
+            expect(await page.locator("#run-state").textContent()).toBe("completed");
 
             await page.locator("#back-to-queue").click();
             await expect.poll(() => row.locator(".state").textContent()).toBe("completed");

@@ -390,6 +390,8 @@ $("memory-file").addEventListener("change", async () => {
 (async function start() {
   const list = await refreshConversations();
   const wanted = location.hash.slice(1);
+  // The queue's list or one of its runs (queue.js), when the page was showing it.
+  if (wanted.startsWith("queue") && typeof restoreQueueView === "function" && (await restoreQueueView(wanted))) return;
   if (list.some((conversation) => conversation.id === wanted)) await select(wanted);
   else if (list.length > 0) await select(list[0].id);
   else await newConversation();

@@ -132,6 +132,7 @@ function showQueue() {
   queue.runId = undefined;
   setRunning(false);
   document.body.dataset.view = "queue";
+  location.hash = "queue";
   queue.shownRuns = "";
   refreshConversations();
   refreshQueue();
@@ -144,6 +145,7 @@ async function openRun(runId) {
   state.conversationId = undefined;
   queue.runId = runId;
   document.body.dataset.view = "queue-run";
+  location.hash = `queue/${encodeURIComponent(runId)}`;
   $("transcript").textContent = "";
   state.view = newView();
   setRunning(false);
@@ -205,10 +207,20 @@ $("show-queue").addEventListener("click", () => showQueue());
 $("back-to-queue").addEventListener("click", () => showQueue());
 $("cancel-run").addEventListener("click", () => queue.runId && cancelRun(queue.runId));
 
-(async function startQueue() {
+/** Shows the queue's list (`queue`) or one run (`queue/<runId>`), as the address says; false when the UI has no queue. */
+async function restoreQueueView(hash) {
+  if (!(await queueShown)) return false;
+  if (hash.startsWith("queue/")) await openRun(decodeURIComponent(hash.slice("queue/".length)));
+  else showQueue();
+  return true;
+}
+
+/** Whether the server shows a queue; the Queue button and the list's polling start when it does. */
+const queueShown = (async function startQueue() {
   const response = await fetch("/api/queue");
-  if (response.status === 404) return;
+  if (response.status === 404) return false;
   $("show-queue").hidden = false;
-  await refreshQueue();
   setInterval(refreshQueue, QUEUE_POLL_MS);
+  refreshQueue();
+  return true;
 })();
