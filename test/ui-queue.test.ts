@@ -8,10 +8,12 @@ import { readFileSync } from "node:fs";
 import { dirname, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 
+import { Hono } from "hono";
 import { afterAll, afterEach, beforeAll, describe, expect, test } from "vitest";
 import { CodeAgent } from "../src/agents/code-agent.js";
 import { AgentQueue, AgentWorker } from "../src/jobs/index.js";
 import { ScriptedModel } from "../src/models/scripted-model.js";
+import { addQueueRoutes } from "../src/ui/queue-routes.js";
 import { createUiServer, type UiRunQueue, type UiServer, type UiServerOptions } from "../src/ui/index.js";
 import { freePort, startRedisServer, type RedisServer } from "./support/redis-server.mjs";
 import { payScript, transferTool } from "./support/served-ui.js";
@@ -258,6 +260,25 @@ describe("web UI queue", () => {
     }
     expect((await call(ui, "/api/conversations", { headers: auth })).status).toBe(200);
   }, 30_000);
+
+  test("a Redis that stops answering is an error after answerWithinMs, not a request held forever", async () => {
+    const queue = new AgentQueue({ redis: redis.url, queue: `frozen-${process.pid}` });
+    closers.push(() => queue.close());
+    const app = new Hono();
+    addQueueRoutes(app, { queue, answerWithinMs: 300, stream: { closing: new AbortController().signal, keepAliveMs: 15_000 } });
+    expect((await app.fetch(new Request("http://127.0.0.1/api/queue"))).status).toBe(200);
+    redis.pause();
+    try {
+      const started = Date.now();
+      const frozen = await app.fetch(new Request("http://127.0.0.1/api/queue"));
+      expect(frozen.status).toBe(503);
+      expect(((await frozen.json()) as { error: string }).error).toMatch(/did not answer within 0.3 s/);
+      expect(Date.now() - started).toBeGreaterThanOrEqual(250);
+    } finally {
+      redis.resume();
+    }
+    expect((await app.fetch(new Request("http://127.0.0.1/api/queue"))).status).toBe(200);
+  });
 
   test("without a queue the routes say so, and the page's queue script is served", async () => {
     const ui = uiWith({});

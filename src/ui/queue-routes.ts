@@ -25,6 +25,12 @@ export interface QueueRoutesOptions {
   listLimit?: number;
   /** Event streams of runs open at once (each holds a Redis connection). Default 16. */
   maxWatchers?: number;
+  /**
+   * How long a request waits for the queue before it is answered with an error: a Redis that
+   * hangs (frozen, or cut off without a reset) must not hold the page's requests forever.
+   * Default 20 000, above the 10 s an approval may wait for its run to be parked.
+   */
+  answerWithinMs?: number;
 }
 
 /** A run's id as the queue makes them (a UUID), or close: anything else is not looked up. */
@@ -42,7 +48,7 @@ const STATUS_BY_ERROR: Record<string, 400 | 404 | 409 | 503> = {
 
 /** Adds the queue's routes under `/api/queue`. */
 export function addQueueRoutes(app: Hono, options: QueueRoutesOptions): void {
-  const { queue } = options;
+  const queue = boundedQueue(options.queue, options.answerWithinMs ?? 20_000);
   const maxWatchers = options.maxWatchers ?? 16;
   let watchers = 0;
 
@@ -152,6 +158,22 @@ async function sendRunEvents(queue: UiRunQueue, status: DurableRunStatus, after:
     next.catch(() => undefined);
     void entries.return?.(undefined)?.catch(() => undefined);
   }
+}
+
+/** `queue` with each request but `watch` failing after `ms` without an answer. */
+function boundedQueue(queue: UiRunQueue, ms: number): UiRunQueue {
+  const bounded = <T>(work: Promise<T>): Promise<T> => {
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const late = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`Redis did not answer within ${ms / 1_000} s; check that it is running and reachable.`)), ms)));
+    return Promise.race([work, late]).finally(() => clearTimeout(timer));
+  };
+  return {
+    list: (listOptions) => bounded(queue.list(listOptions)),
+    status: (runId) => bounded(queue.status(runId)),
+    approve: (runId, decision) => bounded(queue.approve(runId, decision)),
+    cancel: (runId) => bounded(queue.cancel(runId)),
+    watch: (runId, watchOptions) => queue.watch(runId, watchOptions),
+  };
 }
 
 /** A run as the page lists it: its output stays out (the run's events show it). */
