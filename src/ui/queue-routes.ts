@@ -119,8 +119,8 @@ export function addQueueRoutes(app: Hono, options: QueueRoutesOptions): void {
 
 /** The answer under `/api/queue` of a UI given no queue: the page then leaves its Queue section out. */
 export function noQueueRoutes(app: Hono): void {
+  // The pattern matches /api/queue itself too.
   app.all("/api/queue/*", (c) => c.json({ error: "This web UI shows no queue: start it with codeagent ui --queue <name> --redis <url>." }, 404));
-  app.all("/api/queue", (c) => c.json({ error: "This web UI shows no queue: start it with codeagent ui --queue <name> --redis <url>." }, 404));
 }
 
 /**
