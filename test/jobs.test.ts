@@ -12,6 +12,7 @@ import { AgentQueue, AgentWorker, NoPendingApprovalError, RedisUnavailableError,
 import { tool } from "../src/tools/tool.js";
 import { freePort, type RedisServer } from "./support/redis-server.mjs";
 import { queueNamer, redisServerForThisFile } from "./support/redis-for-this-file.js";
+import { transferTool } from "./support/served-ui.js";
 import { StepScriptModel } from "./support/step-script-model.mjs";
 
 const redisServer = redisServerForThisFile();
@@ -102,17 +103,6 @@ describe("a durable run", () => {
 });
 
 describe("approvals", () => {
-  const guarded = (calls: number[]) =>
-    tool({
-      name: "transfer",
-      description: "Moves money; needs a person's approval.",
-      inputSchema: z.object({ amount: z.number() }),
-      needsApproval: true,
-      execute: ({ amount }) => {
-        calls.push(amount);
-        return `moved ${amount}`;
-      },
-    });
   const script = (task: string, replyIndex: number) =>
     replyIndex === 0
       ? `<code>\nvar before = append_line({ line: "before" });\nvar done;\ntry { done = transfer({ amount: 5 }); } catch (error) { done = "refused: " + error.message.slice(0, 40); }\nappend_line({ line: "after" });\n</code>`
@@ -126,7 +116,7 @@ describe("approvals", () => {
       const worker = await AgentWorker.start({
         redis: redis.url,
         queue: name,
-        agent: { model: new StepScriptModel(script), executor: "quickjs", tools: [appender(lines), guarded(calls)] },
+        agent: { model: new StepScriptModel(script), executor: "quickjs", tools: [appender(lines), transferTool(calls)] },
       });
       const queue = new AgentQueue({ redis: redis.url, queue: name });
       try {
@@ -143,6 +133,11 @@ describe("approvals", () => {
         expect((await queue.list({ states: ["waiting-approval"] })).map((run) => run.runId)).toEqual([runId]);
         expect(await queue.list({ states: ["completed"] })).toEqual([]);
         await queue.approve(runId, approved ? { approved: true } : { approved: false, reason: "not this month" });
+        const decided: DurableRunEvent[] = [];
+        for await (const event of queue.watch(runId, { stopAt: Date.now() + 200 })) decided.push(event);
+        expect(decided.filter((event) => event.type === "state" && event.state === "queued").at(-1)).toMatchObject({
+          reason: approved ? "transfer approved" : "transfer refused: not this month",
+        });
         await expect(queue.approve(runId, { approved: true })).rejects.toThrow(NoPendingApprovalError);
         const final = await queue.result(runId, { wait: true, timeoutMs: 30_000 });
         expect(final.state).toBe("completed");
@@ -288,6 +283,18 @@ describe("stopping and failing", () => {
       await raw.close();
       await queue.close();
       await worker.close();
+    }
+  });
+
+  test("a client's call on a frozen Redis fails after commandTimeoutMs instead of hanging", async () => {
+    const queue = new AgentQueue({ redis: redis.url, queue: queueName(), commandTimeoutMs: 300 });
+    try {
+      const runId = await queue.enqueue("Wait.");
+      redis.pause();
+      await expect(queue.status(runId)).rejects.toThrow(/timed out/i);
+    } finally {
+      redis.resume();
+      await queue.close();
     }
   });
 

@@ -170,7 +170,7 @@ describe("web UI queue", () => {
     // A page that reconnects resumes after the last event it got, without the task again.
     const fromRunning = events.find(({ event }) => event["state"] === "waiting-approval")!.id!;
     const resumed = await runEvents(ui, runId, fromRunning);
-    expect(resumed[0]!.event).toEqual({ type: "ui-run-state", state: "queued" });
+    expect(resumed[0]!.event).toEqual({ type: "ui-run-state", state: "queued", reason: "transfer approved" });
     expect(resumed.at(-1)!.event).toMatchObject({ type: "ui-run-state", state: "completed" });
 
     const listed = (await callJson(ui, "/api/queue", { headers: auth })).body["runs"] as ListedRun[];
@@ -190,7 +190,7 @@ describe("web UI queue", () => {
     expect((await callJson(ui, `/api/queue/runs/${runId}/approval`, { method: "POST", headers: json, body: JSON.stringify({ approved: true }) })).status).toBe(200);
     const after: SseEvent[] = [];
     for (let item = await stream.next(); item !== undefined; item = await stream.next()) if ("event" in item) after.push(item);
-    expect(after[0]!.event).toEqual({ type: "ui-run-state", state: "queued" });
+    expect(after[0]!.event).toEqual({ type: "ui-run-state", state: "queued", reason: "transfer approved" });
     expect(after.find(({ event }) => event.type === "final-answer")!.event["output"]).toBe("moved 7");
     expect(after.at(-1)!.event).toEqual({ type: "ui-run-state", state: "completed" });
   }, 30_000);

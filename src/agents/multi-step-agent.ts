@@ -335,9 +335,10 @@ export abstract class MultiStepAgent {
     const recorded = this.recordedReply;
     if (recorded !== undefined && recorded.stepNumber === stepNumber) {
       this.recordedReply = undefined;
-      const reply: ModelReply = { text: recorded.text, ...(recorded.tokenUsage ? { tokenUsage: recorded.tokenUsage } : {}) };
-      emit({ type: "model-output", stepNumber, text: reply.text, ...(reply.tokenUsage ? { tokenUsage: reply.tokenUsage } : {}), durationMs: 0 });
-      return reply;
+      // The step keeps the reply's tokens; the event does not repeat them: they were spent, and
+      // reported, when the reply was made.
+      emit({ type: "model-output", stepNumber, text: recorded.text, durationMs: 0 });
+      return { text: recorded.text, ...(recorded.tokenUsage ? { tokenUsage: recorded.tokenUsage } : {}) };
     }
     const request: GenerateOptions = { ...this.settings.generateOptions, ...options, signal };
     this.tellListeners((listener) => listener.onModelRequest?.(stepNumber, messages));

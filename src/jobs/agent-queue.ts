@@ -23,6 +23,8 @@ export interface AgentQueueOptions {
   redis: string;
   /** The queue's name; workers take from the same one. */
   queue: string;
+  /** How long a call waits for Redis to answer before it fails (a frozen or cut-off Redis). Default 10 s. */
+  commandTimeoutMs?: number;
 }
 
 /** A run's event with its place in the stream: pass it as `after` to pick up from there. */
@@ -53,8 +55,12 @@ export class AgentQueue {
   private connected: Promise<{ store: RunStore; bull: Queue }> | undefined;
   private readonly watchers = new Set<Redis>();
 
+  /** The queue's name. */
+  readonly name: string;
+
   constructor(private readonly options: AgentQueueOptions) {
     if (!options.queue || /[:\s]/.test(options.queue)) throw new AgentConfigurationError(`A queue name is needed, without ':' or spaces; got ${JSON.stringify(options.queue)}.`);
+    this.name = options.queue;
   }
 
   /** Puts `task` on the queue; resolves to the run's id once Redis holds it. */
@@ -133,7 +139,7 @@ export class AgentQueue {
     const { store } = await this.connect();
     if ((await store.load(runId)) === undefined) throw new RunNotFoundError(runId, this.options.queue);
     // A blocking read holds its connection: each watch gets its own, which rides out a Redis restart.
-    const reader = store.redis.duplicate({ lazyConnect: false, enableOfflineQueue: true, maxRetriesPerRequest: null });
+    const reader = store.redis.duplicate({ lazyConnect: false, enableOfflineQueue: true, maxRetriesPerRequest: null, commandTimeout: undefined });
     reader.on("error", () => undefined);
     this.watchers.add(reader);
     try {
@@ -166,7 +172,7 @@ export class AgentQueue {
       throw new NoPendingApprovalError(`Run ${runId} is ${status.state}, not waiting for an approval; nothing to decide.`);
     }
     await store.decide(runId, `${pending.stepNumber}:${pending.callIndex}`, { approved: decision.approved, ...(decision.reason ? { reason: decision.reason } : {}) });
-    await store.setState(runId, "queued");
+    await store.setState(runId, "queued", { note: decision.approved ? `${pending.tool} approved` : `${pending.tool} refused${decision.reason ? `: ${decision.reason}` : ""}` });
     // The worker that parked it may still be moving the job to the delayed set; it looks for a decision once it has.
     const deadline = Date.now() + PARKING_WAIT_MS;
     while (Date.now() < deadline) {
@@ -215,7 +221,11 @@ export class AgentQueue {
   private connect(): Promise<{ store: RunStore; bull: Queue }> {
     this.connected ??= (async () => {
       const { Queue } = await loadBullMq();
-      const redis = await connectRedis(this.options.redis, { failFast: true, name: `codeagent-client:${this.options.queue}` });
+      const redis = await connectRedis(this.options.redis, {
+        failFast: true,
+        name: `codeagent-client:${this.options.queue}`,
+        ...(this.options.commandTimeoutMs === undefined ? {} : { commandTimeoutMs: this.options.commandTimeoutMs }),
+      });
       const bull = new Queue(this.options.queue, { connection: bullConnection(this.options.redis) });
       bull.on("error", () => undefined);
       return { store: new RunStore(redis, this.options.queue, RETAIN_SECONDS), bull };

@@ -9,13 +9,15 @@ import { loadIoRedis } from "./queue-packages.js";
 
 /** How long a client waits for Redis to answer the first time before it says Redis is not there. */
 const CONNECT_TIMEOUT_MS = 5_000;
+/** How long a client's command may wait for Redis's answer. */
+const CLIENT_COMMAND_TIMEOUT_MS = 10_000;
 
 /**
  * A connected client. `failFast` clients (the ones `enqueue`, `result` and the CLI use) fail a
  * command at once while Redis is away; workers' clients wait for it to come back, so a run in
  * progress pauses instead of losing a checkpoint.
  */
-export async function connectRedis(url: string, options: { failFast: boolean; name: string }): Promise<Redis> {
+export async function connectRedis(url: string, options: { failFast: boolean; name: string; commandTimeoutMs?: number }): Promise<Redis> {
   const { Redis } = await loadIoRedis();
   const redis = new Redis(url, {
     lazyConnect: true,
@@ -23,6 +25,8 @@ export async function connectRedis(url: string, options: { failFast: boolean; na
     connectTimeout: CONNECT_TIMEOUT_MS,
     maxRetriesPerRequest: options.failFast ? 1 : null,
     enableOfflineQueue: !options.failFast,
+    // A client's call on a Redis that stopped answering (frozen, cut off) fails instead of hanging.
+    ...(options.failFast ? { commandTimeout: options.commandTimeoutMs ?? CLIENT_COMMAND_TIMEOUT_MS } : {}),
     // Reconnect forever with a capped wait: Redis restarts are ordinary events for a worker.
     retryStrategy: (times) => Math.min(times * 200, 2_000),
   });

@@ -128,13 +128,13 @@ export class RunStore {
 
   /**
    * Moves the run to `state` and tells the watchers, in one transaction. An ended run's keys get
-   * their expiry. `fields` are set too (an error, a result, a pending approval); the error and the
-   * pending approval are cleared when not given.
+   * their expiry. `details` are set too (an error, a result, a pending approval); the error and the
+   * pending approval are cleared when not given. A `note` goes only into the event, as its reason.
    */
   async setState(
     runId: string,
     state: DurableRunState,
-    details: { error?: string; result?: DurableRunResult; pendingApproval?: PendingApproval; worker?: string; owner?: string; newOwner?: string } = {},
+    details: { error?: string; note?: string; result?: DurableRunResult; pendingApproval?: PendingApproval; worker?: string; owner?: string; newOwner?: string } = {},
   ): Promise<void> {
     const runKey = this.key(runId, "run");
     const fields: Record<string, string | number> = { state, updatedAt: Date.now() };
@@ -145,7 +145,7 @@ export class RunStore {
     const event: DurableRunEvent = {
       type: "state",
       state,
-      ...(details.error === undefined ? {} : { reason: details.error }),
+      ...(details.error === undefined && details.note === undefined ? {} : { reason: details.error ?? details.note }),
       ...(details.pendingApproval === undefined ? {} : { pendingApproval: details.pendingApproval }),
       ...(details.result === undefined ? {} : { result: details.result }),
       ...(details.worker === undefined ? {} : { worker: details.worker }),
