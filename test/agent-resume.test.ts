@@ -209,3 +209,58 @@ describe("resume in the Python sandbox", () => {
     }
   });
 });
+
+describe("resume edge cases", () => {
+  test("a memory whose last step gave the final answer ends at once with it; a trailing unfinished step is taken again", async () => {
+    const lines: string[] = [];
+    const saved = JSON.parse(await savedAfterTwoSteps(lines)) as { steps: Record<string, unknown>[] };
+    const answered = structuredClone(saved);
+    Object.assign(answered.steps.at(-1)!, { isFinalAnswer: true, output: "done already" });
+    const quiet = new CodeAgent({ model: new ScriptedModel([]), executor: "quickjs", tools: [appender(lines)] });
+    try {
+      quiet.memory.steps.push(...AgentMemory.fromJSON(JSON.stringify(answered)).steps);
+      const result = await quiet.run(task, { resume: {} });
+      expect(result).toMatchObject({ state: "success", output: "done already" });
+    } finally {
+      await quiet.close();
+    }
+    // The model could not be reached in step 3: that step is in memory, marked unfinished.
+    const failed = structuredClone(saved);
+    failed.steps.push({ type: "action", stepNumber: 3, modelOutput: "", toolCalls: [], timing: { startedAt: 0, durationMs: 0 }, error: { type: "ModelCallError", message: "503" }, unfinished: true });
+    const agent = new CodeAgent({ model: new ScriptedModel(["<code>\nfinal_answer(first + second);\n</code>"]), executor: "quickjs", tools: [appender(lines)], maxSteps: 3 });
+    try {
+      agent.memory.steps.push(...AgentMemory.fromJSON(JSON.stringify(failed)).steps);
+      const result = await agent.run(task, { resume: {} });
+      expect(result.output).toBe(3);
+      const numbers = result.steps.flatMap((step) => (step.type === "action" ? [step.stepNumber] : []));
+      expect(numbers).toEqual([1, 2, 3]);
+    } finally {
+      await agent.close();
+    }
+  });
+
+  test("an image a tool returned comes back as the image, not its label, when the step is replayed", async () => {
+    const pixel = "data:image/png;base64,iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==";
+    const camera = tool({ name: "snap", description: "Takes a picture.", inputSchema: z.object({}), execute: () => ({ type: "image", image: pixel, mediaType: "image/png" }) });
+    const first: CodeAgent = new CodeAgent({
+      model: new ScriptedModel(["<code>\nvar picture = snap({});\n</code>"]),
+      executor: "quickjs",
+      tools: [camera],
+      stepCallbacks: [(step) => (step.type === "action" ? first.interrupt() : undefined)],
+    });
+    let saved: string;
+    try {
+      await first.run("Take a picture.");
+      saved = JSON.stringify(first.memory);
+    } finally {
+      await first.close();
+    }
+    const agent = new CodeAgent({ model: new ScriptedModel(["<code>\nfinal_answer([typeof picture, picture.type, picture.mediaType, picture.data.length > 40]);\n</code>"]), executor: "quickjs", tools: [camera] });
+    try {
+      agent.memory.steps.push(...AgentMemory.fromJSON(saved).steps);
+      expect((await agent.run("Take a picture.", { resume: {} })).output).toEqual(["object", "image", "image/png", true]);
+    } finally {
+      await agent.close();
+    }
+  });
+});

@@ -136,7 +136,7 @@ describe("stopping runs", () => {
     expect(JSON.parse(result.stdout)).toMatchObject({ state: "cancelled" });
     const watched = await cli("watch", queue, runId);
     expect(watched.code).toBe(1);
-    expect(watched.stdout).toBe("● queued\n● cancelled: Cancelled before it ran again.\n");
+    expect(watched.stdout).toBe("● queued\n● cancelled: Cancelled while no worker was on it.\n");
     const again = await cli("cancel", queue, runId);
     expect(again).toMatchObject({ code: 0, stdout: "cancelled\n" });
     expect(again.stderr).toContain("had already ended (cancelled)");

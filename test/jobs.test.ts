@@ -325,6 +325,86 @@ describe("stopping and failing", () => {
   });
 });
 
+describe("what the attack found", () => {
+  test("an approval holds only for the call the person saw: a resumed step that makes another call parks it afresh", async () => {
+    const name = queueName();
+    const calls: number[] = [];
+    // The amount is random, so the replayed step asks for another amount.
+    const script = (task: string, replyIndex: number) =>
+      replyIndex === 0 ? `<code>\nvar done = transfer({ amount: Math.floor(Math.random() * 1e9) });\n</code>` : `<code>\nfinal_answer(done);\n</code>`;
+    const worker = await AgentWorker.start({ redis: redis.url, queue: name, agent: { model: new StepScriptModel(script), executor: "quickjs", tools: [transferTool(calls)] } });
+    const queue = new AgentQueue({ redis: redis.url, queue: name });
+    const parked = async (runId: string) => {
+      for (let i = 0; i < 200; i++) {
+        const status = await queue.status(runId);
+        if (status.state === "waiting-approval") return status;
+        await new Promise((resolve) => setTimeout(resolve, 25));
+      }
+      throw new Error(`the run did not park: ${JSON.stringify(await queue.status(runId))}`);
+    };
+    try {
+      const runId = await queue.enqueue("Pay.");
+      const first = await parked(runId);
+      await queue.approve(runId, { approved: true });
+      const second = await parked(runId);
+      expect(second.pendingApproval!.args).not.toEqual(first.pendingApproval!.args);
+      expect(calls).toEqual([]);
+      // Cancel and approve race: a cancelled run cannot be approved back into the queue.
+      expect(await queue.cancel(runId)).toBe("cancelled");
+      await expect(queue.approve(runId, { approved: true })).rejects.toThrow(NoPendingApprovalError);
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      expect((await queue.status(runId)).state).toBe("cancelled");
+      expect(calls).toEqual([]);
+    } finally {
+      await queue.close();
+      await worker.close();
+    }
+  });
+
+  test("a model call that fails is not checkpointed as a step: the retry takes the step again, with all its steps left", async () => {
+    const name = queueName();
+    let calls = 0;
+    const flaky = {
+      modelId: "flaky",
+      async generate(messages: { role: string }[]) {
+        calls++;
+        // The first call fails with a message holding half an emoji: it must still be recorded.
+        if (calls === 1) throw new Error("The server answered 503 \ud83d.");
+        return { role: "assistant" as const, content: threeSteps("Do job 5.", messages.filter((message) => message.role === "assistant").length) };
+      },
+    };
+    const lines: string[] = [];
+    const worker = await AgentWorker.start({ redis: redis.url, queue: name, agent: { model: flaky, executor: "quickjs", tools: [appender(lines)], maxSteps: 3 } });
+    const queue = new AgentQueue({ redis: redis.url, queue: name });
+    try {
+      const runId = await queue.enqueue("Do job 5.", { attempts: 2 });
+      const final = await queue.result(runId, { wait: true, timeoutMs: 30_000 });
+      expect(final.state).toBe("completed");
+      expect(final.result).toMatchObject({ output: 57, agentState: "success", actionSteps: 3 });
+      expect(lines).toEqual(["5:1", "5:2"]);
+    } finally {
+      await queue.close();
+      await worker.close();
+    }
+  });
+
+  test("a model error with broken Unicode as the last attempt's reason still ends the run as failed", async () => {
+    const name = queueName();
+    const broken = { modelId: "broken", generate: async () => Promise.reject(new Error("gateway said \ud83d and died")) };
+    const worker = await AgentWorker.start({ redis: redis.url, queue: name, agent: { model: broken, executor: "quickjs" } });
+    const queue = new AgentQueue({ redis: redis.url, queue: name });
+    try {
+      const runId = await queue.enqueue("Anything.", { attempts: 1 });
+      const final = await queue.result(runId, { wait: true, timeoutMs: 30_000 });
+      expect(final.state).toBe("failed");
+      expect(final.error).toMatch(/gateway said/);
+    } finally {
+      await queue.close();
+      await worker.close();
+    }
+  });
+});
+
 describe("ownership", () => {
   test("an attempt whose run was taken over writes nothing more: its calls are not journaled and it does not end the run", async () => {
     const name = queueName();

@@ -54,6 +54,11 @@ export interface ActionStep {
   timing: StepTiming;
   /** Set when the code called `final_answer`. */
   isFinalAnswer?: boolean;
+  /**
+   * Set when the action itself failed (the model could not be reached, the run was aborted), not
+   * the model's code: a run resumed from this memory takes the step again.
+   */
+  unfinished?: boolean;
   /** The value of the final answer, or of the last expression. */
   output?: unknown;
 }

@@ -209,7 +209,7 @@ export abstract class MultiStepAgent {
 
   /** Runs `replay` with `step`'s tool calls answered from its record. */
   protected async replayStep<T>(step: ActionStep, replay: () => Promise<T>): Promise<T> {
-    this.replaying = new RecordedToolCalls(step.toolCalls);
+    this.replaying = new RecordedToolCalls(step);
     if (this.live) this.live.stepNumber = step.stepNumber;
     try {
       return await replay();
@@ -406,7 +406,11 @@ export abstract class MultiStepAgent {
   private async executeRun(task: string, options: AgentRunOptions & { signal: AbortSignal }, emit: Emit, managedRuns: ManagedRun[]): Promise<void> {
     const started = Date.now();
     const restoring = options.resume !== undefined;
-    if (restoring) options = { ...options, reset: false };
+    if (restoring) {
+      options = { ...options, reset: false };
+      // A step whose action failed (the model could not be reached) is taken again.
+      while ((this.memory.steps.at(-1) as ActionStep | undefined)?.unfinished === true) this.memory.steps.pop();
+    }
     await this.prepareRun(options);
     if (options.reset !== false) this.memory.reset();
     this.memory.systemPrompt = this.systemPrompt();
@@ -428,13 +432,18 @@ export abstract class MultiStepAgent {
     const takenBefore = restoring ? this.memory.steps.slice(lastTask).filter((step) => step.type === "action").length : 0;
     if (options.resume) await this.prepareResume(options.resume, stepNumber, options.signal);
     let answer: { output: unknown } | undefined;
+    // A run restored after its final answer was given (but before it was recorded as ended) ends with it.
+    const lastOfRun = restoring ? this.memory.steps.at(-1) : undefined;
+    if (lastOfRun?.type === "action" && lastOfRun.isFinalAnswer) answer = { output: lastOfRun.output };
+    // A plan made for the step being resumed is in memory already.
+    const planMade = restoring && lastOfRun?.type === "planning";
     let interrupted = false;
     for (let taken = takenBefore; taken < maxSteps && answer === undefined && !interrupted; taken++) {
       options.signal.throwIfAborted();
       stepNumber++;
       this.live!.stepNumber = stepNumber;
-      const resumedStep = restoring && taken === takenBefore;
-      if (this.isPlanningStep(taken) && !resumedStep) await this.planningStep(fullTask, stepNumber, maxSteps - taken, taken === 0, options.signal, emit);
+      const planned = planMade && taken === takenBefore;
+      if (this.isPlanningStep(taken) && !planned) await this.planningStep(fullTask, stepNumber, maxSteps - taken, taken === 0, options.signal, emit);
       const step = await this.actionStep(stepNumber, options.signal, emit);
       if (step.isFinalAnswer) answer = { output: step.output };
       else interrupted = this.interruptRequested;
@@ -491,6 +500,7 @@ export abstract class MultiStepAgent {
     } catch (error) {
       // A model that cannot be reached, or an abort, ends the run; the step stays in memory to show where.
       step.error = { type: error instanceof Error ? error.name : "Error", message: error instanceof Error ? error.message : String(error) };
+      step.unfinished = true;
       await this.finishStep(step, emit);
       throw error;
     }

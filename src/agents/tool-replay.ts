@@ -3,14 +3,25 @@
  * it makes is answered from the step's record instead of being made again, so nothing with side
  * effects runs twice and no sub-agent or paid API is called again.
  */
+import type { ImagePart } from "../models/model.js";
 import type { Tool } from "../tools/tool.js";
-import type { ToolCallRecord } from "./memory-steps.js";
+import type { ActionStep, ToolCallRecord } from "./memory-steps.js";
+import { imageLabel } from "./observation-images.js";
+
+/** A label a step's record holds in place of an image: `[image 2: image/png, 12 KB]`. */
+const IMAGE_LABEL = /^\[image (\d+): [^\]]*\]$/;
+const MAX_DEPTH = 64;
 
 /** The recorded calls of one step, handed out in the order the code made them. */
 export class RecordedToolCalls {
   private next = 0;
+  private readonly records: readonly ToolCallRecord[];
+  private readonly images: readonly ImagePart[];
 
-  constructor(private readonly records: readonly ToolCallRecord[]) {}
+  constructor(step: Pick<ActionStep, "toolCalls" | "observationImages">) {
+    this.records = step.toolCalls;
+    this.images = step.observationImages ?? [];
+  }
 
   /** The recorded outcome of the next call, which must be to `tool`: its result, or its error thrown. */
   answer(tool: string): unknown {
@@ -23,7 +34,20 @@ export class RecordedToolCalls {
     }
     this.next++;
     if (record.error !== undefined) throw new Error(record.error);
-    return record.result;
+    return this.withImages(record.result, 0);
+  }
+
+  /** `value` with the labels memory keeps in place of the step's images turned back into the images. */
+  private withImages(value: unknown, depth: number): unknown {
+    if (depth > MAX_DEPTH) return value;
+    if (typeof value === "string") {
+      const number = Number(IMAGE_LABEL.exec(value)?.[1] ?? 0);
+      const image = this.images[number - 1];
+      return image !== undefined && imageLabel(image, number) === value ? image : value;
+    }
+    if (Array.isArray(value)) return value.map((item: unknown) => this.withImages(item, depth + 1));
+    if (typeof value !== "object" || value === null || Object.getPrototypeOf(value) !== Object.prototype) return value;
+    return Object.fromEntries(Object.entries(value).map(([key, item]) => [key, this.withImages(item, depth + 1)]));
   }
 }
 

@@ -12,9 +12,9 @@ import { z } from "zod";
 import { AgentConfigurationError } from "../errors.js";
 import { FINAL_STATES, type DurableRunEvent, type DurableRunState, type DurableRunStatus, type EnqueueOptions } from "./durable-run.js";
 import { NoPendingApprovalError, RunNotFoundError, RunWaitTimeoutError } from "./job-errors.js";
-import { JOB_NAME, RETAIN_SECONDS } from "./queue-settings.js";
+import { checkQueueName, JOB_NAME, RETAIN_SECONDS } from "./queue-settings.js";
 import { bullConnection, connectRedis } from "./redis-connection.js";
-import { RunStore } from "./run-store.js";
+import { encode, RunStore } from "./run-store.js";
 import { loadBullMq } from "./queue-packages.js";
 
 /** Options of {@link AgentQueue}. */
@@ -59,7 +59,7 @@ export class AgentQueue {
   readonly name: string;
 
   constructor(private readonly options: AgentQueueOptions) {
-    if (!options.queue || /[:\s]/.test(options.queue)) throw new AgentConfigurationError(`A queue name is needed, without ':' or spaces; got ${JSON.stringify(options.queue)}.`);
+    checkQueueName(options.queue);
     this.name = options.queue;
   }
 
@@ -147,11 +147,14 @@ export class AgentQueue {
       const stopAt = options.stopAt ?? Number.POSITIVE_INFINITY;
       while (Date.now() < stopAt) {
         const blockMs = Math.max(1, Math.min(2_000, stopAt - Date.now()));
-        for (const { id, event } of await RunStore.readEvents(reader, store.key(runId, "events"), after, blockMs)) {
+        const read = await RunStore.readEvents(reader, store.key(runId, "events"), after, blockMs);
+        for (const { id, event } of read) {
           after = id;
           yield { ...event, id };
           if (event.type === "state" && FINAL_STATES.has(event.state)) return;
         }
+        // A quiet stream: the run may be gone (Redis restarted without its data, or it expired).
+        if (read.length === 0 && (await store.load(runId)) === undefined) throw new RunNotFoundError(runId, this.options.queue);
       }
     } finally {
       this.watchers.delete(reader);
@@ -171,8 +174,15 @@ export class AgentQueue {
     if (status.state !== "waiting-approval" || pending === undefined) {
       throw new NoPendingApprovalError(`Run ${runId} is ${status.state}, not waiting for an approval; nothing to decide.`);
     }
-    await store.decide(runId, `${pending.stepNumber}:${pending.callIndex}`, { approved: decision.approved, ...(decision.reason ? { reason: decision.reason } : {}) });
-    await store.setState(runId, "queued", { note: decision.approved ? `${pending.tool} approved` : `${pending.tool} refused${decision.reason ? `: ${decision.reason}` : ""}` });
+    const note = decision.approved ? `${pending.tool} approved` : `${pending.tool} refused${decision.reason ? `: ${decision.reason}` : ""}`;
+    const decided = await store.decideAndRequeue(
+      runId,
+      `${pending.stepNumber}:${pending.callIndex}`,
+      { approved: decision.approved, ...(decision.reason ? { reason: decision.reason } : {}), tool: pending.tool, args: encode(pending.args) },
+      note,
+    );
+    // Cancelled, or decided by someone else, in the meantime.
+    if (!decided) throw new NoPendingApprovalError(`Run ${runId} is no longer waiting for an approval (it is ${(await this.status(runId)).state}); nothing was decided.`);
     // The worker that parked it may still be moving the job to the delayed set; it looks for a decision once it has.
     const deadline = Date.now() + PARKING_WAIT_MS;
     while (Date.now() < deadline) {
@@ -197,14 +207,14 @@ export class AgentQueue {
     if (FINAL_STATES.has(status.state)) return status.state;
     await store.requestCancel(runId);
     const job = await bull.getJob(runId);
-    const state = job === undefined ? "unknown" : await job.getState();
-    if (state === "waiting" || state === "delayed" || state === "prioritized" || state === "unknown") {
-      // A worker that takes it in between sees the request and ends it as cancelled too.
-      await job?.remove().catch(() => undefined);
-      await store.setState(runId, "cancelled", { error: "Cancelled before it ran again." });
-      return "cancelled";
-    }
-    return (await this.status(runId)).state;
+    const jobState = job === undefined ? "unknown" : await job.getState();
+    // A worker on it sees the request within a second and ends the run as cancelled.
+    if (jobState === "active") return (await this.status(runId)).state;
+    // Nobody is on it (waiting, parked, or its job is gone or failed): it ends here. A worker
+    // that takes the job in between finds the run cancelled and leaves it.
+    await job?.remove().catch(() => undefined);
+    const ended = await store.setState(runId, "cancelled", { error: "Cancelled while no worker was on it.", from: ["queued", "waiting-approval", "running"] });
+    return ended ? "cancelled" : (await this.status(runId)).state;
   }
 
   /** Ends the connections (and any watch going on). */

@@ -15,8 +15,8 @@ import { AgentConfigurationError, AgentError } from "../errors.js";
 import { FINAL_STATES } from "./durable-run.js";
 import { bullConnection, connectRedis } from "./redis-connection.js";
 import { RunAttempt } from "./run-attempt.js";
-import { RunStore, type StoredRun } from "./run-store.js";
-import { isRunJob, JOB_NAME, RETAIN_SECONDS } from "./queue-settings.js";
+import { decisionFits, RunStore, type StoredRun } from "./run-store.js";
+import { checkQueueName, isRunJob, JOB_NAME, RETAIN_SECONDS } from "./queue-settings.js";
 import { loadBullMq, type BullMq } from "./queue-packages.js";
 
 /** The agent a worker builds for a run: options, or a function of the run that returns them. */
@@ -75,6 +75,7 @@ export class AgentWorker {
 
   /** Connects to Redis (failing with `RedisUnavailableError` when it is not there) and starts taking runs. */
   static async start(options: AgentWorkerOptions): Promise<AgentWorker> {
+    checkQueueName(options.queue);
     const concurrency = options.concurrency ?? 1;
     if (!Number.isInteger(concurrency) || concurrency < 1) throw new AgentConfigurationError(`concurrency must be a whole number ≥ 1, got ${concurrency}.`);
     const bullmq = await loadBullMq();
@@ -89,6 +90,9 @@ export class AgentWorker {
       maxStalledCount: 10,
     });
     worker.bull.on("error", (error) => options.onError?.(error));
+    // BullMQ may fail a job without its run hearing of it (a run whose workers kept dying past the
+    // stalled limit): the run must end failed, with BullMQ's reason, not stay running forever.
+    worker.bull.on("failed", (job, error) => void worker.failWithJob(job, error).catch((failure: unknown) => options.onError?.(failure as Error)));
     const warm = options.warmSandboxes ?? 0;
     if (warm > 0 && typeof options.agent !== "function") {
       // In the background: the first runs need not wait for every spare.
@@ -126,6 +130,11 @@ export class AgentWorker {
     }
   }
 
+  private async failWithJob(job: Job | undefined, error: Error): Promise<void> {
+    if (job === undefined || !isRunJob(job.name, job.data) || (await job.getState()) !== "failed") return;
+    await this.store.setState(job.data.runId, "failed", { error: error.message, from: ["queued", "running", "waiting-approval"] });
+  }
+
   private async process(job: Job, token: string | undefined): Promise<unknown> {
     const { UnrecoverableError } = this.bullmq;
     if (!isRunJob(job.name, job.data)) {
@@ -147,7 +156,9 @@ export class AgentWorker {
       throw new UnrecoverableError(message(error));
     }
     const owner = randomUUID();
-    await this.store.setState(runId, "running", { worker: this.name, newOwner: owner });
+    // Taken only from a state a worker may take it from: a run cancelled meanwhile stays cancelled.
+    const took = await this.store.setState(runId, "running", { worker: this.name, newOwner: owner, from: ["queued", "waiting-approval", "running"] });
+    if (!took) return { runId, state: (await this.store.load(runId))?.status.state ?? "unknown" };
     const attempt = new RunAttempt(this.store, stored, agentOptions, owner);
     this.attempts.add(attempt);
     let outcome;
@@ -184,7 +195,8 @@ export class AgentWorker {
       const pending = outcome.pendingApproval!;
       await this.store.setState(runId, "waiting-approval", { pendingApproval: pending, owner });
       // A decision that came while the run was being parked wakes it at once.
-      const decided = await this.store.decision(runId, `${pending.stepNumber}:${pending.callIndex}`);
+      const decision = await this.store.decision(runId, `${pending.stepNumber}:${pending.callIndex}`);
+      const decided = decisionFits(decision, pending.tool, pending.args);
       await job.moveToDelayed(Date.now() + (decided ? 0 : (this.options.approvalWaitMs ?? 7 * 24 * 3_600_000)), token);
       throw new DelayedError();
     }

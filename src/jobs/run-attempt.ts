@@ -13,7 +13,7 @@ import type { ResumeOptions } from "../agents/multi-step-agent.js";
 import type { RunResult } from "../agents/run-result.js";
 import { AgentConfigurationError } from "../errors.js";
 import type { DurableRunResult, PendingApproval } from "./durable-run.js";
-import { RunOwnershipLostError, type RunStore, type StoredRun } from "./run-store.js";
+import { decisionFits, RunOwnershipLostError, type RunStore, type StoredRun } from "./run-store.js";
 import { ToolJournal } from "./tool-journal.js";
 
 /** Why a turn was stopped before the run ended. */
@@ -33,8 +33,8 @@ export class RunAttempt {
   private readonly controller = new AbortController();
   private stopReason: StopReason | undefined;
   private pendingApproval: PendingApproval | undefined;
-  /** Redis writes of events and checkpoints, in order; awaited before the turn reports its end. */
-  private writes: Promise<void> = Promise.resolve();
+  /** Redis writes of events and checkpoints still on their way; awaited before the turn reports its end. */
+  private readonly writes = new Set<Promise<void>>();
   private writeError: unknown;
   private journal: ToolJournal | undefined;
 
@@ -101,20 +101,30 @@ export class RunAttempt {
     const { runId } = this.run.status;
     const topLevel = event.managed === undefined;
     if (topLevel && event.type === "model-output") this.journal?.noteReply(event.stepNumber, event.text, event.tokenUsage);
-    this.enqueueWrite(() => this.store.appendEvent(runId, { type: "agent", event }));
-    if (topLevel && (event.type === "run-start" || event.type === "step-finish")) {
-      // The memory as it is now: the write happens later, the run goes on meanwhile.
-      const memoryJson = JSON.stringify(agent.memory);
+    this.write(this.store.appendEvent(runId, { type: "agent", event }));
+    // A step whose action failed (the model could not be reached) is not a finished step: a retry
+    // takes it again, so it stays out of the checkpoint.
+    const finished = event.type === "step-finish" && !(event.step.type === "action" && event.step.unfinished);
+    if (topLevel && (event.type === "run-start" || finished)) {
       const stepNumber = event.type === "step-finish" && event.step.type === "action" ? event.step.stepNumber : -1;
-      this.enqueueWrite(() => this.store.checkpoint(runId, this.owner, memoryJson, stepNumber));
+      this.write(this.store.checkpoint(runId, this.owner, JSON.stringify(agent.memory), stepNumber));
     }
   }
 
-  private enqueueWrite(write: () => Promise<void>): void {
-    this.writes = this.writes.then(write).catch((error: unknown) => {
-      this.writeError ??= error;
-      this.noteLoss(error).catch(() => undefined);
-    });
+  /**
+   * Keeps track of a write already sent. Writes go out at once, on one connection, so Redis takes
+   * them in the order made: a step's checkpoint is in before any call of the next step is journaled.
+   */
+  private write(sent: Promise<unknown>): void {
+    const tracked: Promise<void> = sent.then(
+      () => void this.writes.delete(tracked),
+      (error: unknown) => {
+        this.writes.delete(tracked);
+        this.writeError ??= error;
+        this.noteLoss(error).catch(() => undefined);
+      },
+    );
+    this.writes.add(tracked);
   }
 
   /** Rethrows `error`, first stopping the attempt when it says another worker has taken the run over. */
@@ -125,7 +135,7 @@ export class RunAttempt {
 
   /** Waits for the writes so far; a write that failed fails the turn (its checkpoint is not safe). */
   private async flush(): Promise<void> {
-    await this.writes;
+    await Promise.all(this.writes);
     if (this.writeError !== undefined) throw this.writeError;
   }
 
@@ -138,7 +148,9 @@ export class RunAttempt {
     const call = this.journal?.currentCall;
     if (call === undefined) throw new AgentConfigurationError(`${request.tool} asked for approval outside a journaled tool call.`);
     const decision = await this.store.decision(this.run.status.runId, `${call.stepNumber}:${call.index}`);
-    if (decision !== undefined) return decision.approved ? true : (decision.reason ?? false);
+    // A decision holds only for the call the person saw: code that does not repeat itself may
+    // make another call in its place, which is parked afresh.
+    if (decisionFits(decision, request.tool, request.args)) return decision.approved ? true : (decision.reason ?? false);
     await this.journal!.park(call).catch((error: unknown) => this.noteLoss(error));
     this.pendingApproval = { tool: request.tool, args: request.args, stepNumber: call.stepNumber, callIndex: call.index };
     this.stop("park");

@@ -19,10 +19,34 @@ export type JournalEntry =
   | { kind: "error"; index: number; message: string }
   | { kind: "parked"; index: number };
 
-/** A decision on a parked tool call. */
+/** A decision on a parked tool call, with the call it was given for. */
 export interface ApprovalDecision {
   approved: boolean;
   reason?: string;
+  tool: string;
+  /** The call's arguments, encoded: a decision holds only for the very call the person saw. */
+  args: string;
+}
+
+/** Whether `decision` was given for this very call: the same tool with the same arguments. */
+export function decisionFits(decision: ApprovalDecision | undefined, tool: string, args: Record<string, unknown>): decision is ApprovalDecision {
+  return decision !== undefined && decision.tool === tool && decision.args === encode(args);
+}
+
+/** What `setState` may set besides the state, and the guard it may need. */
+export interface StateDetails {
+  error?: string;
+  /** Said in the state event only. */
+  note?: string;
+  result?: DurableRunResult;
+  pendingApproval?: PendingApproval;
+  worker?: string;
+  /** Only while this attempt owns the run. */
+  owner?: string;
+  /** Makes this attempt the run's owner. */
+  newOwner?: string;
+  /** Only from one of these states. */
+  from?: readonly DurableRunState[];
 }
 
 /** What a worker needs to start or resume a run. */
@@ -46,14 +70,32 @@ export function decode<T>(text: string): T {
 }
 
 /**
- * Runs a list of commands only while the run's `owner` field is ARGV[1]: the fence that keeps a
- * worker that lost a run (it stalled, and another took the run over) from journaling a call,
- * overwriting a checkpoint or ending the run. Returns 1 when it ran them, 0 when it did not.
+ * Runs commands only while a field of the run's hash (KEYS[1]) holds one of the given values:
+ * ARGV[1] is the field, ARGV[2] how many values pass, then those values, then each command as its
+ * word count followed by its words. The fence that keeps a worker that lost its run (it stalled
+ * and another took the run over) from journaling a call or overwriting a checkpoint, and that
+ * keeps concurrent state changes (approve, cancel, a worker taking the run) from undoing each
+ * other. Returns 1 when it ran the commands, 0 when it did not. Words pass as plain arguments, so
+ * any text (broken Unicode included) and megabytes of memory go through untouched.
  */
-const OWNER_GUARDED = `
-if redis.call('HGET', KEYS[1], 'owner') ~= ARGV[1] then return 0 end
-for _, command in ipairs(cjson.decode(ARGV[2])) do redis.call(unpack(command)) end
+const GUARDED = `
+local current = redis.call('HGET', KEYS[1], ARGV[1])
+local passing = tonumber(ARGV[2])
+local allowed = false
+for i = 1, passing do
+  if current == ARGV[2 + i] then allowed = true end
+end
+if not allowed then return 0 end
+local at = 3 + passing
+while at <= #ARGV do
+  local count = tonumber(ARGV[at])
+  redis.call(unpack(ARGV, at + 1, at + count))
+  at = at + count + 1
+end
 return 1`;
+
+/** Which field of the run's hash must hold which values for guarded commands to run. */
+type Guard = { field: "owner" | "state"; values: readonly string[] };
 
 /** A Redis command as a list of its words. */
 type Command = Array<string | number>;
@@ -130,12 +172,25 @@ export class RunStore {
    * Moves the run to `state` and tells the watchers, in one transaction. An ended run's keys get
    * their expiry. `details` are set too (an error, a result, a pending approval); the error and the
    * pending approval are cleared when not given. A `note` goes only into the event, as its reason.
+   * With `owner`, only while that attempt owns the run (else `RunOwnershipLostError`); with `from`,
+   * only from one of those states: resolves to whether the run moved.
    */
-  async setState(
-    runId: string,
-    state: DurableRunState,
-    details: { error?: string; note?: string; result?: DurableRunResult; pendingApproval?: PendingApproval; worker?: string; owner?: string; newOwner?: string } = {},
-  ): Promise<void> {
+  async setState(runId: string, state: DurableRunState, details: StateDetails = {}): Promise<boolean> {
+    const guard: Guard | undefined =
+      details.owner !== undefined ? { field: "owner", values: [details.owner] } : details.from !== undefined ? { field: "state", values: details.from } : undefined;
+    return await this.exec(runId, this.stateCommands(runId, state, details), guard);
+  }
+
+  /**
+   * Records a decision on the call the run is parked on and puts the run back in the queue, in
+   * one step and only while it is still waiting for approval: whether it was.
+   */
+  async decideAndRequeue(runId: string, callKey: string, decision: ApprovalDecision, note: string): Promise<boolean> {
+    const commands: Command[] = [["HSET", this.key(runId, "approvals"), callKey, encode(decision)], ...this.stateCommands(runId, "queued", { note })];
+    return await this.exec(runId, commands, { field: "state", values: ["waiting-approval"] });
+  }
+
+  private stateCommands(runId: string, state: DurableRunState, details: StateDetails): Command[] {
     const runKey = this.key(runId, "run");
     const fields: Record<string, string | number> = { state, updatedAt: Date.now() };
     if (details.error !== undefined) fields["error"] = details.error;
@@ -160,23 +215,25 @@ export class RunStore {
     if (FINAL_STATES.has(state)) {
       for (const part of ["run", "events", "memory", "approvals"]) commands.push(["EXPIRE", this.key(runId, part), this.retainSeconds]);
     }
-    await this.exec(runId, commands, details.owner);
+    return commands;
   }
 
   /**
-   * Runs `commands` in one transaction; with `owner`, only while that attempt owns the run
-   * (`RunOwnershipLostError` otherwise).
+   * Runs `commands` in one transaction, right away (so writes reach Redis in the order made);
+   * with a guard, only while it holds: whether they ran. An owner guard that fails is a
+   * `RunOwnershipLostError`: the attempt must stop.
    */
-  private async exec(runId: string, commands: Command[], owner: string | undefined): Promise<void> {
-    if (owner === undefined) {
+  private async exec(runId: string, commands: Command[], guard: Guard | undefined): Promise<boolean> {
+    if (guard === undefined) {
       const transaction = this.redis.multi();
       for (const [name, ...args] of commands) transaction.call(String(name), ...args);
       await transaction.exec();
-      return;
+      return true;
     }
-    const words = commands.map((command) => command.map(String));
-    const done = await this.redis.eval(OWNER_GUARDED, 1, this.key(runId, "run"), owner, JSON.stringify(words));
-    if (done !== 1) throw new RunOwnershipLostError(`Run ${runId} was taken over by another worker; this worker's attempt stops without writing.`);
+    const words = commands.flatMap((command) => [command.length, ...command]).map(String);
+    const done = (await this.redis.eval(GUARDED, 1, this.key(runId, "run"), guard.field, guard.values.length, ...guard.values, ...words)) === 1;
+    if (!done && guard.field === "owner") throw new RunOwnershipLostError(`Run ${runId} was taken over by another worker; this worker's attempt stops without writing.`);
+    return done;
   }
 
   /** Adds one of the agent's events to the run's stream. */
@@ -203,7 +260,7 @@ export class RunStore {
         ["DEL", this.key(runId, `journal:${stepNumber}`)],
         ["HSET", this.key(runId, "run"), "updatedAt", Date.now()],
       ],
-      owner,
+      { field: "owner", values: [owner] },
     );
   }
 
@@ -221,7 +278,7 @@ export class RunStore {
         ["RPUSH", key, ...entries.map((entry) => encode(entry))],
         ["EXPIRE", key, this.retainSeconds],
       ],
-      owner,
+      { field: "owner", values: [owner] },
     );
   }
 
@@ -229,11 +286,6 @@ export class RunStore {
   async readJournal(runId: string, stepNumber: number): Promise<JournalEntry[]> {
     const items = await this.redis.lrange(this.key(runId, `journal:${stepNumber}`), 0, -1);
     return items.map((item) => decode<JournalEntry>(item));
-  }
-
-  /** Records a decision on call `callKey` (`<step>:<index>`). */
-  async decide(runId: string, callKey: string, decision: ApprovalDecision): Promise<void> {
-    await this.redis.hset(this.key(runId, "approvals"), callKey, encode(decision));
   }
 
   /** The decision on call `callKey`, if one was given. */
