@@ -7,6 +7,8 @@ import type { DurableRunEvent, DurableRunState, DurableRunStatus } from "../jobs
 
 /** What the web UI needs of a queue; an `AgentQueue` is one. */
 export interface UiRunQueue {
+  /** The queue's name, shown in the page (`AgentQueue` has it). */
+  readonly name?: string;
   /** The newest runs, newest first. */
   list(options?: { limit?: number }): Promise<DurableRunStatus[]>;
   /** Where a run is now. */

@@ -54,7 +54,7 @@ export interface UiServerOptions {
    * leaves closing it to you.
    */
   queue?: UiRunQueue;
-  /** The queue's name, shown in the page. */
+  /** The queue's name, shown in the page. Default: the queue's own `name`. */
   queueName?: string;
 }
 
@@ -227,7 +227,8 @@ export function createUiServer(options: UiServerOptions): UiServer {
     return streamSSE(c, (stream) => sendEvents(conversation, subscription, from, stream, streamOptions));
   });
   const streamOptions: StreamOptions = { closing: closing.signal, keepAliveMs: options.keepAliveMs ?? DEFAULT_KEEP_ALIVE_MS };
-  if (options.queue) addQueueRoutes(app, { queue: options.queue, ...(options.queueName ? { name: options.queueName } : {}), stream: streamOptions });
+  const queueName = options.queueName ?? options.queue?.name;
+  if (options.queue) addQueueRoutes(app, { queue: options.queue, ...(queueName ? { name: queueName } : {}), stream: streamOptions });
   else noQueueRoutes(app);
 
   return {
