@@ -2,11 +2,11 @@
  * `codeagent ui`: its flags, and the command itself serving the page on 127.0.0.1 with the token
  * in the address it prints, until Ctrl-C.
  */
-import { Readable } from "node:stream";
 import { describe, expect, test } from "vitest";
 
 import { parseCliArguments, UsageError } from "../src/cli/cli-arguments.js";
-import { EXIT, runCli } from "../src/cli/run-cli.js";
+import { EXIT } from "../src/cli/run-cli.js";
+import { uiFromCli } from "./support/ui-from-cli.js";
 
 describe("codeagent ui", () => {
   test("flags: port 7860 by default, 0 allowed, the sandbox and model flags taken, output flags refused", () => {
@@ -23,26 +23,15 @@ describe("codeagent ui", () => {
   });
 
   test("serves the page at the printed address, which carries the token; Ctrl-C ends it", async () => {
-    const stop = new AbortController();
-    let printed = "";
-    const io = {
-      stdout: { write: (text: string) => (printed += text) },
-      stderr: { write: (text: string) => (printed += text) },
-      stdin: Readable.from([]),
-      env: { OPENAI_API_KEY: "sk-test" },
-      cwd: process.cwd(),
-      signal: stop.signal,
-    };
-    const exit = runCli(["ui", "--port", "0", "--executor", "quickjs"], io);
-    while (!/open (http:\S+)/.test(printed)) await new Promise((resolve) => setTimeout(resolve, 20));
-    const url = /open (http:\S+)/.exec(printed)![1]!;
+    const ui = await uiFromCli(["--port", "0", "--executor", "quickjs"]);
+    const url = ui.url;
     expect(url).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/\?token=[\w-]{43}$/);
     expect((await fetch(url.replace(/\?token=.*/, ""))).status).toBe(401);
     const opened = await fetch(url, { redirect: "manual" });
     expect(opened.status).toBe(303);
     const cookie = opened.headers.get("set-cookie")!.split(";")[0]!;
     expect((await fetch(new URL("/api/conversations", url), { headers: { cookie } })).status).toBe(200);
-    stop.abort();
-    expect(await exit).toBe(EXIT.interrupted);
+    ui.interrupt();
+    expect(await ui.exit).toBe(EXIT.interrupted);
   }, 30_000);
 });

@@ -2,11 +2,11 @@
  * `codeagent ui --queue <name> --redis <url>`: the flags, and the command serving the page with
  * that queue's runs (a real redis-server; the queue's client loaded only for --queue).
  */
-import { Readable } from "node:stream";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 
 import { parseCliArguments, UsageError } from "../src/cli/cli-arguments.js";
-import { EXIT, runCli } from "../src/cli/run-cli.js";
+import { EXIT } from "../src/cli/run-cli.js";
+import { uiFromCli } from "./support/ui-from-cli.js";
 import { AgentQueue } from "../src/jobs/index.js";
 import { startRedisServer, type RedisServer } from "./support/redis-server.mjs";
 
@@ -31,25 +31,14 @@ describe("codeagent ui --queue", () => {
     const client = new AgentQueue({ redis: redis.url, queue: "cli-ui" });
     const runId = await client.enqueue("Count the moons of Mars.");
     await client.close();
-    const stop = new AbortController();
-    let printed = "";
-    const io = {
-      stdout: { write: (text: string) => (printed += text) },
-      stderr: { write: (text: string) => (printed += text) },
-      stdin: Readable.from([]),
-      env: { OPENAI_API_KEY: "sk-test" },
-      cwd: process.cwd(),
-      signal: stop.signal,
-    };
-    const exit = runCli(["ui", "--port", "0", "--executor", "quickjs", "--queue", "cli-ui", "--redis", redis.url], io);
-    while (!/open (http:\S+)/.test(printed)) await new Promise((resolve) => setTimeout(resolve, 20));
-    expect(printed).toContain(`(queue cli-ui on ${redis.url}: its runs are under Queue)`);
-    const url = /open (http:\S+)/.exec(printed)![1]!;
+    const ui = await uiFromCli(["--port", "0", "--executor", "quickjs", "--queue", "cli-ui", "--redis", redis.url]);
+    expect(ui.printed()).toContain(`(queue cli-ui on ${redis.url}: its runs are under Queue)`);
+    const url = ui.url;
     const cookie = (await fetch(url, { redirect: "manual" })).headers.get("set-cookie")!.split(";")[0]!;
     const listed = await fetch(new URL("/api/queue", url), { headers: { cookie } });
     expect(listed.status).toBe(200);
     expect(await listed.json()).toMatchObject({ name: "cli-ui", runs: [{ runId, state: "queued", task: "Count the moons of Mars." }] });
-    stop.abort();
-    expect(await exit).toBe(EXIT.interrupted);
+    ui.interrupt();
+    expect(await ui.exit).toBe(EXIT.interrupted);
   }, 30_000);
 });
