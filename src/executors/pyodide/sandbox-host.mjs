@@ -40,6 +40,11 @@ function tell(message) {
 const sandboxes = new Map();
 let sharedModule;
 let sharedSnapshot;
+// The compiled wasm is shared by every sandbox of this process, optimised code included: only
+// the process's first sandbox warms it up (a spare before it reports ready; a sandbox started for
+// immediate use, by running its code). A later spare's warm-up would never see the speed-up it
+// waits for and would only burn its whole time limit.
+let warmedUp = false;
 
 function start(sid, role) {
   if (sandboxes.has(sid)) return;
@@ -63,8 +68,10 @@ function start(sid, role) {
     if (event.data instanceof Uint8Array) output(event.data);
     else end(sid, `exited with code ${Number(event.data)}`, false);
   };
+  const warmUp = role === "spare" && !warmedUp;
+  warmedUp = true;
   worker.postMessage(
-    { pipe, interruptState, busyState, port: port2, token, wasmModule: sharedModule, snapshot: sharedSnapshot, role, pyodideDirectory },
+    { pipe, interruptState, busyState, port: port2, token, wasmModule: sharedModule, snapshot: sharedSnapshot, role: warmUp ? "spare" : "run", pyodideDirectory },
     [port2],
   );
   tell({ type: "started", sid, token });
