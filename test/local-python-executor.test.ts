@@ -79,7 +79,7 @@ describe("LocalPythonExecutor", () => {
   });
 
   test("code that ignores interrupts is ended with its whole process group, and the next run starts fresh", async () => {
-    const executor = make({ timeoutMs: 500, authorizedImports: ["subprocess"] });
+    const executor = make({ timeoutMs: 500, interruptGraceMs: 500, authorizedImports: ["subprocess"] });
     const started = await executor.run("import subprocess\nchild = subprocess.Popen(['sleep', '300'])\nkept = 1\nchild.pid");
     const childPid = started.output as number;
     expect(processExists(childPid)).toBe(true);

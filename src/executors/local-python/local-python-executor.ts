@@ -7,14 +7,14 @@
  * data work; use Pyodide or Docker for code you do not trust.
  */
 import { EXECUTOR_DEFAULTS, type ExecutorOptions } from "../executor.js";
-import { ChannelExecutor, type SandboxLimits } from "../channel/channel-executor.js";
+import { ChannelExecutor, type ChannelExecutorOptions, type SandboxLimits } from "../channel/channel-executor.js";
 import type { SandboxConnection } from "../channel/sandbox-connection.js";
 import { LocalPythonLauncher, type LocalPythonSettings } from "./local-python-launcher.js";
 import { acquireLocalPython, drainLocalPythonPools, prewarmLocalPython } from "./local-python-pool.js";
 import { LOCAL_PYTHON_PROMPT_NOTES } from "./prompt-notes.js";
 
 /** Options of {@link LocalPythonExecutor}. */
-export interface LocalPythonExecutorOptions extends ExecutorOptions, LocalPythonSettings {
+export interface LocalPythonExecutorOptions extends ExecutorOptions, LocalPythonSettings, Pick<ChannelExecutorOptions, "interruptGraceMs"> {
   /** Take a ready interpreter from the process-wide pool (default), or start one each time. */
   usePool?: boolean;
 }
