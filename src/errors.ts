@@ -20,6 +20,11 @@ export class AgentError extends Error {
   }
 }
 
+/** What `error` says: its message, or the thrown value as text. */
+export function errorMessage(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
 /** A tool was called with arguments that do not match its input schema. */
 export class ToolArgumentError extends AgentError {
   override readonly name = "ToolArgumentError";

@@ -14,7 +14,7 @@ import { FINAL_STATES, type DurableRunEvent, type DurableRunState, type DurableR
 import { NoPendingApprovalError, RunNotFoundError, RunWaitTimeoutError } from "./job-errors.js";
 import { checkQueueName, JOB_NAME, RETAIN_SECONDS } from "./queue-settings.js";
 import { bullConnection, connectRedis } from "./redis-connection.js";
-import { encode, RunStore } from "./run-store.js";
+import { callKey, encode, RunStore } from "./run-store.js";
 import { loadBullMq } from "./queue-packages.js";
 
 /** Options of {@link AgentQueue}. */
@@ -104,7 +104,7 @@ export class AgentQueue {
     const found: DurableRunStatus[] = [];
     // Read in pages of the index: a state filter may skip many runs.
     for (let offset = 0, page = 200; found.length < limit; offset += page) {
-      const ids = (await store.newestRuns(offset + page)).slice(offset);
+      const ids = await store.newestRuns(offset, page);
       if (ids.length === 0) break;
       for (const id of ids) {
         const stored = await store.load(id);
@@ -137,7 +137,7 @@ export class AgentQueue {
    */
   async *watch(runId: string, options: { after?: string; stopAt?: number } = {}): AsyncGenerator<WatchedEvent, void, undefined> {
     const { store } = await this.connect();
-    if ((await store.load(runId)) === undefined) throw new RunNotFoundError(runId, this.options.queue);
+    if (!(await store.exists(runId))) throw new RunNotFoundError(runId, this.options.queue);
     // A blocking read holds its connection: each watch gets its own, which rides out a Redis restart.
     const reader = store.redis.duplicate({ lazyConnect: false, enableOfflineQueue: true, maxRetriesPerRequest: null, commandTimeout: undefined });
     reader.on("error", () => undefined);
@@ -154,7 +154,7 @@ export class AgentQueue {
           if (event.type === "state" && FINAL_STATES.has(event.state)) return;
         }
         // A quiet stream: the run may be gone (Redis restarted without its data, or it expired).
-        if (read.length === 0 && (await store.load(runId)) === undefined) throw new RunNotFoundError(runId, this.options.queue);
+        if (read.length === 0 && !(await store.exists(runId))) throw new RunNotFoundError(runId, this.options.queue);
       }
     } finally {
       this.watchers.delete(reader);
@@ -177,7 +177,7 @@ export class AgentQueue {
     const note = decision.approved ? `${pending.tool} approved` : `${pending.tool} refused${decision.reason ? `: ${decision.reason}` : ""}`;
     const decided = await store.decideAndRequeue(
       runId,
-      `${pending.stepNumber}:${pending.callIndex}`,
+      callKey(pending.stepNumber, pending.callIndex),
       { approved: decision.approved, ...(decision.reason ? { reason: decision.reason } : {}), tool: pending.tool, args: encode(pending.args) },
       note,
     );

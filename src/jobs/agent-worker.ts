@@ -11,11 +11,11 @@ import type { Job, Worker } from "bullmq";
 import type { Redis } from "ioredis";
 
 import { CodeAgent, type CodeAgentOptions } from "../agents/code-agent.js";
-import { AgentConfigurationError, AgentError } from "../errors.js";
+import { AgentConfigurationError, errorMessage } from "../errors.js";
 import { FINAL_STATES } from "./durable-run.js";
 import { bullConnection, connectRedis } from "./redis-connection.js";
 import { RunAttempt } from "./run-attempt.js";
-import { decisionFits, RunStore, type StoredRun } from "./run-store.js";
+import { callKey, decisionFits, RunStore, type StoredRun } from "./run-store.js";
 import { checkQueueName, isRunJob, JOB_NAME, RETAIN_SECONDS } from "./queue-settings.js";
 import { loadBullMq, type BullMq } from "./queue-packages.js";
 
@@ -152,8 +152,8 @@ export class AgentWorker {
     try {
       agentOptions = typeof this.options.agent === "function" ? await this.options.agent({ runId, task: stored.status.task }) : this.options.agent;
     } catch (error) {
-      await this.store.setState(runId, "failed", { error: `The worker could not build the run's agent: ${message(error)}` });
-      throw new UnrecoverableError(message(error));
+      await this.store.setState(runId, "failed", { error: `The worker could not build the run's agent: ${errorMessage(error)}` });
+      throw new UnrecoverableError(errorMessage(error));
     }
     const owner = randomUUID();
     // Taken only from a state a worker may take it from: a run cancelled meanwhile stays cancelled.
@@ -195,19 +195,15 @@ export class AgentWorker {
       const pending = outcome.pendingApproval!;
       await this.store.setState(runId, "waiting-approval", { pendingApproval: pending, owner });
       // A decision that came while the run was being parked wakes it at once.
-      const decision = await this.store.decision(runId, `${pending.stepNumber}:${pending.callIndex}`);
+      const decision = await this.store.decision(runId, callKey(pending.stepNumber, pending.callIndex));
       const decided = decisionFits(decision, pending.tool, pending.args);
       await job.moveToDelayed(Date.now() + (decided ? 0 : (this.options.approvalWaitMs ?? 7 * 24 * 3_600_000)), token);
       throw new DelayedError();
     }
-    const reason = message(outcome.error);
-    const permanent = AgentError.isInstance(outcome.error) && outcome.error instanceof AgentConfigurationError;
+    const reason = errorMessage(outcome.error);
+    const permanent = outcome.error instanceof AgentConfigurationError;
     const lastAttempt = permanent || job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
     await this.store.setState(runId, lastAttempt ? "failed" : "queued", { error: lastAttempt ? reason : `${reason} (attempt ${job.attemptsMade + 1} of ${job.opts.attempts}; it will be retried)`, owner });
     throw lastAttempt ? new UnrecoverableError(reason) : outcome.error;
   }
-}
-
-function message(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
 }

@@ -4,6 +4,8 @@
  */
 import type { Redis } from "ioredis";
 
+import { errorMessage } from "../errors.js";
+import { withTimeout } from "../with-timeout.js";
 import { RedisUnavailableError } from "./job-errors.js";
 import { loadIoRedis } from "./queue-packages.js";
 
@@ -27,8 +29,7 @@ export async function connectRedis(url: string, options: { failFast: boolean; na
     enableOfflineQueue: !options.failFast,
     // A client's call on a Redis that stopped answering (frozen, cut off) fails instead of hanging.
     ...(options.failFast ? { commandTimeout: options.commandTimeoutMs ?? CLIENT_COMMAND_TIMEOUT_MS } : {}),
-    // Reconnect forever with a capped wait: Redis restarts are ordinary events for a worker.
-    retryStrategy: (times) => Math.min(times * 200, 2_000),
+    retryStrategy: reconnectDelay,
   });
   // ioredis reports each failed reconnect as an "error" event; an unheard one would crash the
   // process. The first one says why the connection failed (ECONNREFUSED, a DNS failure, ...).
@@ -38,18 +39,17 @@ export async function connectRedis(url: string, options: { failFast: boolean; na
     await withTimeout(redis.connect(), CONNECT_TIMEOUT_MS, "no answer");
   } catch (error) {
     redis.disconnect();
-    throw new RedisUnavailableError(url, (cause ?? (error instanceof Error ? error.message : String(error))).replace(/\.+$/, ""));
+    throw new RedisUnavailableError(url, (cause ?? errorMessage(error)).replace(/\.+$/, ""));
   }
   return redis;
 }
 
 /** BullMQ's connection options for `url`. */
 export function bullConnection(url: string): { url: string; maxRetriesPerRequest: null; retryStrategy: (times: number) => number } {
-  return { url, maxRetriesPerRequest: null, retryStrategy: (times) => Math.min(times * 200, 2_000) };
+  return { url, maxRetriesPerRequest: null, retryStrategy: reconnectDelay };
 }
 
-function withTimeout<T>(work: Promise<T>, ms: number, reason: string): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(reason)), ms)));
-  return Promise.race([work, timeout]).finally(() => clearTimeout(timer));
+/** Reconnect forever with a capped wait: Redis restarts are ordinary events for a worker. */
+function reconnectDelay(times: number): number {
+  return Math.min(times * 200, 2_000);
 }

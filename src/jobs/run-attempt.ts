@@ -13,7 +13,7 @@ import type { ResumeOptions } from "../agents/multi-step-agent.js";
 import type { RunResult } from "../agents/run-result.js";
 import { AgentConfigurationError } from "../errors.js";
 import type { DurableRunResult, PendingApproval } from "./durable-run.js";
-import { decisionFits, RunOwnershipLostError, type RunStore, type StoredRun } from "./run-store.js";
+import { callKey, decisionFits, RunOwnershipLostError, type RunStore, type StoredRun } from "./run-store.js";
 import { ToolJournal } from "./tool-journal.js";
 
 /** Why a turn was stopped before the run ended. */
@@ -147,7 +147,7 @@ export class RunAttempt {
   private async askDurably(request: ApprovalRequest): Promise<boolean | string> {
     const call = this.journal?.currentCall;
     if (call === undefined) throw new AgentConfigurationError(`${request.tool} asked for approval outside a journaled tool call.`);
-    const decision = await this.store.decision(this.run.status.runId, `${call.stepNumber}:${call.index}`);
+    const decision = await this.store.decision(this.run.status.runId, callKey(call.stepNumber, call.index));
     // A decision holds only for the call the person saw: code that does not repeat itself may
     // make another call in its place, which is parked afresh.
     if (decisionFits(decision, request.tool, request.args)) return decision.approved ? true : (decision.reason ?? false);
@@ -160,8 +160,7 @@ export class RunAttempt {
 
   private async checkCancel(): Promise<void> {
     try {
-      const stored = await this.store.load(this.run.status.runId);
-      if (stored?.cancelRequested) this.stop("cancel");
+      if (await this.store.cancelRequested(this.run.status.runId)) this.stop("cancel");
     } catch {
       // Redis is away: the next look will tell.
     }

@@ -28,6 +28,11 @@ export interface ApprovalDecision {
   args: string;
 }
 
+/** The key of a decision: the step and the call's place in it (`<step>:<index>`). */
+export function callKey(stepNumber: number, callIndex: number): string {
+  return `${stepNumber}:${callIndex}`;
+}
+
 /** Whether `decision` was given for this very call: the same tool with the same arguments. */
 export function decisionFits(decision: ApprovalDecision | undefined, tool: string, args: Record<string, unknown>): decision is ApprovalDecision {
   return decision !== undefined && decision.tool === tool && decision.args === encode(args);
@@ -123,11 +128,6 @@ export class RunStore {
     return `${this.prefix}${runId}:${part}`;
   }
 
-  /** The channel on which cancel requests reach the workers at once. */
-  get controlChannel(): string {
-    return `${this.prefix}control`;
-  }
-
   /** The index of the queue's runs by creation time; an entry goes once its run's records have expired. */
   private get runIndex(): string {
     return `${this.prefix}runs`;
@@ -141,13 +141,23 @@ export class RunStore {
       .hset(this.key(runId, "run"), { state: "queued", task, options: encode(options), createdAt: now, updatedAt: now, attempts: 0 })
       .zadd(this.runIndex, now, runId)
       .zremrangebyscore(this.runIndex, "-inf", now - this.retainSeconds * 1_000)
-      .xadd(this.key(runId, "events"), "MAXLEN", "~", MAX_STREAM_EVENTS, "*", "data", encode({ type: "state", state: "queued" } satisfies DurableRunEvent))
+      .call(...this.eventCommand(runId, { type: "state", state: "queued" }))
       .exec();
   }
 
-  /** The ids of the newest `limit` runs, newest first. */
-  async newestRuns(limit: number): Promise<string[]> {
-    return await this.redis.zrevrange(this.runIndex, 0, limit - 1);
+  /** The ids of `count` runs from the `offset`-th newest on, newest first. */
+  async newestRuns(offset: number, count: number): Promise<string[]> {
+    return await this.redis.zrevrange(this.runIndex, offset, offset + count - 1);
+  }
+
+  /** Whether the run has a record. */
+  async exists(runId: string): Promise<boolean> {
+    return (await this.redis.exists(this.key(runId, "run"))) === 1;
+  }
+
+  /** Whether someone asked the run to stop. */
+  async cancelRequested(runId: string): Promise<boolean> {
+    return (await this.redis.hget(this.key(runId, "run"), "cancelRequested")) === "1";
   }
 
   /** The run's record, or undefined when there is none. */
@@ -211,7 +221,7 @@ export class RunStore {
     if (state === "running") commands.push(["HINCRBY", runKey, "attempts", 1]);
     // Once the run has left its worker, nobody owns it: a late write of that worker is refused.
     if (state !== "running") commands.push(["HDEL", runKey, "owner"]);
-    commands.push(["XADD", this.key(runId, "events"), "MAXLEN", "~", MAX_STREAM_EVENTS, "*", "data", encode(event)]);
+    commands.push(this.eventCommand(runId, event));
     if (FINAL_STATES.has(state)) {
       for (const part of ["run", "events", "memory", "approvals"]) commands.push(["EXPIRE", this.key(runId, part), this.retainSeconds]);
     }
@@ -238,7 +248,12 @@ export class RunStore {
 
   /** Adds one of the agent's events to the run's stream. */
   async appendEvent(runId: string, event: DurableRunEvent): Promise<void> {
-    await this.redis.xadd(this.key(runId, "events"), "MAXLEN", "~", MAX_STREAM_EVENTS, "*", "data", encode(event));
+    await this.redis.call(...this.eventCommand(runId, event));
+  }
+
+  /** The command that adds `event` to the run's stream, which keeps its newest events only. */
+  private eventCommand(runId: string, event: DurableRunEvent): [string, ...Array<string | number>] {
+    return ["XADD", this.key(runId, "events"), "MAXLEN", "~", MAX_STREAM_EVENTS, "*", "data", encode(event)];
   }
 
   /**
@@ -288,14 +303,14 @@ export class RunStore {
     return items.map((item) => decode<JournalEntry>(item));
   }
 
-  /** The decision on call `callKey`, if one was given. */
+  /** The decision on call `callKey` ({@link callKey}), if one was given. */
   async decision(runId: string, callKey: string): Promise<ApprovalDecision | undefined> {
     const text = await this.redis.hget(this.key(runId, "approvals"), callKey);
     return text === null ? undefined : decode<ApprovalDecision>(text);
   }
 
-  /** Marks the run as asked to stop, and tells the workers. */
+  /** Marks the run as asked to stop; the worker on it looks every half second. */
   async requestCancel(runId: string): Promise<void> {
-    await this.redis.multi().hset(this.key(runId, "run"), "cancelRequested", "1").publish(this.controlChannel, runId).exec();
+    await this.redis.hset(this.key(runId, "run"), "cancelRequested", "1");
   }
 }

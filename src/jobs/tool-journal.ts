@@ -6,6 +6,7 @@
  * gets an error rather than a second try (it may have acted).
  */
 import type { ToolCallInterceptor } from "../agents/tool-interceptor.js";
+import { errorMessage } from "../errors.js";
 import type { TokenUsage } from "../models/model.js";
 import { encode, type JournalEntry, type RunStore } from "./run-store.js";
 
@@ -101,7 +102,7 @@ export class ToolJournal {
       return value;
     } catch (error) {
       // A call stopped with its run (parked, cancelled, shut down) stays open in the journal.
-      if (!call.signal?.aborted) await this.store.journal(this.runId, this.owner, call.stepNumber, { kind: "error", index, message: error instanceof Error ? error.message : String(error) });
+      if (!call.signal?.aborted) await this.store.journal(this.runId, this.owner, call.stepNumber, { kind: "error", index, message: errorMessage(error) });
       throw error;
     } finally {
       this.active = undefined;

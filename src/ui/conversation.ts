@@ -8,7 +8,7 @@ import { randomUUID } from "node:crypto";
 import { AgentMemory, type SerializedMemory } from "../agents/agent-memory.js";
 import type { ApprovalRequest, OnApproval } from "../agents/approval.js";
 import type { MultiStepAgent } from "../agents/multi-step-agent.js";
-import { AgentConfigurationError } from "../errors.js";
+import { AgentConfigurationError, errorMessage } from "../errors.js";
 import { ApprovalPlaces } from "./approval-places.js";
 import type { OpenedMemory } from "./saved-memory.js";
 import { toWireEvent, type WireEvent } from "./ui-events.js";
@@ -215,7 +215,7 @@ export class Conversation {
       }
     } catch (error) {
       const name = error instanceof Error ? error.name : "Error";
-      this.publish({ type: "ui-run-failed", error: name, message: error instanceof Error ? error.message : String(error) });
+      this.publish({ type: "ui-run-failed", error: name, message: errorMessage(error) });
     } finally {
       this.refusePendingApprovals("the run ended");
       this.approvalPlaces.clear();

@@ -7,7 +7,9 @@
 import type { Context, Hono } from "hono";
 import { streamSSE } from "hono/streaming";
 
+import { errorMessage } from "../errors.js";
 import type { DurableRunStatus } from "../jobs/durable-run.js";
+import { withTimeout } from "../with-timeout.js";
 import { FINAL_STATES } from "../jobs/durable-run.js";
 import { saysJson } from "./request-guard.js";
 import { decisionBody, needsJson } from "./request-bodies.js";
@@ -162,11 +164,7 @@ async function sendRunEvents(queue: UiRunQueue, status: DurableRunStatus, after:
 
 /** `queue` with each request but `watch` failing after `ms` without an answer. */
 function boundedQueue(queue: UiRunQueue, ms: number): UiRunQueue {
-  const bounded = <T>(work: Promise<T>): Promise<T> => {
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    const late = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`Redis did not answer within ${ms / 1_000} s; check that it is running and reachable.`)), ms)));
-    return Promise.race([work, late]).finally(() => clearTimeout(timer));
-  };
+  const bounded = <T>(work: Promise<T>): Promise<T> => withTimeout(work, ms, `Redis did not answer within ${ms / 1_000} s; check that it is running and reachable.`);
   return {
     list: (listOptions) => bounded(queue.list(listOptions)),
     status: (runId) => bounded(queue.status(runId)),
@@ -191,8 +189,4 @@ function failure(c: Context, error: unknown, extra: Record<string, unknown> = {}
 
 function unknownRun(c: Context): Response {
   return c.json({ error: "No such run: a run's id is the one enqueue gave." }, 404);
-}
-
-function errorMessage(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
 }
